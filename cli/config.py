@@ -1,0 +1,272 @@
+"""Read the TOML configuration into the packages' frozen settings.
+
+Checked against ``cli.defaults``: unknown keys and wrong types are errors
+that name the file and the dotted key, so a typo never silently falls back
+to a default.
+"""
+
+import copy
+import os
+import re
+import stat
+import sys
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+from cache.settings import CacheSettings
+from cli.defaults import DEFAULTS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS
+from player.control.settings import (
+    AmiSettings, BillingFields, BillingSettings, KeySettings, RewriteRule,
+    ServeSettings, StoreSettings,
+)
+from player.settings import ProgramSettings
+from renderer.settings import Daypart, LibrarySettings, RenderSettings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ENV_VAR = "PROGMOH_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message says where."""
+
+
+@dataclass(frozen=True)
+class PlayerSettings:
+    lead_ms: int
+    log: str
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None
+    values: dict                # the merged tree, for `config check`
+    library: LibrarySettings
+    render: RenderSettings
+    program: ProgramSettings
+    cache: CacheSettings
+    player: PlayerSettings
+    serve: ServeSettings
+    keys: KeySettings
+    ami: AmiSettings
+    billing: BillingSettings
+    store: StoreSettings
+
+
+def config_path(option: str | None) -> Path | None:
+    """The file chosen by ``--config``, else ``$PROGMOH_CONFIG``, else none."""
+    chosen = option or os.environ.get(ENV_VAR) or None
+    return Path(chosen) if chosen else None
+
+
+def load(path: Path | None) -> Config:
+    """Load ``path`` (or the demo defaults when None) into settings."""
+    user = _read_toml(path) if path else {}
+    where = str(path) if path else "defaults"
+    values = _merge(copy.deepcopy(DEFAULTS), user, where, ())
+    base = path.resolve().parent if path else PROJECT_DIR
+    return _build(values, base, path, where)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except PermissionError:
+        raise ConfigError(f"{path}: not readable (permission denied)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def _merge(defaults: dict, user: dict, where: str, prefix: tuple) -> dict:
+    for key, value in user.items():
+        dotted = ".".join(prefix + (key,))
+        if prefix + (key,) in OPEN_TABLES or (not prefix and key in OPEN_SECTIONS):
+            _check_open_table(value, where, dotted)
+            defaults[key] = dict(value)
+            continue
+        if key not in defaults:
+            raise ConfigError(f"{where}: unknown key '{dotted}'")
+        defaults[key] = _checked(defaults[key], value, where, dotted, prefix + (key,))
+    return defaults
+
+
+def _checked(default, value, where, dotted, path):
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: '{dotted}' must be a table, not {_kind(value)}")
+        return _merge(default, value, where, path)
+    if isinstance(default, bool) != isinstance(value, bool):
+        raise ConfigError(f"{where}: '{dotted}' must be {_kind(default)}, not {_kind(value)}")
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise ConfigError(f"{where}: '{dotted}' must be {_kind(default)}, not {_kind(value)}")
+    return value
+
+
+def _check_open_table(value, where, dotted):
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: '{dotted}' must be a table, not {_kind(value)}")
+    for key, item in value.items():
+        if not isinstance(item, str):
+            raise ConfigError(f"{where}: '{dotted}.{key}' must be a string, not {_kind(item)}")
+
+
+def _kind(value) -> str:
+    names = {bool: "true or false", int: "an integer", float: "a number",
+             str: "a string", list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _build(values: dict, base: Path, source: Path | None, where: str) -> Config:
+    v = values
+    cache_dir = _path(base, v["cache"]["dir"])
+    player_log = _log_target(base, v["player"]["log"])
+    return Config(
+        source=source, values=values,
+        library=_library(v, base, where),
+        render=_render(v["render"], where),
+        program=ProgramSettings(**v["program"]),
+        cache=CacheSettings(root=cache_dir, gc_grace_s=v["cache"]["gc_grace_hours"] * 3600),
+        player=PlayerSettings(lead_ms=_lead_ms(v["player"]["lead_ms"], where), log=player_log),
+        serve=_serve(v["serve"], base, cache_dir, player_log, v["player"]["lead_ms"], where),
+        keys=KeySettings(**v["keys"]),
+        ami=AmiSettings(**v["ami"]),
+        billing=_billing(v["billing"], where),
+        store=StoreSettings(url=_store_url(v["store"]["url"], base, where),
+                            timeout_s=v["store"]["timeout_s"]),
+    )
+
+
+def _path(base: Path, value: str) -> Path:
+    return (base / os.path.expanduser(value)).resolve()
+
+
+def _log_target(base: Path, value: str) -> str:
+    return value if value in ("", "syslog") else str(_path(base, value))
+
+
+def _lead_ms(value: int, where: str) -> int:
+    if not 40 <= value <= 2000:
+        raise ConfigError(f"{where}: 'player.lead_ms' must be between 40 and 2000, not {value}")
+    return value
+
+
+def _library(v: dict, base: Path, where: str) -> LibrarySettings:
+    lib = v["library"]
+    dayparts = tuple(_daypart(name, text, where) for name, text in sorted(v["dayparts"].items()))
+    return LibrarySettings(
+        music_dir=_path(base, lib["music_dir"]), advice_dir=_path(base, lib["advice_dir"]),
+        prompts_dir=_path(base, lib["prompts_dir"]), default_class=lib["default_class"],
+        dayparts=dayparts)
+
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _daypart(name: str, text: str, where: str) -> Daypart:
+    match = _WINDOW.match(text)
+    try:
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        return Daypart(name, time(h1 % 24, m1), time(h2 % 24, m2))
+    except (AttributeError, ValueError):
+        raise ConfigError(
+            f"{where}: 'dayparts.{name}' must look like \"06:00-10:00\", not {text!r}") from None
+
+
+def _render(r: dict, where: str) -> RenderSettings:
+    languages = tuple(r["languages"])
+    missing = [lang for lang in languages if lang not in r["voices"]]
+    if missing:
+        raise ConfigError(f"{where}: 'render.voices' has no voice for language {missing[0]!r}")
+    if len(r["schedule"].split()) != 5:
+        raise ConfigError(f"{where}: 'render.schedule' must be a five-field cron expression, "
+                          f"not {r['schedule']!r}")
+    fields = dict(r, languages=languages, voices=tuple(sorted(r["voices"].items())))
+    return RenderSettings(**fields)
+
+
+def _serve(s: dict, base, cache_dir, player_log, lead_ms, where) -> ServeSettings:
+    try:
+        mode = int(s["socket_mode"], 8)
+    except ValueError:
+        raise ConfigError(f"{where}: 'serve.socket_mode' must be octal like \"0660\", "
+                          f"not {s['socket_mode']!r}") from None
+    if mode & 0o002:
+        raise ConfigError(f"{where}: 'serve.socket_mode' {s['socket_mode']} is world-writable")
+    executable = _path(base, s["executable"]) if s["executable"] else _default_executable()
+    return ServeSettings(
+        listen=s["listen"], port=s["port"], prefix="/" + s["prefix"].strip("/"),
+        executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
+        allowed_parents=tuple(s["allowed_parents"]), language=s["language"],
+        call_grace_s=s["call_grace_s"], log=_log_target(base, s["log"]),
+        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms)
+
+
+def _default_executable() -> Path:
+    """The progmoh script beside this interpreter: Asterisk must exec it by absolute path."""
+    return Path(sys.executable).parent / "progmoh"
+
+
+def _billing(b: dict, where: str) -> BillingSettings:
+    for key, allowed in (("backend", ("none", "http", "command")), ("auth", ("none", "basic", "bearer"))):
+        if b[key] not in allowed:
+            raise ConfigError(f"{where}: 'billing.{key}' must be one of {', '.join(allowed)}, "
+                              f"not {b[key]!r}")
+    rules = tuple(_rewrite_rule(rule, i, where) for i, rule in enumerate(b["rewrite"]))
+    return BillingSettings(**dict(b, command=tuple(str(a) for a in b["command"]), rewrite=rules,
+                                  fields=BillingFields(**b["fields"])))
+
+
+def _rewrite_rule(rule, index: int, where: str) -> RewriteRule:
+    if not isinstance(rule, dict) or set(rule) != {"match", "replace"}:
+        raise ConfigError(f"{where}: 'billing.rewrite[{index}]' must be a table with "
+                          f"'match' and 'replace'")
+    try:
+        re.compile(rule["match"])
+    except re.error as error:
+        raise ConfigError(f"{where}: 'billing.rewrite[{index}].match' is not a valid "
+                          f"regular expression: {error}") from None
+    return RewriteRule(match=str(rule["match"]), replace=str(rule["replace"]))
+
+
+def _store_url(url: str, base: Path, where: str) -> str:
+    if url.startswith("sqlite:///"):
+        return "sqlite:///" + str(_path(base, url[len("sqlite:///"):]))
+    if url.startswith(("mysql://", "mariadb://")):
+        return url
+    raise ConfigError(f"{where}: 'store.url' must start with sqlite:/// or mysql://")
+
+
+def masked(values: dict) -> dict:
+    """The merged tree with every secret replaced, safe to print."""
+    shown = copy.deepcopy(values)
+    for section, key in SECRET_KEYS:
+        value = shown[section][key]
+        if section == "store":
+            shown[section][key] = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1****@", value)
+        elif value:
+            shown[section][key] = "****"
+    return shown
+
+
+def loose_permissions(path: Path | None, values: dict) -> str | None:
+    """A warning when a file holding secrets can be read by group or others."""
+    if path is None or not any(_has_secret(values, s, k) for s, k in SECRET_KEYS):
+        return None
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        return (f"{path} holds secrets but its mode is {mode:04o}; "
+                f"run: chmod 600 {path}")
+    return None
+
+
+def _has_secret(values: dict, section: str, key: str) -> bool:
+    value = values[section][key]
+    if section == "store":
+        return bool(re.search(r"://[^:/@]*:[^@]+@", value))
+    return bool(value)

@@ -1,0 +1,120 @@
+"""Every configuration default, in one place.
+
+The loader checks a user's file against this tree: a key that is not here is
+unknown, and a value whose type differs from the default's is wrong.  Paths
+are relative to the configuration file's folder (or, with no file, to the
+project folder, so that the demo runs from a fresh clone).
+"""
+
+DEFAULTS = {
+    "library": {
+        "music_dir": "music/classes",
+        "advice_dir": "music/advice",
+        "prompts_dir": "music/prompts",
+        "default_class": "",
+    },
+    "dayparts": {
+        "morning": "06:00-10:00",
+        "day": "10:00-18:00",
+        "evening": "18:00-23:00",
+    },
+    "render": {
+        "schedule": "*/15 * * * *",
+        "slot_spacing_s": 30.0,
+        "duck_db": -20.0,
+        "duck_fade_ms": 1000,
+        "speech_dbfs": -24.0,
+        "music_dbfs": -30.0,
+        "band_low_hz": 300,
+        "band_high_hz": 3400,
+        "languages": ["en", "ru"],
+        "max_position": 20,
+        "tts_timeout_s": 120.0,
+        "voices": {
+            "en": "kal_diphone",
+            "ru": "msu_ru_nsh_clunits",
+        },
+    },
+    "program": {
+        "first_advice_s": 20.0,
+        "advice_gap_s": 45.0,
+        "insert_duck_db": -20.0,
+        "insert_ramp_ms": 150,
+        "crossfade_ms": 800,
+    },
+    "cache": {
+        "dir": "var/cache",
+        "gc_grace_hours": 6.0,
+    },
+    "player": {
+        "lead_ms": 200,
+        "log": "var/log/progmoh-play.log",
+    },
+    "serve": {
+        "listen": "127.0.0.1",
+        "port": 8088,
+        "prefix": "/moh",
+        "executable": "",
+        "socket": "var/run/progmoh.sock",
+        "socket_mode": "0660",
+        "allowed_parents": ["asterisk"],
+        "language": "en",
+        "call_grace_s": 600.0,
+        "log": "",
+    },
+    "keys": {
+        "balance": "2",
+        "next_music": "3",
+        "position": "4",
+        "min_interval_s": 3.0,
+        "position_every_s": 120.0,
+        "announce_position_change": True,
+    },
+    "ami": {
+        "enabled": False,
+        "host": "127.0.0.1",
+        "port": 5038,
+        "username": "progmoh",
+        "secret": "",
+        "ping_s": 20.0,
+        "resync_s": 60.0,
+        "reconnect_max_s": 30.0,
+    },
+    "billing": {
+        "backend": "none",
+        "url": "",
+        "auth": "none",
+        "username": "",
+        "password": "",
+        "token": "",
+        "command": [],
+        "timeout_s": 2.0,
+        "verify_tls": True,
+        "max_age_s": 60.0,
+        "max_body_bytes": 65536,
+        "rewrite": [],
+        "fields": {
+            "accounts": "accounts",
+            "account": "account",
+            "balance": "balance",
+            "currency": "currency",
+            "locked": "locked",
+        },
+    },
+    "store": {
+        "url": "sqlite:///var/progmoh.db",
+        "timeout_s": 0.5,
+    },
+}
+
+# Keys whose values are never printed or logged.
+SECRET_KEYS = frozenset({
+    ("ami", "secret"),
+    ("billing", "password"),
+    ("billing", "token"),
+    ("store", "url"),
+})
+
+# Sections whose keys are user-chosen names rather than a fixed set.
+OPEN_SECTIONS = frozenset({"dayparts"})
+OPEN_TABLES = frozenset({("render", "voices")})

@@ -1,0 +1,96 @@
+"""The players' socket protocol, shared by ``progmoh play`` and ``progmoh serve``.
+
+Line-delimited JSON over a Unix stream socket, one object per line, each
+with ``"v": 1`` and a ``"type"``.  Standard library only: the player imports
+this after its first audio is out.
+
+Player -> serve
+  hello    {"uniqueid"}                       first line; serve checks SO_PEERCRED
+  state    {"state": CallState}               whenever progress changes (and about
+                                              once a second while playing)
+  class_changed {"music_class"}               after key 3: serve saves the choice
+
+Serve -> player
+  welcome  {"language", "music_class" (""=default), "state": CallState|null}
+  denied   {"reason"}                         then serve closes the socket
+  balance  {"status", "accounts": [Account]}  status: "ok" | "not_registered" |
+                                              "unavailable"
+  position {"position": int}
+  next_class {}                               switch to the next music class
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+
+VERSION = 1
+MAX_LINE_BYTES = 16384
+
+HELLO, STATE, CLASS_CHANGED = "hello", "state", "class_changed"
+WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS = (
+    "welcome", "denied", "balance", "position", "next_class")
+BALANCE_STATUSES = ("ok", "not_registered", "unavailable")
+
+
+class ProtocolError(ValueError):
+    """A line that is not a valid message of this protocol."""
+
+
+@dataclass(frozen=True)
+class Account:
+    account: str             # account id, digits read in groups
+    balance: str             # decimal text, e.g. "-12.50"; never a float
+    currency: str            # ISO code, e.g. "RUB", "USD"; "" if unknown
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class CallState:
+    """What a restarted player needs to continue the same call's program."""
+    music_class: str = ""
+    track_index: int = 0
+    offset_samples: int = 0          # position inside the current track
+    advice_played: tuple[str, ...] = ()
+    middle_order: tuple[str, ...] = ()   # this call's shuffled middle group
+    call_samples: int = 0            # audio played so far in this call
+    next_advice_at: int = 0          # call_samples at which the next advice may start
+
+
+def encode(kind: str, **fields) -> bytes:
+    """One message as a newline-terminated line."""
+    payload = {"v": VERSION, "type": kind}
+    for name, value in fields.items():
+        payload[name] = asdict(value) if hasattr(value, "__dataclass_fields__") else value
+    line = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    if len(line) > MAX_LINE_BYTES:
+        raise ProtocolError(f"message {kind!r} is {len(line)} bytes, over {MAX_LINE_BYTES}")
+    return line
+
+
+def decode(line: bytes) -> dict:
+    """Parse one line; raises ProtocolError on anything malformed."""
+    if len(line) > MAX_LINE_BYTES:
+        raise ProtocolError(f"line of {len(line)} bytes is over {MAX_LINE_BYTES}")
+    try:
+        message = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"not JSON: {error}") from None
+    if not isinstance(message, dict) or message.get("v") != VERSION:
+        raise ProtocolError(f"not a version {VERSION} message")
+    if not isinstance(message.get("type"), str):
+        raise ProtocolError("message has no type")
+    return message
+
+
+def call_state(data: dict | None) -> CallState | None:
+    if not data:
+        return None
+    known = CallState.__dataclass_fields__
+    values = {k: v for k, v in data.items() if k in known}
+    for name in ("advice_played", "middle_order"):
+        values[name] = tuple(values.get(name, ()))
+    return CallState(**values)
+
+
+def accounts(data: list) -> tuple[Account, ...]:
+    return tuple(Account(**{k: a[k] for k in Account.__dataclass_fields__ if k in a})
+                 for a in data)

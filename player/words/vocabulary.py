@@ -1,0 +1,117 @@
+"""The prompt vocabulary: every clip key the call-time composer may ask for.
+
+The renderer speaks each text (Festival, or a recorded file named
+``<prompts_dir>/<language>/<key>.wav`` that overrides it) into a ``prompt``
+segment; the composer in ``player.words`` turns balances, account numbers
+and positions into sequences of these keys.  The text ``""`` is a short
+silence (a pause between groups of digits).
+
+Currency words are keyed ``cur_<CODE>_<form>`` (main unit) and
+``sub_<CODE>_<form>`` (hundredths).  English forms are ``1`` and ``n``;
+Russian forms are ``1`` (один рубль), ``2`` (два рубля) and ``5`` (пять рублей).
+"""
+
+LANGUAGES = ("en", "ru")
+CURRENCIES = ("RUB", "USD", "EUR")
+PAUSE = "pause"
+
+_EN_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+_RU_ONES = ("ноль один два три четыре пять шесть семь восемь девять десять одиннадцать "
+            "двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
+            "восемнадцать девятнадцать").split()
+_RU_TENS = "двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()
+_RU_HUNDREDS = "сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот".split()
+
+_EN_PHRASES = {
+    "balance_is": "Your balance is",
+    "account_number_is": "Your account number is",
+    "several_accounts": "You have several accounts.",
+    "next_account": "Next account.",
+    "not_registered": "This number is not registered.",
+    "suspended": "Your account is suspended.",
+    "unavailable": "The information is unavailable right now. Please try again later.",
+    "minus": "minus",
+    "and": "and",
+    "hundred": "hundred",
+    "thousand": "thousand",
+    "million": "million",
+    "position_prefix": "You are number",
+    "position_suffix": "in the queue.",
+    "cur_RUB_1": "ruble", "cur_RUB_n": "rubles", "sub_RUB_1": "kopeck", "sub_RUB_n": "kopecks",
+    "cur_USD_1": "dollar", "cur_USD_n": "dollars", "sub_USD_1": "cent", "sub_USD_n": "cents",
+    "cur_EUR_1": "euro", "cur_EUR_n": "euros", "sub_EUR_1": "cent", "sub_EUR_n": "cents",
+}
+
+_RU_PHRASES = {
+    "balance_is": "Ваш баланс",
+    "account_number_is": "Номер вашего лицевого счёта",
+    "several_accounts": "У вас несколько лицевых счетов.",
+    "next_account": "Следующий счёт.",
+    "not_registered": "Этот номер не зарегистрирован.",
+    "suspended": "Ваш счёт заблокирован.",
+    "unavailable": "Информация сейчас недоступна. Пожалуйста, попробуйте позже.",
+    "minus": "минус",
+    "n1_f": "одна", "n2_f": "две",
+    "thousand_1": "тысяча", "thousand_2": "тысячи", "thousand_5": "тысяч",
+    "million_1": "миллион", "million_2": "миллиона", "million_5": "миллионов",
+    "position_prefix": "Ваш номер в очереди",
+    "position_suffix": "",
+    "cur_RUB_1": "рубль", "cur_RUB_2": "рубля", "cur_RUB_5": "рублей",
+    "sub_RUB_1": "копейка", "sub_RUB_2": "копейки", "sub_RUB_5": "копеек",
+    "cur_USD_1": "доллар", "cur_USD_2": "доллара", "cur_USD_5": "долларов",
+    "sub_USD_1": "цент", "sub_USD_2": "цента", "sub_USD_5": "центов",
+    "cur_EUR_1": "евро", "cur_EUR_2": "евро", "cur_EUR_5": "евро",
+    "sub_EUR_1": "цент", "sub_EUR_2": "цента", "sub_EUR_5": "центов",
+}
+
+
+def _en_numbers() -> dict[str, str]:
+    words = {f"n{i}": w for i, w in enumerate(_EN_ONES)}
+    words.update({f"n{(i + 2) * 10}": w for i, w in enumerate(_EN_TENS)})
+    return words
+
+
+def _ru_numbers() -> dict[str, str]:
+    words = {f"n{i}": w for i, w in enumerate(_RU_ONES)}
+    words["n1_m"], words["n2_m"] = words.pop("n1"), words.pop("n2")
+    words.update({f"n{(i + 2) * 10}": w for i, w in enumerate(_RU_TENS)})
+    words.update({f"n{(i + 1) * 100}": w for i, w in enumerate(_RU_HUNDREDS)})
+    return words
+
+
+_TABLES = {
+    "en": {**_en_numbers(), **_EN_PHRASES, PAUSE: ""},
+    "ru": {**_ru_numbers(), **_RU_PHRASES, PAUSE: ""},
+}
+
+
+def base_texts(language: str) -> dict[str, str]:
+    """Every fixed key of a language and the text Festival speaks for it."""
+    try:
+        return dict(_TABLES[language])
+    except KeyError:
+        raise ValueError(f"no prompt vocabulary for language {language!r}; "
+                         f"known: {', '.join(LANGUAGES)}") from None
+
+
+def position_key(position: int) -> str:
+    """The whole-sentence clip for positions 1..max_position."""
+    return f"position_{position}"
+
+
+def prompt_texts(language: str, max_position: int, number_words) -> dict[str, str]:
+    """All keys to render for ``language``, position sentences included.
+
+    ``number_words(language, n)`` spells n as words (from the composer), so
+    the whole sentence "You are number five in the queue." is spoken in one
+    breath instead of spliced.
+    """
+    texts = base_texts(language)
+    for n in range(1, max_position + 1):
+        spoken = " ".join(t for t in (texts["position_prefix"], number_words(language, n),
+                                      texts["position_suffix"]) if t)
+        texts[position_key(n)] = spoken
+    return texts
