@@ -1,0 +1,35 @@
+"""Where things live inside a cache folder.  Standard library only: the
+player uses it on its way to the first audio.
+
+    ROOT/CURRENT                    name of the current generation (one line)
+    ROOT/generations/<gen>.json     one manifest per generation
+    ROOT/objects/<h[:2]>/<h>.sln    content-addressed 8 kHz s16le mono PCM
+    ROOT/tmp/                       temp files, renamed into place when complete
+    ROOT/lock                       the writer lock (fcntl.flock)
+"""
+
+import os
+
+CURRENT = "CURRENT"
+GENERATIONS = "generations"
+OBJECTS = "objects"
+TMP = "tmp"
+LOCK = "lock"
+OBJECT_SUFFIX = ".sln"
+
+
+def object_path(root, digest: str) -> str:
+    return os.path.join(root, OBJECTS, digest[:2], digest + OBJECT_SUFFIX)
+
+
+def manifest_path(root, generation: str) -> str:
+    return os.path.join(root, GENERATIONS, generation + ".json")
+
+
+def current_generation(root) -> str | None:
+    """The current generation's name, or None when nothing is published yet."""
+    try:
+        with open(os.path.join(root, CURRENT), encoding="ascii") as handle:
+            return handle.read().strip() or None
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,31 @@
+"""The click command tree; each command lives in its own module."""
+
+import click
+
+from cache.errors import ProgmohError
+from cli.config import ConfigError
+
+
+class ProgmohGroup(click.Group):
+    """Turns library and configuration errors into ``Error: ...`` and exit 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ProgmohError, ConfigError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=ProgmohGroup)
+@click.version_option(package_name="progmoh")
+def progmoh():
+    """Programmable, per-caller music on hold for Asterisk queues."""
+
+
+def _register():
+    from cli import asterisk_cmd, cache_cmd, config_cmd, play_cmd, render_cmd, serve_cmd
+    for module in (cache_cmd, config_cmd, render_cmd, play_cmd, serve_cmd, asterisk_cmd):
+        progmoh.add_command(module.command)
+
+
+_register()

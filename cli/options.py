@@ -1,0 +1,13 @@
+"""Options shared by every command."""
+
+import click
+
+from cli.config import Config, config_path, load
+
+config_option = click.option(
+    "--config", "config_file", metavar="FILE", envvar=None,
+    help="Configuration file (default: $PROGMOH_CONFIG, else the demo defaults).")
+
+
+def load_config(config_file: str | None) -> Config:
+    return load(config_path(config_file))
