@@ -1,0 +1,38 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Both install what they need (Debian packages, the .venv) and are quick
+# when nothing needs installing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEBIAN_RUNTIME := ffmpeg festival festvox-kallpc16k festvox-us-slt-hts festvox-ru python3-venv
+DEBIAN_TEST := mariadb-server mariadb-client
+
+.PHONY: demo test system system-test venv clean-demo
+
+demo: system venv
+	$(BIN)/progmoh render --verbose
+	$(BIN)/progmoh cache verify
+	$(BIN)/progmoh cache ls
+	$(BIN)/progmoh simulate-call var/demo-call.wav
+
+test: system system-test venv
+	PROGMOH_TEST_MYSQL_URL="$$(tests/services/mariadb.sh start)" $(BIN)/pytest
+
+system:
+	@scripts/apt-ensure $(DEBIAN_RUNTIME)
+
+system-test:
+	@scripts/apt-ensure $(DEBIAN_TEST)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+clean-demo:
+	rm -rf var/cache var/demo-call.wav
