@@ -1,0 +1,206 @@
+"""The segment store (DESIGN.md section 4): content-addressed objects, one
+manifest per generation, an atomically switched CURRENT pointer, and a
+writer lock so that two renders never interleave.
+
+Readers take no lock: every file they can open by name was complete before
+it got that name (temp file, fsync, rename), a manifest is published only
+after all its objects are in place, and CURRENT is switched only after the
+manifest is.  Garbage collection takes the writer lock, so it never races a
+render's objects that are written but not yet published.
+"""
+
+import fcntl
+import hashlib
+import os
+import re
+import secrets
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from cache import housekeeping, layout
+from cache.atomic import write_atomic
+from cache.errors import CacheError
+from cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
+from cache.reports import GcReport, GenerationInfo, VerifyReport
+
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_GENERATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def new_generation_name(now: datetime) -> str:
+    """Sorts by time (UTC, to the second); the suffix keeps same-second names apart."""
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+class Store:
+    """A cache folder.  Cheap to create; touches the disk only when asked."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @contextmanager
+    def writer(self) -> Iterator["Writer"]:
+        """The one writer: a render (or gc) holds it from first object to publish."""
+        with self._locked():
+            writer = Writer(self)
+            try:
+                yield writer
+            finally:
+                writer._closed = True
+
+    def current_name(self) -> str | None:
+        return layout.current_generation(self.root)
+
+    def current(self) -> Manifest | None:
+        name = self.current_name()
+        return self.manifest(name) if name else None
+
+    def manifest(self, generation: str) -> Manifest:
+        path = Path(layout.manifest_path(self.root, _checked_generation(generation)))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CacheError(f"{path}: no such generation {generation!r}") from None
+        except OSError as error:
+            raise CacheError(f"{path}: cannot read manifest: {error.strerror}") from None
+        try:
+            manifest = loads(text)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise CacheError(f"{path}: corrupt manifest: {error}") from None
+        if manifest.generation != generation:
+            raise CacheError(f"{path}: corrupt manifest: it names generation "
+                             f"{manifest.generation!r}")
+        return manifest
+
+    def generation_names(self) -> list[str]:
+        folder = self.root / layout.GENERATIONS
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            return []
+        return sorted(n[:-5] for n in names if n.endswith(".json") and _GENERATION.match(n[:-5]))
+
+    def generations(self) -> list[GenerationInfo]:
+        """Every generation on disk, newest first."""
+        current = self.current_name()
+        infos = [_info(self.manifest(name), current) for name in self.generation_names()]
+        return sorted(infos, key=lambda i: (i.created, i.name), reverse=True)
+
+    def has(self, digest: str) -> bool:
+        return self.path(digest).is_file()
+
+    def read(self, digest: str) -> bytes:
+        path = self.path(digest)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise CacheError(f"{path}: object missing from the cache") from None
+
+    def path(self, digest: str) -> Path:
+        if not _DIGEST.match(digest):
+            raise CacheError(f"{self.root}: {digest!r} is not a sha256 object name")
+        return Path(layout.object_path(self.root, digest))
+
+    def verify(self) -> VerifyReport:
+        """Re-hash every object any generation on disk references, and check its length."""
+        return housekeeping.verify(self)
+
+    def gc(self, grace_s: float, now: float, dry_run: bool) -> GcReport:
+        """Remove generations past their grace, objects none of the rest use, stale temp files."""
+        if dry_run:
+            return housekeeping.collect(self, grace_s, now, dry_run=True)
+        with self._locked():
+            return housekeeping.collect(self, grace_s, now, dry_run=False)
+
+    @contextmanager
+    def _locked(self):
+        for folder in (self.root, self.root / layout.TMP, self.root / layout.OBJECTS,
+                       self.root / layout.GENERATIONS):
+            _make_dir(folder)
+        lock_path = self.root / layout.LOCK
+        with open(lock_path, "a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CacheError(f"{lock_path}: the cache is locked: another render "
+                                 f"(or gc) is running") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class Writer:
+    """Adds objects and publishes generations while its store's lock is held."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._closed = False
+
+    def put(self, pcm: bytes) -> str:
+        """Store ``pcm`` under its sha256; a complete object already there is kept."""
+        self._check_open()
+        if len(pcm) % SAMPLE_BYTES:
+            raise CacheError(f"object of {len(pcm)} bytes is not whole 16-bit samples")
+        digest = hashlib.sha256(pcm).hexdigest()
+        path = self.store.path(digest)
+        if _size(path) == len(pcm):
+            return digest
+        _make_dir(path.parent)
+        write_atomic(path, pcm, self.store.root / layout.TMP)
+        return digest
+
+    def publish(self, manifest: Manifest) -> None:
+        """Make ``manifest`` the current generation, once every object it names is in place."""
+        self._check_open()
+        root = self.store.root
+        path = Path(layout.manifest_path(root, _checked_generation(manifest.generation)))
+        if path.exists():
+            raise CacheError(f"{path}: generation {manifest.generation!r} already exists")
+        self._check_objects(manifest)
+        tmp = root / layout.TMP
+        write_atomic(path, dumps(manifest).encode("utf-8"), tmp)
+        write_atomic(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
+
+    def _check_objects(self, manifest: Manifest) -> None:
+        for segment in manifest.segments:
+            path = self.store.path(segment.object)
+            size = _size(path)
+            if size != segment.samples * SAMPLE_BYTES:
+                found = "missing" if size is None else f"{size} bytes"
+                raise CacheError(f"{path}: object of segment {segment.id!r} is {found}, "
+                                 f"expected {segment.samples * SAMPLE_BYTES} bytes")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CacheError(f"{self.store.root}: writer used after its lock was released")
+
+
+def _info(manifest: Manifest, current: str | None) -> GenerationInfo:
+    sizes = {s.object: s.samples * SAMPLE_BYTES for s in manifest.segments}
+    return GenerationInfo(name=manifest.generation, created=manifest.created,
+                          segments=len(manifest.segments), bytes=sum(sizes.values()),
+                          is_current=manifest.generation == current)
+
+
+def _checked_generation(name: str) -> str:
+    if not isinstance(name, str) or not _GENERATION.match(name):
+        raise CacheError(f"{name!r} is not a valid generation name")
+    return name
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _make_dir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CacheError(f"{folder}: cannot create cache folder: {error.strerror}") from None
