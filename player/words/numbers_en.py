@@ -1,0 +1,50 @@
+"""English numbers as prompt keys ("one hundred and twenty one").
+
+British style: "and" after "hundred" and before a last group under one
+hundred ("one thousand and one"), which is how a call-centre voice reads a
+balance aloud.
+"""
+
+_SCALES = ((1_000_000, "million"), (1000, "thousand"))
+
+
+def below_thousand(n):
+    """Keys of 1..999; the caller handles zero."""
+    keys = []
+    hundreds, rest = divmod(n, 100)
+    if hundreds:
+        keys += ["n%d" % hundreds, "hundred"]
+        if rest:
+            keys.append("and")
+    if rest >= 20:
+        keys.append("n%d" % (rest - rest % 10))
+        if rest % 10:
+            keys.append("n%d" % (rest % 10))
+    elif rest:
+        keys.append("n%d" % rest)
+    return keys
+
+
+def number_keys(n, gender="m"):
+    """Keys of a non-negative integer; English numbers have no gender."""
+    if n == 0:
+        return ["n0"]
+    keys = []
+    for size, word in _SCALES:
+        count, n = divmod(n, size)
+        if count:
+            keys += number_keys(count) + [word]
+    if n:
+        if keys and n < 100:
+            keys.append("and")
+        keys += below_thousand(n)
+    return keys
+
+
+def form(n):
+    """Plural form suffix of a unit word after n: "1" or "n"."""
+    return "1" if n == 1 else "n"
+
+
+def unit_gender(code, sub):
+    return "m"
