@@ -19,20 +19,13 @@ Serve -> player
   next_class {}                               switch to the next music class
 """
 
-import json
 from dataclasses import asdict, dataclass, field
 
-VERSION = 1
-MAX_LINE_BYTES = 16384
-
-HELLO, STATE, CLASS_CHANGED = "hello", "state", "class_changed"
-WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS = (
-    "welcome", "denied", "balance", "position", "next_class")
-BALANCE_STATUSES = ("ok", "not_registered", "unavailable")
-
-
-class ProtocolError(ValueError):
-    """A line that is not a valid message of this protocol."""
+from player import wire
+from player.wire import (  # noqa: F401  (re-exported: the one wire format)
+    BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES, NEXT_CLASS,
+    POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
+)
 
 
 @dataclass(frozen=True)
@@ -57,28 +50,8 @@ class CallState:
 
 def encode(kind: str, **fields) -> bytes:
     """One message as a newline-terminated line."""
-    payload = {"v": VERSION, "type": kind}
-    for name, value in fields.items():
-        payload[name] = asdict(value) if hasattr(value, "__dataclass_fields__") else value
-    line = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-    if len(line) > MAX_LINE_BYTES:
-        raise ProtocolError(f"message {kind!r} is {len(line)} bytes, over {MAX_LINE_BYTES}")
-    return line
-
-
-def decode(line: bytes) -> dict:
-    """Parse one line; raises ProtocolError on anything malformed."""
-    if len(line) > MAX_LINE_BYTES:
-        raise ProtocolError(f"line of {len(line)} bytes is over {MAX_LINE_BYTES}")
-    try:
-        message = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"not JSON: {error}") from None
-    if not isinstance(message, dict) or message.get("v") != VERSION:
-        raise ProtocolError(f"not a version {VERSION} message")
-    if not isinstance(message.get("type"), str):
-        raise ProtocolError("message has no type")
-    return message
+    return wire.encode(kind, **{name: asdict(value) if hasattr(value, "__dataclass_fields__")
+                                else value for name, value in fields.items()})
 
 
 def call_state(data: dict | None) -> CallState | None:
