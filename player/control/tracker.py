@@ -1,0 +1,184 @@
+"""Per-call state derived from AMI events.
+
+Keyed by the Uniqueid of the channel that waits in the queue and owns the
+MOH process (the ``;2`` half of a Local channel), which is the id in the
+player's argv.  The caller number comes only from Asterisk's own headers.
+
+``handle`` returns a list of changes for the service to act on.  app_queue
+announces nobody's new position when someone ahead leaves, so the tracker
+renumbers the callers behind a leaver itself; ``resync`` applies a
+QueueStatus answer (the truth) on top.
+"""
+
+from dataclasses import dataclass
+
+from player.control.ami.message import Message
+
+UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
+
+
+@dataclass(frozen=True)
+class CallerKnown:
+    uniqueid: str
+    number: str          # "" when Asterisk does not know it
+
+
+@dataclass(frozen=True)
+class PositionChanged:
+    uniqueid: str
+    queue: str
+    position: int
+
+
+@dataclass(frozen=True)
+class LeftQueue:
+    uniqueid: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class MohStarted:
+    uniqueid: str
+    music_class: str
+
+
+@dataclass(frozen=True)
+class MohStopped:
+    uniqueid: str
+
+
+@dataclass(frozen=True)
+class KeyPressed:
+    uniqueid: str
+    digit: str
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    uniqueid: str
+
+
+@dataclass
+class TrackedCall:
+    uniqueid: str
+    channel: str = ""
+    number: str = ""
+    queue: str = ""
+    position: int = 0            # 0: not in a queue
+    moh_class: str = ""
+    moh_playing: bool = False
+
+
+class Tracker:
+    def __init__(self) -> None:
+        self.calls: dict[str, TrackedCall] = {}
+        self._handlers = {
+            "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
+            "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
+            "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
+        }
+
+    def handle(self, message: Message) -> list:
+        handler = self._handlers.get(message.event or "")
+        uniqueid = message.get("Uniqueid")
+        if handler is None or not uniqueid:
+            return []
+        return handler(message, uniqueid)
+
+    def reset(self) -> list:
+        """The AMI connection is gone: every call we knew is gone with it."""
+        ended = [CallEnded(uniqueid) for uniqueid in self.calls]
+        self.calls.clear()
+        return ended
+
+    def resync(self, entries: list[Message]) -> list:
+        """Apply a complete QueueStatus answer (its QueueEntry messages)."""
+        changes: list = []
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.event == "QueueEntry" and entry.get("Uniqueid"):
+                seen.add(entry.get("Uniqueid"))
+                changes += self._place(entry, entry.get("Uniqueid"))
+        for call in list(self.calls.values()):
+            if call.position and call.uniqueid not in seen:
+                changes.append(LeftQueue(call.uniqueid, call.queue))
+                call.queue, call.position = "", 0
+        return changes
+
+    def _call(self, message: Message, uniqueid: str) -> tuple[TrackedCall, list]:
+        call = self.calls.get(uniqueid)
+        changes: list = []
+        if call is None:
+            call = self.calls[uniqueid] = TrackedCall(uniqueid)
+        call.channel = message.get("Channel") or call.channel
+        number = _number(message.get("CallerIDNum"))
+        if number and number != call.number:
+            call.number = number
+            changes.append(CallerKnown(uniqueid, number))
+        return call, changes
+
+    def _place(self, message: Message, uniqueid: str) -> list:
+        call, changes = self._call(message, uniqueid)
+        queue, position = message.get("Queue") or "", _int(message.get("Position"))
+        if position and (queue, position) != (call.queue, call.position):
+            call.queue, call.position = queue, position
+            changes.append(PositionChanged(uniqueid, queue, position))
+        return changes
+
+    def _join(self, message: Message, uniqueid: str) -> list:
+        return self._place(message, uniqueid)
+
+    def _leave(self, message: Message, uniqueid: str) -> list:
+        call = self.calls.get(uniqueid)
+        queue = message.get("Queue") or (call.queue if call else "")
+        left_at = _int(message.get("Position")) or (call.position if call else 0)
+        changes: list = []
+        if call is not None and call.position:
+            call.queue, call.position = "", 0
+            changes.append(LeftQueue(uniqueid, queue))
+        return changes + self._move_up(queue, left_at)
+
+    def _move_up(self, queue: str, left_at: int) -> list:
+        changes = []
+        for other in self.calls.values():
+            if other.queue == queue and left_at and other.position > left_at:
+                other.position -= 1
+                changes.append(PositionChanged(other.uniqueid, queue, other.position))
+        return changes
+
+    def _moh_start(self, message: Message, uniqueid: str) -> list:
+        call, changes = self._call(message, uniqueid)
+        call.moh_class, call.moh_playing = message.get("Class") or "", True
+        return changes + [MohStarted(uniqueid, call.moh_class)]
+
+    def _moh_stop(self, message: Message, uniqueid: str) -> list:
+        call = self.calls.get(uniqueid)
+        if call is None or not call.moh_playing:
+            return []
+        call.moh_playing = False
+        return [MohStopped(uniqueid)]
+
+    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
+        digit = message.get("Digit") or ""
+        if uniqueid not in self.calls or message.get("Direction") != "Received":
+            return []
+        return [KeyPressed(uniqueid, digit)] if len(digit) == 1 else []
+
+    def _hangup(self, message: Message, uniqueid: str) -> list:
+        call = self.calls.pop(uniqueid, None)
+        if call is None:
+            return []
+        changes = self._move_up(call.queue, call.position) if call.position else []
+        return changes + [CallEnded(uniqueid)]
+
+
+def _number(value: str | None) -> str:
+    value = (value or "").strip()
+    return "" if value in UNKNOWN_NUMBERS else value
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0

@@ -1,0 +1,93 @@
+"""Helpers for the recorded AMI sessions in ../shared/ami (read-only, byte-exact)."""
+
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AMI_DIR = Path(__file__).resolve().parents[2] / "shared" / "ami"
+SESSIONS = ("login-ok-and-fullybooted", "login-bad-secret", "one-caller-dtmf",
+            "three-callers-positions", "periodic-announce-restart", "actions",
+            "events-default", "events-off", "events-dtmf-agent-call",
+            "asterisk-restart", "asterisk-restart-reconnect", "realtime-notfound")
+MD_OF = {"events-default": "events-login-variants", "events-off": "events-login-variants",
+         "events-dtmf-agent-call": "events-login-variants",
+         "asterisk-restart-reconnect": "asterisk-restart"}
+
+
+def recv_bytes(name: str) -> bytes:
+    return (AMI_DIR / f"{name}.recv").read_bytes()
+
+
+def sent_bytes(name: str) -> bytes:
+    return (AMI_DIR / f"{name}.sent").read_bytes()
+
+
+def timing(name: str) -> list[tuple[float, str, int, int]]:
+    rows = []
+    for line in (AMI_DIR / f"{name}.timing.tsv").read_text().splitlines()[1:]:
+        t_rel, direction, offset, length = line.split("\t")
+        rows.append((float(t_rel), direction, int(offset), int(length)))
+    return rows
+
+
+def recorded_chunks(name: str) -> list[bytes]:
+    data = recv_bytes(name)
+    return [data[o:o + n] for _, d, o, n in timing(name) if d == "recv"]
+
+
+def random_chunks(data: bytes, seed: int, max_len: int = 700) -> list[bytes]:
+    rng = random.Random(seed)
+    chunks, at = [], 0
+    while at < len(data):
+        size = rng.randint(1, max_len)
+        chunks.append(data[at:at + size])
+        at += size
+    return chunks
+
+
+@dataclass
+class Expected:
+    uniqueid: str
+    number: str
+    channel: str
+    queue: str
+    positions: list = field(default_factory=list)   # [(position, msg_no)]
+    left_at: int = 0
+    digits: list = field(default_factory=list)      # [(digit, msg_no)]
+    moh: list = field(default_factory=list)         # [("start", class, n) | ("stop", "", n)]
+    moh_at_end: str = ""
+    hangup_at: int = 0
+
+
+_CALLER = re.compile(r"^- caller \*\*(\S+)\*\* \(CallerIDNum (\S+)\) on `([^`]+)`, queue (\S+):")
+
+
+def expected_callers(name: str) -> list[Expected]:
+    """Parse 'What a correct client should derive' for one recording."""
+    text = (AMI_DIR / f"{MD_OF.get(name, name)}.md").read_text()
+    section = text.split(f"### `{name}.recv`", 1)[1].split("#### Key messages", 1)[0]
+    callers: list[Expected] = []
+    for line in section.splitlines():
+        head = _CALLER.match(line)
+        if head:
+            callers.append(Expected(*head.groups()))
+        elif line.startswith("  - ") and callers:
+            _detail(callers[-1], line[4:])
+    return callers
+
+
+def _detail(caller: Expected, line: str) -> None:
+    if line.startswith("position:"):
+        caller.positions = [(int(p), int(n)) for p, n in re.findall(r"(\d+) \(#(\d+)\)", line)]
+    elif line.startswith("left the queue at"):
+        caller.left_at = int(re.search(r"#(\d+)", line).group(1))
+    elif line.startswith("digits received"):
+        caller.digits = [(d, int(n)) for d, n in re.findall(r"(\w) \(#(\d+)\)", line.split(":", 1)[1])]
+    elif line.startswith("MOH state at end:"):
+        caller.moh_at_end = line.split(":", 1)[1].strip()
+    elif line.startswith("MOH:"):
+        caller.moh = [("start", c, int(n)) if kind == "start" else ("stop", "", int(n))
+                      for kind, c, n in re.findall(r"(start|stop) ?(\S*) \(#(\d+)\)", line)]
+    elif line.startswith("Hangup #"):
+        caller.hangup_at = int(re.search(r"#(\d+)", line).group(1))

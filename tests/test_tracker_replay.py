@@ -1,0 +1,92 @@
+"""Replay every recorded AMI session through framer, parser and tracker.
+
+The recorded bytes are fed as Asterisk delivered them (timing.tsv) and
+re-split at many random points; the derived per-caller history must equal
+what each recording's .md says a correct client derives.
+"""
+
+import pytest
+
+import ami_recordings as rec
+from player.control.ami.framing import Framer
+from player.control.ami.message import parse
+from player.control.tracker import (
+    CallEnded, KeyPressed, LeftQueue, MohStarted, MohStopped, PositionChanged, Tracker,
+)
+
+SEEDS = range(25)
+
+
+def derive(chunks: list[bytes], subscribed: bool = True) -> dict[str, rec.Expected]:
+    """Run the tracker over the chunks; return the history per queued caller."""
+    framer, tracker, history = Framer(), Tracker(), {}
+    number = 0
+    list_entries: list = []
+    for chunk in chunks:
+        for block in framer.feed(chunk):
+            number += 1
+            message = parse(block)
+            changes = tracker.handle(message)
+            if message.event == "QueueEntry":
+                list_entries.append(message)
+            if message.event == "QueueStatusComplete" and subscribed:
+                changes += tracker.resync(list_entries)
+                list_entries = []
+            _record(history, tracker, changes, number)
+    assert framer.banner == "Asterisk Call Manager/13.0.0"
+    return {uid: item for uid, item in history.items() if item.positions}
+
+
+def _record(history, tracker, changes, number):
+    for change in changes:
+        call = tracker.calls.get(change.uniqueid)
+        item = history.setdefault(change.uniqueid, rec.Expected(change.uniqueid, "", "", ""))
+        if call is not None:
+            item.number, item.channel = call.number or item.number, call.channel
+        if isinstance(change, PositionChanged):
+            item.queue = change.queue
+            item.positions.append((change.position, number))
+        elif isinstance(change, LeftQueue):
+            item.left_at = number
+        elif isinstance(change, KeyPressed):
+            item.digits.append((change.digit, number))
+        elif isinstance(change, MohStarted):
+            item.moh.append(("start", change.music_class, number))
+            item.moh_at_end = "playing"
+        elif isinstance(change, MohStopped):
+            item.moh.append(("stop", "", number))
+            item.moh_at_end = "stopped"
+        elif isinstance(change, CallEnded):
+            item.hangup_at = number
+
+
+def expected(name: str) -> dict[str, rec.Expected]:
+    return {caller.uniqueid: caller for caller in rec.expected_callers(name)}
+
+
+def subscribed(name: str) -> bool:
+    return b"Events: off" not in rec.sent_bytes(name)
+
+
+@pytest.mark.parametrize("name", rec.SESSIONS)
+def test_recorded_chunking_derives_what_the_md_says(name):
+    assert derive(rec.recorded_chunks(name), subscribed(name)) == expected(name)
+
+
+@pytest.mark.parametrize("name", rec.SESSIONS)
+def test_random_chunking_derives_the_same(name):
+    data = rec.recv_bytes(name)
+    for seed in SEEDS:
+        chunks = rec.random_chunks(data, seed, max_len=1 + seed * 40)
+        assert derive(chunks, subscribed(name)) == expected(name), f"seed {seed}"
+
+
+def test_byte_by_byte_derives_the_same():
+    data = rec.recv_bytes("three-callers-positions")
+    assert derive([data[i:i + 1] for i in range(len(data))]) == expected("three-callers-positions")
+
+
+def test_sessions_with_callers_are_not_vacuous():
+    with_callers = [name for name in rec.SESSIONS if expected(name)]
+    assert len(with_callers) == 7
+    assert sum(len(expected(name)) for name in with_callers) == 11
