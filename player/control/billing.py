@@ -1,0 +1,174 @@
+"""Caller balances: fetched once the caller is known, kept for ``max_age_s``.
+
+A balance is spoken to a caller, so a wrong one is worse than none: any
+answer that does not fit the configured field mapping is "unavailable", and
+amounts stay decimal text from the wire to the player (never a float).
+"""
+
+import asyncio
+import decimal
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from player import protocol
+from player.control.billing_command import CommandBilling
+from player.control.billing_errors import BillingUnavailable
+from player.control.billing_http import HttpBilling
+from player.control.settings import BillingFields, BillingSettings, RewriteRule
+
+log = logging.getLogger("progmoh.serve.billing")
+
+OK, NOT_REGISTERED, UNAVAILABLE = protocol.BALANCE_STATUSES
+TRUE_TEXTS = frozenset({"true", "yes", "1"})
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    status: str                                   # "ok" | "not_registered" | "unavailable"
+    accounts: tuple[protocol.Account, ...] = ()
+    fetched_at: float = 0.0                        # monotonic seconds
+
+
+def rewrite_number(rules: tuple[RewriteRule, ...], number: str) -> str:
+    """The number as the billing system knows it; the first rule that matches wins."""
+    for rule in rules:
+        match = re.fullmatch(rule.match, number)
+        if match:
+            return match.expand(rule.replace)
+    return number
+
+
+def parse_answer(body: bytes, fields: BillingFields) -> tuple[protocol.Account, ...]:
+    """Accounts from a JSON answer: an object holding a list, or the list itself."""
+    try:
+        answer = json.loads(body, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BillingUnavailable(f"answer is not JSON: {error}") from None
+    if isinstance(answer, dict):
+        answer = answer.get(fields.accounts)
+        if not isinstance(answer, list):
+            raise BillingUnavailable(f"answer has no list {fields.accounts!r}")
+    if not isinstance(answer, list):
+        raise BillingUnavailable("answer is neither an object nor a list")
+    return tuple(_account(item, fields, index) for index, item in enumerate(answer))
+
+
+def _account(item, fields: BillingFields, index: int) -> protocol.Account:
+    if not isinstance(item, dict):
+        raise BillingUnavailable(f"account {index} is not an object")
+    return protocol.Account(account=_text(item.get(fields.account, "")),
+                            balance=_amount(item.get(fields.balance), fields.balance, index),
+                            currency=_text(item.get(fields.currency, "")).upper(),
+                            locked=_flag(item.get(fields.locked, False)))
+
+
+def _amount(value, name: str, index: int) -> str:
+    try:
+        amount = decimal.Decimal(value if isinstance(value, decimal.Decimal) else str(value).strip())
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        amount = None
+    if value is None or isinstance(value, bool) or amount is None or not amount.is_finite():
+        raise BillingUnavailable(f"account {index}: {name!r} is not a decimal amount: {value!r}")
+    return format(amount, "f")
+
+
+def _text(value) -> str:
+    if isinstance(value, (dict, list, bool)) or value is None:
+        return ""
+    return str(value).strip()
+
+
+def _flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in TRUE_TEXTS
+
+
+def open_backend(settings: BillingSettings):
+    """The backend object named by ``settings.backend`` (None for "none")."""
+    if settings.backend == "http":
+        return HttpBilling(settings)
+    if settings.backend == "command" and settings.command:
+        return CommandBilling(settings)
+    if settings.backend == "command":
+        log.warning("billing backend is \"command\" but billing.command is empty")
+    return None
+
+
+class BalanceBook:
+    """Balances per (rewritten) caller number, with one fetch in flight per number."""
+
+    def __init__(self, settings: BillingSettings, clock=time.monotonic):
+        self._settings = settings
+        self._clock = clock
+        self._backend = open_backend(settings)
+        self._results: dict[str, BalanceResult] = {}
+        self._fetches: dict[str, asyncio.Task] = {}
+
+    def prefetch(self, number: str) -> None:
+        """Start fetching in the background unless a fresh answer is already kept."""
+        key = rewrite_number(self._settings.rewrite, number)
+        if self._fresh(key) is None:
+            self._start(key)
+
+    async def get(self, number: str) -> BalanceResult:
+        """A fresh answer, fetching if needed; never raises."""
+        key = rewrite_number(self._settings.rewrite, number)
+        kept = self._fresh(key)
+        if kept is not None:
+            return kept
+        return await asyncio.shield(self._start(key))
+
+    async def close(self) -> None:
+        for task in list(self._fetches.values()):
+            task.cancel()
+        await asyncio.gather(*self._fetches.values(), return_exceptions=True)
+
+    def _fresh(self, key: str) -> BalanceResult | None:
+        kept = self._results.get(key)
+        if kept is None or kept.status == UNAVAILABLE:
+            return None
+        if self._clock() - kept.fetched_at >= self._settings.max_age_s:
+            return None
+        return kept
+
+    def _start(self, key: str) -> asyncio.Task:
+        task = self._fetches.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._fetch(key))
+            self._fetches[key] = task
+            task.add_done_callback(lambda _: self._fetches.pop(key, None))
+        return task
+
+    async def _fetch(self, key: str) -> BalanceResult:
+        result = await self._ask(key)
+        self._forget_stale()
+        self._results[key] = result
+        return result
+
+    async def _ask(self, key: str) -> BalanceResult:
+        if self._backend is None:
+            return BalanceResult(UNAVAILABLE, (), self._clock())
+        try:
+            body = await asyncio.wait_for(self._backend.fetch(key), self._settings.timeout_s)
+            accounts = parse_answer(body, self._settings.fields)
+        except asyncio.TimeoutError:
+            log.warning("billing %s for %s: no answer within %s s", self._backend, key,
+                        self._settings.timeout_s)
+        except BillingUnavailable as error:
+            log.warning("billing %s for %s: %s", self._backend, key, error)
+        except Exception:
+            log.exception("billing %s for %s failed", self._backend, key)
+        else:
+            return BalanceResult(OK if accounts else NOT_REGISTERED, accounts, self._clock())
+        return BalanceResult(UNAVAILABLE, (), self._clock())
+
+    def _forget_stale(self) -> None:
+        now = self._clock()
+        stale = [key for key, kept in self._results.items()
+                 if now - kept.fetched_at >= self._settings.max_age_s]
+        for key in stale:
+            del self._results[key]

@@ -1,0 +1,111 @@
+"""Remembered music: the class each caller last chose with key 3.
+
+Database drivers block, so every query runs on one private daemon thread
+(one connection, queries in order).  A read at call start is bounded by
+``timeout_s`` and any failure means "no remembered class", so the caller hears
+the default class rather than silence; a write is logged if it fails, never
+raised.  The table is ``queue_music`` (caller_number, music_class, updated_at).
+"""
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import threading
+
+from cache.errors import ProgmohError
+from player.control.settings import StoreSettings
+
+log = logging.getLogger("progmoh.serve.choices")
+
+MAX_NUMBER_CHARS = 128
+MAX_CLASS_CHARS = 255
+
+
+class ChoiceStoreError(ProgmohError):
+    """The store URL cannot be used (unknown scheme, malformed)."""
+
+
+class _Worker:
+    """One daemon thread running blocking calls in order; a stuck call never blocks exit."""
+
+    def __init__(self, name: str):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def submit(self, function, *args) -> concurrent.futures.Future:
+        future = concurrent.futures.Future()
+        self._jobs.put((future, function, args))
+        return future
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, function, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function(*args))
+            except BaseException as error:
+                future.set_exception(error)
+
+
+class ChoiceStore:
+    """The loop-side face of a database backend (``choices_sqlite`` or ``choices_mysql``)."""
+
+    def __init__(self, backend, timeout_s: float):
+        self._backend = backend
+        self._timeout_s = timeout_s
+        self._worker = _Worker(f"progmoh-choices-{backend.kind}")
+
+    async def get(self, number: str) -> str | None:
+        """The caller's remembered class, or None (none kept, too slow, or any failure)."""
+        if not _usable(number, MAX_NUMBER_CHARS):
+            return None
+        future = asyncio.wrap_future(self._worker.submit(self._backend.get, number))
+        try:
+            return await asyncio.wait_for(future, self._timeout_s)
+        except asyncio.TimeoutError:
+            log.warning("choice store (%s): no answer within %s s", self._backend, self._timeout_s)
+        except Exception as error:
+            log.warning("choice store (%s): read failed: %s", self._backend, _describe(error))
+        return None
+
+    async def put(self, number: str, music_class: str) -> None:
+        """Remember a caller's class; failures are logged, never raised."""
+        if not _usable(number, MAX_NUMBER_CHARS) or not _usable(music_class, MAX_CLASS_CHARS):
+            log.warning("choice store: not saving a class for an empty or over-long number or name")
+            return
+        future = asyncio.wrap_future(self._worker.submit(self._backend.put, number, music_class))
+        try:
+            await future
+        except Exception as error:
+            log.warning("choice store (%s): write failed: %s", self._backend, _describe(error))
+
+    def close(self) -> None:
+        """Close the connection after queued queries, without waiting for a stuck one."""
+        self._worker.submit(self._backend.close)
+        self._worker.stop()
+
+
+def _usable(text: str, max_chars: int) -> bool:
+    return isinstance(text, str) and 0 < len(text) <= max_chars
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def open_choice_store(settings: StoreSettings) -> ChoiceStore:
+    """A store for ``sqlite:///path`` or ``mysql://user:pass@host:port/db``; connects lazily."""
+    url = settings.url
+    if url.startswith("sqlite:///"):
+        from player.control.choices_sqlite import SqliteChoices
+        return ChoiceStore(SqliteChoices(url[len("sqlite:///"):], settings.timeout_s),
+                           settings.timeout_s)
+    if url.startswith(("mysql://", "mariadb://")):
+        from player.control.choices_mysql import MysqlChoices
+        return ChoiceStore(MysqlChoices(url, settings.timeout_s), settings.timeout_s)
+    raise ChoiceStoreError("store.url must start with sqlite:/// or mysql://")

@@ -1,0 +1,99 @@
+"""Which key does what, and when a call's position is spoken: one place, from config.
+
+Both classes only keep time and state; sending anything is the caller's job,
+so they can be tested with a fake clock and no sockets.
+"""
+
+import time
+
+from player.control.settings import KeySettings
+
+BALANCE, NEXT_MUSIC, POSITION = "balance", "next_music", "position"
+
+
+class KeyRules:
+    """Maps a caller's key to an action, ignoring presses repeated too quickly.
+
+    The minimum interval is per call and per key, so a caller hammering 2
+    gets one balance read-out while 4 still works at once.
+    """
+
+    def __init__(self, settings: KeySettings, clock=time.monotonic):
+        self._actions = {key: action for key, action in (
+            (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
+            (settings.position, POSITION)) if key}
+        self._min_interval_s = settings.min_interval_s
+        self._clock = clock
+        self._accepted_at: dict[tuple[str, str], float] = {}
+
+    def on_digit(self, uniqueid: str, digit: str) -> str | None:
+        """The action for this press, or None (unmapped key, or pressed again too soon)."""
+        action = self._actions.get(digit)
+        if action is None:
+            return None
+        now = self._clock()
+        last = self._accepted_at.get((uniqueid, digit))
+        if last is not None and now - last < self._min_interval_s:
+            return None
+        self._accepted_at[(uniqueid, digit)] = now
+        return action
+
+    def forget(self, uniqueid: str) -> None:
+        """Drop a finished call's press times."""
+        for key in [key for key in self._accepted_at if key[0] == uniqueid]:
+            del self._accepted_at[key]
+
+
+class PositionAnnouncer:
+    """Decides when a call hears its queue position.
+
+    A position is announced when it first becomes known and whenever it
+    changes (if ``announce_position_change``), and again every
+    ``position_every_s`` seconds (0 turns the periodic announcement off).
+    Every announcement restarts the period, so a caller never hears the same
+    sentence twice in a row just because two rules fired together.
+    """
+
+    def __init__(self, settings: KeySettings, clock=time.monotonic):
+        self._on_change = settings.announce_position_change
+        self._every_s = settings.position_every_s
+        self._clock = clock
+        self._positions: dict[str, int] = {}
+        self._announced_at: dict[str, float] = {}
+
+    def position(self, uniqueid: str) -> int | None:
+        return self._positions.get(uniqueid)
+
+    def on_position(self, uniqueid: str, position: int) -> bool:
+        """Record a position; True when it should be announced now (counts as announced)."""
+        previous = self._positions.get(uniqueid)
+        self._positions[uniqueid] = position
+        if uniqueid not in self._announced_at:
+            self._announced_at[uniqueid] = self._clock()
+        if position == previous or not self._on_change or position < 1:
+            return False
+        self.announced(uniqueid)
+        return True
+
+    def announced(self, uniqueid: str) -> None:
+        """Note an announcement made for another reason (key 4), restarting the period."""
+        self._announced_at[uniqueid] = self._clock()
+
+    def due(self, uniqueid: str) -> bool:
+        """True once per period when the periodic announcement is due (counts as announced)."""
+        wait_s = self.next_due_in(uniqueid)
+        if wait_s is None or wait_s > 0:
+            return False
+        self.announced(uniqueid)
+        return True
+
+    def next_due_in(self, uniqueid: str) -> float | None:
+        """Seconds until the next periodic announcement; None if there will be none."""
+        if self._every_s <= 0 or self._positions.get(uniqueid, 0) < 1:
+            return None
+        elapsed_s = self._clock() - self._announced_at[uniqueid]
+        return max(0.0, self._every_s - elapsed_s)
+
+    def forget(self, uniqueid: str) -> None:
+        self._positions.pop(uniqueid, None)
+        self._announced_at.pop(uniqueid, None)
