@@ -1,9 +1,179 @@
-"""Placeholder until its issue lands: `progmoh cache`."""
+"""``progmoh cache``: inspect, verify, collect and export the segment store."""
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
 
 import click
 
+from cache import listing
+from cache.export import export_wav
+from cache.store import Store
+from cli.options import config_option, load_config
 
-@click.command(name="cache")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+generation_option = click.option("--generation", metavar="GENERATION",
+                                 help="Look in this generation instead of the current one.")
+
+
+def _store(config_file) -> Store:
+    return Store(load_config(config_file).cache.root)
+
+
+def _echo_json(value) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@click.group(name="cache")
 def command():
-    """Not built yet."""
-    raise click.ClickException("'progmoh cache' is not built yet")
+    """Inspect and maintain the rendered segment cache (cache.dir)."""
+
+
+@command.command(name="ls")
+@click.argument("generation", required=False)
+@click.option("--current", "use_current", is_flag=True, help="List the current generation's segments.")
+@config_option
+@json_option
+def ls(generation, use_current, config_file, as_json):
+    """List generations, or the segments of GENERATION (or of --current)."""
+    if generation and use_current:
+        raise click.UsageError("give either GENERATION or --current, not both")
+    store = _store(config_file)
+    if generation or use_current:
+        _list_segments(listing.chosen_manifest(store, generation), as_json)
+    else:
+        _list_generations(store, listing.published_generations(store), as_json)
+
+
+def _list_generations(store, infos, as_json) -> None:
+    if as_json:
+        _echo_json([asdict(info) for info in infos])
+        return
+    rows = [(("* " if i.is_current else "  ") + i.name, i.created, str(i.segments), _size(i.bytes))
+            for i in infos]
+    _table(("  GENERATION", "CREATED", "SEGMENTS", "SIZE"), rows, right=(2, 3))
+    click.echo(f"\n{len(infos)} generation(s) in {store.root}; * marks the current one")
+
+
+def _list_segments(manifest, as_json) -> None:
+    rows = listing.segment_rows(manifest)
+    if as_json:
+        _echo_json({"generation": manifest.generation, "created": manifest.created,
+                    "segments": [asdict(row) for row in rows]})
+        return
+    _table(("ID", "KIND", "CLASS", "TRACK", "SLOT", "ADVICE", "GROUP", "DAYPARTS",
+            "DURATION", "SIZE"), [_segment_cells(row) for row in rows], right=(4, 8, 9))
+    total = sum(row.duration_s for row in rows)
+    click.echo(f"\n{len(rows)} segment(s), {_duration(total)} of audio, in generation "
+               f"{manifest.generation}")
+
+
+def _segment_cells(row) -> tuple:
+    return (row.id, row.kind, row.music_class, row.track,
+            "" if row.slot is None else str(row.slot), row.advice, row.group,
+            ",".join(row.dayparts), _duration(row.duration_s), _size(row.bytes))
+
+
+@command.command(name="show")
+@click.argument("segment_id", metavar="SEGMENT")
+@generation_option
+@config_option
+@json_option
+def show(segment_id, generation, config_file, as_json):
+    """Show one segment (by id, e.g. music:calm/01-dawn) and where its audio is."""
+    store = _store(config_file)
+    manifest = listing.chosen_manifest(store, generation)
+    segment = listing.find_segment(manifest, segment_id)
+    details = dict(asdict(segment), generation=manifest.generation,
+                   path=str(store.path(segment.object)),
+                   duration_s=listing.segment_row(segment).duration_s)
+    if as_json:
+        _echo_json(details)
+        return
+    limits = details.pop("limits")
+    shown = {k: v for k, v in {**details, **limits}.items() if v not in ("", -1, (), [], {})}
+    width = max(len(key) for key in shown) + 2
+    for key, value in shown.items():
+        click.echo(f"{key + ':':<{width}}{_plain(value)}")
+
+
+def _plain(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value) if value else "-"
+    return str(value)
+
+
+@command.command(name="verify")
+@config_option
+@json_option
+def verify(config_file, as_json):
+    """Re-hash every object of every generation and check its length; exit 1 if any is bad."""
+    store = _store(config_file)
+    listing.published_generations(store)
+    report = store.verify()
+    if as_json:
+        _echo_json(dict(asdict(report), ok=report.ok))
+    else:
+        for bad in report.bad:
+            click.echo(f"BAD {bad.path}: {bad.problem}")
+        if report.ok:
+            click.echo(f"OK: {report.checked} object(s), {_size(report.bytes)}, "
+                       f"in {len(report.generations)} generation(s)")
+    if not report.ok:
+        raise click.ClickException(f"{len(report.bad)} of {report.checked} object(s) in "
+                                   f"{store.root} are bad")
+
+
+@command.command(name="gc")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@config_option
+@json_option
+def gc(dry_run, config_file, as_json):
+    """Remove generations past cache.gc_grace_hours and objects no kept generation uses."""
+    config = load_config(config_file)
+    store = Store(config.cache.root)
+    listing.published_generations(store)
+    report = store.gc(config.cache.gc_grace_s, now=time.time(), dry_run=dry_run)
+    if as_json:
+        _echo_json(asdict(report))
+        return
+    verb = "Would remove" if dry_run else "Removed"
+    for name in report.removed_generations:
+        click.echo(f"{verb} generation {name}")
+    click.echo(f"{verb} {len(report.removed_generations)} generation(s), "
+               f"{len(report.removed_objects)} object(s), {len(report.removed_tmp)} temp file(s): "
+               f"{_size(report.freed_bytes)}; kept {len(report.kept_generations)} generation(s)")
+
+
+@command.command(name="export")
+@click.argument("segment_id", metavar="SEGMENT")
+@click.argument("out_path", metavar="OUT.wav", type=click.Path(dir_okay=False, path_type=Path))
+@generation_option
+@config_option
+def export(segment_id, out_path, generation, config_file):
+    """Write one segment to OUT.wav (8 kHz mono 16-bit) for listening."""
+    store = _store(config_file)
+    segment = listing.find_segment(listing.chosen_manifest(store, generation), segment_id)
+    samples = export_wav(store, segment, out_path)
+    click.echo(f"Wrote {out_path} ({_duration(samples / 8000)}, 8000 Hz mono 16-bit)")
+
+
+def _table(headers, rows, right=()) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    for row in (headers, *rows):
+        cells = [str(c).rjust(w) if i in right else str(c).ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        click.echo("  ".join(cells).rstrip())
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"

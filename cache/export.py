@@ -1,0 +1,25 @@
+"""Export a cached segment as a WAV file an admin can listen to."""
+
+import wave
+from pathlib import Path
+
+from cache.errors import CacheError
+from cache.manifest import RATE, SAMPLE_BYTES, Segment
+
+
+def export_wav(store, segment: Segment, out_path: Path) -> int:
+    """Write ``segment`` to ``out_path`` (8 kHz mono 16-bit); returns the samples written."""
+    pcm = store.read(segment.object)
+    if len(pcm) != segment.samples * SAMPLE_BYTES:
+        raise CacheError(f"{store.path(segment.object)}: object of segment {segment.id!r} is "
+                         f"{len(pcm)} bytes, expected {segment.samples * SAMPLE_BYTES} "
+                         f"(run `progmoh cache verify`)")
+    try:
+        with wave.open(str(out_path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(SAMPLE_BYTES)
+            out.setframerate(RATE)
+            out.writeframes(pcm)
+    except OSError as error:
+        raise CacheError(f"{out_path}: cannot write WAV file: {error.strerror}") from None
+    return segment.samples
