@@ -1,0 +1,188 @@
+"""The choice store: the same suite against SQLite and a real MariaDB."""
+
+import asyncio
+import logging
+import sqlite3
+import urllib.parse
+
+import pymysql
+import pytest
+
+from player.control.choices import ChoiceStoreError, open_choice_store
+from player.control.choices_mysql import connect_arguments
+from player.control.settings import StoreSettings
+
+AWKWARD_NUMBERS = [
+    "+79161234567",
+    "8'916\"123",
+    "1; DROP TABLE queue_music; --",
+    "back\\slash\\",
+    "Иван Петров",
+    "李雷 ☎ 😀",
+    "%_wildcards_%",
+]
+
+
+def _drop_table(url: str) -> None:
+    arguments = connect_arguments(url, 1.0)
+    with pymysql.connect(**arguments) as connection, connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS queue_music")
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def store_url(request, tmp_path):
+    """A store URL with no queue_music table yet, so schema creation is part of every test."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/sub/folder/choices.db"
+    url = request.getfixturevalue("mysql_url")
+    _drop_table(url)
+    return url
+
+
+def run_with_store(url, scenario, timeout_s=2.0):
+    async def main():
+        store = open_choice_store(StoreSettings(url=url, timeout_s=timeout_s))
+        try:
+            return await scenario(store)
+        finally:
+            store.close()
+    return asyncio.run(main())
+
+
+def test_unknown_caller_has_no_choice(store_url):
+    assert run_with_store(store_url, lambda store: store.get("+15550001")) is None
+
+
+def test_choice_is_remembered_and_replaced(store_url):
+    async def scenario(store):
+        await store.put("+15550001", "jazz")
+        first = await store.get("+15550001")
+        await store.put("+15550001", "classical")
+        return first, await store.get("+15550001"), await store.get("+15550002")
+    assert run_with_store(store_url, scenario) == ("jazz", "classical", None)
+
+
+def test_choice_survives_reopening(store_url):
+    run_with_store(store_url, lambda store: store.put("74951112233", "rock"))
+    assert run_with_store(store_url, lambda store: store.get("74951112233")) == "rock"
+
+
+@pytest.mark.parametrize("number", AWKWARD_NUMBERS)
+def test_awkward_numbers_are_stored_and_found_exactly(store_url, number):
+    async def scenario(store):
+        await store.put(number, f"class for {number}")
+        await store.put(number.upper() + "x", "other")
+        return await store.get(number), await store.get(number[:-1])
+    found, prefix = run_with_store(store_url, scenario)
+    assert found == f"class for {number}"
+    assert prefix is None
+
+
+def test_case_and_accents_are_distinct_numbers(store_url):
+    async def scenario(store):
+        await store.put("abc", "lower")
+        await store.put("ABC", "upper")
+        await store.put("é", "accent")
+        return [await store.get(n) for n in ("abc", "ABC", "é", "e")]
+    assert run_with_store(store_url, scenario) == ["lower", "upper", "accent", None]
+
+
+def test_table_has_the_documented_columns(store_url):
+    run_with_store(store_url, lambda store: store.put("1001", "jazz"))
+    if store_url.startswith("sqlite"):
+        with sqlite3.connect(store_url[len("sqlite:///"):]) as connection:
+            rows = connection.execute(
+                "SELECT caller_number, music_class, updated_at FROM queue_music").fetchall()
+    else:
+        arguments = connect_arguments(store_url, 1.0)
+        with pymysql.connect(**arguments) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT caller_number, music_class, updated_at FROM queue_music")
+            rows = cursor.fetchall()
+    assert [row[:2] for row in rows] == [("1001", "jazz")]
+    assert str(rows[0][2]).startswith("20")
+
+
+def test_empty_and_over_long_numbers_are_ignored(store_url, caplog):
+    async def scenario(store):
+        await store.put("", "jazz")
+        await store.put("9" * 129, "jazz")
+        return await store.get(""), await store.get("9" * 129)
+    assert run_with_store(store_url, scenario) == (None, None)
+    assert "not saving" in caplog.text
+
+
+def test_concurrent_reads_and_writes_keep_order(store_url):
+    async def scenario(store):
+        writes = [store.put(f"+1555{i:04d}", f"class{i}") for i in range(40)]
+        await asyncio.gather(*writes)
+        return await asyncio.gather(*(store.get(f"+1555{i:04d}") for i in range(40)))
+    assert run_with_store(store_url, scenario) == [f"class{i}" for i in range(40)]
+
+
+def test_unreachable_sqlite_file_means_no_choice_and_a_log_line(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    url = f"sqlite:///{blocker}/choices.db"
+
+    async def scenario(store):
+        await store.put("+1555", "jazz")
+        return await store.get("+1555")
+    with caplog.at_level(logging.WARNING):
+        assert run_with_store(url, scenario) is None
+    assert "write failed" in caplog.text and "read failed" in caplog.text
+
+
+def test_mysql_server_down_means_no_choice_and_no_password_logged(mysql_url, caplog):
+    parts = urllib.parse.urlsplit(mysql_url)
+    dead = urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:s3cret-pw@127.0.0.1:9"))
+
+    async def scenario(store):
+        await store.put("+1555", "jazz")
+        return await store.get("+1555")
+    with caplog.at_level(logging.WARNING):
+        assert run_with_store(dead, scenario) is None
+    assert "read failed" in caplog.text
+    assert "s3cret-pw" not in caplog.text
+
+
+def test_slow_read_is_cut_short_by_the_timeout(mysql_url, caplog):
+    """A read stuck behind a locked row returns None within timeout_s."""
+    arguments = connect_arguments(mysql_url, 1.0)
+    run_with_store(mysql_url, lambda store: store.put("+1999", "jazz"))
+    with pymysql.connect(**dict(arguments, autocommit=False)) as locker:
+        with locker.cursor() as cursor:
+            cursor.execute("LOCK TABLES queue_music WRITE")
+
+            async def scenario(store):
+                started = asyncio.get_running_loop().time()
+                found = await store.get("+1999")
+                return found, asyncio.get_running_loop().time() - started
+            found, took_s = run_with_store(mysql_url, scenario, timeout_s=0.3)
+            cursor.execute("UNLOCK TABLES")
+    assert found is None
+    assert took_s < 2.0
+    assert "no answer within 0.3 s" in caplog.text
+
+
+def test_unix_socket_url_reaches_the_same_database(mysql_url):
+    with pymysql.connect(**connect_arguments(mysql_url, 1.0)) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@socket")
+            (socket_path,) = cursor.fetchone()
+    parts = urllib.parse.urlsplit(mysql_url)
+    over_socket = urllib.parse.urlunsplit(parts._replace(
+        netloc=f"{parts.username}:{parts.password}@localhost",
+        query=urllib.parse.urlencode({"unix_socket": socket_path})))
+    run_with_store(mysql_url, lambda store: store.put("+1777", "blues"))
+    assert run_with_store(over_socket, lambda store: store.get("+1777")) == "blues"
+
+
+def test_url_parts_are_unquoted():
+    arguments = connect_arguments("mysql://u:p%40ss@localhost/db?unix_socket=/run/my.sock", 1.0)
+    assert arguments["unix_socket"] == "/run/my.sock"
+    assert (arguments["user"], arguments["password"], arguments["database"]) == ("u", "p@ss", "db")
+
+
+def test_unknown_scheme_is_an_error():
+    with pytest.raises(ChoiceStoreError, match="sqlite:///"):
+        open_choice_store(StoreSettings(url="postgres://x/y", timeout_s=1.0))
