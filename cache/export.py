@@ -15,7 +15,7 @@ def export_wav(store, segment: Segment, out_path: Path) -> int:
                          f"{len(pcm)} bytes, expected {segment.samples * SAMPLE_BYTES} "
                          f"(run `progmoh cache verify`)")
     try:
-        with wave.open(str(out_path), "wb") as out:
+        with open(out_path, "wb") as handle, wave.open(handle, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(SAMPLE_BYTES)
             out.setframerate(RATE)
