@@ -6,12 +6,14 @@ of a directly executed program: no shell ever sees it.
 
 import asyncio
 import os
+import signal
 
 from player.control.billing_errors import BillingUnavailable
 from player.control.settings import BillingSettings
 
 STDERR_KEPT_BYTES = 2000
 PLACEHOLDER = "{number}"
+DRAIN_LIMIT_S = 1.0
 
 
 def build_argv(command: tuple[str, ...], number: str) -> list[str]:
@@ -70,10 +72,20 @@ async def _tail(stream) -> str:
 
 
 async def _reap(process) -> None:
-    """Kill the program's whole session if it is still running, and collect it."""
+    """Kill the program's whole session, drain its pipes (so they close) and collect it."""
     if process.returncode is None:
         try:
-            os.killpg(process.pid, 9)
-        except ProcessLookupError:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
+    try:
+        await asyncio.wait_for(asyncio.gather(_drain(process.stdout), _drain(process.stderr)),
+                               DRAIN_LIMIT_S)
+    except asyncio.TimeoutError:
+        pass
     await process.wait()
+
+
+async def _drain(stream) -> None:
+    while await stream.read(65536):
+        pass
