@@ -1,0 +1,132 @@
+"""What the library folders hold (DESIGN.md section 2).
+
+Music: each subfolder of ``music_dir`` is a class; each file in it a track
+named by its stem, in alphabetical order.  Advice: ``advice_dir/first``,
+``advice_dir/middle`` and ``advice_dir/last``; each item is an audio file or
+a ``.txt`` spoken by Festival, named by its stem, optionally limited by a
+sidecar (see ``renderer.limits``).  Hidden files are ignored; everything
+else that is not usable becomes a problem line, never a silent omission.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cache.manifest import Limits
+from renderer.errors import InputProblem, RenderError
+from renderer.limits import SUFFIX, read_limits, sidecar
+from renderer.settings import LibrarySettings
+
+GROUPS = ("first", "middle", "last")
+TEXT_SUFFIX = ".txt"
+
+
+@dataclass(frozen=True)
+class Track:
+    music_class: str
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    name: str
+    group: str
+    path: Path
+    limits: Limits
+
+    @property
+    def is_text(self) -> bool:
+        return self.path.suffix.lower() == TEXT_SUFFIX
+
+
+@dataclass(frozen=True)
+class Library:
+    classes: tuple[str, ...]
+    tracks: tuple[Track, ...]
+    advice: tuple[AdviceItem, ...]
+    problems: tuple[str, ...]
+
+
+def scan(settings: LibrarySettings) -> Library:
+    problems: list[str] = []
+    classes, tracks = _music(settings.music_dir, problems)
+    advice = _advice(settings, problems)
+    return Library(tuple(classes), tuple(tracks), tuple(advice), tuple(problems))
+
+
+def _visible(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def _music(music_dir: Path, problems: list[str]) -> tuple[list[str], list[Track]]:
+    if not music_dir.is_dir():
+        raise RenderError(f"library.music_dir: {music_dir}: no such folder")
+    classes, tracks = [], []
+    for entry in _visible(music_dir):
+        if not entry.is_dir():
+            problems.append(f"{entry}: not inside a class folder (each subfolder of "
+                            f"{music_dir} is a music class), skipped")
+            continue
+        classes.append(entry.name)
+        tracks.extend(Track(entry.name, path.stem, path) for path in
+                      _unique_stems(_files(entry, problems), problems))
+    return classes, tracks
+
+
+def _files(folder: Path, problems: list[str]) -> list[Path]:
+    files = []
+    for path in _visible(folder):
+        if path.is_file():
+            files.append(path)
+        else:
+            problems.append(f"{path}: a folder inside {folder.name}/ is not read, skipped")
+    return files
+
+
+def _unique_stems(paths: list[Path], problems: list[str]) -> list[Path]:
+    seen: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in seen:
+            problems.append(f"{path}: same name as {seen[path.stem].name}, skipped")
+        else:
+            seen[path.stem] = path
+    return list(seen.values())
+
+
+def _advice(settings: LibrarySettings, problems: list[str]) -> list[AdviceItem]:
+    items: dict[str, AdviceItem] = {}
+    for group in GROUPS:
+        folder = settings.advice_dir / group
+        if not folder.is_dir():
+            continue
+        paths = [p for p in _files(folder, problems) if not p.name.endswith(SUFFIX)]
+        for path in _unique_stems(paths, problems):
+            _add_item(items, path, group, settings, problems)
+    _orphan_sidecars(settings, problems)
+    return list(items.values())
+
+
+def _add_item(items, path: Path, group: str, settings, problems: list[str]) -> None:
+    if path.stem in items:
+        problems.append(f"{path}: advice name {path.stem!r} is also used in "
+                        f"{items[path.stem].group}/, skipped")
+        return
+    try:
+        limits = read_limits(sidecar(path), settings.dayparts)
+    except InputProblem as problem:
+        problems.append(f"{problem}; {path.name} skipped")
+        return
+    items[path.stem] = AdviceItem(path.stem, group, path, limits)
+
+
+def _orphan_sidecars(settings: LibrarySettings, problems: list[str]) -> None:
+    """A sidecar whose item is gone limits nothing: say so rather than ignore it."""
+    for group in GROUPS:
+        folder = settings.advice_dir / group
+        if not folder.is_dir():
+            continue
+        stems = {p.stem for p in folder.iterdir() if not p.name.endswith(SUFFIX)}
+        for path in folder.glob("*" + SUFFIX):
+            if path.name[:-len(SUFFIX)] not in stems:
+                problems.append(f"{path}: no advice item {path.name[:-len(SUFFIX)]!r} "
+                                f"beside it, ignored")

@@ -1,0 +1,67 @@
+"""Music segments: one per track, decoded only when its render key is new."""
+
+from dataclasses import dataclass
+
+from cache.manifest import SAMPLE_BYTES, Segment, segment_id
+from renderer.condition import Conditioning, condition_file
+from renderer.errors import InputProblem
+from renderer.keys import audio_key, file_digest
+from renderer.library import Track
+from renderer.run import Run
+
+
+@dataclass(frozen=True)
+class MusicTrack:
+    track: Track
+    segment: Segment                # track_index is filled in when the manifest is built
+
+    @property
+    def samples(self) -> int:
+        return self.segment.samples
+
+
+def music_tracks(run: Run, tracks: tuple[Track, ...], c: Conditioning) -> list[MusicTrack]:
+    keyed = _keyed(run, tracks, c)
+    fresh = [(t, k) for t, k in keyed if not run.reusable(k)]
+    run.progress.add(len(fresh))
+    decoded = dict(zip(fresh, run.pool.map(lambda tk: _decode(tk[0], c), fresh)))
+    ready = []
+    for track, key in keyed:
+        segment = _segment(run, track, key, decoded.get((track, key)))
+        if segment:
+            ready.append(MusicTrack(track, segment))
+    return ready
+
+
+def _keyed(run: Run, tracks, c: Conditioning) -> list[tuple[Track, str]]:
+    keyed = []
+    for track in tracks:
+        try:
+            keyed.append((track, audio_key(file_digest(track.path), c)))
+        except InputProblem as problem:
+            run.problems.append(f"{problem}, skipped")
+    return keyed
+
+
+def _decode(track: Track, c: Conditioning):
+    try:
+        return condition_file(track.path, c)
+    except InputProblem as problem:
+        return problem
+
+
+def _segment(run: Run, track: Track, key: str, decoded) -> Segment | None:
+    sid = segment_id("music", music_class=track.music_class, track=track.name)
+    old = run.reusable(key)
+    if old:
+        digest, samples = old.object, old.samples
+    elif isinstance(decoded, InputProblem):
+        run.problems.append(f"{decoded}, skipped")
+        run.progress.tick()
+        return None
+    else:
+        digest, samples = run.store_pcm(sid, decoded), len(decoded) // SAMPLE_BYTES
+        run.progress.tick()
+    return Segment(id=sid, kind="music", object=digest, samples=samples,
+                   music_class=track.music_class, track=track.name,
+                   sources=(str(track.path),), render_key=key)

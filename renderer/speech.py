@@ -1,0 +1,84 @@
+"""Speech clips for prompts and advice: recorded files, Festival, or silence.
+
+All texts for one voice go to one Festival process, whatever asked for them
+(prompts of a language, ``.txt`` advice items), because a Festival start is
+the expensive part; the WAV files it writes are then conditioned like any
+other audio file.
+"""
+
+import tempfile
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+from renderer.condition import Conditioning, condition_file, silence
+from renderer.errors import InputProblem
+from renderer.festival import FestivalError, synthesize
+
+PAUSE_MS = 250
+
+
+@dataclass(frozen=True)
+class SpeechJob:
+    """One clip to make; exactly one of ``path``, ``text`` (with ``voice``) or silence."""
+    render_key: str
+    label: str                 # what a problem line names: a path, or "prompt en/n5"
+    path: Path | None = None
+    text: str = ""
+    voice: str = ""
+    silence_ms: int = 0
+
+
+def render_speech(jobs: list[SpeechJob], c: Conditioning, timeout_s: float,
+                  pool: Executor, tick) -> tuple[dict[str, bytes], list[str]]:
+    """PCM by render key for every job that worked, and a problem line for each that did not."""
+    clips: dict[str, bytes] = {}
+    problems: list[str] = []
+    for job in jobs:
+        if not job.path and not job.text:
+            clips[job.render_key] = silence(job.silence_ms)
+            tick()
+    files = [(job, job.path) for job in jobs if job.path]
+    with tempfile.TemporaryDirectory(prefix="progmoh-tts-") as folder:
+        for voice in sorted({job.voice for job in jobs if job.text and not job.path}):
+            batch = [job for job in jobs if job.text and not job.path and job.voice == voice]
+            files += _spoken(voice, batch, Path(folder) / voice, timeout_s, problems, tick)
+        for job, pcm_or_problem in zip([j for j, _ in files],
+                                       pool.map(lambda f: _condition(f[1], c), files)):
+            _collect(job, pcm_or_problem, clips, problems)
+            tick()
+    return clips, problems
+
+
+def _spoken(voice, batch, folder: Path, timeout_s, problems, tick) -> list:
+    folder.mkdir(parents=True)
+    try:
+        spoken = synthesize(voice, [job.text for job in batch], folder, timeout_s)
+    except FestivalError as error:
+        problems.append(f"{error}; {len(batch)} text(s) skipped")
+        for _ in batch:
+            tick()
+        return []
+    ready = []
+    for job, result in zip(batch, spoken):
+        if result.wav:
+            ready.append((job, result.wav))
+        else:
+            problems.append(f"{job.label}: {result.error}, skipped")
+            tick()
+    return ready
+
+
+def _condition(path: Path, c: Conditioning):
+    try:
+        return condition_file(path, c)
+    except InputProblem as problem:
+        return problem
+
+
+def _collect(job: SpeechJob, result, clips: dict, problems: list) -> None:
+    if isinstance(result, InputProblem):
+        where = job.label if job.text and not job.path else result.path
+        problems.append(f"{where}: {result.reason}, skipped")
+    else:
+        clips[job.render_key] = result
