@@ -22,10 +22,21 @@ from player.control.settings import (
     ServeSettings, StoreSettings,
 )
 from player.settings import ProgramSettings
+from player.words.vocabulary import LANGUAGES
 from renderer.settings import Daypart, LibrarySettings, RenderSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_VAR = "PROGMOH_CONFIG"
+
+# The element type of every array: an empty default says nothing about its items.
+LIST_ITEMS = {
+    ("render", "languages"): str,
+    ("serve", "allowed_parents"): str,
+    ("billing", "command"): str,
+    ("billing", "rewrite"): dict,
+}
+DTMF_KEYS = "0123456789*#"
+PORTS = {("serve", "port"): 0, ("ami", "port"): 1}   # lowest allowed; 0 picks a free port
 
 
 class ConfigError(Exception):
@@ -75,6 +86,8 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a configuration file") from None
     except PermissionError:
         raise ConfigError(f"{path}: not readable (permission denied)") from None
     except tomllib.TOMLDecodeError as error:
@@ -85,8 +98,10 @@ def _merge(defaults: dict, user: dict, where: str, prefix: tuple) -> dict:
     for key, value in user.items():
         dotted = ".".join(prefix + (key,))
         if prefix + (key,) in OPEN_TABLES or (not prefix and key in OPEN_SECTIONS):
+            # dayparts replace the demo's windows; voices override per language
             _check_open_table(value, where, dotted)
-            defaults[key] = dict(value)
+            keep = defaults[key] if prefix + (key,) in OPEN_TABLES else {}
+            defaults[key] = dict(keep, **value)
             continue
         if key not in defaults:
             raise ConfigError(f"{where}: unknown key '{dotted}'")
@@ -105,7 +120,16 @@ def _checked(default, value, where, dotted, path):
         return float(value)
     if not isinstance(value, type(default)):
         raise ConfigError(f"{where}: '{dotted}' must be {_kind(default)}, not {_kind(value)}")
+    if isinstance(default, list):
+        _check_items(value, LIST_ITEMS[path], where, dotted)
     return value
+
+
+def _check_items(items: list, kind: type, where: str, dotted: str) -> None:
+    for index, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise ConfigError(f"{where}: '{dotted}[{index}]' must be {_kind(kind())}, "
+                              f"not {_kind(item)}")
 
 
 def _check_open_table(value, where, dotted):
@@ -124,6 +148,8 @@ def _kind(value) -> str:
 
 def _build(values: dict, base: Path, source: Path | None, where: str) -> Config:
     v = values
+    _check_numbers(v, where)
+    _check_keys(v["keys"], where)
     cache_dir = _path(base, v["cache"]["dir"])
     player_log = _log_target(base, v["player"]["log"])
     return Config(
@@ -133,13 +159,56 @@ def _build(values: dict, base: Path, source: Path | None, where: str) -> Config:
         program=ProgramSettings(**v["program"]),
         cache=CacheSettings(root=cache_dir, gc_grace_s=v["cache"]["gc_grace_hours"] * 3600),
         player=PlayerSettings(lead_ms=_lead_ms(v["player"]["lead_ms"], where), log=player_log),
-        serve=_serve(v["serve"], base, cache_dir, player_log, v["player"]["lead_ms"], where),
+        serve=_serve(v["serve"], base, cache_dir, player_log, v["player"]["lead_ms"],
+                     v["render"]["languages"], where),
         keys=KeySettings(**v["keys"]),
         ami=AmiSettings(**v["ami"]),
         billing=_billing(v["billing"], where),
         store=StoreSettings(url=_store_url(v["store"]["url"], base, where),
                             timeout_s=v["store"]["timeout_s"]),
     )
+
+
+def _check_numbers(v: dict, where: str) -> None:
+    """Levels in dB are at most 0; every other number is a count, size or time, never negative."""
+    for section, values in v.items():
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            _check_number(section, key, value, where)
+    r = v["render"]
+    if not 0 < r["band_low_hz"] < r["band_high_hz"] <= 4000:
+        raise ConfigError(f"{where}: 'render.band_low_hz' and 'render.band_high_hz' must satisfy "
+                          f"0 < low < high <= 4000 (8 kHz audio), not {r['band_low_hz']} and "
+                          f"{r['band_high_hz']}")
+
+
+def _check_number(section: str, key: str, value, where: str) -> None:
+    dotted = f"{section}.{key}"
+    if (section, key) in PORTS:
+        low = PORTS[section, key]
+        if not low <= value <= 65535:
+            raise ConfigError(f"{where}: '{dotted}' must be a port {low}..65535, not {value}")
+    elif key.endswith(("_db", "_dbfs")):
+        if value > 0:
+            raise ConfigError(f"{where}: '{dotted}' is a level in dB and must be <= 0, "
+                              f"not {value}")
+    elif value < 0 or (value == 0 and key in ("slot_spacing_s", "max_position")):
+        need = "greater than 0" if key in ("slot_spacing_s", "max_position") else ">= 0"
+        raise ConfigError(f"{where}: '{dotted}' must be {need}, not {value}")
+
+
+def _check_keys(keys: dict, where: str) -> None:
+    chosen = {}
+    for name in ("balance", "next_music", "position"):
+        digit = keys[name]
+        if len(digit) != 1 or digit not in DTMF_KEYS:
+            raise ConfigError(f"{where}: 'keys.{name}' must be one DTMF key "
+                              f"(0-9, * or #), not {digit!r}")
+        if digit in chosen:
+            raise ConfigError(f"{where}: 'keys.{name}' and 'keys.{chosen[digit]}' "
+                              f"are both {digit!r}")
+        chosen[digit] = name
 
 
 def _path(base: Path, value: str) -> Path:
@@ -180,7 +249,11 @@ def _daypart(name: str, text: str, where: str) -> Daypart:
 
 def _render(r: dict, where: str) -> RenderSettings:
     languages = tuple(r["languages"])
-    missing = [lang for lang in languages if lang not in r["voices"]]
+    unknown = [lang for lang in languages if lang not in LANGUAGES]
+    if unknown:
+        raise ConfigError(f"{where}: 'render.languages' must hold only {', '.join(LANGUAGES)}, "
+                          f"not {unknown[0]!r}")
+    missing = [lang for lang in languages if not r["voices"].get(lang, "").strip()]
     if missing:
         raise ConfigError(f"{where}: 'render.voices' has no voice for language {missing[0]!r}")
     if len(r["schedule"].split()) != 5:
@@ -190,7 +263,7 @@ def _render(r: dict, where: str) -> RenderSettings:
     return RenderSettings(**fields)
 
 
-def _serve(s: dict, base, cache_dir, player_log, lead_ms, where) -> ServeSettings:
+def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> ServeSettings:
     try:
         mode = int(s["socket_mode"], 8)
     except ValueError:
@@ -198,6 +271,9 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, where) -> ServeSetting
                           f"not {s['socket_mode']!r}") from None
     if mode & 0o002:
         raise ConfigError(f"{where}: 'serve.socket_mode' {s['socket_mode']} is world-writable")
+    if s["language"] not in languages:
+        raise ConfigError(f"{where}: 'serve.language' must be one of render.languages "
+                          f"({', '.join(languages)}), not {s['language']!r}")
     executable = _path(base, s["executable"]) if s["executable"] else _default_executable()
     return ServeSettings(
         listen=s["listen"], port=s["port"], prefix="/" + s["prefix"].strip("/"),
@@ -226,6 +302,10 @@ def _rewrite_rule(rule, index: int, where: str) -> RewriteRule:
     if not isinstance(rule, dict) or set(rule) != {"match", "replace"}:
         raise ConfigError(f"{where}: 'billing.rewrite[{index}]' must be a table with "
                           f"'match' and 'replace'")
+    for key in ("match", "replace"):
+        if not isinstance(rule[key], str):
+            raise ConfigError(f"{where}: 'billing.rewrite[{index}].{key}' must be a string, "
+                              f"not {_kind(rule[key])}")
     try:
         re.compile(rule["match"])
     except re.error as error:
