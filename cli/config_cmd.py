@@ -4,7 +4,7 @@ import json
 
 import click
 
-from cli.config import config_path, load, loose_permissions, masked
+from cli.config import PROJECT_DIR, config_path, load, loose_permissions, masked
 from cli.options import config_option
 
 
@@ -15,9 +15,9 @@ def command():
 
 @command.command(name="check")
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML-like text.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
 def check(config_file, as_json):
-    """Validate the configuration and print it with secrets masked."""
+    """Validate the configuration and print it, as TOML, with secrets masked."""
     path = config_path(config_file)
     config = load(path)
     warning = loose_permissions(path, config.values)
@@ -25,10 +25,31 @@ def check(config_file, as_json):
         click.echo(f"Warning: {warning}", err=True)
     shown = masked(config.values)
     if as_json:
-        click.echo(json.dumps(shown, indent=2, sort_keys=True))
+        click.echo(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
         return
+    base = path.resolve().parent if path else PROJECT_DIR
     click.echo(f"# {path or 'built-in demo defaults'}: OK")
-    for section, values in shown.items():
-        click.echo(f"\n[{section}]")
-        for key, value in values.items():
-            click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    click.echo(f"# relative paths are resolved against {base}")
+    for line in _toml_lines(shown, ()):
+        click.echo(line)
+
+
+def _toml_lines(table: dict, prefix: tuple) -> list[str]:
+    """The tree as TOML: plain keys first, then each sub-table as its own section."""
+    lines = []
+    plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    if prefix and (plain or not table):
+        lines += ["", f"[{'.'.join(prefix)}]"]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in plain.items()]
+    for key, value in table.items():
+        if isinstance(value, dict):
+            lines += _toml_lines(value, prefix + (key,))
+    return lines
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
