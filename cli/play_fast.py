@@ -1,5 +1,70 @@
-"""Placeholder until the player issue lands."""
+"""``progmoh play``: argv parsed by hand, straight into the player.
+
+Asterisk runs this for every call and its first audio must come within
+milliseconds on a few megabytes, so no click, argparse or config file
+here.  Bad arguments are reported on stderr and the player still plays
+(music and advice only): if it exited, Asterisk would respawn it in a
+tight loop while the caller hears silence.
+"""
+
+import os
+import sys
+
+USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
+         "[--log FILE|syslog] [--lead-ms N]")
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CACHE = os.path.join(PROJECT_DIR, "var", "cache")
+DEFAULT_LEAD_MS = 200
+_OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
+            "--log": "log_target", "--lead-ms": "lead_ms"}
+
+
+def parse(argv):
+    """(options for player.engine.play, problems found); never raises."""
+    options = {"uniqueid": "", "cache_dir": DEFAULT_CACHE, "socket_path": None,
+               "log_target": "", "lead_ms": DEFAULT_LEAD_MS}
+    problems = []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        name, eq, value = arg.partition("=")
+        if name not in _OPTIONS:
+            problems.append("unknown argument %r" % arg)
+            continue
+        if not eq:
+            if not args:
+                problems.append("%s needs a value" % name)
+                continue
+            value = args.pop(0)
+        options[_OPTIONS[name]] = value
+    options["lead_ms"] = _lead_ms(options["lead_ms"], problems)
+    if not options["uniqueid"]:
+        problems.append("--uniqueid is missing")
+    return options, problems
+
+
+def _lead_ms(value, problems):
+    try:
+        lead_ms = int(value)
+    except ValueError:
+        lead_ms = -1
+    if not 40 <= lead_ms <= 2000:
+        problems.append("--lead-ms must be 40..2000, not %r; using %d" % (value, DEFAULT_LEAD_MS))
+        return DEFAULT_LEAD_MS
+    return lead_ms
 
 
 def main(argv):
-    raise SystemExit("progmoh play is not built yet")
+    options, problems = parse(argv)
+    for problem in problems:
+        os.write(2, ("progmoh play: %s\n%s\n" % (problem, USAGE)).encode())
+    return run(options)
+
+
+def run(options):
+    from player.engine import play
+    return play(**options)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,156 @@
+"""A reader that treats a music-on-hold application the way Asterisk does.
+
+Used by tests, the simulated call and the benchmark, so they judge the
+player by Asterisk's rules (see ASTERISK.md): argv split from an
+application line on single spaces, own process group, stdin /dev/null,
+stdout a pipe, every other descriptor closed; a read of 640 bytes every
+40 ms on an absolute schedule, short reads counted and thrown away; stop
+with SIGHUP, SIGTERM, SIGKILL to the group, 100 ms apart.
+"""
+
+import os
+import select
+import signal
+import subprocess
+import time
+import wave
+
+FRAME_BYTES = 640
+PERIOD_S = 0.040
+KILL_STEP_S = 0.100
+MAX_APPLICATION_CHARS = 255
+
+
+def split_application(line):
+    """Asterisk's split: single spaces, no shell, no quoting."""
+    if len(line) > MAX_APPLICATION_CHARS:
+        raise ValueError("application line is %d characters, over %d"
+                         % (len(line), MAX_APPLICATION_CHARS))
+    return line.split(" ")
+
+
+class Channel:
+    """One call's music-on-hold process and what its caller heard."""
+
+    def __init__(self, application, record=False, env=None, stderr=None, clock=time.monotonic):
+        self.argv = split_application(application)
+        self.record, self.env, self.stderr, self.clock = record, env, stderr, clock
+        self.proc = None
+        self.frames = []            # what the caller heard (if recording)
+        self.frames_read = 0
+        self.short_reads = 0
+        self.empty_ticks = 0        # pipe empty at a tick: Asterisk's read would block
+        self.exec_at = self.first_byte_at = self.stopped_at = self.exited_at = None
+        self.stopped_by = ""
+        self.eof = False
+
+    def start(self):
+        self.exec_at = self.clock()
+        self.proc = subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr,
+            close_fds=True, start_new_session=True, env=self.env)
+        return self
+
+    @property
+    def fd(self):
+        return self.proc.stdout.fileno()
+
+    def tick(self):
+        """One 40 ms timer tick: read a frame if the pipe has anything, as Asterisk does."""
+        if self.eof:
+            return
+        if not select.select([self.fd], [], [], 0)[0]:
+            self.empty_ticks += 1
+            return
+        data = os.read(self.fd, FRAME_BYTES)
+        if not data:
+            self.eof = True
+        elif len(data) < FRAME_BYTES:
+            self.short_reads += 1
+        else:
+            if self.first_byte_at is None:
+                self.first_byte_at = self.clock()
+            self.frames_read += 1
+            if self.record:
+                self.frames.append(data)
+
+    def stop(self):
+        """HUP, then TERM after 100 ms, then KILL after another 100 ms, to the group."""
+        self.stopped_at = self.clock()
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(timeout=KILL_STEP_S)
+                self.stopped_by = signal.Signals(sig).name
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        if self.proc.poll() is None:
+            self.proc.wait()
+            self.stopped_by = "SIGKILL"
+        self.exited_at = self.clock()
+        self._drain()
+        return self.proc.returncode
+
+    def _drain(self):
+        """Asterisk drains the pipe to EOF after stopping the application."""
+        try:
+            while os.read(self.fd, 65536):
+                pass
+        except OSError:
+            pass
+        self.proc.stdout.close()
+
+    def first_byte_ms(self):
+        return None if self.first_byte_at is None else (self.first_byte_at - self.exec_at) * 1000
+
+    def exit_ms(self):
+        return None if self.exited_at is None else (self.exited_at - self.stopped_at) * 1000
+
+    def heard(self):
+        return b"".join(self.frames)
+
+    def write_wav(self, path):
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(self.heard())
+
+
+def run(channels, seconds, on_tick=None, clock=time.monotonic, sleep=time.sleep):
+    """Tick every channel every 40 ms for ``seconds``, on an absolute schedule.
+
+    ``on_tick(tick_index)`` lets a caller act at set times (a key press).
+    A late tick is not made up with a burst: the schedule moves on, as a
+    timerfd-driven Asterisk channel thread would.
+    """
+    started = clock()
+    ticks = int(round(seconds / PERIOD_S))
+    for index in range(ticks):
+        due = started + index * PERIOD_S
+        delay = due - clock()
+        if delay > 0:
+            sleep(delay)
+        if on_tick is not None:
+            on_tick(index)
+        for channel in channels:
+            channel.tick()
+        if all(c.eof for c in channels):
+            break
+    return ticks
+
+
+def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None):
+    """Run one call for ``seconds``, stop it as Asterisk does, optionally write the WAV."""
+    channel = Channel(application, record=wav_path is not None, env=env, stderr=stderr).start()
+    try:
+        run([channel], seconds, on_tick)
+    finally:
+        channel.stop()
+    if wav_path is not None:
+        channel.write_wav(wav_path)
+    return channel

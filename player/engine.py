@@ -1,0 +1,130 @@
+"""``progmoh play``: the real-time loop gluing catalog, program, mixer, pacer and output.
+
+Standard library only on the way to the first audio; the control socket
+is connected after the first write.  The process never exits on its own
+except when Asterisk closes the pipe: Asterisk would respawn it at once.
+"""
+
+import _signal
+import os
+import select
+import time
+
+from player import wire
+from player.catalog import Catalog, CatalogError, load
+from player.link import Link
+from player.log import Log
+from player.mixer import Mixer
+from player.output import Output
+from player.pacer import FRAME_SAMPLES, MAX_WRITE_FRAMES, Pacer
+from player.program import Program
+from player.session import Session
+
+STATE_EVERY_S = 1.0
+
+
+def valid_uniqueid(text):
+    """Asterisk's ``<digits>.<digits>``; anything else gets music and advice only."""
+    head, dot, tail = str(text).partition(".")
+    return bool(dot and head.isdigit() and tail.isdigit() and head.isascii() and tail.isascii())
+
+
+def shuffled(items):
+    """A random order from os.urandom (``random`` costs 0.6 MB)."""
+    items = list(items)
+    for i in range(len(items) - 1, 0, -1):
+        j = int.from_bytes(os.urandom(4), "little") % (i + 1)
+        items[i], items[j] = items[j], items[i]
+    return items
+
+
+def install_signals(log):
+    """HUP/TERM/INT end the process from inside the handler, even mid-write:
+    Python would otherwise retry a write blocked on a full pipe."""
+    def stop(signum, frame):
+        log("stopped by signal %d" % signum)
+        os._exit(0)
+    for signum in (_signal.SIGHUP, _signal.SIGTERM, _signal.SIGINT):
+        _signal.signal(signum, stop)
+
+
+def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_fd=1,
+         clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
+    """Play the call until Asterisk closes the pipe (or a signal ends the process)."""
+    valid = valid_uniqueid(uniqueid)
+    log = Log(log_target, uniqueid if valid else repr(str(uniqueid)[:40]))
+    install_signals(log)
+    catalog = _catalog(cache_dir, log)
+    program = Program(catalog, log, local_time, shuffle)
+    p = catalog.program
+    mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
+    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
+    log("start: generation %s, class %s, lead %d ms%s" % (
+        catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+    if not valid:
+        log("uniqueid is not <digits>.<digits>: music and advice only")
+    loop.link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
+    loop.session = Session(catalog, program, mixer, loop.link, log)
+    return loop.run()
+
+
+def _catalog(cache_dir, log):
+    try:
+        return load(cache_dir)
+    except CatalogError as error:
+        log("%s: silence until the call ends" % error)
+        return Catalog(cache_dir, {})
+
+
+class Loop:
+    def __init__(self, program, mixer, pacer, output, log, clock):
+        self.program, self.mixer, self.pacer, self.output = program, mixer, pacer, output
+        self.log, self.clock = log, clock
+        self.link = self.session = None
+        self.state_at = 0.0
+
+    def run(self):
+        force = False
+        try:
+            while True:
+                self._write(force)
+                force = self._control()
+        except BrokenPipeError:
+            self.log("t=%.3f pipe closed: end" % self.program.seconds())
+            return 0
+
+    def _write(self, force):
+        frames, behind = self.pacer.frames_due(force)
+        if behind:
+            self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
+        while frames > 0:
+            batch = min(frames, MAX_WRITE_FRAMES)
+            blocked = self.output.write(self.mixer.read(batch * FRAME_SAMPLES))
+            self.pacer.wrote(batch)
+            frames -= batch
+            if blocked:
+                self.pacer.blocked(self.output.queued_samples())
+                self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
+                return
+
+    def _control(self):
+        """Talk to serve, then sleep until audio is due or a message arrives."""
+        link = self.link
+        if link is not None:
+            link.tick()
+            self._report()
+        fd = link.fileno() if link is not None else -1
+        readable, _, _ = select.select([fd] if fd >= 0 else [], [], [], self.pacer.timeout())
+        force = False
+        if readable:
+            for message in link.receive():
+                force = self.session.handle(message) or force
+        return force
+
+    def _report(self):
+        now = self.clock()
+        if self.link.sock is None or not self.link.welcomed or not (self.program.changed or now - self.state_at >= STATE_EVERY_S):
+            return
+        self.program.changed = False
+        self.state_at = now
+        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot()), droppable=True)

@@ -1,0 +1,42 @@
+"""One line per notable event, with the call id, to a file, syslog or stderr.
+
+Not ``logging`` (2.4 MB): lines are appended with one ``os.write`` each, so
+the signal handler can log its last line safely and concurrent players do
+not interleave inside a line.
+"""
+
+import os
+import time
+
+
+class Log:
+    def __init__(self, target, call_label):
+        self.call = call_label
+        self.fd, self.syslog, self.problem = 2, None, ""
+        if target == "syslog":
+            import syslog
+            syslog.openlog("progmoh-play", syslog.LOG_PID, syslog.LOG_DAEMON)
+            self.syslog = syslog
+        elif target:
+            self.fd = self._open(target)
+
+    def _open(self, path):
+        try:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        except OSError as error:
+            self.problem = "log file %s unusable (%s); logging to stderr" % (path, error.strerror)
+            return 2
+
+    def __call__(self, message):
+        if self.syslog is not None:
+            self.syslog.syslog(self.syslog.LOG_INFO, "call=%s %s" % (self.call, message))
+            return
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now))
+        line = "%s.%03d progmoh-play[%d] call=%s %s\n" % (
+            stamp, int(now * 1000) % 1000, os.getpid(), self.call, message)
+        try:
+            os.write(self.fd, line.encode("utf-8", "replace"))
+        except OSError:
+            pass

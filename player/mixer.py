@@ -1,0 +1,164 @@
+"""The little live mixing a call needs: gain ramps, crossfades, voice over the bed.
+
+Audio is processed in pieces that end where something changes (a ramp
+ends, a clip ends, a crossfade ends), so every ramp is exact to the sample
+however the wake-ups fall.  Per-sample loops run only while a ramp or
+crossfade is in progress; steady ducking is one ``audioop.mul``.
+"""
+
+import audioop
+from array import array
+
+from player.source import ObjectError, Reader
+
+RATE = 8000
+
+
+def ramp(data, gain, step):
+    """``data`` with sample i scaled by ``gain + step * (i + 1)``."""
+    samples = array("h", data)
+    for i in range(len(samples)):
+        samples[i] = int(samples[i] * (gain + step * (i + 1)))
+    return samples.tobytes()
+
+
+def crossfade(new, old, done, total):
+    """``new`` fading in over ``old`` fading out, ``done`` of ``total`` samples in."""
+    a, b = array("h", new), array("h", old)
+    for i in range(len(a)):
+        f = (done + i + 1) / total
+        a[i] = int(a[i] * f + b[i] * (1.0 - f))
+    return a.tobytes()
+
+
+class Mixer:
+    """Bed (the program) -> crossfade tail -> gain -> inserted voice."""
+
+    def __init__(self, program, log, duck_db=-20.0, ramp_ms=150, crossfade_ms=800):
+        self.program, self.log = program, log
+        self.duck_gain = 10.0 ** (float(duck_db) / 20.0)
+        self.ramp_samples = max(1, int(ramp_ms) * RATE // 1000)
+        self.crossfade_samples = max(1, int(crossfade_ms) * RATE // 1000)
+        self.gain, self.gain_step, self.ramp_left = 1.0, 0.0, 0
+        self.tail, self.tail_done, self.tail_total = None, 0, 0
+        self.inserting = False
+        self.voice_wait = 0         # samples of ramp-down before the first clip
+        self.clips = []             # segments queued
+        self.clip, self.clip_pos = None, 0
+
+    # -- commands ----------------------------------------------------------
+
+    def fade_from(self, tail, samples=None):
+        """Crossfade from ``tail`` (the stream that was playing) into the program."""
+        if tail is None:
+            return
+        if self.tail is not None:
+            self.tail.close()
+        self.tail, self.tail_done = tail, 0
+        self.tail_total = samples or self.crossfade_samples
+
+    def insert(self, segments, what):
+        """Duck the bed and play ``segments`` over it; an advice is cut to play later."""
+        self.clips.extend(segments)
+        self.program.hold = True
+        self.fade_from(self.program.cut_advice(), self.ramp_samples)
+        self.log("t=%.3f insert %s: %d clips" % (self.program.seconds(), what, len(segments)))
+        if not self.inserting or self.clip is None and self.voice_wait == 0:
+            self.inserting = True
+            self._ramp_to(self.duck_gain)
+            self.voice_wait = self.ramp_samples
+
+    def _ramp_to(self, target):
+        self.ramp_left = self.ramp_samples
+        self.gain_step = (target - self.gain) / self.ramp_samples
+
+    # -- reading -------------------------------------------------------------
+
+    def read(self, count):
+        parts = []
+        while count > 0:
+            piece = min(count, self._until_change())
+            parts.append(self._piece(piece))
+            count -= piece
+        return b"".join(parts)
+
+    def _until_change(self):
+        limits = [1 << 30]
+        if self.tail is not None:
+            limits.append(self.tail_total - self.tail_done)
+        if self.ramp_left:
+            limits.append(self.ramp_left)
+        if self.voice_wait:
+            limits.append(self.voice_wait)
+        if self.clip is not None:
+            limits.append(self.clip.samples - self.clip_pos)
+        return max(1, min(limits))
+
+    def _piece(self, count):
+        bed = self.program.read(count)
+        if self.tail is not None:
+            bed = self._fade_tail(bed, count)
+        bed = self._gain(bed, count)
+        if self.inserting:
+            bed = self._voice(bed, count)
+        return bed
+
+    def _fade_tail(self, bed, count):
+        bed = crossfade(bed, self.tail.read(count), self.tail_done, self.tail_total)
+        self.tail_done += count
+        if self.tail_done >= self.tail_total:
+            self.tail.close()
+            self.tail = None
+        return bed
+
+    def _gain(self, bed, count):
+        if self.ramp_left:
+            bed = ramp(bed, self.gain, self.gain_step)
+            self.gain += self.gain_step * count
+            self.ramp_left -= count
+            if self.ramp_left == 0:
+                self._ramp_done()
+        elif self.gain != 1.0:
+            bed = audioop.mul(bed, 2, self.gain)
+        return bed
+
+    def _ramp_done(self):
+        self.gain_step = 0.0
+        if self.gain > 0.999:           # back up: the insert is over
+            self.gain = 1.0
+            if self.inserting and self.clip is None and not self.clips:
+                self.inserting = False
+                self.program.hold = False
+                self.log("t=%.3f insert end" % self.program.seconds())
+
+    def _voice(self, bed, count):
+        if self.voice_wait:
+            self.voice_wait -= count
+            if self.voice_wait == 0:
+                self._next_clip()
+            return bed
+        if self.clip is None:
+            return bed
+        try:
+            voice = self.clip.read(self.clip_pos, count)
+        except ObjectError as error:
+            self.log("t=%.3f clip cut: %s" % (self.program.seconds(), error))
+            voice, self.clip_pos = b"", self.clip.samples
+        voice += bytes(count * 2 - len(voice))
+        self.clip_pos += count
+        if self.clip_pos >= self.clip.samples:
+            self._next_clip()
+        return audioop.add(bed, voice, 2)
+
+    def _next_clip(self):
+        if self.clip is not None:
+            self.clip.close()
+            self.clip = None
+        while self.clips:
+            segment = self.clips.pop(0)
+            try:
+                self.clip, self.clip_pos = Reader(segment).open(), 0
+                return
+            except ObjectError as error:
+                self.log("t=%.3f clip skipped: %s" % (self.program.seconds(), error))
+        self._ramp_to(1.0)

@@ -1,0 +1,32 @@
+"""Writing frames to Asterisk's pipe and noticing when it stops reading."""
+
+import fcntl
+import os
+import sys
+
+FIONREAD = 0x541B               # Linux: bytes waiting in a pipe, from either end
+
+
+class Output:
+    def __init__(self, fd, clock, blocked_s=0.06):
+        self.fd, self.clock, self.blocked_s = fd, clock, blocked_s
+
+    def write(self, data):
+        """Write all of ``data``; True if that took long enough to mean the pipe was full.
+
+        BrokenPipeError (Asterisk closed the pipe) is left to the caller:
+        for a player it is the normal end of a call.
+        """
+        started = self.clock()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        return self.clock() - started > self.blocked_s
+
+    def queued_samples(self):
+        """Samples still in the pipe, or None when the descriptor cannot say."""
+        try:
+            raw = fcntl.ioctl(self.fd, FIONREAD, b"\0\0\0\0")
+        except OSError:
+            return None
+        return int.from_bytes(raw, sys.byteorder) // 2
