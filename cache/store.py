@@ -147,8 +147,8 @@ class Writer:
             raise CacheError(f"object of {len(pcm)} bytes is not whole 16-bit samples")
         digest = hashlib.sha256(pcm).hexdigest()
         path = self.store.path(digest)
-        if _size(path) == len(pcm):
-            return digest
+        if _size(path) == len(pcm) and path.read_bytes() == pcm:
+            return digest             # already there and sound; a damaged copy is replaced
         _make_dir(path.parent)
         write_atomic(path, pcm, self.store.root / layout.TMP)
         return digest
@@ -164,6 +164,11 @@ class Writer:
         tmp = root / layout.TMP
         write_atomic(path, dumps(manifest).encode("utf-8"), tmp)
         write_atomic(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
+
+    def gc(self, grace_s: float, now: float) -> GcReport:
+        """Collect garbage under this writer's lock, e.g. right after a publish."""
+        self._check_open()
+        return housekeeping.collect(self.store, grace_s, now, dry_run=False)
 
     def _check_objects(self, manifest: Manifest) -> None:
         for segment in manifest.segments:

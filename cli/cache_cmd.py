@@ -122,7 +122,8 @@ def verify(config_file, as_json):
                        f"in {len(report.generations)} generation(s)")
     if not report.ok:
         raise click.ClickException(f"{len(report.bad)} of {report.checked} object(s) in "
-                                   f"{store.root} are bad")
+                                   f"{store.root} are bad; delete them and run "
+                                   f"`progmoh render` to make them again")
 
 
 @command.command(name="gc")

@@ -156,7 +156,8 @@ def test_verify_names_each_bad_object_and_exits_1(two):
     assert result.exit_code == 1
     assert f"BAD {flipped}: content does not match its name" in result.stdout
     assert f"BAD {truncated}: length 10 bytes, expected 1604" in result.stdout
-    assert result.stderr == f"Error: 2 of 8 object(s) in {root} are bad\n"
+    assert result.stderr == (f"Error: 2 of 8 object(s) in {root} are bad; delete them and "
+                             f"run `progmoh render` to make them again\n")
 
 
 def test_verify_json_reports_bad_objects(two):

@@ -40,6 +40,27 @@ def test_put_replaces_a_truncated_object(tmp_path):
     assert Store(tmp_path).read(digest) == data
 
 
+def test_put_replaces_a_damaged_object_of_the_same_length(tmp_path):
+    data = pcm(2, 400)
+    with Store(tmp_path).writer() as writer:
+        digest = writer.put(data)
+        path = Store(tmp_path).path(digest)
+        path.write_bytes(b"\0" + data[1:])
+        assert writer.put(data) == digest
+    assert path.read_bytes() == data
+
+
+def test_writer_can_collect_under_its_own_lock(tmp_path):
+    oldest = publish(tmp_path, seed=1, created=EPOCH)
+    replaced = publish(tmp_path, seed=2, created=EPOCH + hours(1))
+    newest = publish(tmp_path, seed=3, created=EPOCH + hours(30))
+    with Store(tmp_path).writer() as writer:
+        report = writer.gc(6 * 3600, now=(EPOCH + hours(31)).timestamp())
+    assert report.removed_generations == (oldest.generation,)
+    assert [g.name for g in Store(tmp_path).generations()] == [newest.generation,
+                                                              replaced.generation]
+
+
 def test_put_refuses_half_samples(tmp_path):
     with Store(tmp_path).writer() as writer, pytest.raises(CacheError, match="801 bytes"):
         writer.put(b"\0" * 801)
