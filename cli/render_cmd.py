@@ -1,9 +1,78 @@
-"""Placeholder until its issue lands: `progmoh render`."""
+"""`progmoh render`: fill the cache from the library, once (cron) or on a schedule."""
+
+import sys
 
 import click
 
+from cache.errors import ProgmohError
+from cli.options import config_option, load_config
+
 
 @click.command(name="render")
-def command():
-    """Not built yet."""
-    raise click.ClickException("'progmoh render' is not built yet")
+@config_option
+@click.option("--verbose", "-v", is_flag=True, help="Say what was rendered and published.")
+@click.option("--schedule", is_flag=True,
+              help="Keep running: render now, on render.schedule and at every daypart "
+                   "boundary, until SIGTERM.")
+def command(config_file, verbose, schedule):
+    """Render music, pre-mixed advice and prompts into the cache.
+
+    Silent on success unless --verbose; one line per skipped input on stderr,
+    and exit status 1 when anything was skipped (so cron mails it).
+    """
+    config = load_config(config_file)
+    if schedule:
+        _run_scheduled(config, verbose)
+        return
+    if not _render_once(config, verbose):
+        sys.exit(1)
+
+
+def _render_once(config, verbose: bool) -> bool:
+    from renderer.render import render
+    if sys.stdout.isatty():
+        with click.progressbar(length=1, label="Rendering", file=sys.stdout) as bar:
+            result = render(config.library, config.render, config.program, config.cache.root,
+                            progress=_bar_progress(bar))
+    else:
+        result = render(config.library, config.render, config.program, config.cache.root)
+    for line in result.problems:
+        click.echo(line, err=True)
+    if verbose:
+        click.echo(_summary(result))
+    return not result.problems
+
+
+def _bar_progress(bar):
+    def report(done: int, total: int) -> None:
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+    return report
+
+
+def _summary(result) -> str:
+    made = f"rendered {len(result.rendered)} of {result.segments} segments"
+    if result.published:
+        return f"{made}; published generation {result.generation}"
+    return f"{made}; nothing changed, generation {result.generation} stays current"
+
+
+def _run_scheduled(config, verbose: bool) -> None:
+    from renderer.schedule import build_scheduler, render_trigger, run_until_signalled
+
+    def job():
+        try:
+            _render_once(config, verbose)
+        except ProgmohError as error:
+            click.echo(f"Error: {error}", err=True)
+
+    trigger = render_trigger(config.render.schedule, config.library.dayparts)
+    scheduler = build_scheduler(job, trigger)
+    run_until_signalled(scheduler, on_started=_started if verbose else None)
+    if verbose:
+        click.echo("stopped")
+
+
+def _started(scheduler) -> None:
+    when = min(job.next_run_time for job in scheduler.get_jobs())
+    click.echo(f"scheduled: first render at {when.isoformat(timespec='seconds')}", )

@@ -6,11 +6,11 @@
 
 A sidecar sits beside the item it limits, so moving or deleting the item
 takes its limits along; an unknown key, day or daypart name is an error that
-names the sidecar.  ``allows`` is the rule the player applies at call time.
+names the sidecar.  The player applies them at call time (``player.limits``).
 """
 
 import tomllib
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
 from cache.manifest import Limits
@@ -78,20 +78,3 @@ def _date_range(text: str, path: Path) -> tuple[str, str]:
     if end < start:
         raise InputProblem(path, f"date range {text!r} ends before it starts")
     return start.isoformat(), end.isoformat()
-
-
-def allows(limits: Limits, when: datetime) -> bool:
-    """Whether an item with ``limits`` may play at local time ``when``."""
-    if limits.weekdays and when.weekday() not in limits.weekdays:
-        return False
-    today = when.date().isoformat()
-    if limits.dates and not any(a <= today <= b for a, b in limits.dates):
-        return False
-    return not limits.dayparts or any(_inside(w, when.time()) for w in limits.dayparts)
-
-
-def _inside(window: tuple[str, str], now: time) -> bool:
-    start, end = (time.fromisoformat(t) for t in window)
-    if start <= end:
-        return start <= now < end
-    return now >= start or now < end
