@@ -91,3 +91,43 @@ def _detail(caller: Expected, line: str) -> None:
                       for kind, c, n in re.findall(r"(start|stop) ?(\S*) \(#(\d+)\)", line)]
     elif line.startswith("Hangup #"):
         caller.hangup_at = int(re.search(r"#(\d+)", line).group(1))
+
+
+def record_changes(history: dict, tracker, changes: list, number: int) -> None:
+    """Append tracker changes to a per-uniqueid history of Expected items."""
+    from player.control import tracker as t
+    for change in changes:
+        call = tracker.calls.get(change.uniqueid)
+        item = history.setdefault(change.uniqueid, Expected(change.uniqueid, "", "", ""))
+        if call is not None:
+            item.number, item.channel = call.number or item.number, call.channel
+        if isinstance(change, t.PositionChanged):
+            item.queue = change.queue
+            item.positions.append((change.position, number))
+        elif isinstance(change, t.LeftQueue):
+            item.left_at = number
+        elif isinstance(change, t.KeyPressed):
+            item.digits.append((change.digit, number))
+        elif isinstance(change, t.MohStarted):
+            item.moh.append(("start", change.music_class, number))
+            item.moh_at_end = "playing"
+        elif isinstance(change, t.MohStopped):
+            item.moh.append(("stop", "", number))
+            item.moh_at_end = "stopped"
+        elif isinstance(change, t.CallEnded):
+            item.hangup_at = number
+
+
+def queued(history: dict) -> dict:
+    return {uid: item for uid, item in history.items() if item.positions}
+
+
+def without_numbers(callers: dict) -> dict:
+    """The same history with message numbers zeroed (for event-only listeners)."""
+    out = {}
+    for uid, c in callers.items():
+        out[uid] = Expected(
+            c.uniqueid, c.number, c.channel, c.queue, [(p, 0) for p, _ in c.positions],
+            0 if not c.left_at else 1, [(d, 0) for d, _ in c.digits],
+            [(k, cls, 0) for k, cls, _ in c.moh], c.moh_at_end, 0 if not c.hangup_at else 1)
+    return out

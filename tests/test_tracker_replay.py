@@ -10,9 +10,7 @@ import pytest
 import ami_recordings as rec
 from player.control.ami.framing import Framer
 from player.control.ami.message import parse
-from player.control.tracker import (
-    CallEnded, KeyPressed, LeftQueue, MohStarted, MohStopped, PositionChanged, Tracker,
-)
+from player.control.tracker import Tracker
 
 SEEDS = range(25)
 
@@ -32,32 +30,9 @@ def derive(chunks: list[bytes], subscribed: bool = True) -> dict[str, rec.Expect
             if message.event == "QueueStatusComplete" and subscribed:
                 changes += tracker.resync(list_entries)
                 list_entries = []
-            _record(history, tracker, changes, number)
+            rec.record_changes(history, tracker, changes, number)
     assert framer.banner == "Asterisk Call Manager/13.0.0"
-    return {uid: item for uid, item in history.items() if item.positions}
-
-
-def _record(history, tracker, changes, number):
-    for change in changes:
-        call = tracker.calls.get(change.uniqueid)
-        item = history.setdefault(change.uniqueid, rec.Expected(change.uniqueid, "", "", ""))
-        if call is not None:
-            item.number, item.channel = call.number or item.number, call.channel
-        if isinstance(change, PositionChanged):
-            item.queue = change.queue
-            item.positions.append((change.position, number))
-        elif isinstance(change, LeftQueue):
-            item.left_at = number
-        elif isinstance(change, KeyPressed):
-            item.digits.append((change.digit, number))
-        elif isinstance(change, MohStarted):
-            item.moh.append(("start", change.music_class, number))
-            item.moh_at_end = "playing"
-        elif isinstance(change, MohStopped):
-            item.moh.append(("stop", "", number))
-            item.moh_at_end = "stopped"
-        elif isinstance(change, CallEnded):
-            item.hangup_at = number
+    return rec.queued(history)
 
 
 def expected(name: str) -> dict[str, rec.Expected]:

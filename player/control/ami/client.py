@@ -1,0 +1,250 @@
+"""The one AMI connection of ``progmoh serve``.
+
+A message belongs to us only if its ActionID is one we generated and are
+still waiting on: OriginateResponse, for one, carries ``Response:`` and
+another session's ActionID, and must go to the event listener instead.
+Everything else with an ``Event:`` header is an event.  List actions
+(QueueStatus) collect their items until ``EventList: Complete``.
+
+The client reconnects forever with capped exponential backoff, pings to
+notice a dead peer, and resynchronises queue positions with QueueStatus after
+every ``FullyBooted`` and every ``resync_s``.  The secret is sent in the
+Login action only and never logged.
+"""
+
+import asyncio
+import itertools
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Callable, Iterator, Protocol
+
+from cache.errors import ProgmohError
+from player.control.ami.framing import Framer
+from player.control.ami.message import Message, format_action, parse
+from player.control.settings import AmiSettings
+
+log = logging.getLogger(__name__)
+
+EVENTS = "call,agent,dtmf,system"     # queue (agent), MOH/Hangup (call), DTMF, FullyBooted (system)
+READ_BYTES = 65536
+
+
+class AmiError(ProgmohError):
+    """The AMI connection failed or an action got no answer."""
+
+
+class AmiLoginError(AmiError):
+    """Asterisk refused our username/secret."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    response: Message
+    events: tuple[Message, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return (self.response.response or "").lower() == "success"
+
+
+class AmiListener(Protocol):
+    def ami_up(self) -> None: ...
+    def ami_event(self, message: Message) -> None: ...
+    def ami_resync(self, entries: list[Message]) -> None: ...
+    def ami_down(self) -> None: ...
+
+
+class Backoff:
+    """Capped exponential delays; ``reset`` after a good login."""
+
+    def __init__(self, initial_s: float, max_s: float) -> None:
+        self.initial_s, self.max_s = initial_s, max(max_s, initial_s)
+        self._next_s = initial_s
+
+    def next(self) -> float:
+        delay, self._next_s = self._next_s, min(self._next_s * 2, self.max_s)
+        return delay
+
+    def reset(self) -> None:
+        self._next_s = self.initial_s
+
+
+def default_action_ids() -> Iterator[str]:
+    """Ids no other AMI session will use: a random token per connection and a counter."""
+    token = secrets.token_hex(4)
+    return (f"progmoh-{token}-{n}" for n in itertools.count(1))
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.response: Message | None = None
+        self.events: list[Message] = []
+
+    def take(self, message: Message) -> bool:
+        """Add one of our messages; True when the reply is complete."""
+        if self.response is None and message.response is not None:
+            self.response = message
+            listing = (message.get("EventList") or "").lower() == "start"
+            return not listing or (message.response or "").lower() != "success"
+        if (message.get("EventList") or "").lower() == "complete":
+            return True
+        self.events.append(message)
+        return False
+
+
+class AmiClient:
+    def __init__(self, settings: AmiSettings, listener: AmiListener, *,
+                 action_ids: Callable[[], Iterator[str]] = None, sleep=asyncio.sleep,
+                 action_timeout_s: float = 10.0, initial_backoff_s: float = 0.5) -> None:
+        self.settings, self.listener = settings, listener
+        self._new_ids = action_ids or default_action_ids
+        self._ids: Iterator[str] = iter(())
+        self._sleep = sleep
+        self._action_timeout_s = action_timeout_s
+        self._backoff = Backoff(initial_backoff_s, settings.reconnect_max_s)
+        self._pending: dict[str, _Pending] = {}
+        self._writer: asyncio.StreamWriter | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._booted = False
+        self.logged_in = False
+
+    async def run(self) -> None:
+        """Connect, serve the session, reconnect after backoff; forever."""
+        while True:
+            try:
+                await self._session()
+            except AmiLoginError as error:
+                log.error("%s", error)
+            except (OSError, ProgmohError) as error:
+                log.warning("AMI %s: %s", self._where(), error or type(error).__name__)
+            delay = self._backoff.next()
+            log.info("AMI: reconnecting in %.1f s", delay)
+            await self._sleep(delay)
+
+    async def action(self, name: str, *fields: tuple[str, str]) -> Reply:
+        """Send an action and wait for its whole reply (list items included)."""
+        if self._writer is None:
+            raise AmiError("not connected")
+        action_id = next(self._ids)
+        pending = self._pending[action_id] = _Pending()
+        try:
+            self._writer.write(format_action(name, action_id, fields))
+            return await asyncio.wait_for(pending.future, self._action_timeout_s)
+        except asyncio.TimeoutError:
+            raise AmiError(f"no answer to {name} within {self._action_timeout_s} s") from None
+        finally:
+            self._pending.pop(action_id, None)
+
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    async def _session(self) -> None:
+        reader, self._writer = await asyncio.open_connection(self.settings.host, self.settings.port)
+        framer, self._booted, self._ids = Framer(), False, self._new_ids()
+        reading = asyncio.create_task(self._read_loop(reader, framer))
+        try:
+            await self._login(reading)
+            log.info("AMI: logged in to %s as %r (%s)", self._where(), self.settings.username,
+                     framer.banner)
+            self._backoff.reset()
+            self.logged_in = True
+            self.listener.ami_up()
+            self._spawn(self._keepalive())
+            self._spawn(self._periodic_resync())
+            if self._booted:
+                self._spawn(self._resync())
+            await reading
+            raise AmiError("connection closed by Asterisk")
+        finally:
+            await self._end_session(reading)
+
+    async def _login(self, reading: asyncio.Task) -> None:
+        login = self._spawn(self.action(
+            "Login", ("Username", self.settings.username), ("Secret", self.settings.secret),
+            ("Events", EVENTS)))
+        await asyncio.wait({login, reading}, return_when=asyncio.FIRST_COMPLETED)
+        if not login.done():
+            login.cancel()
+            reading.result()
+            raise AmiError("connection closed before the login answer")
+        reply = login.result()
+        if not reply.ok:
+            reason = reply.response.get("Message") or reply.response.response
+            raise AmiLoginError(f"AMI login as {self.settings.username!r} at {self._where()} "
+                                f"refused: {reason}")
+
+    async def _end_session(self, reading: asyncio.Task) -> None:
+        for task in list(self._tasks) + [reading]:
+            task.cancel()
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(AmiError("AMI connection lost"))
+        self._pending.clear()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self.logged_in:
+            self.logged_in = False
+            self.listener.ami_down()
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _read_loop(self, reader: asyncio.StreamReader, framer: Framer) -> None:
+        while True:
+            data = await reader.read(READ_BYTES)
+            if not data:
+                return
+            for block in framer.feed(data):
+                self._dispatch(parse(block))
+
+    def _dispatch(self, message: Message) -> None:
+        if not message.headers:
+            return
+        pending = self._pending.get(message.action_id or "")
+        if pending is not None:
+            if pending.take(message) and not pending.future.done():
+                pending.future.set_result(Reply(pending.response, tuple(pending.events)))
+            return
+        if message.event is None:
+            return
+        if message.event == "FullyBooted":
+            self._booted = True
+            if self.logged_in:
+                self._spawn(self._resync())
+        self.listener.ami_event(message)
+
+    async def _keepalive(self) -> None:
+        while True:
+            await self._sleep_real(self.settings.ping_s)
+            try:
+                await asyncio.wait_for(self.action("Ping"), self.settings.ping_s)
+            except (AmiError, asyncio.TimeoutError):
+                log.warning("AMI: no answer to Ping within %.1f s; reconnecting", self.settings.ping_s)
+                if self._writer is not None:
+                    self._writer.transport.abort()
+                return
+
+    async def _periodic_resync(self) -> None:
+        while True:
+            await self._sleep_real(self.settings.resync_s)
+            await self._resync()
+
+    async def _resync(self) -> None:
+        try:
+            reply = await self.action("QueueStatus")
+        except AmiError as error:
+            log.warning("AMI: QueueStatus failed: %s", error)
+            return
+        if reply.ok:
+            self.listener.ami_resync(list(reply.events))
+        else:
+            log.warning("AMI: QueueStatus refused: %s", reply.response.get("Message"))
+
+    async def _sleep_real(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)

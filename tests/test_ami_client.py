@@ -1,0 +1,170 @@
+"""The AMI client end to end against an in-process server replaying recordings."""
+
+import asyncio
+import logging
+
+import ami_recordings as rec
+from fake_ami import FakeAmi, Script
+from player.control.ami.client import AmiClient, Backoff, Reply
+from player.control.ami.message import Message
+from player.control.settings import AmiSettings
+from player.control.tracker import Tracker
+
+
+def settings(port, secret="labsecret", ping_s=3600.0, resync_s=3600.0) -> AmiSettings:
+    return AmiSettings(enabled=True, host="127.0.0.1", port=port, username="lab", secret=secret,
+                       ping_s=ping_s, resync_s=resync_s, reconnect_max_s=4.0)
+
+
+class Listener:
+    """Feeds a tracker like the service does and records what happened."""
+
+    def __init__(self) -> None:
+        self.tracker, self.history, self.events = Tracker(), {}, []
+        self.ups = self.downs = 0
+        self.resyncs: list[list[Message]] = []
+        self.changed = asyncio.Event()
+
+    def ami_up(self):
+        self.ups += 1
+        self.changed.set()
+
+    def ami_event(self, message):
+        self.events.append(message)
+        rec.record_changes(self.history, self.tracker, self.tracker.handle(message), 1)
+
+    def ami_resync(self, entries):
+        self.resyncs.append(entries)
+        rec.record_changes(self.history, self.tracker, self.tracker.resync(entries), 1)
+
+    def ami_down(self):
+        self.downs += 1
+        rec.record_changes(self.history, self.tracker, self.tracker.reset(), 2)
+        self.changed.set()
+
+    async def until(self, condition):
+        while not condition():
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 10)
+
+
+class FakeSleep:
+    """Records backoff delays; after ``limit`` calls it blocks for good."""
+
+    def __init__(self, limit: int) -> None:
+        self.delays, self.limit = [], limit
+
+    async def __call__(self, seconds):
+        self.delays.append(seconds)
+        if len(self.delays) >= self.limit:
+            await asyncio.Event().wait()
+        await asyncio.sleep(0)
+
+
+def script(name, await_ids=("lst-1", "lst-2")) -> Script:
+    return Script(rec.recorded_chunks(name), set(await_ids))
+
+
+async def run_client(scripts, ids, sleep_limit=1, until=None, **kw):
+    server = FakeAmi(scripts)
+    port = await server.start()
+    listener, sleep = Listener(), FakeSleep(sleep_limit)
+    sessions = iter(ids)
+    client = AmiClient(settings(port, **kw), listener, action_ids=lambda: iter(next(sessions)),
+                       sleep=sleep)
+    task = asyncio.create_task(client.run())
+    try:
+        await listener.until(lambda: (until or (lambda l: l.downs >= 1))(listener))
+        await asyncio.wait_for(_sleeping(sleep, sleep_limit), 10)
+    finally:
+        task.cancel()
+        await server.close()
+    return server, listener, sleep
+
+
+async def _sleeping(sleep, count):
+    while len(sleep.delays) < count:
+        await asyncio.sleep(0)
+
+
+def test_one_caller_session_derives_the_recorded_state_and_login_shape():
+    server, listener, sleep = asyncio.run(run_client(
+        [script("one-caller-dtmf")], [["lst-1", "lst-2", "lst-3"]]))
+    expected = rec.without_numbers({c.uniqueid: c for c in rec.expected_callers("one-caller-dtmf")})
+    assert rec.without_numbers(rec.queued(listener.history)) == expected
+    login_sent = rec.sent_bytes("events-dtmf-agent-call").split(b"\r\n\r\n")[0] + b"\r\n\r\n"
+    login_sent = login_sent.replace(b"ev-dtmf-agent-call-1", b"lst-1").replace(
+        b"dtmf,agent,call", b"call,agent,dtmf,system")
+    assert server.raw_by_client[0].startswith(login_sent)
+    assert [m.get("Action") for m in server.sent_by_client[0]] == ["Login", "QueueStatus"]
+    assert listener.tracker.calls == {} and listener.ups == 1 and sleep.delays == [0.5]
+
+
+def test_another_sessions_originate_response_is_an_event_not_a_reply():
+    _, listener, _ = asyncio.run(run_client([script("one-caller-dtmf")], [["lst-1", "lst-2"]]))
+    originate = [m for m in listener.events if m.event == "OriginateResponse"]
+    assert len(originate) == 1 and originate[0].action_id == "trig-2"
+    assert all(m.action_id != "lst-1" for m in listener.events)
+
+
+def test_queue_status_after_fully_booted_resyncs_positions():
+    _, listener, _ = asyncio.run(run_client(
+        [script("three-callers-positions")], [["lst-1", "lst-2", "lst-x"]]))
+    assert [[m.event for m in r] for r in listener.resyncs] == [["QueueParams"]]  # empty queue
+    expected = rec.without_numbers(
+        {c.uniqueid: c for c in rec.expected_callers("three-callers-positions")})
+    assert rec.without_numbers(rec.queued(listener.history)) == expected
+
+
+def test_bad_secret_is_a_clear_error_retried_with_backoff_and_never_logged(caplog):
+    caplog.set_level(logging.DEBUG)
+    scripts = [script("login-bad-secret"), script("login-bad-secret"),
+               script("login-ok-and-fullybooted")]
+    server, listener, sleep = asyncio.run(run_client(
+        scripts, [["lst-1"], ["lst-1"], ["lst-1", "lst-2"]], sleep_limit=3, secret="wrongsecret"))
+    assert sleep.delays == [0.5, 1.0, 0.5]         # doubled, then reset by the good login
+    assert listener.ups == 1 and listener.downs == 1
+    refused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("AMI login")]
+    assert refused == ["AMI login as 'lab' at 127.0.0.1:%d refused: Authentication failed"
+                       % server.port] * 2
+    assert "wrongsecret" not in caplog.text
+
+
+def test_eof_drops_every_call_and_reconnect_resyncs_after_fully_booted():
+    scripts = [script("asterisk-restart"), script("asterisk-restart-reconnect", {"lst2-1", "lst2-2"})]
+    server, listener, sleep = asyncio.run(run_client(
+        scripts, [["lst-1", "lst-2"], ["lst2-1", "lst2-2"]], sleep_limit=2,
+        until=lambda l: l.downs >= 2))
+    assert listener.ups == 2 and listener.downs == 2
+    caller = listener.history["1795710379.48"]
+    assert caller.positions == [(1, 1)] and caller.hangup_at == 1   # by its Hangup event, before EOF
+    assert listener.tracker.calls == {}
+    assert [m.get("Action") for m in server.sent_by_client[1]] == ["Login", "QueueStatus"]
+    assert sleep.delays == [0.5, 0.5]
+
+
+def test_unanswered_ping_drops_the_connection():
+    gate = None
+
+    async def scenario():
+        nonlocal gate
+        gate = asyncio.Event()
+        chunks = rec.recorded_chunks("login-ok-and-fullybooted")[:2] + [gate]
+        return await run_client([Script(chunks, {"lst-1"}, close_at_end=False)],
+                                [[f"lst-{n}" for n in range(1, 99)]], ping_s=0.05)
+
+    server, listener, _ = asyncio.run(scenario())
+    assert listener.downs == 1
+    assert "Ping" in [m.get("Action") for m in server.sent_by_client[0]]
+
+
+def test_backoff_doubles_to_its_cap():
+    backoff = Backoff(0.5, 3.0)
+    assert [backoff.next() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    backoff.reset()
+    assert backoff.next() == 0.5
+
+
+def test_reply_of_a_list_action_collects_its_items():
+    reply = Reply(Message((("Response", "Success"),)), (Message((("Event", "QueueEntry"),)),))
+    assert reply.ok and len(reply.events) == 1
