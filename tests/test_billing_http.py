@@ -184,11 +184,16 @@ def test_rewrite_rules_change_the_number_asked(server, settings):
 
 def test_credentials_never_logged(server, caplog):
     server.answers["/balance/1"] = Answer(status=500)
-    url = server.origin.replace("://", "://user:urlpass@") + "/balance/{number}?key=QUERYKEY"
+    urls = [server.origin + "/balance/{number}?key=QUERYKEY",
+            server.origin.replace("://", "://user:urlpass@") + "/balance/{number}?key=QUERYKEY",
+            "http://user:urlpass@[::1/{number}?key=QUERYKEY"]
     with caplog.at_level(logging.DEBUG):
-        for auth in ("basic", "bearer"):
-            balance(settings_for(url, auth=auth, username="u"), "1")
-    assert caplog.text
+        for url in urls:
+            for auth in ("basic", "bearer"):
+                assert balance(settings_for(url, auth=auth, username="u"), "1").status == \
+                    "unavailable"
+    assert len(server.requests) == 2
+    assert "HTTP 500" in caplog.text and "usable URL" in caplog.text
     for secret in (PASSWORD, TOKEN, "urlpass", "QUERYKEY"):
         assert secret not in caplog.text
 

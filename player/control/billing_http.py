@@ -7,6 +7,7 @@ must never travel to a host the administrator did not name.
 
 import asyncio
 import base64
+import http.client
 import ssl
 import urllib.error
 import urllib.parse
@@ -34,8 +35,11 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
 
 def describe(settings: BillingSettings) -> str:
     """Where requests go, for log lines: scheme, host and port only, never credentials."""
-    parts = urllib.parse.urlsplit(settings.url)
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        parts = urllib.parse.urlsplit(settings.url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unusable billing.url)"
     return f"{parts.scheme}://{parts.hostname}{port}"
 
 
@@ -70,19 +74,25 @@ class HttpBilling:
         return await asyncio.to_thread(self._fetch_blocking, number)
 
     def _fetch_blocking(self, number: str) -> bytes:
-        request = urllib.request.Request(build_url(self._settings.url, number),
-                                         headers={"Accept": "application/json"})
-        header = auth_header(self._settings)
-        if header:
-            request.add_header("Authorization", header)
         try:
+            request = self._request(number)
             with self._opener.open(request, timeout=self._settings.timeout_s) as response:
                 return self._read_capped(response)
         except urllib.error.HTTPError as error:
             error.close()
             raise BillingUnavailable(f"HTTP {error.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             raise BillingUnavailable(_reason(error)) from None
+        except ValueError:
+            raise BillingUnavailable("billing.url does not make a usable URL") from None
+
+    def _request(self, number: str) -> urllib.request.Request:
+        request = urllib.request.Request(build_url(self._settings.url, number),
+                                         headers={"Accept": "application/json"})
+        header = auth_header(self._settings)
+        if header:
+            request.add_header("Authorization", header)
+        return request
 
     def _read_capped(self, response) -> bytes:
         cap = self._settings.max_body_bytes
