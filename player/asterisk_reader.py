@@ -41,6 +41,7 @@ class Channel:
         self.short_reads = 0
         self.empty_ticks = 0        # pipe empty at a tick: Asterisk's read would block
         self.exec_at = self.first_byte_at = self.stopped_at = self.exited_at = None
+        self.first_audio_at = None  # the pipe first readable
         self.stopped_by = ""
         self.eof = False
 
@@ -104,8 +105,8 @@ class Channel:
             pass
         self.proc.stdout.close()
 
-    def first_byte_ms(self):
-        return None if self.first_byte_at is None else (self.first_byte_at - self.exec_at) * 1000
+    def first_audio_ms(self):
+        return None if self.first_audio_at is None else (self.first_audio_at - self.exec_at) * 1000
 
     def exit_ms(self):
         return None if self.exited_at is None else (self.exited_at - self.stopped_at) * 1000
@@ -128,6 +129,7 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic, sleep=time.sleep)
     A late tick is not made up with a burst: the schedule moves on, as a
     timerfd-driven Asterisk channel thread would.
     """
+    await_first_audio(channels, clock=clock)
     started = clock()
     ticks = int(round(seconds / PERIOD_S))
     for index in range(ticks):
@@ -142,6 +144,17 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic, sleep=time.sleep)
         if all(c.eof for c in channels):
             break
     return ticks
+
+
+def await_first_audio(channels, timeout_s=5.0, clock=time.monotonic):
+    """Note when each channel's pipe first becomes readable (exec -> first audio)."""
+    waiting = {c.fd: c for c in channels if c.first_audio_at is None}
+    deadline = clock() + timeout_s
+    while waiting and clock() < deadline:
+        ready = select.select(list(waiting), [], [], max(0.0, deadline - clock()))[0]
+        now = clock()
+        for fd in ready:
+            waiting.pop(fd).first_audio_at = now
 
 
 def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None):

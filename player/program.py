@@ -69,6 +69,8 @@ class Program:
         if reader is None:
             return None
         limit = reader.samples - self.offset
+        if not self.hold and self.call_samples < self.next_advice_at:
+            limit = min(limit, self.next_advice_at - self.call_samples)
         pending = self._due()
         if pending:
             if pending[0] == self.offset:
