@@ -1,0 +1,188 @@
+"""The realtime backend res_config_curl asks for each call's MOH class.
+
+At every MOH start Asterisk POSTs ``name=<class>`` to ``<prefix>/single``
+(synchronously, in the channel's thread, before the AMI events of that call
+are out), so this answers at once from the name alone and never waits for
+AMI.  Only ``progmoh-<digits>.<digits>`` gets a row; anything else gets an
+empty body, which Asterisk reads as "no such class" and falls back to its
+default class.  The row holds no secret: just the player's argv.
+
+Values are percent-encoded with space as ``%20``: res_config_curl does not
+decode ``+``, and a ``+`` in argv[0] makes Asterisk retry a failing exec in a
+tight loop while the caller hears silence.
+"""
+
+import asyncio
+import logging
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+from player.control.settings import ServeSettings
+
+log = logging.getLogger("progmoh.serve.realtime")
+
+CLASS_NAME = re.compile(r"progmoh-(\d{1,20}\.\d{1,12})")
+MAX_APPLICATION_CHARS = 255          # Asterisk copies the application into char[256]
+MAX_HEAD_BYTES = 8192
+MAX_BODY_BYTES = 4096
+READ_TIMEOUT_S = 3600.0             # libcurl keeps one connection per call; long-idle ones are closed
+
+
+class BadRequest(Exception):
+    """Not HTTP we can answer; the connection is closed after a 400."""
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    version: str
+    headers: dict
+    body: bytes
+
+    @property
+    def keep_alive(self) -> bool:
+        connection = self.headers.get("connection", "").lower()
+        if self.version == "HTTP/1.0":
+            return connection == "keep-alive"
+        return connection != "close"
+
+
+def application_line(settings: ServeSettings, uniqueid: str) -> str | None:
+    """The player's command line, optional parts dropped until it fits; None if it cannot."""
+    required = [str(settings.executable), "play", "--uniqueid", uniqueid,
+                "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
+    optional = [["--lead-ms", str(settings.lead_ms)]]
+    if settings.player_log:
+        optional.append(["--log", settings.player_log])
+    while True:
+        line = " ".join(required + [part for pair in optional for part in pair])
+        if len(line) <= MAX_APPLICATION_CHARS:
+            return line
+        if not optional:
+            return None
+        optional.pop()
+
+
+def unsplittable_parts(settings: ServeSettings) -> list[str]:
+    """Paths Asterisk would split apart: it splits the application on every space."""
+    parts = [str(settings.executable), str(settings.cache_dir), str(settings.socket_path),
+             settings.player_log]
+    return [part for part in parts if " " in part]
+
+
+def answer_body(settings: ServeSettings, path: str, method: str, body: bytes) -> bytes:
+    """The response body for one request: a row for our per-call classes, else empty."""
+    if method != "POST" or path.split("?", 1)[0] != settings.prefix + "/single":
+        return b""
+    fields = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True)
+    names = fields.get("name", [])
+    match = CLASS_NAME.fullmatch(names[0]) if len(names) == 1 else None
+    if match is None:
+        return b""
+    application = application_line(settings, match.group(1))
+    if application is None:
+        log.error("the player's command line for call %s is over %d characters even without "
+                  "its optional parts; shorten serve.executable, cache.dir or serve.socket",
+                  match.group(1), MAX_APPLICATION_CHARS)
+        return b""
+    row = (("name", names[0]), ("mode", "custom"), ("application", application))
+    return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
+
+
+def response_bytes(status: str, body: bytes, keep_alive: bool) -> bytes:
+    head = [f"HTTP/1.1 {status}", "Content-Type: text/plain", f"Content-Length: {len(body)}"]
+    if not keep_alive:
+        head.append("Connection: close")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
+
+
+async def read_request(reader: asyncio.StreamReader) -> Request | None:
+    """One request from a keep-alive stream; None at a clean end of the stream."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as error:
+        if error.partial.strip():
+            raise BadRequest("request cut short") from None
+        return None
+    except asyncio.LimitOverrunError:
+        raise BadRequest(f"request head over {MAX_HEAD_BYTES} bytes") from None
+    request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
+    parts = request_line.split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise BadRequest(f"bad request line {request_line[:80]!r}")
+    headers = _headers(header_lines)
+    body = await _body(reader, headers)
+    return Request(parts[0], parts[1], parts[2], headers, body)
+
+
+def _headers(lines: list[str]) -> dict:
+    headers = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise BadRequest(f"bad header line {line[:80]!r}")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+async def _body(reader: asyncio.StreamReader, headers: dict) -> bytes:
+    if "transfer-encoding" in headers:
+        raise BadRequest("chunked request bodies are not supported")
+    try:
+        length = int(headers.get("content-length", "0"))
+    except ValueError:
+        raise BadRequest("bad Content-Length") from None
+    if not 0 <= length <= MAX_BODY_BYTES:
+        raise BadRequest(f"body of {length} bytes")
+    try:
+        return await reader.readexactly(length)
+    except asyncio.IncompleteReadError:
+        raise BadRequest("body cut short") from None
+
+
+class RealtimeServer:
+    """``asyncio`` HTTP/1.1 server on loopback for res_config_curl."""
+
+    def __init__(self, settings: ServeSettings) -> None:
+        self.settings = settings
+        self._server: asyncio.AbstractServer | None = None
+        self.port = settings.port
+
+    async def start(self) -> None:
+        for part in unsplittable_parts(self.settings):
+            log.error("%r contains a space: Asterisk would split it into two arguments", part)
+        self._server = await asyncio.start_server(
+            self._serve, self.settings.listen, self.settings.port, limit=MAX_HEAD_BYTES)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("realtime backend on http://%s:%d%s", self.settings.listen, self.port,
+                 self.settings.prefix)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._converse(reader, writer)
+        except BadRequest as error:
+            log.warning("realtime: %s", error)
+            writer.write(response_bytes("400 Bad Request", b"", keep_alive=False))
+        except (asyncio.TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def _converse(self, reader, writer) -> None:
+        while True:
+            request = await asyncio.wait_for(read_request(reader), READ_TIMEOUT_S)
+            if request is None:
+                return
+            body = answer_body(self.settings, request.path, request.method, request.body)
+            writer.write(response_bytes("200 OK", body, request.keep_alive))
+            await writer.drain()
+            if not request.keep_alive:
+                return
