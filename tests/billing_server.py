@@ -16,6 +16,7 @@ class Answer:
     headers: dict = field(default_factory=dict)
     hold: bool = False             # wait for BillingServer.release before answering
     length: bool = True            # send Content-Length
+    trickle_s: float = 0.0         # pause between body bytes: a server that never quite stops
 
 
 def json_answer(value, **options) -> Answer:
@@ -74,9 +75,19 @@ class BillingServer:
                     self.close_connection = True
                 self.end_headers()
                 try:
-                    self.wfile.write(answer.body)
+                    self._write(answer)
                 except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                     pass
+
+            def _write(self, answer: Answer):
+                if not answer.trickle_s:
+                    self.wfile.write(answer.body)
+                    return
+                for index in range(len(answer.body)):
+                    self.wfile.write(answer.body[index:index + 1])
+                    self.wfile.flush()
+                    if server.release.wait(answer.trickle_s):
+                        return
 
             def log_message(self, *args):
                 pass

@@ -12,6 +12,8 @@ import pytest
 
 from billing_server import Answer, BillingServer, json_answer
 from player.control.billing import BalanceBook
+from player.control.billing_errors import BillingUnavailable
+from player.control.billing_http import HttpBilling
 from player.control.settings import BillingFields, BillingSettings, RewriteRule
 from player.protocol import Account
 
@@ -119,6 +121,16 @@ def test_slower_than_the_timeout_is_unavailable_in_time(server):
     result = balance(settings_for(server.origin + "/balance/{number}", timeout_s=0.3), "1")
     assert result.status == "unavailable"
     assert time.monotonic() - started < 2.0
+
+
+def test_trickling_answer_frees_its_thread_at_the_timeout(server):
+    """Bytes arriving just faster than the socket timeout must not hold a thread for ever."""
+    server.answers["/balance/1"] = Answer(body=b" " * 1000 + b"[]", trickle_s=0.05)
+    backend = HttpBilling(settings_for(server.origin + "/balance/{number}", timeout_s=0.3))
+    started = time.monotonic()
+    with pytest.raises(BillingUnavailable, match="still arriving"):
+        backend._fetch_blocking("1")
+    assert time.monotonic() - started < 1.5
 
 
 @pytest.mark.parametrize("with_length", [True, False])

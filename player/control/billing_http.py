@@ -9,6 +9,7 @@ import asyncio
 import base64
 import http.client
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,6 +18,7 @@ from player.control.billing_errors import BillingUnavailable
 from player.control.settings import BillingSettings
 
 MAX_REDIRECTS = 3
+READ_BYTES = 16384
 
 
 class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
@@ -99,9 +101,14 @@ class HttpBilling:
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > cap:
             raise BillingUnavailable(f"answer of {length} bytes is over {cap}")
-        body = response.read(cap + 1)
-        if len(body) > cap:
-            raise BillingUnavailable(f"answer is over {cap} bytes")
+        deadline = time.monotonic() + self._settings.timeout_s
+        body = b""
+        while chunk := response.read1(READ_BYTES):
+            body += chunk
+            if len(body) > cap:
+                raise BillingUnavailable(f"answer is over {cap} bytes")
+            if time.monotonic() > deadline:
+                raise BillingUnavailable(f"answer still arriving after {self._settings.timeout_s} s")
         return body
 
 
