@@ -61,7 +61,7 @@ def collect(store, grace_s: float, now: float, dry_run: bool) -> GcReport:
                             store.current_name(), grace_s, now)
     referenced = {s.object for name in kept for s in manifests[name].segments}
     gone_generations = sorted(set(manifests) - kept)
-    gone_objects = [p for p in _object_files(store.root) if p.stem not in referenced]
+    gone_objects = [p for p in object_files(store.root) if p.stem not in referenced]
     gone_tmp = [p for p in _files(store.root / layout.TMP) if _mtime(p) < now - grace_s]
     generation_paths = [Path(layout.manifest_path(store.root, n)) for n in gone_generations]
     freed = 0
@@ -82,7 +82,7 @@ def _candidate(store, manifest) -> Candidate:
                          f"{manifest.created!r}") from None
 
 
-def _object_files(root: Path) -> list[Path]:
+def object_files(root: Path) -> list[Path]:
     found = []
     for folder in _dirs(root / layout.OBJECTS):
         found += [p for p in _files(folder) if p.name.endswith(layout.OBJECT_SUFFIX)]
@@ -101,6 +101,13 @@ def _files(folder: Path) -> list[Path]:
         return sorted(p for p in folder.iterdir() if p.is_file())
     except FileNotFoundError:
         return []
+
+
+def size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _mtime(path: Path) -> float:

@@ -104,6 +104,10 @@ class Store:
             raise CacheError(f"{self.root}: {digest!r} is not a sha256 object name")
         return Path(layout.object_path(self.root, digest))
 
+    def disk_bytes(self) -> int:
+        """Bytes of every object file on disk, referenced or not."""
+        return sum(housekeeping.size_of(p) for p in housekeeping.object_files(self.root))
+
     def verify(self) -> VerifyReport:
         """Re-hash every object any generation on disk references, and check its length."""
         return housekeeping.verify(self)

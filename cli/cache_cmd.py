@@ -53,7 +53,8 @@ def _list_generations(store, infos, as_json) -> None:
     rows = [(("* " if i.is_current else "  ") + i.name, i.created, str(i.segments), _size(i.bytes))
             for i in infos]
     _table(("  GENERATION", "CREATED", "SEGMENTS", "SIZE"), rows, right=(2, 3))
-    click.echo(f"\n{len(infos)} generation(s) in {store.root}; * marks the current one")
+    click.echo(f"\n{len(infos)} generation(s), {_size(store.disk_bytes())} of objects on disk, "
+               f"in {store.root}; * marks the current one")
 
 
 def _list_segments(manifest, as_json) -> None:

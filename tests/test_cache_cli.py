@@ -44,7 +44,7 @@ def test_ls_lists_generations_newest_first_with_current_marked(two):
     assert lines[0].split() == ["GENERATION", "CREATED", "SEGMENTS", "SIZE"]
     assert lines[1].startswith(f"* {new.generation}")
     assert lines[2].startswith(f"  {old.generation}")
-    assert f"2 generation(s) in {root}" in result.stdout
+    assert f"2 generation(s), 12.5 KiB of objects on disk, in {root}" in result.stdout
 
 
 def test_ls_json(two):
