@@ -72,3 +72,16 @@ def segment_row(segment: Segment) -> SegmentRow:
         slot=segment.slot if segment.slot >= 0 else None, advice=segment.advice,
         group=segment.group, dayparts=tuple(dayparts), duration_s=segment.samples / RATE,
         bytes=segment.samples * SAMPLE_BYTES, object=segment.object)
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def limits_text(segment: Segment) -> dict[str, str]:
+    """The segment's play limits in words, leaving out those it does not have."""
+    limits = segment.limits
+    shown = {"dayparts": ", ".join(f"{a}-{b}" for a, b in limits.dayparts),
+             "daypart_names": ", ".join(limits.daypart_names),
+             "weekdays": ", ".join(WEEKDAYS[d] if 0 <= d < 7 else str(d) for d in limits.weekdays),
+             "dates": ", ".join(f"{a}..{b}" for a, b in limits.dates)}
+    return {key: text for key, text in shown.items() if text}

@@ -92,8 +92,9 @@ def show(segment_id, generation, config_file, as_json):
     if as_json:
         _echo_json(details)
         return
-    limits = details.pop("limits")
-    shown = {k: v for k, v in {**details, **limits}.items() if v not in ("", -1, (), [], {})}
+    del details["limits"]
+    shown = {k: v for k, v in details.items() if v not in ("", -1, (), [], {})}
+    shown.update(listing.limits_text(segment))
     width = max(len(key) for key in shown) + 2
     for key, value in shown.items():
         click.echo(f"{key + ':':<{width}}{_plain(value)}")

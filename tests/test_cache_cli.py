@@ -250,3 +250,24 @@ def test_config_from_environment_variable(two, monkeypatch):
     result = CliRunner().invoke(progmoh, ["cache", "ls"], catch_exceptions=False)
     assert result.exit_code == 0
     assert new.generation in result.stdout
+
+
+def test_show_spells_out_play_limits(env):
+    import dataclasses
+    from cache.manifest import Limits
+    from cache_factory import advice, manifest
+    root, config = env
+    data = pcm(7, 500)
+    limited = dataclasses.replace(advice(data, item="winter"), limits=Limits(
+        dayparts=(("06:00", "10:00"),), daypart_names=("morning",), weekdays=(0, 4),
+        dates=(("2026-12-01", "2027-01-15"),)))
+    with Store(root).writer() as writer:
+        writer.put(data)
+        writer.publish(manifest([limited]))
+    result = run(config, "show", limited.id)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[-4:] == ["dayparts:      06:00-10:00", "daypart_names: morning",
+                          "weekdays:      Mon, Fri", "dates:         2026-12-01..2027-01-15"]
+    as_json = json.loads(run(config, "show", limited.id, "--json").stdout)
+    assert as_json["limits"]["weekdays"] == [0, 4]
