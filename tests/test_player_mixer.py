@@ -1,0 +1,169 @@
+"""Inserts and crossfades: timing to the sample, ramps without clicks, advice cut
+and played later; and the session's handling of control messages."""
+
+import time
+from array import array
+
+import player_cache
+from player import catalog as catalog_module
+from player import wire
+from player.mixer import Mixer
+from player.program import Program
+from player.session import Session
+
+NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
+RAMP = 400                  # player_cache: insert_ramp_ms 50
+CROSSFADE = 800             # crossfade_ms 100
+
+
+def program_of(cat, log=None):
+    return Program(cat, log or (lambda m: None), lambda: NOON, lambda items: sorted(items))
+
+
+def setup(tmp_path, **program):
+    player_cache.build(tmp_path, program=dict({"first_advice_s": 100.0}, **program))
+    cat = catalog_module.load(str(tmp_path))
+    events = []
+    mixer_program = program_of(cat, events.append)
+    return cat, Mixer(mixer_program, events.append, -20.0, 50, 100), program_of(cat), events
+
+
+def samples(data):
+    return array("h", data)
+
+
+def max_jump(values):
+    return max(abs(b - a) for a, b in zip(values, values[1:]))
+
+
+def test_insert_ramps_down_plays_clips_and_ramps_up(tmp_path):
+    cat, mixer, bed_program, events = setup(tmp_path)
+    assert mixer.read(1000) == bed_program.read(1000)
+    clips = [cat.prompts[("en", "balance_is")], cat.prompts[("en", "n5")]]
+    clip_pcm = b"".join(open(path, "rb").read() for path, _, _ in clips)
+    clip_samples = len(clip_pcm) // 2
+    mixer.insert(clips, "test")
+    total = RAMP + clip_samples + RAMP + 1000
+    out, bed = samples(mixer.read(total)), samples(bed_program.read(total))
+    step = (0.1 - 1.0) / RAMP
+    for i in range(RAMP):                                  # ramp starts at the very next sample
+        assert abs(out[i] - int(bed[i] * (1.0 + step * (i + 1)))) <= 1
+    voice = samples(clip_pcm)
+    for i in range(clip_samples):                          # clips over the ducked bed
+        j = RAMP + i
+        assert abs(out[j] - (int(bed[j] * 0.1) + voice[i])) <= 1
+    after = RAMP + clip_samples + RAMP
+    assert out[after:] == bed[after:]                      # back to the bed exactly
+    assert not mixer.inserting and not mixer.program.hold
+    assert max_jump(out[:RAMP]) <= max_jump(bed[:RAMP]) + 40
+    assert max_jump(out[after - RAMP:after + 10]) <= max_jump(bed[after - RAMP:after + 10]) + 40
+    assert any("insert test: 2 clips" in m for m in events)
+
+
+def test_insert_timing_does_not_depend_on_read_sizes(tmp_path):
+    cat, mixer, _, _ = setup(tmp_path)
+    _, other, _, _ = setup(tmp_path / "b")
+    clips = [cat.prompts[("en", "n7")]]
+    mixer.insert(clips, "x")
+    other.insert([other.program.catalog.prompts[("en", "n7")]], "x")
+    whole = mixer.read(3000)
+    pieces = b"".join(other.read(n) for n in (1, 319, 320, 77, 1283, 1000))
+    assert samples(whole) == samples(pieces) or max(
+        abs(a - b) for a, b in zip(samples(whole), samples(pieces))) <= 1
+
+
+def test_an_advice_in_progress_is_cut_and_played_later(tmp_path):
+    cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
+    mixer.read(int(2.5 * 8000))
+    assert mixer.program.advice is not None
+    mixer.insert([cat.prompts[("en", "n1")]], "position")
+    assert mixer.program.advice is None and mixer.program.played == []
+    out = samples(mixer.read(RAMP + 1))
+    assert max_jump(out) < 4000                            # faded, not switched
+    mixer.read(20 * 8000)
+    assert mixer.program.played[0] == "a-first"
+    assert any("a-first cut (plays later)" in m for m in events)
+
+
+def test_a_second_insert_during_the_ramp_up_ducks_again(tmp_path):
+    cat, mixer, _, _ = setup(tmp_path)
+    clip = cat.prompts[("en", "n1")]
+    mixer.insert([clip], "one")
+    mixer.read(RAMP + clip[1] + RAMP // 2)                 # half way back up
+    mixer.insert([clip], "two")
+    assert mixer.gain_step < 0 and mixer.voice_wait == RAMP
+    mixer.read(RAMP + clip[1] + RAMP)
+    assert not mixer.inserting and mixer.gain == 1.0
+
+
+def test_class_switch_crossfades(tmp_path):
+    cat, mixer, _, _ = setup(tmp_path)
+    built_new = player_cache.build(tmp_path / "copy")
+    old = samples(mixer.read(1000))
+    mixer.fade_from(mixer.program.switch_class("jazz"))
+    out = samples(mixer.read(CROSSFADE + 1000))
+    new = samples(built_new.tracks[("jazz", 0)][:(CROSSFADE + 1000) * 2])
+    assert out[CROSSFADE:] == new[CROSSFADE:]
+    assert max_jump([old[-1]] + list(out[:CROSSFADE])) < 2500
+
+
+class FakeLink:
+    def __init__(self):
+        self.sent, self.closed, self.welcomed = [], [], 0
+
+    def send(self, line, droppable=False):
+        self.sent.append(wire.decode(line))
+
+    def close(self, reason, retry=True):
+        self.closed.append((reason, retry))
+
+
+def session_of(tmp_path):
+    cat, mixer, _, events = setup(tmp_path)
+    link = FakeLink()
+    return Session(cat, mixer.program, mixer, link, events.append), mixer, link, events
+
+
+def test_session_balance_and_position_insert_at_once(tmp_path):
+    session, mixer, _, events = session_of(tmp_path)
+    session.handle({"type": "welcome", "language": "ru", "music_class": "", "state": None})
+    balance = {"type": "balance", "status": "ok",
+               "accounts": [{"account": "1", "balance": "21.00", "currency": "RUB"}]}
+    assert session.handle(balance) is True
+    assert mixer.inserting and [c[2] for c in mixer.clips] == [
+        "prompt:ru/balance_is", "prompt:ru/n20", "prompt:ru/n1_m", "prompt:ru/cur_RUB_1"]
+    assert session.handle({"type": "position", "position": 3}) is True
+    assert mixer.clips[-1][2] == "prompt:ru/position_3"
+    assert any("insert position 3 [position_3]" in m for m in events)
+
+
+def test_session_next_class_reports_the_choice(tmp_path):
+    session, mixer, link, _ = session_of(tmp_path)
+    assert session.handle({"type": "next_class"}) is True
+    assert mixer.program.music_class == "jazz"
+    assert link.sent == [{"v": 1, "type": "class_changed", "music_class": "jazz"}]
+
+
+def test_session_welcome_adopts_state_and_remembered_class(tmp_path):
+    session, mixer, _, _ = session_of(tmp_path)
+    state = {"music_class": "jazz", "track_index": 1, "offset_samples": 12345,
+             "advice_played": ["a-first"], "middle_order": ["m2", "m1", "m3"],
+             "call_samples": 99999, "next_advice_at": 120000}
+    session.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": state})
+    p = mixer.program
+    assert (p.music_class, p.track_index, p.offset, p.played, p.middle_order) == (
+        "jazz", 1, 12345, ["a-first"], ["m2", "m1", "m3"])
+    session2, mixer2, _, _ = session_of(tmp_path / "b")
+    mixer2.read(800)
+    session2.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": None})
+    assert mixer2.program.music_class == "jazz" and mixer2.tail is not None
+
+
+def test_session_denied_and_bad_messages(tmp_path):
+    session, mixer, link, events = session_of(tmp_path)
+    assert session.handle({"type": "position", "position": "x"}) is False
+    assert session.handle({"type": "launch"}) is False
+    assert session.handle({"type": "denied", "reason": "not your call"}) is False
+    assert link.closed == [("denied by serve: not your call; music and advice only", False)]
+    assert not mixer.inserting
+    assert any("unknown message 'launch'" in m for m in events)
