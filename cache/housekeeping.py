@@ -126,3 +126,5 @@ def _remove(path: Path, dry_run: bool) -> int:
         return size
     except FileNotFoundError:
         return 0
+    except OSError as error:
+        raise CacheError(f"{path}: cannot remove: {error.strerror}") from None

@@ -125,7 +125,7 @@ class Store:
                        self.root / layout.GENERATIONS):
             _make_dir(folder)
         lock_path = self.root / layout.LOCK
-        with open(lock_path, "a+b") as handle:
+        with _open_lock(lock_path) as handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -154,7 +154,7 @@ class Writer:
         if _size(path) == len(pcm) and path.read_bytes() == pcm:
             return digest             # already there and sound; a damaged copy is replaced
         _make_dir(path.parent)
-        write_atomic(path, pcm, self.store.root / layout.TMP)
+        _write(path, pcm, self.store.root / layout.TMP)
         return digest
 
     def publish(self, manifest: Manifest) -> None:
@@ -166,8 +166,8 @@ class Writer:
             raise CacheError(f"{path}: generation {manifest.generation!r} already exists")
         self._check_objects(manifest)
         tmp = root / layout.TMP
-        write_atomic(path, dumps(manifest).encode("utf-8"), tmp)
-        write_atomic(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
+        _write(path, dumps(manifest).encode("utf-8"), tmp)
+        _write(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
 
     def gc(self, grace_s: float, now: float) -> GcReport:
         """Collect garbage under this writer's lock, e.g. right after a publish."""
@@ -213,3 +213,17 @@ def _make_dir(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CacheError(f"{folder}: cannot create cache folder: {error.strerror}") from None
+
+
+def _write(path: Path, data: bytes, tmp: Path) -> None:
+    try:
+        write_atomic(path, data, tmp)
+    except OSError as error:
+        raise CacheError(f"{path}: cannot write: {error.strerror}") from None
+
+
+def _open_lock(path: Path):
+    try:
+        return open(path, "a+b")
+    except OSError as error:
+        raise CacheError(f"{path}: cannot open the cache lock: {error.strerror}") from None

@@ -1,5 +1,6 @@
 """``progmoh cache`` through click's CliRunner: exit codes and key output."""
 
+import dataclasses
 import json
 import wave
 from datetime import datetime, timezone
@@ -7,8 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
+from cache.manifest import Limits
 from cache.store import Store
-from cache_factory import EPOCH, hours, pcm, publish
+from cache_factory import EPOCH, advice, hours, manifest, pcm, publish
 from cli.commands import progmoh
 
 
@@ -253,9 +255,6 @@ def test_config_from_environment_variable(two, monkeypatch):
 
 
 def test_show_spells_out_play_limits(env):
-    import dataclasses
-    from cache.manifest import Limits
-    from cache_factory import advice, manifest
     root, config = env
     data = pcm(7, 500)
     limited = dataclasses.replace(advice(data, item="winter"), limits=Limits(

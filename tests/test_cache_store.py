@@ -173,3 +173,21 @@ def test_generation_names_sort_by_time_and_differ_within_a_second():
     assert early < late
     same = {new_generation_name(EPOCH) for _ in range(20)}
     assert len(same) == 20
+
+
+def test_a_failed_write_is_a_cache_error_and_leaves_no_temp_file(tmp_path):
+    data = pcm(1, 100)
+    store = Store(tmp_path)
+    blocker = store.path(digest_of(data))
+    (blocker / "in-the-way").mkdir(parents=True)      # rename onto a non-empty folder fails
+    with store.writer() as writer, pytest.raises(CacheError) as error:
+        writer.put(data)
+    assert str(error.value).startswith(f"{blocker}: cannot write: ")
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_a_cache_folder_that_is_a_file_is_a_cache_error(tmp_path):
+    (tmp_path / "cache").write_text("not a folder")
+    with pytest.raises(CacheError, match="cannot create cache folder"):
+        with Store(tmp_path / "cache").writer():
+            pass
