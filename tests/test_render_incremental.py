@@ -1,0 +1,83 @@
+"""Incremental renders: nothing is rendered twice; a changed setting re-renders
+exactly the segments it shapes; the cache lock keeps renders apart."""
+
+import pytest
+
+from cache.errors import CacheError
+from cache.store import Store
+from test_render_support import TRACK, copy_base, ffmpeg, render_config
+
+
+@pytest.fixture
+def config(tmp_path_factory, tmp_path):
+    return copy_base(tmp_path_factory, tmp_path)
+
+
+def _ids(config, kind=None, **match):
+    return {s.id for s in Store(config.cache.root).current().segments
+            if (kind is None or s.kind == kind)
+            and all(getattr(s, k) == v for k, v in match.items())}
+
+
+def test_a_second_render_renders_nothing_and_publishes_nothing(config):
+    moved = render_config(config)           # the copy moved the sources: new paths only
+    assert moved.rendered == () and moved.published is True
+    before = Store(config.cache.root).current_name()
+    result = render_config(config)
+    assert result.rendered == ()
+    assert result.published is False
+    assert result.generation == before == Store(config.cache.root).current_name()
+    assert result.segments == len(_ids(config))
+
+
+def test_duck_settings_remix_advice_only(config):
+    result = render_config(config, duck_db=-14.0)
+    assert set(result.rendered) == _ids(config, "advice")
+    assert len(result.rendered) == len(set(result.rendered))
+    assert render_config(config, duck_db=-14.0).rendered == ()
+
+
+def test_music_level_rerenders_music_and_the_advice_over_it(config):
+    result = render_config(config, music_dbfs=-27.0)
+    assert set(result.rendered) == _ids(config, "music") | _ids(config, "advice")
+
+
+def test_slot_spacing_renders_advice_at_the_new_slots_only(config):
+    result = render_config(config, slot_spacing_s=4.0)
+    assert set(result.rendered) == _ids(config, "advice")
+    assert all(s.slot_sample % (4 * 8000) == 0
+               for s in Store(config.cache.root).current().segments if s.kind == "advice")
+
+
+def test_a_changed_track_rerenders_that_track_and_its_advice(config):
+    track = config.library.music_dir / "bright" / "b-chord.wav"
+    ffmpeg(TRACK.format(d=13).replace("523.25", "440"), track)
+    result = render_config(config)
+    assert set(result.rendered) == _ids(config, music_class="bright", track="b-chord") - \
+        _ids(config, "prompt")
+    assert "music:bright/b-chord" in result.rendered
+    assert result.published is True
+
+
+def test_an_object_missing_from_the_cache_is_rendered_again(config):
+    store = Store(config.cache.root)
+    music = next(s for s in store.current().segments if s.id == "music:calm/a-chord")
+    store.path(music.object).unlink()
+    result = render_config(config)
+    assert result.rendered == ("music:calm/a-chord",)
+    assert store.has(music.object)
+
+
+def test_new_limits_publish_without_rendering_audio(config):
+    sidecar = config.library.advice_dir / "first" / "hello.limits.toml"
+    sidecar.write_text('weekdays = ["mon"]\n')
+    result = render_config(config)
+    assert result.rendered == () and result.published is True
+    hello = [s for s in Store(config.cache.root).current().segments if s.advice == "hello"]
+    assert hello and all(s.limits.weekdays == (0,) for s in hello)
+
+
+def test_a_render_while_another_holds_the_lock_fails_cleanly(config):
+    with Store(config.cache.root).writer():
+        with pytest.raises(CacheError, match="locked"):
+            render_config(config)

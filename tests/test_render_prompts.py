@@ -1,0 +1,71 @@
+"""Prompt coverage with real Festival: every key the composer can ask for, en and ru."""
+
+import pytest
+
+from cache.store import Store
+from player.words.compose import number_words
+from player.words.vocabulary import prompt_texts
+from renderer.festival import FestivalError, script, synthesize
+from test_render_support import copy_base, rms_dbfs, render_config
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    config = copy_base(tmp_path_factory, tmp_path_factory.mktemp("prompts"))
+    return config, Store(config.cache.root)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_vocabulary_key_renders_to_speech_or_to_a_pause(rendered, language):
+    config, store = rendered
+    prompts = {s.key: s for s in store.current().segments
+               if s.kind == "prompt" and s.language == language}
+    texts = prompt_texts(language, config.render.max_position, number_words)
+    assert set(prompts) == set(texts)
+    for key, text in texts.items():
+        pcm = store.read(prompts[key].object)
+        if text:
+            assert rms_dbfs(pcm) > config.render.speech_dbfs - 3, (language, key, text)
+            assert len(pcm) > 2 * 1000, (language, key)           # > 125 ms of speech
+        else:
+            assert set(pcm) == {0} and len(pcm) == 2 * 2000, (language, key)   # 250 ms pause
+
+
+def test_russian_numbers_are_spoken_not_skipped(rendered):
+    """The Russian voice needs UTF-8: in another encoding it says nothing at all."""
+    config, store = rendered
+    prompts = {s.key: s for s in store.current().segments if s.language == "ru"}
+    for key in ("n1_m", "n1_f", "n2_f", "thousand_5", "cur_RUB_5", "sub_RUB_2", "position_2"):
+        assert prompts[key].samples > 2000, key
+
+
+def test_a_recorded_file_overrides_exactly_that_prompt(rendered, tmp_path):
+    config, store = rendered
+    before = {s.id: s.object for s in store.current().segments}
+    folder = config.library.prompts_dir / "en"
+    folder.mkdir(parents=True)
+    from test_render_support import ffmpeg
+    ffmpeg("sine=f=700:d=0.8", folder / "balance_is.flac")
+    try:
+        result = render_config(config)
+    finally:
+        (folder / "balance_is.flac").unlink()
+    assert result.rendered == ("prompt:en/balance_is",)
+    after = {s.id: s for s in store.current().segments}
+    assert after["prompt:en/balance_is"].object != before["prompt:en/balance_is"]
+    assert after["prompt:en/balance_is"].sources == (str(folder / "balance_is.flac"),)
+
+
+def test_texts_are_escaped_inside_the_scheme_program(tmp_path):
+    program = script("kal_diphone", ['say "hi" \\ (now))'], tmp_path)
+    assert '"say \\"hi\\" \\\\ (now))"' in program
+
+
+def test_unknown_voice_fails_with_festivals_stderr(tmp_path):
+    with pytest.raises(FestivalError, match=r"voice_no_such_voice.*unbound variable"):
+        synthesize("no_such_voice", ["hello"], tmp_path, 30.0)
+
+
+def test_a_voice_name_cannot_inject_scheme(tmp_path):
+    with pytest.raises(FestivalError, match="not a Festival voice name"):
+        script("kal_diphone) (system \"id\"", ["hello"], tmp_path)

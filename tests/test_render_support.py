@@ -1,0 +1,101 @@
+"""Shared helpers of the renderer tests (this module holds no tests).
+
+A tiny library (two classes, short tracks, three advice items, slots every
+5 s) is rendered once per test session with real ffmpeg and real Festival,
+one Festival batch per language; tests copy that cache and library into
+their own tmp_path and work from there.
+"""
+
+import audioop
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from cli.config import Config, load
+from renderer.render import RenderResult, render
+
+CONFIG = """\
+[library]
+music_dir = "lib/music"
+advice_dir = "lib/advice"
+prompts_dir = "lib/prompts"
+
+[dayparts]
+morning = "06:00-10:00"
+evening = "18:00-23:00"
+
+[cache]
+dir = "cache"
+
+[render]
+slot_spacing_s = 5.0
+duck_fade_ms = 500
+languages = ["en", "ru"]
+max_position = 3
+tts_timeout_s = 60.0
+"""
+
+TRACK = "aevalsrc=0.3*sin(2*PI*523.25*t)+0.2*sin(2*PI*659.25*t)+0.15*sin(2*PI*784*t):s=22050:d={d}"
+VOICE = "aevalsrc=0.5*sin(2*PI*900*t)*(0.6+0.4*sin(2*PI*3*t)):s=16000:d={d}"
+
+_BASE: dict[str, Path] = {}
+
+
+def ffmpeg(source: str, out: Path, *options: str) -> Path:
+    """Synthesize ``out`` from a lavfi ``source`` (format from the file name)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", source, *options, str(out)], check=True)
+    return out
+
+
+def make_library(folder: Path) -> Path:
+    """The tiny library and its config file; returns the config path."""
+    lib = folder / "lib"
+    ffmpeg(TRACK.format(d=14), lib / "music" / "calm" / "a-chord.mp3", "-ac", "2")
+    ffmpeg(TRACK.format(d=12), lib / "music" / "bright" / "b-chord.wav")
+    ffmpeg(VOICE.format(d=1.5), lib / "advice" / "first" / "hello.wav")
+    (lib / "advice" / "middle").mkdir(parents=True)
+    (lib / "advice" / "middle" / "tip.txt").write_text("Press two for your balance.\n")
+    ffmpeg(VOICE.format(d=1.0), lib / "advice" / "last" / "bye.ogg")
+    (lib / "advice" / "last" / "bye.limits.toml").write_text(
+        'dayparts = ["morning"]\nweekdays = ["sat", "Sunday"]\n'
+        'dates = ["2026-12-24..2026-12-26", "2027-01-01"]\n')
+    config = folder / "progmoh.toml"
+    config.write_text(CONFIG)
+    return config
+
+
+def base(tmp_path_factory) -> Path:
+    """A folder with the tiny library and its rendered cache (made once per session)."""
+    if "folder" not in _BASE:
+        folder = tmp_path_factory.mktemp("render-base")
+        config = make_library(folder)
+        result = render_config(load(config))
+        assert result.problems == (), result.problems
+        _BASE["folder"] = folder
+    return _BASE["folder"]
+
+
+def copy_base(tmp_path_factory, target: Path) -> Config:
+    """A private copy of the rendered base in ``target``; returns its config."""
+    shutil.copytree(base(tmp_path_factory), target, dirs_exist_ok=True)
+    return load(target / "progmoh.toml")
+
+
+def render_config(config: Config, **render_changes) -> RenderResult:
+    settings = replace(config.render, **render_changes)
+    return render(config.library, settings, config.program, config.cache.root)
+
+
+def rms_dbfs(pcm: bytes) -> float:
+    import math
+    rms = audioop.rms(pcm, 2)
+    return 20 * math.log10(rms / 32768) if rms else -math.inf
+
+
+def max_jump(pcm: bytes) -> int:
+    """The largest sample-to-sample step: a click shows up as a big one."""
+    samples = memoryview(pcm).cast("h")
+    return max((abs(samples[i + 1] - samples[i]) for i in range(len(samples) - 1)), default=0)
