@@ -1,0 +1,270 @@
+"""``progmoh serve``: the asyncio service that wires the control plane together.
+
+AMI events (through the tracker) tell which calls exist, their caller
+number, queue position and keys; the players' socket tells which process
+speaks for which call (checked with SO_PEERCRED by ``PlayerServer``).
+Personal data (balance, position) goes to a player only when its call is
+known on AMI and the player has proven itself.  Audio never waits on any of
+this: the realtime backend answers from the class name alone.
+"""
+
+import asyncio
+import dataclasses
+import logging
+import signal
+import time
+from dataclasses import dataclass
+
+from player import protocol
+from player.control import tracker as t
+from player.control.ami.client import AmiClient
+from player.control.billing import BalanceBook
+from player.control.calls import CallRecord, CallRegistry
+from player.control.choices import open_choice_store
+from player.control.players import PlayerServer
+from player.control.realtime import RealtimeServer
+from player.control.rules import BALANCE, NEXT_MUSIC, POSITION, KeyRules, PositionAnnouncer
+from player.control.settings import (
+    AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
+)
+
+log = logging.getLogger("progmoh.serve")
+
+WELCOME_WAIT_S = 1.0      # a player may connect a few ms before AMI tells us its call
+TICK_S = 1.0
+MAX_CLASS_CHARS = 255
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    serve: ServeSettings
+    keys: KeySettings
+    ami: AmiSettings
+    billing: BillingSettings
+    store: StoreSettings
+
+
+class Service:
+    def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
+                 balances=None, choices=None, ami_factory=AmiClient) -> None:
+        self.settings, self.clock = settings, clock
+        self.tracker = t.Tracker()
+        self.calls = CallRegistry(settings.serve.call_grace_s)
+        self.rules = KeyRules(settings.keys, clock)
+        self.announcer = PositionAnnouncer(settings.keys, clock)
+        self.balances = balances or BalanceBook(settings.billing, clock)
+        self.choices = choices or open_choice_store(settings.store)
+        self.realtime = RealtimeServer(settings.serve)
+        self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
+                                    settings.serve.allowed_parents, self)
+        self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- life cycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.realtime.start()
+        await self.players.start()
+        if self.ami is not None:
+            self._spawn(self.ami.run())
+        else:
+            log.warning("AMI is disabled (ami.enabled = false): no caller data, keys or positions")
+        self._spawn(self._tick_forever())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.realtime.close()
+        await self.players.close()
+        await self.balances.close()
+        self.choices.close()
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("serve task failed", exc_info=task.exception())
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            self.tick()
+
+    def tick(self) -> None:
+        """Periodic position announcements and forgetting finished calls."""
+        for record in self.calls.records.values():
+            if record.link is not None and record.known and self.announcer.due(record.uniqueid):
+                self._send_position(record)
+        for uniqueid in self.calls.expire(self.clock()):
+            self.rules.forget(uniqueid)
+            self.announcer.forget(uniqueid)
+
+    # -- AMI ---------------------------------------------------------------------------
+
+    def ami_up(self) -> None:
+        log.info("AMI connection up")
+
+    def ami_event(self, message) -> None:
+        self.apply(self.tracker.handle(message))
+
+    def ami_resync(self, entries) -> None:
+        self.apply(self.tracker.resync(entries))
+
+    def ami_down(self) -> None:
+        log.warning("AMI connection lost: dropping what it told us about every call")
+        self.apply(self.tracker.reset())
+
+    def apply(self, changes: list) -> None:
+        for change in changes:
+            record = self.calls.record(change.uniqueid)
+            if isinstance(change, t.CallEnded):
+                self._ended(record)
+                continue
+            record.revive()
+            handler = self._change_handlers.get(type(change))
+            if handler is not None:
+                handler(self, record, change)
+
+    def _caller_known(self, record: CallRecord, change: t.CallerKnown) -> None:
+        record.number = change.number
+        self.balances.prefetch(change.number)
+        if record.choice is None:
+            record.choice = self._spawn(self.choices.get(change.number))
+
+    def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
+        record.position = change.position
+        if self.announcer.on_position(record.uniqueid, change.position):
+            record.position_unsaid = record.link is None
+            if record.link is not None:
+                record.link.send(protocol.POSITION, position=change.position)
+
+    def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> None:
+        record.position, record.position_unsaid = 0, False
+        self.announcer.on_position(record.uniqueid, 0)
+
+    def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> None:
+        action = self.rules.on_digit(record.uniqueid, change.digit)
+        if action is None or record.link is None:
+            return
+        if action == BALANCE:
+            self._spawn(self._send_balance(record))
+        elif action == NEXT_MUSIC:
+            record.link.send(protocol.NEXT_CLASS)
+        elif action == POSITION and record.position:
+            self._send_position(record)
+
+    def _ended(self, record: CallRecord) -> None:
+        record.end(self.clock())
+        self.announcer.forget(record.uniqueid)
+
+    _change_handlers = {t.CallerKnown: _caller_known, t.PositionChanged: _position_changed,
+                        t.LeftQueue: _left_queue, t.KeyPressed: _key_pressed}
+
+    def _send_position(self, record: CallRecord) -> None:
+        self.announcer.announced(record.uniqueid)
+        record.position_unsaid = False
+        record.link.send(protocol.POSITION, position=record.position)
+
+    async def _send_balance(self, record: CallRecord) -> None:
+        if not record.number:
+            result_status, accounts = "unavailable", ()
+        else:
+            result = await self.balances.get(record.number)
+            result_status, accounts = result.status, result.accounts
+        if record.link is not None and record.known:
+            record.link.send(protocol.BALANCE, status=result_status,
+                             accounts=[dataclasses.asdict(a) for a in accounts])
+
+    # -- players -----------------------------------------------------------------------
+
+    async def player_connected(self, uniqueid: str, link) -> None:
+        record = self.calls.record(uniqueid)
+        record.link = link
+        if not record.known:
+            record.ended_at = None
+        music_class = await self._remembered_class(record)
+        if record.link is not link:
+            return
+        link.send(protocol.WELCOME, language=self.settings.serve.language,
+                  music_class=music_class, state=record.state)
+        if record.known and record.position and record.position_unsaid:
+            self._send_position(record)
+
+    async def _remembered_class(self, record: CallRecord) -> str:
+        if self.ami is not None and not record.known:
+            try:
+                await asyncio.wait_for(record.on_ami.wait(), WELCOME_WAIT_S)
+            except asyncio.TimeoutError:
+                return ""
+        if record.choice is None:
+            return ""
+        try:
+            return await asyncio.shield(record.choice) or ""
+        except asyncio.CancelledError:
+            return ""
+
+    async def player_message(self, uniqueid: str, link, message: dict) -> None:
+        record = self.calls.record(uniqueid)
+        kind = message["type"]
+        if kind == protocol.STATE:
+            state = _state(message)
+            if record.link is link:
+                record.state = state
+        elif kind == protocol.CLASS_CHANGED:
+            music_class = message.get("music_class")
+            if not isinstance(music_class, str) or not 0 < len(music_class) <= MAX_CLASS_CHARS:
+                raise protocol.ProtocolError("class_changed without a usable music_class")
+            if record.number:
+                self._spawn(self.choices.put(record.number, music_class))
+        else:
+            log.warning("player %s: message type %r ignored", uniqueid, kind)
+
+    async def player_gone(self, uniqueid: str, link) -> None:
+        record = self.calls.get(uniqueid)
+        if record is None or record.link is not link:
+            return
+        record.link = None
+        if not record.known and record.ended_at is None:
+            record.ended_at = self.clock()
+
+
+def _state(message: dict) -> protocol.CallState:
+    data = message.get("state")
+    if not isinstance(data, dict):
+        raise protocol.ProtocolError("state message without a state object")
+    try:
+        state = protocol.call_state(data)
+    except (TypeError, ValueError) as error:
+        raise protocol.ProtocolError(f"bad state: {error}") from None
+    ints = [getattr(state, f.name) for f in dataclasses.fields(state) if f.type in (int, "int")]
+    texts = [state.music_class, *state.advice_played, *state.middle_order]
+    if any(type(v) is not int or v < 0 for v in ints) or any(not isinstance(v, str) for v in texts):
+        raise protocol.ProtocolError("state with a field of the wrong type")
+    return state
+
+
+async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) -> None:
+    service = Service(settings)
+    await service.start()
+    try:
+        await stop.wait()
+    finally:
+        await service.close()
+
+
+def run(settings: ServiceSettings) -> None:
+    """Run the service until SIGTERM or SIGINT."""
+    async def main():
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_until_stopped(settings, stop)
+        log.info("stopped")
+    asyncio.run(main())

@@ -1,0 +1,103 @@
+"""Config, fake clock and stand-in players for the service and system tests."""
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from cli.config import load
+from player.control.service import ServiceSettings
+
+HERE = Path(__file__).resolve().parent
+MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
+TIMEOUT_S = 10.0
+
+# The billing "system": a command printing accounts by caller number.
+BILLING = r"""
+import json, sys
+books = {"81234567890": [{"account": "123456", "balance": "1520.50", "currency": "RUB"}],
+         "+15551230002": [{"account": "777", "balance": "-3.25", "currency": "USD"},
+                          {"account": "778", "balance": "40", "currency": "USD", "locked": True}]}
+print(json.dumps({"accounts": books.get(sys.argv[1], [])}))
+"""
+
+
+def write_config(tmp_path: Path, ami_port: int = 5038, **extra: str) -> Path:
+    billing = [sys.executable, "-c", BILLING, "{number}"]
+    text = f"""
+[serve]
+port = 0
+socket = "run/serve.sock"
+allowed_parents = ["{MY_NAME}"]
+call_grace_s = 30.0
+[cache]
+dir = "cache"
+[player]
+log = ""
+[ami]
+enabled = true
+port = {ami_port}
+username = "lab"
+secret = "labsecret"
+[billing]
+backend = "command"
+command = {json.dumps(billing)}
+rewrite = [{{ match = '\\+7(\\d{{10}})', replace = '8\\1' }}]
+[store]
+url = "sqlite:///choices.db"
+{extra.get("tail", "")}
+"""
+    path = tmp_path / "progmoh.toml"
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
+def service_settings(path: Path) -> ServiceSettings:
+    config = load(path)
+    return ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now_s = 1000.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+class StandIn:
+    """A real subprocess whose argv carries ``--uniqueid`` and whose parent is this test."""
+
+    def __init__(self, process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, socket_path: Path, uniqueid: str) -> "StandIn":
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "stand_in_player.py"), str(socket_path), "--uniqueid",
+            uniqueid, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        return cls(process)
+
+    async def message(self) -> dict:
+        raw = await asyncio.wait_for(self.process.stdout.readline(), TIMEOUT_S)
+        return json.loads(raw) if raw != b"EOF\n" else {"type": "EOF"}
+
+    async def send(self, kind: str, **fields) -> None:
+        line = json.dumps({"v": 1, "type": kind, **fields}).encode() + b"\n"
+        self.process.stdin.write(line)
+        await self.process.stdin.drain()
+
+    async def send_raw(self, data: bytes) -> None:
+        self.process.stdin.write(data)
+        await self.process.stdin.drain()
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.stdin.close()
+            try:
+                await asyncio.wait_for(self.process.wait(), TIMEOUT_S)
+            except asyncio.TimeoutError:
+                self.process.kill()
+                await self.process.wait()
