@@ -38,6 +38,8 @@ def test_rewrite_first_matching_rule_wins():
     assert rewrite_number((), "+79161234567") == "+79161234567"
     both = (RewriteRule(r"(\d+)", r"first-\1"), RewriteRule(r"(\d+)", r"second-\1"))
     assert rewrite_number(both, "123") == "first-123"
+    anchored = (RewriteRule(r"^\+7(\d{10})$", r"8\1"),)
+    assert rewrite_number(anchored, "+79161234567") == "89161234567"
 
 
 def test_prefetch_and_gets_share_one_fetch():
