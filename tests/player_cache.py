@@ -21,9 +21,11 @@ RATE = 8000
 AMPLITUDE = 8000
 
 
-def sine(freq, samples, amplitude=AMPLITUDE, phase=0):
-    return array("h", (int(amplitude * math.sin(2 * math.pi * freq * (i + phase) / RATE))
-                       for i in range(samples))).tobytes()
+def sine(freq, samples, amplitude=AMPLITUDE, glide_hz_per_s=0.0):
+    """A tone; gliding upwards makes every stretch of a track unique, so a
+    test can find where in the track a piece of heard audio comes from."""
+    return array("h", (int(amplitude * math.sin(2 * math.pi * (
+        freq * i / RATE + glide_hz_per_s * (i / RATE) ** 2 / 2))) for i in range(samples))).tobytes()
 
 
 def advice_pcm(track_pcm, slot_sample, samples, voice_freq):
@@ -74,7 +76,7 @@ def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_
     advice_samples = int(advice_s * RATE)
     for c_index, music_class in enumerate(classes):
         for t in range(tracks_per_class):
-            pcm = sine(200 + 100 * c_index + 20 * t, track_samples)
+            pcm = sine(200 + 100 * c_index + 20 * t, track_samples, glide_hz_per_s=10.0)
             name = "%02d-track" % t
             built.tracks[(music_class, t)] = pcm
             built.segments.append(Segment(
