@@ -1,8 +1,9 @@
 """The HTTP(S) billing backend: one GET per caller number, JSON back.
 
 urllib runs in a worker thread so the event loop never waits on the network.
-Redirects are followed only to the same scheme, host and port: credentials
-must never travel to a host the administrator did not name.
+Redirects are followed only to the same scheme, host and port, and proxy
+variables in the environment are ignored: credentials must never travel to
+a host the administrator did not name.
 """
 
 import asyncio
@@ -66,7 +67,8 @@ class HttpBilling:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         self._opener = urllib.request.build_opener(
-            _SameOriginRedirects(), urllib.request.HTTPSHandler(context=context))
+            urllib.request.ProxyHandler({}), _SameOriginRedirects(),
+            urllib.request.HTTPSHandler(context=context))
 
     def __str__(self) -> str:
         return describe(self._settings)
