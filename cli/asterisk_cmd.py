@@ -1,9 +1,15 @@
-"""Placeholder until its issue lands: `progmoh asterisk`."""
+"""`progmoh asterisk-config`: the Asterisk and systemd snippets, filled from the config."""
 
 import click
 
+from cli.options import config_option, load_config
+
 
 @click.command(name="asterisk-config")
-def command():
-    """Not built yet."""
-    raise click.ClickException("'progmoh asterisk' is not built yet")
+@config_option
+def command(config_file):
+    """Print commented snippets for extconfig.conf, musiconhold.conf, modules.conf,
+    extensions.conf, queues.conf, manager.conf and the systemd units."""
+    from player.control.asterisk_config import snippets
+    config = load_config(config_file)
+    click.echo(snippets(config.serve, config.ami, config.source), nl=False)

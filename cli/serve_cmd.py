@@ -1,9 +1,45 @@
-"""Placeholder until its issue lands: `progmoh serve`."""
+"""`progmoh serve`: the control plane Asterisk talks to (realtime classes, AMI, players)."""
+
+import logging
+import logging.handlers
+import sys
 
 import click
 
+from cli.config import loose_permissions
+from cli.options import config_option, load_config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 @click.command(name="serve")
-def command():
-    """Not built yet."""
-    raise click.ClickException("'progmoh serve' is not built yet")
+@config_option
+@click.option("--verbose", is_flag=True, help="Log debugging detail too.")
+def command(config_file, verbose):
+    """Run the control plane until SIGTERM or SIGINT.
+
+    Answers Asterisk's realtime music-on-hold lookups, follows calls on AMI
+    and tells each call's player what only that call may hear.
+    """
+    from player.control.service import ServiceSettings, run
+    config = load_config(config_file)
+    problem = loose_permissions(config.source, config.values)
+    if problem:
+        raise click.ClickException(f"refusing to start: {problem}")
+    _setup_logging(config.serve.log, logging.DEBUG if verbose else logging.INFO)
+    run(ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store))
+
+
+def _setup_logging(target: str, level: int) -> None:
+    if target == "syslog":
+        handler = logging.handlers.SysLogHandler(address="/dev/log")
+        handler.setFormatter(logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
+    elif target:
+        handler = logging.handlers.WatchedFileHandler(target)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,157 @@
+"""The Asterisk and systemd snippets ``progmoh asterisk-config`` prints, filled from config.
+
+Every line that matters carries a comment saying why, because each one
+encodes something learned the hard way on a real Asterisk (see ASTERISK.md):
+per-call realtime classes, ``%20`` answers, MOH restarts around queue
+announcements, and a manager user with only the read classes serve needs.
+The AMI secret is never printed: the admin copies it from the config file.
+"""
+
+from pathlib import Path
+
+from player.control.ami.client import EVENTS
+from player.control.settings import AmiSettings, ServeSettings
+
+DEFAULT_CONFIG = Path("/etc/progmoh/progmoh.toml")
+
+
+def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None) -> str:
+    config = config_path.resolve() if config_path else DEFAULT_CONFIG
+    parts = (_extconfig(serve), _musiconhold(), _modules(), _extensions(), _queues(),
+             _manager(ami, config), _serve_unit(serve, config), _render_unit(serve, config))
+    return "\n".join(parts)
+
+
+def _extconfig(serve: ServeSettings) -> str:
+    host = serve.listen if ":" not in serve.listen else f"[{serve.listen}]"
+    return f"""\
+; ===== /etc/asterisk/extconfig.conf =====
+; Music-on-hold classes come from `progmoh serve` through res_config_curl: at
+; every MOH start Asterisk POSTs name=<class> to {serve.prefix}/single, and serve
+; answers progmoh-<uniqueid> with that call's own player command line.
+[settings]
+musiconhold => curl,http://{host}:{serve.port}{serve.prefix}
+"""
+
+
+def _musiconhold() -> str:
+    return """\
+; ===== /etc/asterisk/musiconhold.conf =====
+[general]
+; Required: a realtime class gets its own player process per call only when
+; realtime classes are not cached.  With "yes", per-call players keep running
+; after the call ends until "moh reload".
+cachertclasses=no
+
+; Keep a static default class: if progmoh serve is down, the realtime lookup
+; fails and callers hear this instead of silence.
+[default]
+mode=files
+directory=moh
+"""
+
+
+def _modules() -> str:
+    return """\
+; ===== /etc/asterisk/modules.conf =====
+[modules]
+load => res_curl.so            ; libcurl for the realtime driver
+load => func_curl.so
+load => res_config_curl.so     ; the "curl" realtime driver named in extconfig.conf
+load => res_timing_timerfd.so  ; a timing module: without one Asterisk reads MOH pipes
+                               ; in 100 ms gulps and Local channels hear nothing
+"""
+
+
+def _extensions() -> str:
+    return """\
+; ===== /etc/asterisk/extensions.conf =====
+; Give each call its own MOH class BEFORE Queue(): the class name carries the
+; call's unique id, so the player Asterisk starts knows whose call it plays.
+; (Never Set(ENV(...)) for this: the environment is shared by all calls.)
+[progmoh-queue]
+exten => _X.,1,Answer()
+ same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
+ same => n,Queue(support)
+ same => n,Hangup()
+"""
+
+
+def _queues() -> str:
+    return """\
+; ===== /etc/asterisk/queues.conf =====
+; app_queue stops and restarts MOH around each of its own announcements, which
+; restarts the player; progmoh announces positions itself (keys.* in its config).
+[support]
+announce-position = no
+announce-holdtime = no
+announce-frequency = 0
+periodic-announce-frequency = 0
+; no periodic-announce line at all
+; no musicclass line needed: the channel's class set in the dialplan wins
+"""
+
+
+def _manager(ami: AmiSettings, config: Path) -> str:
+    return f"""\
+; ===== /etc/asterisk/manager.conf =====
+[general]
+enabled = yes
+bindaddr = 127.0.0.1
+port = {ami.port}
+
+[{ami.username}]
+secret = CHANGE-ME     ; the same value as ami.secret in {config} (chmod 600)
+deny = 0.0.0.0/0.0.0.0
+permit = 127.0.0.1/255.255.255.255
+; serve only listens: queue callers (agent), MOH and hangups (call), keys (dtmf),
+; FullyBooted/Shutdown (system).  Its actions (Login, Ping, QueueStatus) need no
+; write class.
+read = {EVENTS}
+write =
+"""
+
+
+def _serve_unit(serve: ServeSettings, config: Path) -> str:
+    return f"""\
+# ===== /etc/systemd/system/progmoh-serve.service =====
+# Runs as the asterisk user so the players Asterisk starts can reach its socket
+# ({serve.socket_path}, mode {serve.socket_mode:04o}).
+[Unit]
+Description=progmoh serve: per-caller music on hold control plane
+After=network.target
+Before=asterisk.service
+
+[Service]
+Type=simple
+User=asterisk
+Group=asterisk
+ExecStart={serve.executable} serve --config {config}
+Restart=always
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def _render_unit(serve: ServeSettings, config: Path) -> str:
+    return f"""\
+# ===== /etc/systemd/system/progmoh-render.service =====
+# Renders the library into {serve.cache_dir} on the schedule in the config
+# (render.schedule, plus each daypart boundary).
+[Unit]
+Description=progmoh render --schedule: keep the music-on-hold cache up to date
+After=network.target
+
+[Service]
+Type=simple
+User=asterisk
+Group=asterisk
+ExecStart={serve.executable} render --schedule --config {config}
+Restart=on-failure
+Nice=10
+
+[Install]
+WantedBy=multi-user.target
+"""

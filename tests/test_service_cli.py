@@ -1,0 +1,52 @@
+"""`progmoh serve` as a real process: refuses loose secrets, answers Asterisk, stops on SIGTERM."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from click.testing import CliRunner
+
+from cli.commands import progmoh
+from service_support import write_config
+
+PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
+
+
+def test_refuses_a_config_holding_secrets_readable_by_others(tmp_path):
+    path = write_config(tmp_path)
+    path.chmod(0o644)
+    result = CliRunner().invoke(progmoh, ["serve", "--config", str(path)])
+    assert result.exit_code == 1
+    assert "refusing to start" in result.output and "chmod 600" in result.output
+    assert "labsecret" not in result.output
+
+
+def test_serves_realtime_lookups_until_sigterm(tmp_path):
+    path = write_config(tmp_path, ami_port=1)            # nothing listens there: AMI retries
+    process = subprocess.Popen([PROGMOH, "serve", "--config", str(path)],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        port = _realtime_port(process)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/moh/single",
+                                         data=b"name=progmoh-1795710278.1", method="POST")
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            body = answer.read().decode()
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert body.startswith("name=progmoh-1795710278.1&mode=custom&application=%2F")
+    assert process.returncode == 0
+    assert "stopped" in rest and "labsecret" not in rest
+    assert not (tmp_path / "run" / "serve.sock").exists()
+
+
+def _realtime_port(process) -> int:
+    for line in process.stderr:
+        found = re.search(r"realtime backend on http://127\.0\.0\.1:(\d+)/moh", line)
+        if found:
+            return int(found.group(1))
+    raise AssertionError("serve ended without announcing its realtime port")
