@@ -8,6 +8,7 @@ collapse into a single catch-up run.  The trigger is plain data, so tests
 ask it for fire times after fixed datetimes instead of waiting.
 """
 
+import re
 import signal
 from datetime import datetime, time, tzinfo
 
@@ -26,9 +27,35 @@ def boundaries(dayparts: tuple[Daypart, ...]) -> list[time]:
     return sorted({t for part in dayparts for t in (part.start, part.end)})
 
 
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_PART = re.compile(r"^(\d)(?:-(\d))?(?:/(\d+))?$")
+
+
+def standard_cron(cron: str) -> str:
+    """APScheduler 3 counts day-of-week numbers from Monday = 0; cron (and the
+    admin writing the config) from Sunday = 0 (or 7).  Numbers are turned
+    into day names, which both read the same way."""
+    fields = cron.split()
+    if len(fields) != 5:
+        raise RenderError(f"render.schedule: {cron!r} must have five fields")
+    fields[4] = ",".join(_day_names(part, cron) for part in fields[4].split(","))
+    return " ".join(fields)
+
+
+def _day_names(part: str, cron: str) -> str:
+    match = _DAY_PART.match(part)
+    if not match:
+        return part                     # "*", "*/2", names like "mon-fri"
+    first, last, step = match.groups()
+    days = range(int(first), int(last if last is not None else first) + 1, int(step or 1))
+    if not days or max(days) > 7:
+        raise RenderError(f"render.schedule: {cron!r}: day of week {part!r} is not within 0-7")
+    return ",".join(_DAY_NAMES[d] for d in days)
+
+
 def render_trigger(cron: str, dayparts: tuple[Daypart, ...], timezone: tzinfo | None = None):
     try:
-        triggers = [CronTrigger.from_crontab(cron, timezone=timezone)]
+        triggers = [CronTrigger.from_crontab(standard_cron(cron), timezone=timezone)]
     except ValueError as error:
         raise RenderError(f"render.schedule: {cron!r} is not a cron expression: {error}") from None
     triggers += [CronTrigger(hour=t.hour, minute=t.minute, timezone=timezone)
