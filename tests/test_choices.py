@@ -186,3 +186,24 @@ def test_url_parts_are_unquoted():
 def test_unknown_scheme_is_an_error():
     with pytest.raises(ChoiceStoreError, match="sqlite:///"):
         open_choice_store(StoreSettings(url="postgres://x/y", timeout_s=1.0))
+
+
+def test_write_behind_a_locked_table_returns_soon_and_lands_later(mysql_url, monkeypatch, caplog):
+    monkeypatch.setattr("player.control.choices.WRITE_WAIT_S", 0.2)
+    run_with_store(mysql_url, lambda store: store.put("+1888", "old"))
+    arguments = connect_arguments(mysql_url, 1.0)
+
+    async def scenario(store):
+        with pymysql.connect(**dict(arguments, autocommit=False)) as locker:
+            with locker.cursor() as cursor:
+                cursor.execute("LOCK TABLES queue_music WRITE")
+                started = asyncio.get_running_loop().time()
+                await store.put("+1888", "new")
+                took_s = asyncio.get_running_loop().time() - started
+                cursor.execute("UNLOCK TABLES")
+        return took_s, await store.get("+1888")
+
+    took_s, found = run_with_store(mysql_url, scenario, timeout_s=0.5)
+    assert took_s < 2.0
+    assert "write still pending" in caplog.text
+    assert found == "new"

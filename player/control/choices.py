@@ -20,6 +20,7 @@ log = logging.getLogger("progmoh.serve.choices")
 
 MAX_NUMBER_CHARS = 128
 MAX_CLASS_CHARS = 255
+WRITE_WAIT_S = 5.0
 
 
 class ChoiceStoreError(ProgmohError):
@@ -74,13 +75,20 @@ class ChoiceStore:
         return None
 
     async def put(self, number: str, music_class: str) -> None:
-        """Remember a caller's class; failures are logged, never raised."""
+        """Remember a caller's class; failures are logged, never raised.
+
+        Returns once written, or after WRITE_WAIT_S with the write still
+        queued: a stuck database never holds the caller for long.
+        """
         if not _usable(number, MAX_NUMBER_CHARS) or not _usable(music_class, MAX_CLASS_CHARS):
             log.warning("choice store: not saving a class for an empty or over-long number or name")
             return
         future = asyncio.wrap_future(self._worker.submit(self._backend.put, number, music_class))
         try:
-            await future
+            await asyncio.wait_for(asyncio.shield(future), max(WRITE_WAIT_S, self._timeout_s))
+        except asyncio.TimeoutError:
+            log.warning("choice store (%s): write still pending after %s s", self._backend,
+                        max(WRITE_WAIT_S, self._timeout_s))
         except Exception as error:
             log.warning("choice store (%s): write failed: %s", self._backend, _describe(error))
 
