@@ -145,6 +145,7 @@ class PlayerServer:
             return False
         uniqueid = _hello_uniqueid(line)
         if uniqueid is None:
+            log.warning("player socket: first line is not a hello naming a call; denied")
             return _deny(link, "the first line must be a hello naming a call")
         pid = link.pid = link.peer_pid()
         reason = peercred.denial_reason(pid, uniqueid, self._allowed_parents, self._proc)
