@@ -1,0 +1,98 @@
+"""Renderer figures on this machine (DESIGN.md section 8): run on demand.
+
+    .venv/bin/python bench/render_bench.py
+
+Cold render and no-op render of the demo library (into a temporary cache),
+ducking-mix throughput, music conditioning throughput, and cache bytes per
+hour of music per advice item.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cache.manifest import RATE, SAMPLE_BYTES  # noqa: E402
+from cache.store import Store  # noqa: E402
+from cli.config import load  # noqa: E402
+from renderer.condition import Conditioning, condition_file  # noqa: E402
+from renderer.mix import Ducking, duck_mix  # noqa: E402
+from renderer.render import render  # noqa: E402
+
+MIX_SEGMENT_S = 15.0
+MIX_REPEATS = 200
+
+
+def timed(function):
+    start = time.perf_counter()
+    value = function()
+    return time.perf_counter() - start, value
+
+
+def bench_renders(config, root: Path) -> None:
+    def run():
+        return render(config.library, config.render, config.program, root)
+    cold_s, cold = timed(run)
+    noop_s, noop = timed(run)
+    noop2_s, _ = timed(run)
+    print(f"cold render of the demo library:   {cold_s:6.2f} s  "
+          f"({len(cold.rendered)} segments, {len(cold.problems)} problems)")
+    print(f"no-op render:                      {noop_s:6.3f} s  "
+          f"(rendered {len(noop.rendered)}, published {noop.published}; "
+          f"again {noop2_s:.3f} s; target < 1 s)")
+
+
+def bench_mix(config, root: Path) -> None:
+    store = Store(root)
+    music = next(s for s in store.current().segments if s.kind == "music")
+    track = store.read(music.object)
+    ducking = Ducking(config.render.duck_db, config.render.duck_fade_ms)
+    voice_samples = int(MIX_SEGMENT_S * RATE) - ducking.segment_samples(0)
+    voice = track[:voice_samples * SAMPLE_BYTES]
+    bed = track[:ducking.segment_samples(voice_samples) * SAMPLE_BYTES]
+    elapsed, _ = timed(lambda: [duck_mix(bed, voice, ducking) for _ in range(MIX_REPEATS)])
+    per_segment = elapsed / MIX_REPEATS
+    print(f"ducking mix of a {MIX_SEGMENT_S:.0f} s segment:     {per_segment * 1000:6.2f} ms  "
+          f"= {MIX_SEGMENT_S / per_segment:,.0f}x real time (target >= 2000x)")
+
+
+def bench_conditioning(config) -> None:
+    tracks = sorted(p for p in config.library.music_dir.rglob("*") if p.is_file())
+    c = Conditioning(config.render.music_dbfs, config.render.band_low_hz,
+                     config.render.band_high_hz)
+    elapsed, pcms = timed(lambda: [condition_file(p, c) for p in tracks])
+    audio_s = sum(len(p) for p in pcms) / SAMPLE_BYTES / RATE
+    print(f"music conditioning (one ffmpeg):   {audio_s / elapsed:6.0f}x real time "
+          f"({len(tracks)} tracks, {audio_s:.0f} s of music in {elapsed:.2f} s)")
+
+
+def bench_cache_size(root: Path) -> None:
+    manifest = Store(root).current()
+    music_s = sum(s.samples for s in manifest.segments if s.kind == "music") / RATE
+    advice = [s for s in manifest.segments if s.kind == "advice"]
+    items = len({s.advice for s in advice})
+    advice_bytes = sum(s.samples for s in advice) * SAMPLE_BYTES
+    music_bytes = music_s * RATE * SAMPLE_BYTES
+    per_hour_item = advice_bytes / items / (music_s / 3600)
+    print(f"cache: music {music_bytes / 1e6:.1f} MB for {music_s:.0f} s; advice "
+          f"{advice_bytes / 1e6:.1f} MB for {items} items in {len(advice)} segments")
+    print(f"cache bytes per hour of music per advice item: {per_hour_item / 1e6:.1f} MB "
+          f"(music itself: {RATE * SAMPLE_BYTES * 3600 / 1e6:.1f} MB per hour)")
+
+
+def main() -> None:
+    config = load(None)
+    with tempfile.TemporaryDirectory(prefix="progmoh-bench-") as folder:
+        root = Path(folder) / "cache"
+        print(f"progmoh render benchmark ({os.cpu_count()} cores)")
+        bench_renders(config, root)
+        bench_mix(config, root)
+        bench_conditioning(config)
+        bench_cache_size(root)
+
+
+if __name__ == "__main__":
+    main()
