@@ -12,10 +12,8 @@ p50/p99 per case and serve's CPU time and memory growth.
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from player.control.billing import BalanceBook
-from player.control.settings import BillingFields, BillingSettings
+from player.control.settings import BillingFields, BillingSettings, RewriteRule
 from player.protocol import Account
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
@@ -116,7 +116,6 @@ def test_empty_command_is_unavailable():
 
 
 def test_rewritten_number_is_passed(tmp_path):
-    from player.control.settings import RewriteRule
     seen = tmp_path / "argv.json"
     command = [sys.executable, script(tmp_path, "echo.py", ECHO_SCRIPT), str(seen), "{number}"]
     settings = replace(settings_for(command), rewrite=(RewriteRule(r"\+7(\d{10})", r"8\1"),))
