@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cache.manifest import SAMPLE_BYTES, Manifest, Segment, segment_id
+from cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment, segment_id
 from cache.store import Store, new_generation_name
 from player.settings import ProgramSettings
 from renderer import library as lib
@@ -94,7 +94,7 @@ def _unplaced(run: Run, voices, advice: list[Segment], speech: dict[str, bytes])
     for voice in voices:
         clip = speech.get(voice.job.render_key)
         if voice.item.name not in placed and clip is not None:
-            seconds = len(clip) / SAMPLE_BYTES / 8000
+            seconds = len(clip) / SAMPLE_BYTES / RATE
             run.problems.append(f"{voice.item.path}: {seconds:.1f} s of speech fits no advice "
                                 f"slot of any track, so it never plays")
 

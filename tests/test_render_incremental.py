@@ -81,3 +81,23 @@ def test_a_render_while_another_holds_the_lock_fails_cleanly(config):
     with Store(config.cache.root).writer():
         with pytest.raises(CacheError, match="locked"):
             render_config(config)
+
+
+def test_progress_is_reported_through_the_callback_up_to_the_total(config):
+    calls = []
+    from renderer.render import render
+    from dataclasses import replace
+    render(config.library, replace(config.render, duck_db=-12.0), config.program,
+           config.cache.root, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] >= 2
+    assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+    assert all(done <= total for done, total in calls)
+
+
+def test_advice_too_long_for_every_slot_is_reported(config):
+    from test_render_support import VOICE
+    long_item = ffmpeg(VOICE.format(d=20), config.library.advice_dir / "middle" / "speech.wav")
+    result = render_config(config)
+    assert result.problems == (f"{long_item}: 20.0 s of speech fits no advice slot of any "
+                               f"track, so it never plays",)
+    assert not any(s.advice == "speech" for s in Store(config.cache.root).current().segments)
