@@ -1,9 +1,30 @@
-"""Placeholder until its issue lands: `progmoh play`."""
+"""``progmoh play --help``: the per-call player as click documents it.
+
+Asterisk's own invocations never come here: ``cli.main`` sends ``progmoh
+play ...`` to ``cli.play_fast`` before click is imported.  This command
+exists for ``--help`` and the docs, and runs the very same function.
+"""
 
 import click
 
+from cli.play_fast import DEFAULT_CACHE, DEFAULT_LEAD_MS, run
+
 
 @click.command(name="play")
-def command():
-    """Not built yet."""
-    raise click.ClickException("'progmoh play' is not built yet")
+@click.option("--uniqueid", required=True, metavar="ID",
+              help="The call's Asterisk unique id (digits.digits); anything else gets "
+                   "music and advice only.")
+@click.option("--cache", "cache_dir", default=DEFAULT_CACHE, show_default=True, metavar="DIR",
+              help="The rendered cache.")
+@click.option("--socket", "socket_path", default=None, metavar="PATH",
+              help="progmoh serve's player socket; without it, music and advice only.")
+@click.option("--log", "log_target", default="", metavar="FILE|syslog",
+              help="Where event lines go (default: stderr; never stdout).")
+@click.option("--lead-ms", type=click.IntRange(40, 2000), default=DEFAULT_LEAD_MS,
+              show_default=True, help="How far ahead of real time audio is written.")
+def command(uniqueid, cache_dir, socket_path, log_target, lead_ms):
+    """Stream one call's music on hold to stdout (8 kHz s16le mono), as Asterisk's
+    custom music-on-hold application.  Asterisk starts it per call; see
+    `progmoh asterisk-config`."""
+    run({"uniqueid": uniqueid, "cache_dir": cache_dir, "socket_path": socket_path,
+         "log_target": log_target, "lead_ms": lead_ms})

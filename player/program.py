@@ -145,8 +145,8 @@ class Program:
         """The (slot, item, segment) to start in this track, or None when not due."""
         if self.hold or self.call_samples < self.next_advice_at:
             return None
-        if self._pending is None:
-            self._pending = self._find_slot() or False
+        if self._pending is None or self._pending and self._pending[0] < self.offset:
+            self._pending = self._find_slot() or False     # none yet, or a slot missed on hold
         return self._pending
 
     def _find_slot(self):

@@ -85,6 +85,19 @@ def test_an_advice_in_progress_is_cut_and_played_later(tmp_path):
     assert any("a-first cut (plays later)" in m for m in events)
 
 
+def test_slots_missed_during_an_insert_are_not_waited_for(tmp_path):
+    cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
+    mixer.read(int(1.9 * 8000))                            # the 2 s slot is chosen
+    assert mixer.program._pending[0] == 16000
+    mixer.insert([cat.prompts[("en", "n1")]] * 60, "long")   # holds past the 2 and 4 s slots
+    mixer.read(int(3 * 8000))
+    assert not mixer.inserting and mixer.program.offset > 32000
+    out = samples(mixer.read(12 * 8000))
+    assert not any("silence" in m for m in events)
+    assert max(abs(v) for v in out[-8000:]) > 1000
+    assert mixer.program.played[:1] == ["a-first"]
+
+
 def test_a_second_insert_during_the_ramp_up_ducks_again(tmp_path):
     cat, mixer, _, _ = setup(tmp_path)
     clip = cat.prompts[("en", "n1")]

@@ -1,0 +1,43 @@
+"""``progmoh simulate-call``: one call through the real player, keys pressed at set times."""
+
+import click
+
+from cli.options import config_option, load_config
+from player.simulate import KeyMap, simulate_call
+
+
+def _presses(ctx, param, value):
+    """``2@25,3@40`` -> (("2", 25.0), ("3", 40.0))."""
+    presses = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, at, seconds = item.partition("@")
+        try:
+            presses.append((key, float(seconds)))
+        except ValueError:
+            raise click.BadParameter(f"{item!r} is not KEY@SECONDS, e.g. 2@25") from None
+        if not at or not key:
+            raise click.BadParameter(f"{item!r} is not KEY@SECONDS, e.g. 2@25")
+    return tuple(presses)
+
+
+@click.command(name="simulate-call")
+@click.argument("out_wav", type=click.Path(dir_okay=False, writable=True))
+@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True,
+              help="How long the caller holds.")
+@click.option("--keys", "presses", default="2@25,3@40,4@55", show_default=True,
+              callback=_presses, help="Keys pressed, as KEY@SECONDS separated by commas.")
+@config_option
+def command(out_wav, seconds, presses, config_file):
+    """Simulate a call: the real player under an Asterisk-like reader, a stand-in
+    control plane answering keys, what the caller heard written to OUT_WAV."""
+    config = load_config(config_file)
+    keys = KeyMap(config.keys.balance, config.keys.next_music, config.keys.position)
+    report = simulate_call(out_wav, config.cache.root, config.serve.executable, seconds,
+                           presses, keys, config.serve.language, config.player.lead_ms)
+    first = "-" if report.first_audio_ms is None else f"{report.first_audio_ms:.0f} ms"
+    click.echo(f"Simulated call {report.uniqueid}: {report.seconds_heard:.1f} s heard, "
+               f"first audio {first}, {report.short_reads} short reads, "
+               f"stopped by {report.stopped_by or '-'}")
+    for at_s, what in report.timeline:
+        click.echo(f"{at_s:8.3f}  {what}")
+    click.echo(f"WAV: {report.wav_path}")
