@@ -47,6 +47,8 @@ def _job(item: AdviceItem, voice: str, c: Conditioning) -> SpeechJob:
         raise InputProblem(item.path, f"cannot read: {error.strerror}") from None
     if not any(ch.isalnum() for ch in text):
         raise InputProblem(item.path, "no words to speak")
+    if not voice:
+        raise InputProblem(item.path, "render.languages is empty, so no voice speaks it")
     return SpeechJob(speech_key(text, voice, c), str(item.path), text=text, voice=voice)
 
 

@@ -35,6 +35,8 @@ def prompts(prompts_dir: Path, languages, voice_of, max_position: int, number_wo
     for language in languages:
         recorded = _recorded(prompts_dir / language)
         texts = prompt_texts(language, max_position, number_words)
+        problems.extend(f"{path}: no prompt key {key!r} in the {language!r} vocabulary, ignored"
+                        for key, path in sorted(recorded.items()) if key not in texts)
         for key, text in sorted(texts.items()):
             job = _job(language, key, text, recorded.get(key), voice_of(language), c, problems)
             if job:

@@ -71,7 +71,8 @@ def _segments(run: Run, library: LibrarySettings, number_words):
     ducking = Ducking(s.duck_db, s.duck_fade_ms)
     tracks = music_tracks(run, scanned.tracks,
                           Conditioning(s.music_dbfs, s.band_low_hz, s.band_high_hz))
-    voices = advice_voices(scanned.advice, s.voice(s.languages[0]), speech_c, run.problems)
+    default_voice = s.voice(s.languages[0]) if s.languages else ""
+    voices = advice_voices(scanned.advice, default_voice, speech_c, run.problems)
     clips = prompts(library.prompts_dir, s.languages, s.voice, s.max_position, number_words,
                     speech_c, run.problems)
     jobs = [v.job for v in voices if voice_needed(run, v, tracks, ducking)]

@@ -56,6 +56,20 @@ def test_a_recorded_file_overrides_exactly_that_prompt(rendered, tmp_path):
     assert after["prompt:en/balance_is"].sources == (str(folder / "balance_is.flac"),)
 
 
+def test_a_recorded_file_with_no_such_key_is_reported(rendered):
+    config, store = rendered
+    stray = config.library.prompts_dir / "ru" / "balanse_is.wav"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"")
+    try:
+        result = render_config(config)
+    finally:
+        stray.unlink()
+    assert result.problems == (f"{stray}: no prompt key 'balanse_is' in the 'ru' vocabulary, "
+                               f"ignored",)
+    assert not any(sid.startswith("prompt:ru/") for sid in result.rendered)
+
+
 def test_texts_are_escaped_inside_the_scheme_program(tmp_path):
     program = script("kal_diphone", ['say "hi" \\ (now))'], tmp_path)
     assert '"say \\"hi\\" \\\\ (now))"' in program
