@@ -31,6 +31,8 @@ class FakeAmi:
         self._got = asyncio.Condition()
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
+        self._handlers: set[asyncio.Task] = set()
+        self._writers: list = []
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -38,8 +40,14 @@ class FakeAmi:
         return self.port
 
     async def close(self) -> None:
+        """Stop listening and end every connection, letting each handler finish."""
         if self.server is not None:
             self.server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        for task in self._handlers:
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
 
     async def wait_for_action(self, connection: int, action_id: str) -> Message:
         async with self._got:
@@ -52,6 +60,17 @@ class FakeAmi:
         return next((m for m in self.sent_by_client[connection] if m.action_id == action_id), None)
 
     async def _serve(self, reader, writer) -> None:
+        task = asyncio.current_task()
+        self._handlers.add(task)
+        self._writers.append(writer)
+        try:
+            await self._converse(reader, writer)
+        except asyncio.CancelledError:
+            pass                                  # closed by the test: a normal end
+        finally:
+            self._handlers.discard(task)
+
+    async def _converse(self, reader, writer) -> None:
         connection = len(self.sent_by_client)
         self.sent_by_client.append([])
         self.raw_by_client.append(b"")
@@ -68,6 +87,7 @@ class FakeAmi:
             pass
         finally:
             listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
             writer.close()
 
     async def _play(self, script: Script, writer, connection: int) -> None:

@@ -17,24 +17,27 @@ TIMEOUT_S = 10.0
 BILLING = r"""
 import json, sys
 books = {"81234567890": [{"account": "123456", "balance": "1520.50", "currency": "RUB"}],
+         "+15551230001": [{"account": "123456", "balance": "1520.50", "currency": "RUB"}],
          "+15551230002": [{"account": "777", "balance": "-3.25", "currency": "USD"},
                           {"account": "778", "balance": "40", "currency": "USD", "locked": True}]}
 print(json.dumps({"accounts": books.get(sys.argv[1], [])}))
 """
 
 
-def write_config(tmp_path: Path, ami_port: int = 5038, **extra: str) -> Path:
+def write_config(tmp_path: Path, ami_port: int = 5038, cache_dir: str = "cache",
+                 player_log: str = "", executable: str = "") -> Path:
     billing = [sys.executable, "-c", BILLING, "{number}"]
     text = f"""
 [serve]
 port = 0
+executable = "{executable}"
 socket = "run/serve.sock"
 allowed_parents = ["{MY_NAME}"]
 call_grace_s = 30.0
 [cache]
-dir = "cache"
+dir = "{cache_dir}"
 [player]
-log = ""
+log = "{player_log}"
 [ami]
 enabled = true
 port = {ami_port}
@@ -46,7 +49,6 @@ command = {json.dumps(billing)}
 rewrite = [{{ match = '\\+7(\\d{{10}})', replace = '8\\1' }}]
 [store]
 url = "sqlite:///choices.db"
-{extra.get("tail", "")}
 """
     path = tmp_path / "progmoh.toml"
     path.write_text(text)
