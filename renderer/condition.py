@@ -26,6 +26,7 @@ TRIM_WINDOW_SAMPLES = 80
 TRIM_KEEP_WINDOWS = 3
 HEADROOM = 0.25              # ffmpeg's pre-attenuation (-12 dB), cancelled by the gain
 DECODE_TIMEOUT_S = 600.0
+CLIP_GAP_S = 0.5            # silence between clips conditioned together
 _FULL32 = 2 ** 31
 _FULL16 = 2 ** 15
 
@@ -57,6 +58,31 @@ def condition_file(path: Path, c: Conditioning) -> bytes:
     return normalise(trim_silence(pcm32, 4) if c.trim else pcm32, c.target_dbfs, path)
 
 
+def condition_clips(clips: list[bytes], rate: int, c: Conditioning, labels: list[str]) -> list:
+    """Many mono s16le clips (Festival's output) through ONE ffmpeg: each result
+    is PCM, or an InputProblem for that clip.  An ffmpeg start costs ~30-60 ms,
+    far more than conditioning a word, so clips travel together, apart by
+    ``CLIP_GAP_S`` of silence (longer than any filter's memory), and are cut
+    apart again at their resampled offsets."""
+    gap = b"\0\0" * round(CLIP_GAP_S * rate)
+    joined, spans, at = [gap], [], len(gap) // 2
+    for clip in clips:
+        joined += [clip, gap]
+        spans.append((at, at + len(clip) // 2))
+        at += (len(clip) + len(gap)) // 2
+    pcm32 = _run_ffmpeg(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"], c,
+                        b"".join(joined), labels[0] if labels else "clips")
+    return [_clip_result(pcm32[4 * round(a * RATE / rate):4 * round(b * RATE / rate)], c, label)
+            for (a, b), label in zip(spans, labels)]
+
+
+def _clip_result(pcm32: bytes, c: Conditioning, label: str):
+    try:
+        return normalise(trim_silence(pcm32, 4) if c.trim else pcm32, c.target_dbfs, label)
+    except InputProblem as problem:
+        return problem
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -65,11 +91,15 @@ def _size(path: Path) -> int:
 
 
 def _decode(path: Path, c: Conditioning) -> bytes:
-    argv = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
-            "-map", "0:a:0", "-af", filter_chain(c), "-ac", "1", "-ar", str(RATE),
-            "-f", "s32le", "-"]
+    return _run_ffmpeg(["-i", str(path), "-map", "0:a:0"], c, None, path)
+
+
+def _run_ffmpeg(inputs: list[str], c: Conditioning, stdin: bytes | None, path) -> bytes:
+    no_stdin = ["-nostdin"] if stdin is None else []
+    argv = ["ffmpeg", *no_stdin, "-hide_banner", "-loglevel", "error", *inputs,
+            "-af", filter_chain(c), "-ac", "1", "-ar", str(RATE), "-f", "s32le", "-"]
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=DECODE_TIMEOUT_S)
+        done = subprocess.run(argv, input=stdin, capture_output=True, timeout=DECODE_TIMEOUT_S)
     except FileNotFoundError:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg)") from None
     except subprocess.TimeoutExpired:

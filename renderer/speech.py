@@ -7,11 +7,12 @@ other audio file.
 """
 
 import tempfile
+import wave
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from renderer.condition import Conditioning, condition_file, silence
+from renderer.condition import Conditioning, condition_clips, condition_file, silence
 from renderer.errors import InputProblem
 from renderer.festival import FestivalError, synthesize
 
@@ -38,16 +39,23 @@ def render_speech(jobs: list[SpeechJob], c: Conditioning, timeout_s: float,
         if not job.path and not job.text:
             clips[job.render_key] = silence(job.silence_ms)
             tick()
-    files = [(job, job.path) for job in jobs if job.path]
+    files = [job for job in jobs if job.path]
+    conditioned = pool.map(lambda job: _condition(job.path, c), files)
     with tempfile.TemporaryDirectory(prefix="progmoh-tts-") as folder:
         for voice in sorted({job.voice for job in jobs if job.text and not job.path}):
             batch = [job for job in jobs if job.text and not job.path and job.voice == voice]
-            files += _spoken(voice, batch, Path(folder) / voice, timeout_s, problems, tick)
-        for job, pcm_or_problem in zip([j for j, _ in files],
-                                       pool.map(lambda f: _condition(f[1], c), files)):
-            _collect(job, pcm_or_problem, clips, problems)
-            tick()
+            spoken = _spoken(voice, batch, Path(folder) / voice, timeout_s, problems, tick)
+            _collect_all(spoken, _condition_wavs([wav for _, wav in spoken], c,
+                                                 [job.label for job, _ in spoken]),
+                         clips, problems, tick)
+    _collect_all([(job, job.path) for job in files], conditioned, clips, problems, tick)
     return clips, problems
+
+
+def _collect_all(pairs, results, clips, problems, tick) -> None:
+    for (job, _), result in zip(pairs, results):
+        _collect(job, result, clips, problems)
+        tick()
 
 
 def _spoken(voice, batch, folder: Path, timeout_s, problems, tick) -> list:
@@ -67,6 +75,28 @@ def _spoken(voice, batch, folder: Path, timeout_s, problems, tick) -> list:
             problems.append(f"{job.label}: {result.error}, skipped")
             tick()
     return ready
+
+
+def _condition_wavs(wavs: list[Path], c: Conditioning, labels: list[str]) -> list:
+    """Festival's WAVs (one voice: one format) through one ffmpeg process."""
+    if not wavs:
+        return []
+    read = [_read_wav(wav) for wav in wavs]
+    rates = {rate for rate, _ in read}
+    if len(rates) != 1 or None in rates:
+        return [_condition(wav, c) for wav in wavs]
+    return condition_clips([pcm for _, pcm in read], rates.pop(), c, labels)
+
+
+def _read_wav(path: Path) -> tuple[int | None, bytes]:
+    """(rate, mono s16le frames), or (None, b"") for anything else."""
+    try:
+        with wave.open(str(path), "rb") as handle:
+            if handle.getnchannels() != 1 or handle.getsampwidth() != 2:
+                return None, b""
+            return handle.getframerate(), handle.readframes(handle.getnframes())
+    except (wave.Error, EOFError):
+        return None, b""
 
 
 def _condition(path: Path, c: Conditioning):

@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from renderer.condition import (PEAK_DBFS, Conditioning, condition_file, level_dbfs,
+from renderer.condition import (PEAK_DBFS, Conditioning, condition_clips, condition_file,
+                                level_dbfs,
                                 trim_silence)
 from renderer.errors import InputProblem
 from test_render_support import ffmpeg, rms_dbfs
@@ -96,3 +97,22 @@ def test_trim_cuts_silence_at_both_ends_only():
     assert len(trimmed) < len(pcm) - 2 * 2 * 7000
     assert tone + b"\0\0" * 400 + tone in trimmed     # the inner gap stays
     assert math.isinf(level_dbfs(b"", 2))
+
+
+def test_clips_conditioned_together_match_one_by_one_and_fail_alone(tmp_path):
+    import wave
+    speech = Conditioning(target_dbfs=-24.0, band_low_hz=300, band_high_hz=3400, trim=True)
+    paths = [ffmpeg(f"anullsrc=r=16000:cl=mono:d=0.3[s];sine=f={f}:d={d}:sample_rate=16000[t];"
+                    f"[s][t]concat=v=0:a=1", tmp_path / f"c{f}.wav", "-ac", "1")
+             for f, d in ((600, 0.7), (1200, 1.3))]
+    silent = ffmpeg("anullsrc=r=16000:cl=mono", tmp_path / "silent.wav", "-t", "1")
+    frames = []
+    for path in (paths[0], silent, paths[1]):
+        with wave.open(str(path)) as handle:
+            frames.append(handle.readframes(handle.getnframes()))
+    together = condition_clips(frames, 16000, speech, ["a", "quiet", "b"])
+    assert isinstance(together[1], InputProblem) and together[1].path == "quiet"
+    for clip, path in zip((together[0], together[2]), paths):
+        alone = condition_file(path, speech)
+        assert abs(len(clip) - len(alone)) <= 2 * 80          # within one trim window
+        assert rms_dbfs(clip) == pytest.approx(-24.0, abs=0.2)
