@@ -69,7 +69,7 @@ def bench_conditioning(config) -> None:
           f"({len(tracks)} tracks, {audio_s:.0f} s of music in {elapsed:.2f} s)")
 
 
-def bench_cache_size(root: Path) -> None:
+def bench_cache_size(root: Path, spacing_s: float) -> None:
     manifest = Store(root).current()
     music_s = sum(s.samples for s in manifest.segments if s.kind == "music") / RATE
     advice = [s for s in manifest.segments if s.kind == "advice"]
@@ -79,8 +79,11 @@ def bench_cache_size(root: Path) -> None:
     per_hour_item = advice_bytes / items / (music_s / 3600)
     print(f"cache: music {music_bytes / 1e6:.1f} MB for {music_s:.0f} s; advice "
           f"{advice_bytes / 1e6:.1f} MB for {items} items in {len(advice)} segments")
-    print(f"cache bytes per hour of music per advice item: {per_hour_item / 1e6:.1f} MB "
-          f"(music itself: {RATE * SAMPLE_BYTES * 3600 / 1e6:.1f} MB per hour)")
+    mean_bytes = advice_bytes / len(advice)
+    print(f"cache bytes per hour of music per advice item: {per_hour_item / 1e6:.1f} MB in the "
+          f"demo (short tracks, few slots fit); {3600 / spacing_s * mean_bytes / 1e6:.1f} MB "
+          f"for long tracks ({3600 / spacing_s:.0f} slots/h x {mean_bytes / 1e3:.0f} kB mean "
+          f"segment); music itself: {RATE * SAMPLE_BYTES * 3600 / 1e6:.1f} MB per hour")
 
 
 def main() -> None:
@@ -91,7 +94,7 @@ def main() -> None:
         bench_renders(config, root)
         bench_mix(config, root)
         bench_conditioning(config)
-        bench_cache_size(root)
+        bench_cache_size(root, config.render.slot_spacing_s)
 
 
 if __name__ == "__main__":

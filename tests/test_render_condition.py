@@ -6,8 +6,7 @@ import math
 import pytest
 
 from renderer.condition import (PEAK_DBFS, Conditioning, condition_clips, condition_file,
-                                level_dbfs,
-                                trim_silence)
+                                level_dbfs, trim_silence)
 from renderer.errors import InputProblem
 from test_render_support import ffmpeg, rms_dbfs
 
