@@ -48,9 +48,9 @@ def render(library: LibrarySettings, settings: RenderSettings, program: ProgramS
         run = Run(store, writer, settings, _reusable(store), pool, Progress(progress))
         segments, classes = _segments(run, library, number_words or default_number_words())
         default = _default_class(library.default_class, classes, run.problems)
+        now = now or datetime.now(timezone.utc)
         manifest = Manifest(
-            generation=new_generation_name(now or datetime.now(timezone.utc)),
-            created=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+            generation=new_generation_name(now), created=now.isoformat(timespec="seconds"),
             default_class=default, classes=tuple(classes), program=dataclasses.asdict(program),
             segments=tuple(segments), problems=tuple(run.problems))
         return _publish(run, manifest)
@@ -75,18 +75,24 @@ def _segments(run: Run, library: LibrarySettings, number_words):
     voices = advice_voices(scanned.advice, default_voice, speech_c, run.problems)
     clips = prompts(library.prompts_dir, s.languages, s.voice, s.max_position, number_words,
                     speech_c, run.problems)
-    jobs = [v.job for v in voices if voice_needed(run, v, tracks, ducking)]
-    jobs += [p.job for p in clips if not run.reusable(p.job.render_key)]
-    run.progress.add(len(jobs) + len(tracks))
-    speech, problems = render_speech(jobs, speech_c, s.tts_timeout_s, run.pool,
-                                     run.progress.tick)
-    run.problems.extend(problems)
+    speech = _speech(run, voices, clips, tracks, ducking, speech_c)
     advice = [seg for t in tracks for seg in mix_track(run, t, voices, speech, ducking)]
     _unplaced(run, voices, advice, speech)
     music = _indexed([t.segment for t in tracks])
     spoken = [seg for seg in (_prompt_segment(run, p, speech) for p in clips) if seg]
-    advice = _indexed_advice(advice, music)
-    return music + advice + spoken, sorted({seg.music_class for seg in music})
+    return (music + _indexed_advice(advice, music) + spoken,
+            sorted({seg.music_class for seg in music}))
+
+
+def _speech(run: Run, voices, clips, tracks, ducking, c: Conditioning) -> dict[str, bytes]:
+    """Only the clips some segment still needs: one Festival batch per voice."""
+    jobs = [v.job for v in voices if voice_needed(run, v, tracks, ducking)]
+    jobs += [p.job for p in clips if not run.reusable(p.job.render_key)]
+    run.progress.add(len(jobs) + len(tracks))
+    speech, problems = render_speech(jobs, c, run.settings.tts_timeout_s, run.pool,
+                                     run.progress.tick)
+    run.problems.extend(problems)
+    return speech
 
 
 def _unplaced(run: Run, voices, advice: list[Segment], speech: dict[str, bytes]) -> None:
