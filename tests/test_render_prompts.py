@@ -3,6 +3,7 @@
 import pytest
 
 from cache.store import Store
+from player.words import compose
 from player.words.compose import number_words
 from player.words.vocabulary import prompt_texts
 from renderer.festival import FestivalError, script, synthesize
@@ -29,6 +30,28 @@ def test_every_vocabulary_key_renders_to_speech_or_to_a_pause(rendered, language
             assert len(pcm) > 2 * 1000, (language, key)           # > 125 ms of speech
         else:
             assert set(pcm) == {0} and len(pcm) == 2 * 2000, (language, key)   # 250 ms pause
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_key_the_composer_produces_has_a_rendered_clip(rendered, language):
+    config, store = rendered
+    have = {s.key for s in store.current().segments if s.language == language}
+    produced = set()
+    amounts = ["0", "0.01", "1", "2.02", "5.05", "11.11", "21.21", "-1234.56", "1000", "2000",
+               "5000", "21001", "1000000", "2000000", "5000000", "987654321.99"]
+    for amount in amounts:
+        for currency in ("RUB", "USD", "EUR", "XYZ", ""):
+            produced.update(compose.amount_keys(language, amount, currency))
+    accounts = [{"account": "1234567", "balance": "-5", "currency": "RUB", "locked": True},
+                {"account": "89", "balance": "3.5", "currency": "USD"}]
+    for status, listed in (("ok", accounts), ("ok", accounts[:1]), ("ok", []),
+                           ("not_registered", []), ("error", [])):
+        produced.update(compose.balance_keys(language, status, listed))
+    for position in range(0, 1200, 7):
+        produced.update(compose.position_keys(language, position, config.render.max_position))
+    for n in range(0, 1001):
+        produced.update(compose.number_keys(language, n, "f" if language == "ru" else "m"))
+    assert produced - have == set()
 
 
 def test_russian_numbers_are_spoken_not_skipped(rendered):
