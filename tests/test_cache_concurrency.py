@@ -72,9 +72,9 @@ def _reader(root, seen, done, results):
             bad.append(detail)
             continue
         counts[outcome] += 1
-        if outcome == "ok":
+        if outcome == "ok" and detail not in names:
             names.add(detail)
-            seen.put(detail)
+            seen.put(detail)      # once per generation: a full pipe would block our exit
     results.put((counts, bad, names))
 
 
@@ -86,10 +86,15 @@ def test_readers_always_see_complete_generations_while_writer_publishes_and_coll
     writer = CTX.Process(target=_writer, args=(root, seen, done))
     for process in readers + [writer]:
         process.start()
-    outcomes = [results.get(timeout=WAIT_S * 3) for _ in readers]
-    for process in readers + [writer]:
-        process.join(timeout=WAIT_S)
-    assert writer.exitcode == 0
+    try:
+        outcomes = [results.get(timeout=WAIT_S * 3) for _ in readers]
+        for process in readers + [writer]:
+            process.join(timeout=WAIT_S)
+    finally:
+        for process in readers + [writer]:
+            if process.is_alive():
+                process.kill()
+    assert [p.exitcode for p in readers + [writer]] == [0] * (READERS + 1)
     assert [bad for _, bad, _ in outcomes] == [[]] * READERS
     assert len(set().union(*(names for _, _, names in outcomes))) == GENERATIONS
     store = Store(tmp_path)
