@@ -56,11 +56,17 @@ class Channel:
     def fd(self):
         return self.proc.stdout.fileno()
 
-    def tick(self):
-        """One 40 ms timer tick: read a frame if the pipe has anything, as Asterisk does."""
+    def tick(self, ready=None):
+        """One 40 ms timer tick: read a frame if the pipe has anything, as Asterisk does.
+
+        ``ready`` (whether the pipe is readable) comes from one poll over
+        many channels; None polls this channel alone.
+        """
         if self.eof:
             return
-        if not select.select([self.fd], [], [], 0)[0]:
+        if ready is None:
+            ready = bool(select.select([self.fd], [], [], 0)[0])
+        if not ready:
             self.empty_ticks += 1
             return
         data = os.read(self.fd, FRAME_BYTES)
@@ -130,6 +136,10 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic, sleep=time.sleep)
     timerfd-driven Asterisk channel thread would.
     """
     await_first_audio(channels, clock=clock)
+    poller = select.poll()
+    by_fd = {c.fd: c for c in channels}
+    for fd in by_fd:
+        poller.register(fd, select.POLLIN)
     started = clock()
     ticks = int(round(seconds / PERIOD_S))
     for index in range(ticks):
@@ -139,8 +149,9 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic, sleep=time.sleep)
             sleep(delay)
         if on_tick is not None:
             on_tick(index)
-        for channel in channels:
-            channel.tick()
+        ready = {fd for fd, events in poller.poll(0) if events & (select.POLLIN | select.POLLHUP)}
+        for fd, channel in by_fd.items():
+            channel.tick(fd in ready)
         if all(c.eof for c in channels):
             break
     return ticks

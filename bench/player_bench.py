@@ -1,0 +1,161 @@
+"""Benchmark of `progmoh play` under the faithful Asterisk reader.
+
+For groups of players started together (default 1, 30, 100, 300): exec ->
+first audio, peak RSS (VmHWM) beside a bare `python -c pass` of the same
+interpreter, CPU-seconds per minute of audio (whole life, and steady state
+after the first second), short reads and empty ticks seen by a reader that
+reads 640 bytes every 40 ms.  A stand-in control plane runs in its own
+process so every player also sends its state once a second, as in service.
+
+    .venv/bin/python bench/player_bench.py [--groups 1:60,30:20,100:25,300:25]
+"""
+
+import argparse
+import os
+import pathlib
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from player import asterisk_reader as ar  # noqa: E402
+
+PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+# The original per-call Liquidsoap approach, measured on this machine (../shared/bench/README.md).
+LIQUIDSOAP = {"cpu_s_per_min": 0.95, "rss_mb": 180.0, "first_audio_ms": 2000.0}
+TARGETS = {"first_audio_ms": 50.0, "rss_over_bare_mb": 3.0, "cpu_s_per_min": 0.04}
+
+
+def bare_python_peak_kb():
+    """Peak RSS (VmHWM, reset at exec, unlike wait4's ru_maxrss which would
+    count this big parent's pages before the exec) of a bare interpreter."""
+    code = "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
+    peaks = [int(subprocess.run([PYTHON, "-c", code], capture_output=True, text=True).stdout)
+             for _ in range(5)]
+    return statistics.median(peaks)
+
+
+def build_cache(folder):
+    import player_cache
+    return player_cache.build(folder, track_s=30.0, slot_every_s=10.0, advice_s=4.0,
+                              program={"first_advice_s": 5.0, "advice_gap_s": 10.0})
+
+
+def proc_cpu_s(pid):
+    """CPU time so far in ns precision (/proc/PID/schedstat), not 10 ms clock ticks."""
+    with open("/proc/%d/schedstat" % pid) as handle:
+        return int(handle.read().split()[0]) / 1e9
+
+
+def proc_peak_kb(pid):
+    with open("/proc/%d/status" % pid) as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def run_group(count, seconds, cache_root, work):
+    sock = os.path.join(work, "s")
+    log = os.path.join(work, "play-%d.log" % count)
+    line = "%s play --uniqueid %%s --cache %s --socket %s --log %s" % (PROGMOH, cache_root, sock, log)
+    channels = [ar.Channel(line % ("1795709779.%d" % i)) for i in range(count)]
+    for channel in channels:
+        channel.start()
+    ar.await_first_audio(channels, timeout_s=30.0)
+    time.sleep(1.0)                                     # the second of start-up, then steady state
+    cpu_start = [proc_cpu_s(c.proc.pid) for c in channels]
+    steady_from = time.monotonic()
+    ar.run(channels, seconds)
+    steady_s = time.monotonic() - steady_from
+    cpu_end = [proc_cpu_s(c.proc.pid) for c in channels]
+    peaks = [proc_peak_kb(c.proc.pid) for c in channels]
+    for channel in channels:
+        channel.stop()
+    log_text = pathlib.Path(log).read_text() if os.path.exists(log) else ""
+    return summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text)
+
+
+def summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text):
+    first = sorted(c.first_audio_ms() for c in channels if c.first_audio_ms() is not None)
+    audio_min = [(c.frames_read * 0.04 + 1.0) / 60 for c in channels]
+    whole = [end / minutes for end, minutes in zip(cpu_end, audio_min)]
+    steady = [(end - start) / (steady_s / 60) for start, end in zip(cpu_start, cpu_end)]
+    return {
+        "players": len(channels), "seconds": seconds,
+        "first_audio_ms": (first[0], statistics.median(first), first[int(0.95 * (len(first) - 1))],
+                           first[-1]) if first else None,
+        "missing_first_audio": len(channels) - len(first),
+        "peak_rss_kb": (statistics.median(peaks), max(peaks)),
+        "cpu_s_per_min_whole": (statistics.median(whole), max(whole)),
+        "cpu_s_per_min_steady": (statistics.median(steady), max(steady)),
+        "short_reads": sum(c.short_reads for c in channels),
+        "empty_ticks": sum(c.empty_ticks for c in channels),
+        "frames": sum(c.frames_read for c in channels),
+        "stopped_by": sorted({c.stopped_by for c in channels}),
+        "exit_ms_max": max(c.exit_ms() for c in channels),
+        "resets": log_text.count("behind schedule") + log_text.count("write blocked"),
+    }
+
+
+def report(result, bare_kb):
+    fa = result["first_audio_ms"]
+    rss_med, rss_max = result["peak_rss_kb"]
+    whole, steady = result["cpu_s_per_min_whole"], result["cpu_s_per_min_steady"]
+    print("== %d player(s), %.0f s of audio each" % (result["players"], result["seconds"]))
+    print("  exec -> first audio ms: min %.1f  median %.1f  p95 %.1f  max %.1f%s" % (
+        fa + ("  (%d never)" % result["missing_first_audio"] if result["missing_first_audio"] else "",)))
+    print("  peak RSS: median %.1f MB, max %.1f MB; bare python %.1f MB -> +%.2f MB (target <= +%.0f)"
+          % (rss_med / 1024, rss_max / 1024, bare_kb / 1024, (rss_max - bare_kb) / 1024,
+             TARGETS["rss_over_bare_mb"]))
+    print("  CPU-s per audio minute: whole life median %.4f max %.4f; steady median %.4f max %.4f"
+          " (target <= %.2f)" % (whole + steady + (TARGETS["cpu_s_per_min"],)))
+    print("  reader: %d frames, %d short reads, %d empty ticks; %d schedule resets; stopped by %s,"
+          " exit <= %.1f ms" % (result["frames"], result["short_reads"], result["empty_ticks"],
+                                result["resets"], "/".join(result["stopped_by"]), result["exit_ms_max"]))
+    print("  vs per-call Liquidsoap: CPU %.0fx less, memory %.0fx less, first audio %.0fx faster"
+          % (LIQUIDSOAP["cpu_s_per_min"] / max(whole[0], 1e-6), LIQUIDSOAP["rss_mb"] * 1024 / rss_med,
+             LIQUIDSOAP["first_audio_ms"] / max(fa[1], 1e-3)))
+
+
+def standin_main(path):
+    from player.standin import StandIn
+    with StandIn(path):
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", default="1:60,30:20,100:25,300:25",
+                        help="PLAYERS:SECONDS pairs, comma separated")
+    parser.add_argument("--standin", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.standin:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        return standin_main(args.standin)
+    work = tempfile.mkdtemp(prefix="pm-", dir="/tmp")
+    serve = None
+    try:
+        build_cache(os.path.join(work, "c"))
+        serve = subprocess.Popen([PYTHON, __file__, "--standin", os.path.join(work, "s")])
+        bare_kb = bare_python_peak_kb()
+        print("bare `%s -c pass`: %.1f MB peak RSS; %d CPUs" % (PYTHON, bare_kb / 1024, os.cpu_count()))
+        for group in args.groups.split(","):
+            count, seconds = group.split(":")
+            report(run_group(int(count), float(seconds), os.path.join(work, "c"), work), bare_kb)
+    finally:
+        if serve is not None:
+            serve.terminate()
+            serve.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
