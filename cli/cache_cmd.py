@@ -82,7 +82,11 @@ def _segment_cells(row) -> tuple:
 @config_option
 @json_option
 def show(segment_id, generation, config_file, as_json):
-    """Show one segment (by id, e.g. music:calm/01-dawn) and where its audio is."""
+    """Show one segment and where its audio is.
+
+    SEGMENT is an id as `progmoh cache ls --current` lists it, e.g.
+    music:calm/01-dawn or advice:calm/01-dawn@2:welcome.
+    """
     store = _store(config_file)
     manifest = listing.chosen_manifest(store, generation)
     segment = listing.find_segment(manifest, segment_id)
@@ -110,7 +114,10 @@ def _plain(value) -> str:
 @config_option
 @json_option
 def verify(config_file, as_json):
-    """Re-hash every object of every generation and check its length; exit 1 if any is bad."""
+    """Check every object's hash and length.
+
+    Re-hashes every object that any generation uses; exits 1 naming each bad one.
+    """
     store = _store(config_file)
     listing.published_generations(store)
     report = store.verify()
@@ -133,7 +140,12 @@ def verify(config_file, as_json):
 @config_option
 @json_option
 def gc(dry_run, config_file, as_json):
-    """Remove generations past cache.gc_grace_hours and objects no kept generation uses."""
+    """Remove old generations and the objects only they use.
+
+    Keeps the current generation, every generation created or replaced less
+    than cache.gc_grace_hours ago (calls may still be playing it) and every
+    object those use; also removes temp files older than the grace period.
+    """
     config = load_config(config_file)
     store = Store(config.cache.root)
     listing.published_generations(store)
