@@ -92,6 +92,10 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: not readable (permission denied)") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 
 
 def _merge(defaults: dict, user: dict, where: str, prefix: tuple) -> dict:

@@ -157,3 +157,11 @@ def test_a_folder_is_not_a_configuration_file(tmp_path):
     with pytest.raises(ConfigError) as error:
         load(tmp_path)
     assert str(error.value) == f"{tmp_path}: is a folder, not a configuration file"
+
+
+def test_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "progmoh.toml"
+    path.write_bytes(b'[cache]\ndir = "\xff"\n')
+    with pytest.raises(ConfigError) as error:
+        load(path)
+    assert str(error.value) == f"{path}: not UTF-8 text (byte 15)"
