@@ -21,6 +21,7 @@ from player.program import Program
 from player.session import Session
 
 STATE_EVERY_S = 1.0
+MAX_INTERNAL_ERRORS = 3         # then silence: better than a crash Asterisk respawns in a loop
 
 
 def valid_uniqueid(text):
@@ -82,6 +83,7 @@ class Loop:
         self.log, self.clock = log, clock
         self.link = self.session = None
         self.state_at = 0.0
+        self.errors = 0
 
     def run(self):
         force = False
@@ -92,6 +94,23 @@ class Loop:
         except BrokenPipeError:
             self.log("t=%.3f pipe closed: end" % self.program.seconds())
             return 0
+        except OSError as error:
+            self.log("t=%.3f cannot write audio: %s: end" % (self.program.seconds(), error))
+            return 1
+
+    def _audio(self, samples):
+        """The next samples; a bug in the mixing costs the call its extras, not its audio."""
+        if self.errors >= MAX_INTERNAL_ERRORS:
+            return bytes(samples * 2)
+        try:
+            return self.mixer.read(samples)
+        except Exception as error:          # noqa: BLE001  (logged, never silent)
+            self.errors += 1
+            self.log("t=%.3f internal error %s: %s; %s" % (
+                self.program.seconds(), type(error).__name__, error,
+                "silence from now on" if self.errors >= MAX_INTERNAL_ERRORS else "inserts dropped"))
+            self.mixer.reset()
+            return bytes(samples * 2)
 
     def _write(self, force):
         frames, behind = self.pacer.frames_due(force)
@@ -99,7 +118,7 @@ class Loop:
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
         while frames > 0:
             batch = min(frames, MAX_WRITE_FRAMES)
-            blocked = self.output.write(self.mixer.read(batch * FRAME_SAMPLES))
+            blocked = self.output.write(self._audio(batch * FRAME_SAMPLES))
             self.pacer.wrote(batch)
             frames -= batch
             if blocked:
@@ -118,7 +137,11 @@ class Loop:
         force = False
         if readable:
             for message in link.receive():
-                force = self.session.handle(message) or force
+                try:
+                    force = self.session.handle(message) or force
+                except Exception as error:  # noqa: BLE001  (logged; the music goes on)
+                    self.log("internal error on %s message: %s: %s" % (
+                        message.get("type"), type(error).__name__, error))
         return force
 
     def _report(self):

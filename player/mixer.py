@@ -68,6 +68,16 @@ class Mixer:
             self._ramp_to(self.duck_gain)
             self.voice_wait = self.ramp_samples
 
+    def reset(self):
+        """Back to the plain program at full level (after an internal error)."""
+        for stream in (self.tail, self.clip):
+            if stream is not None:
+                stream.close()
+        self.tail = self.clip = None
+        self.clips, self.inserting, self.voice_wait = [], False, 0
+        self.gain, self.gain_step, self.ramp_left = 1.0, 0.0, 0
+        self.program.hold = False
+
     def _ramp_to(self, target):
         self.ramp_left = self.ramp_samples
         self.gain_step = (target - self.gain) / self.ramp_samples

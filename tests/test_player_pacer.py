@@ -131,3 +131,27 @@ def test_loop_writes_only_whole_frames_and_never_more_than_pipe_buf():
     assert output.writes[0] >= 1600
     assert all(size % FRAME_BYTES == 0 and 0 < size <= 4096 for size in output.writes)
     assert sum(output.writes) // 2 == loop.pacer.written
+
+
+class BrokenMixer:
+    def __init__(self):
+        self.resets = 0
+
+    def read(self, count):
+        raise ZeroDivisionError("a bug")
+
+    def reset(self):
+        self.resets += 1
+
+
+def test_a_bug_in_mixing_costs_the_extras_not_the_audio():
+    clock = FakeClock()
+    output, events, mixer = RecordingOutput(), [], BrokenMixer()
+    loop = Loop(StubProgram(), mixer, Pacer(clock, 200), output, events.append, clock)
+    for _ in range(5):
+        loop._write(False)
+        clock.now += 0.12
+    assert sum(output.writes) // 2 == loop.pacer.written > 0      # audio went on (silence)
+    assert mixer.resets == 3
+    assert [m.split(";")[1].strip() for m in events] == [
+        "inserts dropped", "inserts dropped", "silence from now on"]
