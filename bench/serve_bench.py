@@ -40,6 +40,7 @@ TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 RECORDED_UID = b"1795710278.1"
 TARGET_P99_MS = 50.0
 QUIET_S = 0.6
+SEARCH_BYTES = 5 * 16000          # look for the music within 5 s of where it was left
 
 
 def recorded_blocks() -> list[bytes]:
@@ -115,6 +116,7 @@ class Call:
         self.fd = process.stdout.fileno()
         os.set_blocking(self.fd, False)
         self.pos: int | None = None
+        self.last_pos = 0
         self.last_insert_at = 0.0
         self.inserted = asyncio.Event()
         self.key_at: float | None = None
@@ -130,13 +132,19 @@ class Call:
             if data == self.music[self.pos:self.pos + len(data)]:
                 self.pos += len(data)
                 return
-            self.pos = None
+            self.last_pos, self.pos = self.pos, None
             self._insert_seen(now)
         elif len(data) >= 640:
-            found = self.music.find(data[-640:])
-            self.pos = found + 640 if found >= 0 and found % 2 == 0 else None
+            self.pos = self._realign(data[-640:])
         if self.pos is None:
             self.last_insert_at = now
+
+    def _realign(self, tail: bytes) -> int | None:
+        """Find the music again near where it was left (a bounded search keeps this cheap)."""
+        start = max(0, self.last_pos - SEARCH_BYTES) if self.last_pos else 0
+        window = self.music[start:self.last_pos + SEARCH_BYTES] if self.last_pos else self.music
+        found = window.find(tail)
+        return start + found + len(tail) if found >= 0 and found % 2 == 0 else None
 
     def _insert_seen(self, now: float) -> None:
         self.last_insert_at = now
@@ -243,6 +251,12 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
 
 
+def cpu_now(serve_pid: int, calls) -> tuple[float, float, float]:
+    """CPU seconds so far of serve, of all players together, and of this process."""
+    players = sum(proc_cpu_s(c.process.pid) for c in calls)
+    return proc_cpu_s(serve_pid), players, time.process_time()
+
+
 def proc_memory_mb(pid: int) -> tuple[float, float]:
     values = dict(line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines())
     return int(values["VmRSS"].split()[0]) / 1024, int(values["VmHWM"].split()[0]) / 1024
@@ -279,12 +293,16 @@ async def scenario(count: int, rounds: int, idle_s: float, cache, work: pathlib.
                                 ("every call at once", lambda r: calls)):
             if label == "every call at once" and count == 1:
                 continue
-            results = {"4": [], "2": []}
+            results, cpu_before = {"4": [], "2": []}, cpu_now(serve.pid, calls)
             for r in range(rounds if count == 1 or label.startswith("one") else max(3, rounds // 5)):
                 digit = "4" if r % 2 == 0 else "2"
                 results[digit] += await press(ami, group_of(r), digit)
             for digit, name in (("4", "position"), ("2", "balance")):
                 print(f"  key {digit} ({name}), {label}: {percentiles(results[digit])}")
+            presses = sum(map(len, results.values()))
+            used = [(after - before) * 1000 for before, after in zip(cpu_before, cpu_now(serve.pid, calls))]
+            print(f"    CPU per key press (state messages meanwhile included): serve {used[0] / presses:.2f} ms,"
+                  f" players {used[1] / presses:.2f} ms, this reader {used[2] / presses:.2f} ms")
         rss, peak = proc_memory_mb(serve.pid)
         print(f"  serve memory after the keys: RSS {rss:.1f} MB, peak {peak:.1f} MB")
     finally:

@@ -11,6 +11,7 @@ can be found in what a caller heard byte for byte.
 
 import asyncio
 import itertools
+import logging
 import os
 import pathlib
 import shutil
@@ -163,7 +164,8 @@ def find_in_order(heard: bytes, clips: list[bytes], start: int) -> int:
     return first
 
 
-def test_keys_reach_only_their_callers_player_and_are_heard(short_tmp, cache):
+def test_keys_reach_only_their_callers_player_and_are_heard(short_tmp, cache, caplog):
+    caplog.set_level(logging.DEBUG)
     backstage = Backstage(short_tmp, cache.root)
     backstage.start()
     assert backstage.ready.wait(10) and backstage.failed is None, backstage.failed
@@ -196,6 +198,8 @@ def test_keys_reach_only_their_callers_player_and_are_heard(short_tmp, cache):
     heard_a, heard_b = a.heard(), b.heard()
     log = (short_tmp / "play.log").read_text()
     assert "hangup" in marks, (marks, log)
+    for text in (" ".join(a.argv), " ".join(b.argv), log, caplog.text, str(os.environ)):
+        assert "labsecret" not in text                      # the AMI secret stays in serve
     assert a.short_reads == 0 and b.short_reads == 0
 
     clip = lambda key: cache.prompts[("en", key)]
