@@ -168,3 +168,23 @@ def test_backoff_doubles_to_its_cap():
 def test_reply_of_a_list_action_collects_its_items():
     reply = Reply(Message((("Response", "Success"),)), (Message((("Event", "QueueEntry"),)),))
     assert reply.ok and len(reply.events) == 1
+
+
+def test_queue_status_is_repeated_every_resync_s():
+    async def scenario():
+        gate = asyncio.Event()
+        chunks = rec.recorded_chunks("login-ok-and-fullybooted")[:2] + [gate]
+        server = FakeAmi([Script(chunks, {"lst-1"}, close_at_end=False)])
+        port = await server.start()
+        client = AmiClient(settings(port, resync_s=0.02), Listener(),
+                           action_ids=lambda: (f"lst-{n}" for n in range(1, 99)))
+        task = asyncio.create_task(client.run())
+        try:
+            for action_id in ("lst-2", "lst-3"):       # after FullyBooted, then after resync_s
+                await asyncio.wait_for(server.wait_for_action(0, action_id), 10)
+        finally:
+            task.cancel()
+            await server.close()
+        return [m.get("Action") for m in server.sent_by_client[0]]
+
+    assert asyncio.run(scenario())[:3] == ["Login", "QueueStatus", "QueueStatus"]
