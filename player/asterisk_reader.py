@@ -128,33 +128,56 @@ class Channel:
             out.writeframes(self.heard())
 
 
-def run(channels, seconds, on_tick=None, clock=time.monotonic, sleep=time.sleep):
+def run(channels, seconds, on_tick=None, clock=time.monotonic):
     """Tick every channel every 40 ms for ``seconds``, on an absolute schedule.
 
-    ``on_tick(tick_index)`` lets a caller act at set times (a key press).
-    A late tick is not made up with a burst: the schedule moves on, as a
-    timerfd-driven Asterisk channel thread would.
+    Reading starts at once, as Asterisk's does; while waiting for a tick the
+    channels still silent are watched so their first audio is timed to the
+    millisecond, and they are not ticked (Asterisk's read would block)
+    until it comes.  ``on_tick(tick_index)`` lets a caller act at set times
+    (a key press).  A late tick is not made up with a burst.
     """
-    await_first_audio(channels, clock=clock)
     poller = select.poll()
     by_fd = {c.fd: c for c in channels}
     for fd in by_fd:
         poller.register(fd, select.POLLIN)
+    silent = _Silent(channels, clock)
     started = clock()
     ticks = int(round(seconds / PERIOD_S))
     for index in range(ticks):
-        due = started + index * PERIOD_S
-        delay = due - clock()
-        if delay > 0:
-            sleep(delay)
+        silent.wait_until(started + index * PERIOD_S)
         if on_tick is not None:
             on_tick(index)
         ready = {fd for fd, events in poller.poll(0) if events & (select.POLLIN | select.POLLHUP)}
         for fd, channel in by_fd.items():
-            channel.tick(fd in ready)
+            if channel.first_audio_at is not None:
+                channel.tick(fd in ready)
         if all(c.eof for c in channels):
             break
     return ticks
+
+
+class _Silent:
+    """Channels without audio yet, watched between ticks."""
+
+    def __init__(self, channels, clock):
+        self.clock = clock
+        self.poller = select.poll()
+        self.waiting = {c.fd: c for c in channels if c.first_audio_at is None}
+        for fd in self.waiting:
+            self.poller.register(fd, select.POLLIN)
+
+    def wait_until(self, due):
+        while True:
+            delay = due - self.clock()
+            if delay <= 0:
+                return
+            if not self.waiting:
+                time.sleep(delay)
+                return
+            for fd, _ in self.poller.poll(delay * 1000):
+                self.waiting.pop(fd).first_audio_at = self.clock()
+                self.poller.unregister(fd)
 
 
 def await_first_audio(channels, timeout_s=5.0, clock=time.monotonic):

@@ -46,11 +46,11 @@ def test_short_reads_are_counted_and_discarded(tmp_path):
         import os, time
         start = time.monotonic()
         for i in range(1000):
-            os.write(1, bytes([1]) * 320)                 # half a frame, at real time
-            time.sleep(max(0.0, start + (i + 1) * 0.02 - time.monotonic()))
+            os.write(1, bytes([1]) * 320)                 # half a frame per tick: half speed
+            time.sleep(max(0.0, start + (i + 1) * 0.04 - time.monotonic()))
     """)
     channel = ar.play(line, 1.0, wav_path=tmp_path / "x.wav")
-    assert channel.short_reads > 0
+    assert channel.short_reads >= 10 and channel.frames_read <= 2
     assert len(channel.heard()) == channel.frames_read * 640
 
 

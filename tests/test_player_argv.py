@@ -1,0 +1,68 @@
+"""`progmoh play` argv: parsed by hand, never fatal; `--help` through click."""
+
+import os
+
+from click.testing import CliRunner
+
+from cli import play_fast
+from cli.commands import progmoh
+from player.engine import valid_uniqueid
+
+
+def test_full_argv():
+    options, problems = play_fast.parse([
+        "--uniqueid", "1795709779.380", "--cache", "/c", "--socket=/s", "--log", "syslog",
+        "--lead-ms", "150"])
+    assert problems == []
+    assert options == {"uniqueid": "1795709779.380", "cache_dir": "/c", "socket_path": "/s",
+                       "log_target": "syslog", "lead_ms": 150}
+
+
+def test_defaults():
+    options, problems = play_fast.parse(["--uniqueid", "1.2"])
+    assert problems == []
+    assert options["cache_dir"] == os.path.join(play_fast.PROJECT_DIR, "var", "cache")
+    assert options["socket_path"] is None and options["log_target"] == ""
+    assert options["lead_ms"] == 200
+
+
+def test_problems_are_reported_but_never_fatal():
+    options, problems = play_fast.parse(["--lead-ms", "5", "--bogus", "--cache"])
+    assert problems == ["unknown argument '--bogus'", "--cache needs a value",
+                        "--lead-ms must be 40..2000, not '5'; using 200", "--uniqueid is missing"]
+    assert options["lead_ms"] == 200 and options["uniqueid"] == ""
+
+
+def test_uniqueid_shape():
+    assert valid_uniqueid("1795709779.380")
+    for bad in ("", "1795709779", "1.2.3", "a.1", "1.2; rm -rf /", "١.٢", ".5", "5."):
+        assert not valid_uniqueid(bad), bad
+
+
+def test_help_is_click_documented():
+    result = CliRunner().invoke(progmoh, ["play", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    for option in ("--uniqueid", "--cache", "--socket", "--log", "--lead-ms"):
+        assert option in result.output
+
+
+def test_main_dispatches_play_without_click():
+    import subprocess
+    import sys
+    code = ("import sys; from cli.main import main; import cli.play_fast as p; "
+            "p.run = lambda o: print(sorted(sys.modules.keys() & {'click', 'argparse', "
+            "'logging', 'dataclasses', 'typing'})); main(['play', '--uniqueid', '1.2'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_the_player_imports_only_light_modules():
+    """Memory budget: each of these costs 0.6-10 MB in this interpreter."""
+    import subprocess
+    import sys
+    heavy = {"dataclasses", "typing", "logging", "argparse", "hashlib", "socket", "random",
+             "datetime", "asyncio", "urllib.request", "tomllib", "click", "subprocess"}
+    code = ("import sys; import cli.play_fast, player.engine, player.words.compose; "
+            "print(sorted(sys.modules.keys() & %r))" % heavy)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
