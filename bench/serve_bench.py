@@ -1,7 +1,7 @@
 """Benchmark of `progmoh serve`: key event at serve -> first inserted sample written
 by the player, with 1 and 300 calls; serve's CPU and memory with 300 calls.
 
-    .venv/bin/python bench/serve_bench.py [--calls 1 300] [--rounds 20] [--idle-s 10]
+    .venv/bin/python bench/serve_bench.py [--calls 1 300] [--rounds 40] [--idle-s 10]
 
 `progmoh serve` runs as its own process with its real AMI client, realtime
 backend and players' socket.  This script plays Asterisk: an AMI server that
@@ -12,7 +12,7 @@ CLOCK_MONOTONIC) and compared with the class's music byte for byte: the
 first byte that differs after a key is the first inserted sample (the start
 of the gain ramp under the spoken words).  Keys are 4
 (position) and 2 (balance; billing "none" answers at once with "information
-unavailable"), alternately: one call at a time, then every call at once.
+unavailable"), alternately: one call at a time, 30 calls at once, every call at once.
 """
 
 import argparse
@@ -287,18 +287,26 @@ async def scenario(count: int, rounds: int, idle_s: float, cache, work: pathlib.
             calls.append(await start_call(ami, port, f"1795800000.{i + 1}", i + 1, music))
         await asyncio.sleep(1.0)                # each hears its position on arrival
         await asyncio.wait_for(until_quiet(calls), 60)
-        print(f"== {count} call(s): serve RSS {baseline_mb:.1f} MB before calls")
+        print(f"== {count} call(s): serve RSS {baseline_mb:.1f} MB before calls; machine load average"
+              f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work skews the bursts)")
         await measure_idle(serve.pid, count, idle_s)
-        for label, group_of in (("one call at a time", lambda r: [calls[r % len(calls)]]),
-                                ("every call at once", lambda r: calls)):
-            if label == "every call at once" and count == 1:
-                continue
+        cases = [("one call at a time", lambda r: [calls[r % count]], rounds)]
+        if count >= 30:
+            cases.append(("30 calls at once", lambda r: calls[(r * 30) % count:][:30], rounds // 2))
+        if count > 1:
+            cases.append(("every call at once", lambda r: calls, max(4, rounds // 5)))
+        for label, group_of, case_rounds in cases:
             results, cpu_before = {"4": [], "2": []}, cpu_now(serve.pid, calls)
-            for r in range(rounds if count == 1 or label.startswith("one") else max(3, rounds // 5)):
+            worst = []
+            for r in range(case_rounds):
                 digit = "4" if r % 2 == 0 else "2"
-                results[digit] += await press(ami, group_of(r), digit)
+                got = await press(ami, group_of(r), digit)
+                results[digit] += got
+                worst.append(max((v for v in got if v is not None), default=float("nan")))
             for digit, name in (("4", "position"), ("2", "balance")):
                 print(f"  key {digit} ({name}), {label}: {percentiles(results[digit])}")
+            if len(group_of(0)) > 1:
+                print("    slowest per round (ms): " + " ".join(f"{w:.0f}" for w in worst))
             presses = sum(map(len, results.values()))
             used = [(after - before) * 1000 for before, after in zip(cpu_before, cpu_now(serve.pid, calls))]
             print(f"    CPU per key press (state messages meanwhile included): serve {used[0] / presses:.2f} ms,"
@@ -338,7 +346,7 @@ def build_cache(folder: pathlib.Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, nargs="+", default=[1, 300])
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--idle-s", type=float, default=10.0)
     args = parser.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="pmb-", dir="/tmp"))
