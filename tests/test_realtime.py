@@ -136,3 +136,11 @@ def test_optional_parts_are_dropped_before_the_line_gets_too_long(caplog):
     caplog.set_level(logging.ERROR)
     assert asyncio.run(exchange([http("single")], settings=too_long)) == EMPTY_ANSWER
     assert "over 255 characters" in caplog.text
+
+
+def test_paths_with_spaces_are_never_split_by_asterisk():
+    spaced = serve_settings(cache_dir=Path("/var/cache/pro gmoh"))
+    assert application_line(spaced, "1795710278.1") is None
+    assert asyncio.run(exchange([http("single")], settings=spaced)) == EMPTY_ANSWER
+    line = application_line(serve_settings(player_log="/var/log/my logs/play.log"), "1795710278.1")
+    assert line.endswith("--lead-ms 200") and "--log" not in line

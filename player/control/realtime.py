@@ -50,12 +50,18 @@ class Request:
 
 
 def application_line(settings: ServeSettings, uniqueid: str) -> str | None:
-    """The player's command line, optional parts dropped until it fits; None if it cannot."""
+    """The player's command line, optional parts dropped until it fits; None if it cannot.
+
+    Asterisk splits the line on every space, so a required path containing
+    one makes the line unusable, and an optional one is left out.
+    """
     required = [str(settings.executable), "play", "--uniqueid", uniqueid,
                 "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
     optional = [["--lead-ms", str(settings.lead_ms)]]
-    if settings.player_log:
+    if settings.player_log and " " not in settings.player_log:
         optional.append(["--log", settings.player_log])
+    if any(" " in part for part in required):
+        return None
     while True:
         line = " ".join(required + [part for pair in optional for part in pair])
         if len(line) <= MAX_APPLICATION_CHARS:
@@ -83,9 +89,9 @@ def answer_body(settings: ServeSettings, path: str, method: str, body: bytes) ->
         return b""
     application = application_line(settings, match.group(1))
     if application is None:
-        log.error("the player's command line for call %s is over %d characters even without "
-                  "its optional parts; shorten serve.executable, cache.dir or serve.socket",
-                  match.group(1), MAX_APPLICATION_CHARS)
+        log.error("no usable player command line for call %s: over %d characters even without "
+                  "its optional parts, or a path with a space; fix serve.executable, cache.dir "
+                  "or serve.socket", match.group(1), MAX_APPLICATION_CHARS)
         return b""
     row = (("name", names[0]), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
