@@ -26,11 +26,12 @@ def command(config_file, verbose):
     problem = loose_permissions(config.source, config.values)
     if problem:
         raise click.ClickException(f"refusing to start: {problem}")
-    _setup_logging(config.serve.log, logging.DEBUG if verbose else logging.INFO)
+    handler = _setup_logging(config.serve.log, logging.DEBUG if verbose else logging.INFO)
+    click.get_current_context().call_on_close(lambda: _remove_logging(handler))
     run(ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store))
 
 
-def _setup_logging(target: str, level: int) -> None:
+def _setup_logging(target: str, level: int) -> logging.Handler:
     if target == "syslog":
         handler = logging.handlers.SysLogHandler(address="/dev/log")
         handler.setFormatter(logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
@@ -43,3 +44,9 @@ def _setup_logging(target: str, level: int) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
+    return handler
+
+
+def _remove_logging(handler: logging.Handler) -> None:
+    logging.getLogger().removeHandler(handler)
+    handler.close()

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -50,3 +51,19 @@ def _realtime_port(process) -> int:
         if found:
             return int(found.group(1))
     raise AssertionError("serve ended without announcing its realtime port")
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path):
+    path = write_config(tmp_path)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    path.write_text(path.read_text().replace("port = 0", f"port = {port}"))
+    try:
+        result = CliRunner().invoke(progmoh, ["serve", "--config", str(path)])
+    finally:
+        busy.close()
+    assert result.exit_code == 1
+    assert f"Error: cannot listen on 127.0.0.1:{port} (serve.listen, serve.port)" in result.output
+    assert not (tmp_path / "run" / "serve.sock").exists()

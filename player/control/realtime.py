@@ -18,6 +18,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
+from cache.errors import ProgmohError
 from player.control.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
@@ -27,6 +28,10 @@ MAX_APPLICATION_CHARS = 255          # Asterisk copies the application into char
 MAX_HEAD_BYTES = 8192
 MAX_BODY_BYTES = 4096
 READ_TIMEOUT_S = 3600.0             # libcurl keeps one connection per call; long-idle ones are closed
+
+
+class RealtimeError(ProgmohError):
+    """The realtime backend cannot listen where the config says."""
 
 
 class BadRequest(Exception):
@@ -159,8 +164,12 @@ class RealtimeServer:
     async def start(self) -> None:
         for part in unsplittable_parts(self.settings):
             log.error("%r contains a space: Asterisk would split it into two arguments", part)
-        self._server = await asyncio.start_server(
-            self._serve, self.settings.listen, self.settings.port, limit=MAX_HEAD_BYTES)
+        try:
+            self._server = await asyncio.start_server(
+                self._serve, self.settings.listen, self.settings.port, limit=MAX_HEAD_BYTES)
+        except OSError as error:
+            raise RealtimeError(f"cannot listen on {self.settings.listen}:{self.settings.port} "
+                                f"(serve.listen, serve.port): {error.strerror or error}") from None
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("realtime backend on http://%s:%d%s", self.settings.listen, self.port,
                  self.settings.prefix)

@@ -251,8 +251,8 @@ def _state(message: dict) -> protocol.CallState:
 
 async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) -> None:
     service = Service(settings)
-    await service.start()
     try:
+        await service.start()
         await stop.wait()
     finally:
         await service.close()
