@@ -199,3 +199,19 @@ def test_after_the_ami_connection_is_lost_no_personal_data_flows(tmp_path):
         return await player.message()
 
     assert run(tmp_path, scenario) == {"v": 1, "type": "position", "position": 1}
+
+
+def test_a_player_never_seen_on_ami_is_welcomed_plainly_and_forgotten_after_grace(tmp_path):
+    async def scenario(service, clock, players, path):
+        player = await connect(players, path, A)
+        welcome = await player.message()                 # after WELCOME_WAIT_S without AMI
+        await player.stop()
+        while service.calls.get(A).link is not None:
+            await asyncio.sleep(0)
+        clock.now_s += service.settings.serve.call_grace_s
+        service.tick()
+        return welcome, service.calls.get(A)
+
+    welcome, record = run(tmp_path, scenario)
+    assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "", "state": None}
+    assert record is None

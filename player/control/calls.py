@@ -20,7 +20,8 @@ class CallRecord:
     on_ami: asyncio.Event = field(default_factory=asyncio.Event)
     choice: asyncio.Task | None = None        # the remembered class being read
     state: CallState | None = None            # the last player's progress
-    link: object | None = None                # the proven player of this call, if connected
+    link: object | None = None                # the proven, welcomed player of this call
+    connecting: object | None = None          # a proven player waiting for its welcome
     position: int = 0                         # 0: not waiting in a queue
     position_unsaid: bool = False             # announce once a player is there
     ended_at: float | None = None             # monotonic seconds of hangup
@@ -58,7 +59,8 @@ class CallRegistry:
     def expire(self, now_s: float) -> list[str]:
         """Forget calls that ended more than the grace period ago; their ids."""
         gone = [uid for uid, r in self.records.items()
-                if r.ended_at is not None and now_s - r.ended_at >= self.grace_s and r.link is None]
+                if r.ended_at is not None and now_s - r.ended_at >= self.grace_s
+                and r.link is None and r.connecting is None]
         for uid in gone:
             record = self.records.pop(uid)
             if record.choice is not None:

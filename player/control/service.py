@@ -184,15 +184,17 @@ class Service:
     # -- players -----------------------------------------------------------------------
 
     async def player_connected(self, uniqueid: str, link) -> None:
+        """Welcome first (language, remembered class, progress), then anything personal."""
         record = self.calls.record(uniqueid)
-        record.link = link
+        record.connecting = link
         if not record.known:
             record.ended_at = None
         music_class = await self._remembered_class(record)
-        if record.link is not link:
-            return
+        if record.connecting is not link or link.closed:
+            return                              # a newer process of this call took over
         link.send(protocol.WELCOME, language=self.settings.serve.language,
                   music_class=music_class, state=record.state)
+        record.link, record.connecting = link, None
         if record.known and record.position and record.position_unsaid:
             self._send_position(record)
 
@@ -227,11 +229,15 @@ class Service:
 
     async def player_gone(self, uniqueid: str, link) -> None:
         record = self.calls.get(uniqueid)
-        if record is None or record.link is not link:
+        if record is None:
             return
-        record.link = None
-        if not record.known and record.ended_at is None:
-            record.ended_at = self.clock()
+        if record.connecting is link:
+            record.connecting = None
+        if record.link is link:
+            record.link = None
+        idle = record.link is None and record.connecting is None
+        if idle and not record.known and record.ended_at is None:
+            record.ended_at = self.clock()         # never seen on AMI: forget it after the grace
 
 
 def _state(message: dict) -> protocol.CallState:
