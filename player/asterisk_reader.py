@@ -12,6 +12,7 @@ import os
 import select
 import signal
 import subprocess
+import threading
 import time
 import wave
 
@@ -134,17 +135,20 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic):
     Reading starts at once, as Asterisk's does; while waiting for a tick the
     channels still silent are watched so their first audio is timed to the
     millisecond, and they are not ticked (Asterisk's read would block)
-    until it comes.  ``on_tick(tick_index)`` lets a caller act at set times
-    (a key press).  A late tick is not made up with a burst.
+    until it comes.  Channels still being spawned by another thread join in
+    as soon as they exist.  ``on_tick(tick_index)`` lets a caller act at set
+    times (a key press).  A late tick is not made up with a burst.
     """
-    poller = select.poll()
-    by_fd = {c.fd: c for c in channels}
-    for fd in by_fd:
-        poller.register(fd, select.POLLIN)
-    silent = _Silent(channels, clock)
+    poller, by_fd = select.poll(), {}
+    silent = _Silent(clock)
     started = clock()
     ticks = int(round(seconds / PERIOD_S))
     for index in range(ticks):
+        for channel in channels:
+            if channel.proc is not None and channel.fd not in by_fd:
+                by_fd[channel.fd] = channel
+                poller.register(channel.fd, select.POLLIN)
+                silent.add(channel)
         silent.wait_until(started + index * PERIOD_S)
         if on_tick is not None:
             on_tick(index)
@@ -152,7 +156,7 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic):
         for fd, channel in by_fd.items():
             if channel.first_audio_at is not None:
                 channel.tick(fd in ready)
-        if all(c.eof for c in channels):
+        if len(by_fd) == len(channels) and all(c.eof for c in channels):
             break
     return ticks
 
@@ -160,12 +164,15 @@ def run(channels, seconds, on_tick=None, clock=time.monotonic):
 class _Silent:
     """Channels without audio yet, watched between ticks."""
 
-    def __init__(self, channels, clock):
+    def __init__(self, clock):
         self.clock = clock
         self.poller = select.poll()
-        self.waiting = {c.fd: c for c in channels if c.first_audio_at is None}
-        for fd in self.waiting:
-            self.poller.register(fd, select.POLLIN)
+        self.waiting = {}
+
+    def add(self, channel):
+        if channel.first_audio_at is None:
+            self.waiting[channel.fd] = channel
+            self.poller.register(channel.fd, select.POLLIN)
 
     def wait_until(self, due):
         while True:
@@ -176,8 +183,10 @@ class _Silent:
                 time.sleep(delay)
                 return
             for fd, _ in self.poller.poll(delay * 1000):
-                self.waiting.pop(fd).first_audio_at = self.clock()
+                channel = self.waiting.pop(fd)
                 self.poller.unregister(fd)
+                if channel.first_audio_at is None:
+                    channel.first_audio_at = self.clock()
 
 
 def await_first_audio(channels, timeout_s=5.0, clock=time.monotonic):
@@ -189,6 +198,43 @@ def await_first_audio(channels, timeout_s=5.0, clock=time.monotonic):
         now = clock()
         for fd in ready:
             waiting.pop(fd).first_audio_at = now
+
+
+class FirstAudioWatcher:
+    """Times each channel's first audio from a thread of its own, so spawning
+    many players one after another (Asterisk spawns from many threads at
+    once) does not delay the measurement of those already started."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.poller = select.poll()
+        self.waiting = {}
+        self.lock = threading.Lock()
+        self.done = False
+        self.thread = threading.Thread(target=self._watch, name="first-audio", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done = True
+        self.thread.join()
+
+    def add(self, channel):
+        with self.lock:
+            self.waiting[channel.fd] = channel
+            self.poller.register(channel.fd, select.POLLIN)
+
+    def _watch(self):
+        while not self.done:
+            for fd, _ in self.poller.poll(5):
+                now = self.clock()
+                with self.lock:
+                    channel = self.waiting.pop(fd, None)
+                    self.poller.unregister(fd)
+                if channel is not None and channel.first_audio_at is None:
+                    channel.first_audio_at = now
 
 
 def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None):
