@@ -141,7 +141,12 @@ class AmiClient:
         return f"{self.settings.host}:{self.settings.port}"
 
     async def _session(self) -> None:
-        reader, self._writer = await asyncio.open_connection(self.settings.host, self.settings.port)
+        try:
+            reader, self._writer = await asyncio.wait_for(
+                asyncio.open_connection(self.settings.host, self.settings.port),
+                self._action_timeout_s)
+        except asyncio.TimeoutError:
+            raise AmiError(f"no connection within {self._action_timeout_s} s") from None
         framer, self._booted, self._ids = Framer(), False, self._new_ids()
         reading = asyncio.create_task(self._read_loop(reader, framer))
         try:
