@@ -29,6 +29,7 @@ from player import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
+LIQUIDSOAP_SCRIPT = "/work/shared/bench/seed_liquidsoap.liq"
 # The original per-call Liquidsoap approach, measured on this machine (../shared/bench/README.md):
 # CPU and memory per call; time to first audio by callers arriving together.
 LIQUIDSOAP = {"cpu_s_per_min": 0.95, "rss_mb": 180.0,
@@ -52,9 +53,13 @@ def build_cache(folder):
 
 
 def proc_cpu_s(pid):
-    """CPU time so far in ns precision (/proc/PID/schedstat), not 10 ms clock ticks."""
-    with open("/proc/%d/schedstat" % pid) as handle:
-        return int(handle.read().split()[0]) / 1e9
+    """CPU time so far of all the process's threads, in ns precision
+    (/proc/PID/task/*/schedstat), not 10 ms clock ticks."""
+    total = 0
+    for task in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/schedstat" % (pid, task)) as handle:
+            total += int(handle.read().split()[0])
+    return total / 1e9
 
 
 def proc_peak_kb(pid):
@@ -65,25 +70,53 @@ def proc_peak_kb(pid):
     return 0
 
 
-def run_group(count, seconds, cache_root, work):
-    sock = os.path.join(work, "s")
+def player_group(count, seconds, work):
     log = os.path.join(work, "play-%d.log" % count)
-    line = "%s play --uniqueid %%s --cache %s --socket %s --log %s" % (PROGMOH, cache_root, sock, log)
+    line = "%s play --uniqueid %%s --cache %s --socket %s --log %s" % (
+        PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log)
     channels = [ar.Channel(line % ("1795709779.%d" % i)) for i in range(count)]
+    return run_group(channels, seconds, log)
+
+
+def liquidsoap_group(count, seconds, work):
+    """The original tool's way, one Liquidsoap per call, read the same way."""
+    music, voice = os.path.join(work, "music.wav"), os.path.join(work, "voice.wav")
+    write_wav(music, 30.0, 220.0)
+    write_wav(voice, 3.0, 880.0)
+    env = dict(os.environ, LIQ_MUSIC=music, LIQ_VOICE=voice)
+    line = "%s %s" % (shutil.which("liquidsoap"), LIQUIDSOAP_SCRIPT)
+    channels = [ar.Channel(line, env=env, stderr=subprocess.DEVNULL) for _ in range(count)]
+    return run_group(channels, seconds, None, startup_s_per_process=2.5)
+
+
+def write_wav(path, seconds, freq):
+    import array
+    import math
+    import wave
+    with wave.open(path, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(array.array("h", (int(8000 * math.sin(2 * math.pi * freq * i / 8000))
+                                          for i in range(int(seconds * 8000)))).tobytes())
+
+
+def run_group(channels, seconds, log, startup_s_per_process=0.03):
+    count = len(channels)
     steady = SteadyWindow(channels)
     with ar.FirstAudioWatcher() as watcher:
         spawners = [threading.Thread(target=spawn, args=(channels[i::SPAWNERS], watcher))
                     for i in range(SPAWNERS)]
         for spawner in spawners:                       # Asterisk spawns while it reads others
             spawner.start()
-        ar.run(channels, seconds + 2.0 + count * STARTUP_S_PER_PLAYER, steady.on_tick)
+        ar.run(channels, seconds + 2.0 + count * startup_s_per_process, steady.on_tick)
         for spawner in spawners:
             spawner.join()
     cpu_end, steady_end = [proc_cpu_s(c.proc.pid) for c in channels], time.monotonic()
     peaks = [proc_peak_kb(c.proc.pid) for c in channels]
     for channel in channels:
         channel.stop()
-    log_text = pathlib.Path(log).read_text() if os.path.exists(log) else ""
+    log_text = pathlib.Path(log).read_text() if log and os.path.exists(log) else ""
     result = summarize(channels, seconds, steady_end - (steady.started or steady_end), steady.cpu,
                        cpu_end, peaks, log_text)
     faults = sum(c.short_reads + c.empty_ticks for c in channels)
@@ -92,7 +125,6 @@ def run_group(count, seconds, cache_root, work):
     return result
 
 
-STARTUP_S_PER_PLAYER = 0.03       # spawning is CPU-bound: ~25 ms of CPU per interpreter start
 SPAWNERS = 4
 
 
@@ -141,7 +173,7 @@ def summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text):
     }
 
 
-def report(result, bare_kb):
+def report(result, bare_kb, baseline=False):
     fa = result["first_audio_ms"]
     rss_med, rss_max = result["peak_rss_kb"]
     whole, steady = result["cpu_s_per_min_whole"], result["cpu_s_per_min_steady"]
@@ -159,12 +191,26 @@ def report(result, bare_kb):
               result["frames"], result["short_reads"], result["empty_ticks"],
               "-" if result["steady_faults"] is None else result["steady_faults"], result["steady_s"],
               result["resets"], "/".join(result["stopped_by"]), result["exit_ms_max"]))
+    if baseline:
+        return
     print("  vs per-call Liquidsoap: CPU %.0fx less (whole life), memory %.0fx less"
           % (LIQUIDSOAP["cpu_s_per_min"] / max(whole[0], 1e-6), LIQUIDSOAP["rss_mb"] * 1024 / rss_med))
     liq_first = LIQUIDSOAP["first_audio_ms"].get(result["players"])
     if liq_first:
         print("  first audio vs Liquidsoap with %d arriving together: %.0f ms (worst) vs %.0f ms, "
               "%.0fx faster" % (result["players"], fa[3], liq_first, liq_first / max(fa[3], 1e-3)))
+
+
+def compare(ours, theirs):
+    """Ratios against the Liquidsoap baseline measured in this same run."""
+    for count in sorted(ours.keys() & theirs.keys()):
+        a, b = ours[count], theirs[count]
+        print("\nmeasured here, %d call(s): steady CPU %.0fx less, whole-life CPU %.0fx less, "
+              "peak RSS %.0fx less, first audio %.0fx faster" % (
+                  count, b["cpu_s_per_min_steady"][0] / a["cpu_s_per_min_steady"][0],
+                  b["cpu_s_per_min_whole"][0] / a["cpu_s_per_min_whole"][0],
+                  b["peak_rss_kb"][0] / a["peak_rss_kb"][0],
+                  b["first_audio_ms"][3] / a["first_audio_ms"][3]))
 
 
 def standin_main(path):
@@ -177,6 +223,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", default="1:60,10:20,30:20,100:25,300:25",
                         help="PLAYERS:SECONDS pairs, comma separated")
+    parser.add_argument("--liquidsoap", default="1:30", metavar="GROUPS",
+                        help="the same for one Liquidsoap per call ('' to skip); slow to start")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.standin:
@@ -189,9 +237,18 @@ def main():
         serve = subprocess.Popen([PYTHON, __file__, "--standin", os.path.join(work, "s")])
         bare_kb = bare_python_peak_kb()
         print("bare `%s -c pass`: %.1f MB peak RSS; %d CPUs" % (PYTHON, bare_kb / 1024, os.cpu_count()))
-        for group in args.groups.split(","):
+        ours, theirs = {}, {}
+        for group in filter(None, args.groups.split(",")):
             count, seconds = group.split(":")
-            report(run_group(int(count), float(seconds), os.path.join(work, "c"), work), bare_kb)
+            ours[int(count)] = player_group(int(count), float(seconds), work)
+            report(ours[int(count)], bare_kb)
+        if args.liquidsoap and shutil.which("liquidsoap"):
+            print("\n-- baseline: one Liquidsoap per call (%s)" % LIQUIDSOAP_SCRIPT)
+            for group in filter(None, args.liquidsoap.split(",")):
+                count, seconds = group.split(":")
+                theirs[int(count)] = liquidsoap_group(int(count), float(seconds), work)
+                report(theirs[int(count)], bare_kb, baseline=True)
+        compare(ours, theirs)
     finally:
         if serve is not None:
             serve.terminate()
