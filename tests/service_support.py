@@ -25,12 +25,13 @@ print(json.dumps({"accounts": books.get(sys.argv[1], [])}))
 
 
 def write_config(tmp_path: Path, ami_port: int = 5038, cache_dir: str = "cache",
-                 player_log: str = "", executable: str = "") -> Path:
+                 player_log: str = "", executable: str = "", serve_log: str = "") -> Path:
     billing = [sys.executable, "-c", BILLING, "{number}"]
     text = f"""
 [serve]
 port = 0
 executable = "{executable}"
+log = "{serve_log}"
 socket = "run/serve.sock"
 allowed_parents = ["{MY_NAME}"]
 call_grace_s = 30.0

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 
 from click.testing import CliRunner
@@ -67,3 +68,21 @@ def test_a_port_in_use_is_a_clear_error(tmp_path):
     assert result.exit_code == 1
     assert f"Error: cannot listen on 127.0.0.1:{port} (serve.listen, serve.port)" in result.output
     assert not (tmp_path / "run" / "serve.sock").exists()
+
+
+def test_logs_go_to_serve_log_when_set(tmp_path):
+    path = write_config(tmp_path, ami_port=1, serve_log="serve.log")
+    process = subprocess.Popen([PROGMOH, "serve", "--config", str(path)],
+                               stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "serve.log"
+    try:
+        while "realtime backend on" not in (log.read_text() if log.exists() else ""):
+            assert process.poll() is None, process.stderr.read()
+            time.sleep(0.01)     # another process's file: nothing to await
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0 and stderr == ""
+    text = log.read_text()
+    assert "stopped" in text and "AMI" in text and "labsecret" not in text
