@@ -30,6 +30,7 @@ from player import asterisk_reader as ar  # noqa: E402
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 LIQUIDSOAP_SCRIPT = "/work/shared/bench/seed_liquidsoap.liq"
+ENV = {}                        # the players' environment, set up in main()
 # The original per-call Liquidsoap approach, measured on this machine (../shared/bench/README.md):
 # CPU and memory per call; time to first audio by callers arriving together.
 LIQUIDSOAP = {"cpu_s_per_min": 0.95, "rss_mb": 180.0,
@@ -37,12 +38,30 @@ LIQUIDSOAP = {"cpu_s_per_min": 0.95, "rss_mb": 180.0,
 TARGETS = {"first_audio_ms": 50.0, "rss_over_bare_mb": 3.0, "cpu_s_per_min": 0.04}
 
 
+def bytecode_env(work):
+    """Players as deployed: bytecode compiled once and reused (pip compiles it on
+    install).  PYTHONDONTWRITEBYTECODE, if set here, would make every player
+    recompile every module at every start; a private cache prefix avoids
+    writing into the source tree."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pyc")
+    return env
+
+
+def warm_up(work, env):
+    """One short call so the bytecode cache exists before anything is timed."""
+    line = "%s play --uniqueid 1.1 --cache %s --log %s" % (
+        PROGMOH, os.path.join(work, "c"), os.path.join(work, "warm.log"))
+    ar.play(line, 0.3, env=env)
+    subprocess.run([PYTHON, "-c", "pass"], env=env, check=True)
+
+
 def bare_python_peak_kb():
     """Peak RSS (VmHWM, reset at exec, unlike wait4's ru_maxrss which would
     count this big parent's pages before the exec) of a bare interpreter."""
     code = "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
-    peaks = [int(subprocess.run([PYTHON, "-c", code], capture_output=True, text=True).stdout)
-             for _ in range(5)]
+    peaks = [int(subprocess.run([PYTHON, "-c", code], capture_output=True, text=True,
+                                env=ENV).stdout) for _ in range(5)]
     return statistics.median(peaks)
 
 
@@ -74,7 +93,7 @@ def player_group(count, seconds, work):
     log = os.path.join(work, "play-%d.log" % count)
     line = "%s play --uniqueid %%s --cache %s --socket %s --log %s" % (
         PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log)
-    channels = [ar.Channel(line % ("1795709779.%d" % i)) for i in range(count)]
+    channels = [ar.Channel(line % ("1795709779.%d" % i), env=ENV) for i in range(count)]
     return run_group(channels, seconds, log)
 
 
@@ -87,6 +106,29 @@ def liquidsoap_group(count, seconds, work):
     line = "%s %s" % (shutil.which("liquidsoap"), LIQUIDSOAP_SCRIPT)
     channels = [ar.Channel(line, env=env, stderr=subprocess.DEVNULL) for _ in range(count)]
     return run_group(channels, seconds, None, startup_s_per_process=2.5)
+
+
+FLOOR_WRITER = """
+import os, select, time
+start, written, lead, wake = time.monotonic(), 0, 1600, 960
+while True:
+    due = int((time.monotonic() - start) * 8000) + lead
+    frames = (due - written) // 320
+    if frames > 0:
+        os.write(1, bytes(frames * 640))
+        written += frames * 320
+    select.select([], [], [], max(0, start + (written - lead + wake) / 8000 - time.monotonic()))
+"""
+
+
+def floor_group(count, seconds, work):
+    """The least a stdlib paced writer can cost here: same lead, same 120 ms wake-ups,
+    no cache, no mixing, no socket."""
+    path = os.path.join(work, "floor.py")
+    with open(path, "w") as handle:
+        handle.write(FLOOR_WRITER)
+    channels = [ar.Channel("%s %s" % (PYTHON, path), env=ENV) for _ in range(count)]
+    return run_group(channels, seconds, None)
 
 
 def write_wav(path, seconds, freq):
@@ -225,6 +267,8 @@ def main():
                         help="PLAYERS:SECONDS pairs, comma separated")
     parser.add_argument("--liquidsoap", default="1:30", metavar="GROUPS",
                         help="the same for one Liquidsoap per call ('' to skip); slow to start")
+    parser.add_argument("--floor", default="1:30", metavar="GROUPS",
+                        help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.standin:
@@ -234,6 +278,8 @@ def main():
     serve = None
     try:
         build_cache(os.path.join(work, "c"))
+        ENV.update(bytecode_env(work))
+        warm_up(work, ENV)
         serve = subprocess.Popen([PYTHON, __file__, "--standin", os.path.join(work, "s")])
         bare_kb = bare_python_peak_kb()
         print("bare `%s -c pass`: %.1f MB peak RSS; %d CPUs" % (PYTHON, bare_kb / 1024, os.cpu_count()))
@@ -242,6 +288,10 @@ def main():
             count, seconds = group.split(":")
             ours[int(count)] = player_group(int(count), float(seconds), work)
             report(ours[int(count)], bare_kb)
+        for group in filter(None, args.floor.split(",")):
+            count, seconds = group.split(":")
+            print("\n-- floor: a bare stdlib paced writer, same lead and wake-ups, nothing else")
+            report(floor_group(int(count), float(seconds), work), bare_kb, baseline=True)
         if args.liquidsoap and shutil.which("liquidsoap"):
             print("\n-- baseline: one Liquidsoap per call (%s)" % LIQUIDSOAP_SCRIPT)
             for group in filter(None, args.liquidsoap.split(",")):

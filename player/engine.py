@@ -6,6 +6,7 @@ except when Asterisk closes the pipe: Asterisk would respawn it at once.
 """
 
 import _signal
+import gc
 import os
 import select
 import time
@@ -66,7 +67,17 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_
         log("uniqueid is not <digits>.<digits>: music and advice only")
     loop.link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
     loop.session = Session(catalog, program, mixer, loop.link, log)
+    quiet_gc()
     return loop.run()
+
+
+def quiet_gc():
+    """Keep the cyclic collector out of the wake-ups: it was a sixth of the
+    player's CPU, rescanning start-up objects that live for the whole call.
+    The loop makes no reference cycles; a rare collection still runs."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 def _catalog(cache_dir, log):

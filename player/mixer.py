@@ -85,6 +85,8 @@ class Mixer:
     # -- reading -------------------------------------------------------------
 
     def read(self, count):
+        if self.tail is None and not self.inserting and not self.ramp_left and self.gain == 1.0:
+            return self.program.read(count)     # nothing to mix: the common case
         parts = []
         while count > 0:
             piece = min(count, self._until_change())

@@ -18,9 +18,11 @@ class Output:
         for a player it is the normal end of a call.
         """
         started = self.clock()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        written = os.write(self.fd, data)
+        if written < len(data):
+            view = memoryview(data)[written:]
+            while view:
+                view = view[os.write(self.fd, view):]
         return self.clock() - started > self.blocked_s
 
     def queued_samples(self):

@@ -47,6 +47,20 @@ class Program:
 
     def read(self, count):
         """Exactly ``count`` samples of bed (silence only if nothing is playable)."""
+        music = self.music
+        if self.advice is None and music is not None and self.offset + count < music.samples and (
+                self.hold or self.call_samples + count <= self.next_advice_at
+                or self._pending is False):
+            try:                        # the common case, kept short: it runs every wake-up
+                data = music.read(self.offset, count)
+                self.offset += count
+                self.call_samples += count
+                return data
+            except ObjectError:
+                pass
+        return self._read_spliced(count)
+
+    def _read_spliced(self, count):
         parts, idle = [], 0
         while count > 0:
             data = self._advice_part(count) if self.advice else self._music_part(count)
