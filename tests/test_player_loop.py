@@ -1,0 +1,99 @@
+"""The real-time loop with a real control socket and a fake clock: an insert
+is written at once, state is reported, a dead serve costs nothing."""
+
+import pathlib
+import shutil
+import tempfile
+import time
+from array import array
+
+import pytest
+
+import player_cache
+from player import catalog as catalog_module
+from player.engine import Loop
+from player.link import Link
+from player.mixer import Mixer
+from player.pacer import FRAME_SAMPLES, Pacer
+from player.program import Program
+from player.session import Session
+from player.standin import StandIn
+
+CALL = "1795709779.380"
+NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class RecordingOutput:
+    def __init__(self):
+        self.writes = []
+
+    def write(self, data):
+        self.writes.append(data)
+        return False
+
+    def queued_samples(self):
+        return None
+
+
+@pytest.fixture
+def short_dir():
+    path = pathlib.Path(tempfile.mkdtemp(prefix="pm-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path)
+
+
+def make_loop(folder, clock, socket_path):
+    player_cache.build(folder / "c", program={"first_advice_s": 100.0})
+    cat = catalog_module.load(str(folder / "c"))
+    events = []
+    program = Program(cat, events.append, lambda: NOON, sorted)
+    mixer = Mixer(program, events.append, -20.0, 50, 100)
+    bed = Program(cat, lambda m: None, lambda: NOON, sorted)
+    loop = Loop(program, mixer, Pacer(clock, 200), RecordingOutput(), events.append, clock)
+    loop.link = Link(str(socket_path), CALL, events.append, clock)
+    loop.session = Session(cat, program, mixer, loop.link, events.append)
+    return loop, bed, events
+
+
+def test_an_insert_is_written_at_once_and_state_is_reported(short_dir):
+    clock = FakeClock()
+    with StandIn(str(short_dir / "s"), language="en") as serve:
+        loop, bed, _ = make_loop(short_dir, clock, short_dir / "s")
+        loop._write(False)                                # first audio, then connect
+        loop.link.tick()
+        serve.wait_for(lambda e: e[3]["type"] == "hello")
+        loop._control()                                   # the welcome
+        loop._report()
+        state = serve.wait_for(lambda e: e[3]["type"] == "state")[3]["state"]
+        assert state["music_class"] == "calm" and state["call_samples"] == 1600
+        assert loop._write(False) is None and len(loop.output.writes) == 1   # nothing due yet
+        serve.send(CALL, "position", position=2)
+        force = loop._control()                           # the message is already waiting
+        loop._write(force)
+    assert force is True
+    frame = array("h", loop.output.writes[1])
+    assert len(frame) == FRAME_SAMPLES                    # one frame now, ahead of schedule
+    plain = array("h", bed.read(1600 + FRAME_SAMPLES)[3200:])
+    assert frame[0] != plain[0] or frame[1] != plain[1]   # ducking from the first sample
+    assert all(abs(a) <= abs(b) + 1 for a, b in zip(frame, plain))
+
+
+def test_without_serve_the_loop_only_plays(short_dir):
+    clock = FakeClock()
+    loop, _, events = make_loop(short_dir, clock, short_dir / "nobody")
+    for _ in range(20):
+        loop._write(False)
+        loop.link.tick()
+        loop._report()
+        clock.now += 0.12
+    assert loop.link.sock is None
+    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written
+    assert sum("cannot reach control socket" in m for m in events) == 1   # said once
