@@ -171,3 +171,20 @@ def test_an_empty_cache_plays_silence(tmp_path):
     assert any("silence" in m for m in events)
     with pytest.raises(catalog_module.CatalogError):
         catalog_module.load(str(tmp_path))
+
+
+def test_the_catalog_keeps_what_the_player_needs(tmp_path):
+    items = (("night", "first", Limits(dayparts=(("22:00", "06:00"),), weekdays=(5,))),
+             ("any", "last", Limits()))
+    built = player_cache.build(tmp_path, items=items, languages=("ru",), max_position=3)
+    cat = catalog_module.load(str(tmp_path))
+    assert cat.generation == "g1" and cat.classes == ("calm", "jazz")
+    assert cat.items["night"] == ("first", {"dayparts": [["22:00", "06:00"]], "daypart_names": [],
+                                            "weekdays": [5], "dates": []})
+    assert cat.items["any"] == ("last", {})
+    path, samples, label = cat.tracks["jazz"][1]
+    assert (samples, label) == (48000, "music:jazz/01-track")
+    assert open(path, "rb").read() == built.tracks[("jazz", 1)]
+    assert sorted(cat.advice[("calm", 0)]) == [16000, 32000]
+    assert cat.max_position("ru") == 3 and cat.max_position("en") == 0
+    assert cat.next_class("calm") == "jazz" and cat.start_class("nope") == "calm"
