@@ -74,8 +74,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_
 def quiet_gc():
     """Keep the cyclic collector out of the wake-ups: it was a sixth of the
     player's CPU, rescanning start-up objects that live for the whole call.
-    The loop makes no reference cycles; a rare collection still runs."""
-    gc.collect()
+    The loop makes no reference cycles; a rare collection still runs.  No
+    collection here: it would delay the first audio."""
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
 
