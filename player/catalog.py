@@ -1,17 +1,13 @@
 """The current cache generation, read once at start into compact tables.
 
 Plain dicts and tuples read with ``json`` (not ``cache.manifest``, which
-imports ``dataclasses``): a segment is ``(path, samples, label)``.  Each
-segment is slimmed to a tuple the moment the parser has built it, and the
-text is read as one ``str``, so a large manifest costs the player about a
-third less than ``json.load`` into dicts would (a 10 MB manifest: 54 -> 33
-MB peak); a manifest that size is still over the 3 MB budget (see
-DESIGN.md section 8) and wants a per-class index from the renderer.
+imports ``dataclasses``): a segment is ``(path, samples, label)``.  The
+manifest is read a window at a time and each segment slimmed to a tuple
+the moment it is parsed, so neither the text nor the dicts pile up.
 """
 
-import json
-
 from cache import layout
+from player import manifest_reader
 
 PROGRAM_DEFAULTS = {"first_advice_s": 20.0, "advice_gap_s": 45.0, "insert_duck_db": -20.0,
                     "insert_ramp_ms": 150, "crossfade_ms": 800}
@@ -111,7 +107,7 @@ def load(root):
     path = layout.manifest_path(root, generation)
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.loads(handle.read(), object_hook=_Slim(root))
+            data = manifest_reader.read(handle, _Slim(root))
         return Catalog(root, data)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise CatalogError("manifest %s unusable: %s" % (path, error)) from None
