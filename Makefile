@@ -15,7 +15,7 @@ demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
-	$(BIN)/progmoh simulate-call var/demo-call.wav
+	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54
 
 test: system system-test venv
 	PROGMOH_TEST_MYSQL_URL="$$(tests/services/mariadb.sh start)" $(BIN)/pytest
