@@ -23,7 +23,7 @@ CALL = "1795709779.380"
 
 
 @pytest.fixture
-def tmp_path():
+def short_dir():
     """A short folder: Asterisk's application line holds at most 255 characters
     and a Unix socket path at most 107."""
     path = tempfile.mkdtemp(prefix="pm-", dir="/tmp")
@@ -32,18 +32,18 @@ def tmp_path():
 
 
 @pytest.fixture
-def cache(tmp_path):
-    return player_cache.build(tmp_path / "c", program={"first_advice_s": 100.0})
+def cache(short_dir):
+    return player_cache.build(short_dir / "c", program={"first_advice_s": 100.0})
 
 
-def app(cache, tmp_path, uniqueid=CALL, socket=None, lead_ms=200):
+def app(cache, short_dir, uniqueid=CALL, socket=None, lead_ms=200):
     line = "%s play --uniqueid %s --cache %s --log %s --lead-ms %d" % (
-        PROGMOH, uniqueid, cache.root, tmp_path / "p.log", lead_ms)
+        PROGMOH, uniqueid, cache.root, short_dir / "p.log", lead_ms)
     return line + (" --socket %s" % socket if socket else "")
 
 
-def log_of(tmp_path):
-    path = tmp_path / "p.log"
+def log_of(short_dir):
+    path = short_dir / "p.log"
     return path.read_text() if path.exists() else ""
 
 
@@ -55,8 +55,8 @@ def wait_until(condition, timeout_s=3.0):
         select.select([], [], [], 0.005)
 
 
-def test_a_call_hears_whole_frames_of_the_program(cache, tmp_path):
-    channel = ar.play(app(cache, tmp_path), 2.0, wav_path=tmp_path / "call.wav")
+def test_a_call_hears_whole_frames_of_the_program(cache, short_dir):
+    channel = ar.play(app(cache, short_dir), 2.0, wav_path=short_dir / "call.wav")
     heard = channel.heard()
     assert channel.short_reads == 0 and channel.empty_ticks == 0
     assert len(heard) == channel.frames_read * 640 >= 48 * 640
@@ -64,12 +64,12 @@ def test_a_call_hears_whole_frames_of_the_program(cache, tmp_path):
     assert channel.first_audio_ms() < 500
     assert channel.stopped_by == "SIGHUP" and channel.exit_ms() < 100
     assert channel.proc.returncode == 0
-    assert (tmp_path / "call.wav").stat().st_size == 44 + len(heard)
-    assert "stopped by signal 1" in log_of(tmp_path)
+    assert (short_dir / "call.wav").stat().st_size == 44 + len(heard)
+    assert "stopped by signal 1" in log_of(short_dir)
 
 
-def test_sigterm_ends_it_within_100_ms(cache, tmp_path):
-    channel = ar.Channel(app(cache, tmp_path)).start()
+def test_sigterm_ends_it_within_100_ms(cache, short_dir):
+    channel = ar.Channel(app(cache, short_dir)).start()
     ar.await_first_audio([channel])
     sent = time.monotonic()
     os.killpg(channel.proc.pid, signal.SIGTERM)
@@ -78,8 +78,8 @@ def test_sigterm_ends_it_within_100_ms(cache, tmp_path):
     channel.proc.stdout.close()
 
 
-def test_sighup_ends_it_while_blocked_on_a_full_pipe(cache, tmp_path):
-    channel = ar.Channel(app(cache, tmp_path)).start()
+def test_sighup_ends_it_while_blocked_on_a_full_pipe(cache, short_dir):
+    channel = ar.Channel(app(cache, short_dir)).start()
     fcntl.fcntl(channel.fd, F_SETPIPE_SZ, 4096)        # fills after ~0.1 s instead of 4 s
     wchan = "/proc/%d/wchan" % channel.proc.pid
     wait_until(lambda: "pipe" in open(wchan).read())   # blocked inside write()
@@ -87,75 +87,75 @@ def test_sighup_ends_it_while_blocked_on_a_full_pipe(cache, tmp_path):
     assert channel.stopped_by == "SIGHUP" and channel.exit_ms() < 100
 
 
-def test_a_closed_pipe_is_a_normal_end(cache, tmp_path):
-    channel = ar.Channel(app(cache, tmp_path)).start()
+def test_a_closed_pipe_is_a_normal_end(cache, short_dir):
+    channel = ar.Channel(app(cache, short_dir)).start()
     ar.await_first_audio([channel])
     channel.proc.stdout.close()
     assert channel.proc.wait(timeout=1) == 0
-    assert "pipe closed: end" in log_of(tmp_path)
+    assert "pipe closed: end" in log_of(short_dir)
 
 
-def test_reading_resumes_at_real_time_after_a_stall(cache, tmp_path):
-    channel = ar.Channel(app(cache, tmp_path)).start()
+def test_reading_resumes_at_real_time_after_a_stall(cache, short_dir):
+    channel = ar.Channel(app(cache, short_dir)).start()
     fcntl.fcntl(channel.fd, F_SETPIPE_SZ, 16384)
     wchan = "/proc/%d/wchan" % channel.proc.pid
     wait_until(lambda: "pipe" in open(wchan).read())   # Asterisk stopped reading: pipe full
     ar.run([channel], 2.0)                             # it reads again
     queued = int.from_bytes(fcntl.ioctl(channel.fd, 0x541B, b"\0\0\0\0"), sys.byteorder)
     channel.stop()
-    assert "write blocked (pipe full): schedule reset" in log_of(tmp_path)
+    assert "write blocked (pipe full): schedule reset" in log_of(short_dir)
     assert queued <= 3200 + 3 * 640                    # back to the lead, no lasting lag
     assert channel.short_reads == 0
 
 
-def test_a_bad_uniqueid_still_plays_music(cache, tmp_path):
-    channel = ar.play(app(cache, tmp_path, uniqueid="abc;rm"), 0.5)
+def test_a_bad_uniqueid_still_plays_music(cache, short_dir):
+    channel = ar.play(app(cache, short_dir, uniqueid="abc;rm"), 0.5)
     assert channel.frames_read >= 10 and channel.short_reads == 0
-    assert "music and advice only" in log_of(tmp_path)
-    assert "call='abc;rm'" in log_of(tmp_path)
+    assert "music and advice only" in log_of(short_dir)
+    assert "call='abc;rm'" in log_of(short_dir)
 
 
-def test_a_corrupt_object_is_skipped_and_audio_goes_on(cache, tmp_path):
+def test_a_corrupt_object_is_skipped_and_audio_goes_on(cache, short_dir):
     with open(cache.object_of("music:calm/00-track"), "r+b") as handle:
         handle.truncate(100)
-    channel = ar.play(app(cache, tmp_path), 1.0, wav_path=tmp_path / "call.wav")
+    channel = ar.play(app(cache, short_dir), 1.0, wav_path=short_dir / "call.wav")
     assert channel.short_reads == 0 and channel.frames_read >= 20
     assert channel.heard() == cache.tracks[("calm", 1)][:len(channel.heard())]
-    assert "skipped: music:calm/00-track" in log_of(tmp_path)
+    assert "skipped: music:calm/00-track" in log_of(short_dir)
 
 
-def test_no_cache_plays_silence_and_does_not_exit(tmp_path):
+def test_no_cache_plays_silence_and_does_not_exit(short_dir):
     line = "%s play --uniqueid %s --cache %s --log %s" % (
-        PROGMOH, CALL, tmp_path / "nothing", tmp_path / "p.log")
-    channel = ar.play(line, 0.5, wav_path=tmp_path / "call.wav")
+        PROGMOH, CALL, short_dir / "nothing", short_dir / "p.log")
+    channel = ar.play(line, 0.5, wav_path=short_dir / "call.wav")
     assert channel.frames_read >= 10 and set(channel.heard()) == {0}
     assert channel.stopped_by == "SIGHUP"
 
 
-def test_serve_unreachable_music_goes_on(cache, tmp_path):
-    channel = ar.play(app(cache, tmp_path, socket=tmp_path / "n"), 0.5)
+def test_serve_unreachable_music_goes_on(cache, short_dir):
+    channel = ar.play(app(cache, short_dir, socket=short_dir / "n"), 0.5)
     assert channel.frames_read >= 10 and channel.short_reads == 0
-    assert "cannot reach control socket" in log_of(tmp_path)
+    assert "cannot reach control socket" in log_of(short_dir)
 
 
-def test_a_restarted_player_continues_the_call(cache, tmp_path):
-    sock = str(tmp_path / "s")
+def test_a_restarted_player_continues_the_call(cache, short_dir):
+    sock = str(short_dir / "s")
     with StandIn(sock) as serve:
-        first = ar.play(app(cache, tmp_path, socket=sock), 2.0)
+        first = ar.play(app(cache, short_dir, socket=sock), 2.0)
         assert first.short_reads == 0
         offset = serve.states[CALL]["offset_samples"]
         assert offset >= 8000
-        second = ar.play(app(cache, tmp_path, socket=sock), 1.0, wav_path=tmp_path / "b.wav")
+        second = ar.play(app(cache, short_dir, socket=sock), 1.0, wav_path=short_dir / "b.wav")
     tail = second.heard()[-4000:]                      # the last quarter second
     position = cache.tracks[("calm", 0)].find(tail) // 2
     assert position >= offset                          # continued, not started over
-    assert "continued: class calm track 0" in log_of(tmp_path)
+    assert "continued: class calm track 0" in log_of(short_dir)
 
 
-def test_keys_reach_the_player_through_the_socket(cache, tmp_path):
-    sock = str(tmp_path / "s")
+def test_keys_reach_the_player_through_the_socket(cache, short_dir):
+    sock = str(short_dir / "s")
     with StandIn(sock, language="ru") as serve:
-        channel = ar.Channel(app(cache, tmp_path, socket=sock)).start()
+        channel = ar.Channel(app(cache, short_dir, socket=sock)).start()
         serve.wait_for(lambda e: e[1] == "in" and e[3]["type"] == "hello")
         serve.wait_for(lambda e: e[1] == "in" and e[3]["type"] == "state")
         serve.send(CALL, "balance", status="ok",
@@ -165,16 +165,16 @@ def test_keys_reach_the_player_through_the_socket(cache, tmp_path):
         ar.run([channel], 0.6)
         channel.stop()
     assert changed[3]["music_class"] == "jazz" and serve.choices[CALL] == "jazz"
-    log = log_of(tmp_path)
+    log = log_of(short_dir)
     assert "insert balance [balance_is n5 cur_RUB_5]: 3 clips" in log
     assert "class jazz" in log
     assert channel.short_reads == 0
 
 
-def test_a_denied_player_plays_music_only(cache, tmp_path):
-    sock = str(tmp_path / "s")
+def test_a_denied_player_plays_music_only(cache, short_dir):
+    sock = str(short_dir / "s")
     with StandIn(sock) as serve:
         serve.deny.add(CALL)
-        channel = ar.play(app(cache, tmp_path, socket=sock), 0.5)
+        channel = ar.play(app(cache, short_dir, socket=sock), 0.5)
     assert channel.frames_read >= 10
-    assert "denied by serve: not this call's player" in log_of(tmp_path)
+    assert "denied by serve: not this call's player" in log_of(short_dir)
