@@ -1,13 +1,15 @@
 """The current cache generation, read once at start into compact tables.
 
 Plain dicts and tuples read with ``json`` (not ``cache.manifest``, which
-imports ``dataclasses``): a segment is ``(path, samples, label)``.  The
-manifest is read a window at a time and each segment slimmed to a tuple
-the moment it is parsed, so neither the text nor the dicts pile up.
+imports ``dataclasses``).  The manifest is read a window at a time and each
+segment stored as a small tuple the moment it is parsed, so neither the
+text nor the dicts pile up: a large library's manifest is what decides the
+player's memory (section 8 of DESIGN.md: within 3 MB of a bare interpreter).
 """
 
 from cache import layout
 from player import manifest_reader
+from player.source import Reader
 
 PROGRAM_DEFAULTS = {"first_advice_s": 20.0, "advice_gap_s": 45.0, "insert_duck_db": -20.0,
                     "insert_ramp_ms": 150, "crossfade_ms": 800}
@@ -19,35 +21,52 @@ class CatalogError(Exception):
 
 class Catalog:
     """Music tracks per class, advice segments per (class, track, slot), items,
-    prompt clips per (language, key)."""
+    prompt clips per (language, key).
 
-    def __init__(self, root, data):
-        self.generation = data.get("generation", "")
-        self.classes = tuple(sorted(data.get("classes") or ()))
-        self.default_class = data.get("default_class") or ""
-        self.program = dict(PROGRAM_DEFAULTS, **(data.get("program") or {}))
+    A segment is ``(digest, samples, label)``: the object's sha256 as 32
+    bytes (its path is derived when it is opened) and, for music and
+    prompts, its id for the log; advice segments, by far the most
+    numerous, carry no label.
+    """
+
+    def __init__(self, root, header=None):
+        self.root = root
         self.tracks = {}        # class -> [segment] in playlist order
         self.advice = {}        # (class, track_index) -> {slot_sample: {item: segment}}
         self.items = {}         # item -> (group, limits dict)
         self.prompts = {}       # (language, key) -> segment
-        music = []
-        for s in data.get("segments") or ():
-            self._add(s, music)
-        for music_class, index, segment in sorted(music, key=lambda m: (m[0], m[1])):
+        self._music = []
+        self.finish(header or {})
+
+    def finish(self, header):
+        """Take the manifest's top-level values; order the playlists."""
+        self.generation = header.get("generation", "")
+        self.classes = tuple(sorted(header.get("classes") or ()))
+        self.default_class = header.get("default_class") or ""
+        self.program = dict(PROGRAM_DEFAULTS, **(header.get("program") or {}))
+        for music_class, _, segment in sorted(self._music, key=lambda m: (m[0], m[1])):
             self.tracks.setdefault(music_class, []).append(segment)
+        self._music = []
         if not self.classes:
             self.classes = tuple(sorted(self.tracks))
 
-    def _add(self, slim, music):
-        kind, segment, music_class, track_index, slot_sample, advice, group, limits, lang, key = slim
+    def add(self, kind, segment, s, share):
+        """One parsed segment dict ``s`` into the tables."""
         if kind == "music":
-            music.append((music_class, track_index, segment))
+            self._music.append((s["music_class"], s["track_index"], segment))
         elif kind == "advice":
-            slots = self.advice.setdefault((music_class, track_index), {})
-            slots.setdefault(slot_sample, {})[advice] = segment
-            self.items.setdefault(advice, (group or "middle", limits))
+            slots = self.advice.setdefault((share(s["music_class"]), s["track_index"]), {})
+            slots.setdefault(share(s["slot_sample"]), {})[share(s["advice"])] = segment
+            self.items.setdefault(s["advice"], (s.get("group") or "middle", s.get("limits") or {}))
         elif kind == "prompt":
-            self.prompts[(lang, key)] = segment
+            self.prompts[(s["language"], s["key"])] = segment
+
+    def path(self, segment):
+        return layout.object_path(self.root, segment[0].hex())
+
+    def reader(self, segment):
+        """A reader of ``segment``'s object (not yet opened)."""
+        return Reader(self.path(segment), segment[1], segment[2])
 
     def start_class(self, wanted=""):
         """``wanted`` if it has tracks, else the default class, else the first with tracks."""
@@ -76,27 +95,26 @@ _LIMIT_KEYS = frozenset(("dayparts", "daypart_names", "weekdays", "dates"))
 
 
 class _Slim:
-    """A json object_hook turning each segment into a tuple as soon as it is
-    parsed (the dicts never pile up), sharing repeated strings and the many
-    empty limits."""
+    """A json object_hook putting each segment into the catalog the moment it
+    is parsed, as a small tuple (the dicts never pile up), sharing repeated
+    strings and numbers and the many empty limits."""
 
-    def __init__(self, root):
-        self.root, self.shared, self.no_limits = root, {}, {}
+    def __init__(self, catalog):
+        self.catalog, self.shared, self.no_limits = catalog, {}, {}
+
+    def share(self, value):
+        return self.shared.setdefault(value, value)
 
     def __call__(self, d):
         if "kind" in d and "object" in d:
-            return self._segment(d)
+            kind = d["kind"]
+            label = "" if kind == "advice" else d["id"]
+            segment = (bytes.fromhex(d["object"]), self.share(int(d["samples"])), label)
+            self.catalog.add(kind, segment, d, self.share)
+            return None
         if d.keys() <= _LIMIT_KEYS and not any(d.values()):
             return self.no_limits
         return d
-
-    def _segment(self, d):
-        share = self.shared.setdefault
-        segment = (layout.object_path(self.root, d["object"]), int(d["samples"]), d["id"])
-        return (d["kind"], segment, share(d.get("music_class", ""), d.get("music_class", "")),
-                d.get("track_index", -1), d.get("slot_sample", -1),
-                share(d.get("advice", ""), d.get("advice", "")), d.get("group", ""),
-                d.get("limits") or self.no_limits, d.get("language", ""), d.get("key", ""))
 
 
 def load(root):
@@ -106,8 +124,10 @@ def load(root):
         raise CatalogError("no current generation in cache %s" % (root,))
     path = layout.manifest_path(root, generation)
     try:
+        catalog = Catalog(root)
         with open(path, encoding="utf-8") as handle:
-            data = manifest_reader.read(handle, _Slim(root))
-        return Catalog(root, data)
+            header = manifest_reader.read(handle, _Slim(catalog))
+        catalog.finish(header)
+        return catalog
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise CatalogError("manifest %s unusable: %s" % (path, error)) from None

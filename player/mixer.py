@@ -9,7 +9,7 @@ crossfade is in progress; steady ducking is one ``audioop.mul``.
 import audioop
 from array import array
 
-from player.source import ObjectError, Reader
+from player.source import ObjectError
 
 RATE = 8000
 
@@ -169,7 +169,7 @@ class Mixer:
         while self.clips:
             segment = self.clips.pop(0)
             try:
-                self.clip, self.clip_pos = Reader(segment).open(), 0
+                self.clip, self.clip_pos = self.program.catalog.reader(segment).open(), 0
                 return
             except ObjectError as error:
                 self.log("t=%.3f clip skipped: %s" % (self.program.seconds(), error))

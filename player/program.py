@@ -8,7 +8,7 @@ reads; gains and inserts are the mixer's job.
 """
 
 from player import limits
-from player.source import ObjectError, Reader, Tail
+from player.source import ObjectError, Tail
 
 RATE = 8000
 _GROUPS = ("first", "middle", "last")
@@ -129,7 +129,7 @@ class Program:
                 return self.music
             segment = tracks[self.track_index % len(tracks)]
             try:
-                self.music = Reader(segment).open()
+                self.music = self.catalog.reader(segment).open()
                 if self.offset >= self.music.samples:
                     self.offset = 0
             except ObjectError as error:
@@ -180,13 +180,14 @@ class Program:
         slot, item, segment = pending
         self._pending = None
         try:
-            self.advice = [item, Reader(segment).open(), self.offset - slot]
+            self.advice = [item, self.catalog.reader(segment).open(), self.offset - slot]
         except ObjectError as error:
             self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), item, error))
             self.broken.add(item)
             return
         self.changed = True
-        self.log("t=%.3f advice %s start (%s)" % (self.seconds(), item, segment[2]))
+        self.log("t=%.3f advice %s start (%s at %.1f s)" % (
+            self.seconds(), item, self.tracks()[self.track_index][2], slot / RATE))
 
     def _finish_advice(self, item):
         self.advice[1].close()

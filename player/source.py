@@ -19,8 +19,8 @@ class Reader:
 
     __slots__ = ("path", "samples", "label", "fd")
 
-    def __init__(self, segment):
-        self.path, self.samples, self.label = segment
+    def __init__(self, path, samples, label):
+        self.path, self.samples, self.label = path, samples, label
         self.fd = -1
 
     def open(self):
@@ -28,12 +28,12 @@ class Reader:
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as error:
-            raise ObjectError("%s: object %s: %s" % (self.label, self.path, error.strerror)) from None
+            raise ObjectError("%sobject %s: %s" % (self._who(), self.path, error.strerror)) from None
         size = os.fstat(fd).st_size
         if size != self.samples * SAMPLE_BYTES:
             os.close(fd)
-            raise ObjectError("%s: object %s has %d bytes, manifest says %d samples"
-                              % (self.label, self.path, size, self.samples))
+            raise ObjectError("%sobject %s has %d bytes, manifest says %d samples"
+                              % (self._who(), self.path, size, self.samples))
         self.fd = fd
         return self
 
@@ -45,11 +45,14 @@ class Reader:
         try:
             data = os.pread(self.fd, count * SAMPLE_BYTES, pos * SAMPLE_BYTES)
         except OSError as error:
-            raise ObjectError("%s: read failed: %s" % (self.label, error.strerror)) from None
+            raise ObjectError("%sobject %s: read failed: %s" % (self._who(), self.path, error.strerror)) from None
         if len(data) != count * SAMPLE_BYTES:
-            raise ObjectError("%s: object %s ended early at sample %d"
-                              % (self.label, self.path, pos + len(data) // SAMPLE_BYTES))
+            raise ObjectError("%sobject %s ended early at sample %d"
+                              % (self._who(), self.path, pos + len(data) // SAMPLE_BYTES))
         return data
+
+    def _who(self):
+        return self.label + ": " if self.label else ""
 
     def close(self):
         if self.fd >= 0:

@@ -40,7 +40,7 @@ def test_insert_ramps_down_plays_clips_and_ramps_up(tmp_path):
     cat, mixer, bed_program, events = setup(tmp_path)
     assert mixer.read(1000) == bed_program.read(1000)
     clips = [cat.prompts[("en", "balance_is")], cat.prompts[("en", "n5")]]
-    clip_pcm = b"".join(open(path, "rb").read() for path, _, _ in clips)
+    clip_pcm = b"".join(open(cat.path(clip), "rb").read() for clip in clips)
     clip_samples = len(clip_pcm) // 2
     mixer.insert(clips, "test")
     total = RAMP + clip_samples + RAMP + 1000

@@ -182,9 +182,10 @@ def test_the_catalog_keeps_what_the_player_needs(tmp_path):
     assert cat.items["night"] == ("first", {"dayparts": [["22:00", "06:00"]], "daypart_names": [],
                                             "weekdays": [5], "dates": []})
     assert cat.items["any"] == ("last", {})
-    path, samples, label = cat.tracks["jazz"][1]
+    digest, samples, label = cat.tracks["jazz"][1]
     assert (samples, label) == (48000, "music:jazz/01-track")
-    assert open(path, "rb").read() == built.tracks[("jazz", 1)]
+    assert open(cat.path(cat.tracks["jazz"][1]), "rb").read() == built.tracks[("jazz", 1)]
+    assert cat.advice[("calm", 0)][16000]["any"][2] == ""          # advice carries no label
     assert sorted(cat.advice[("calm", 0)]) == [16000, 32000]
     assert cat.max_position("ru") == 3 and cat.max_position("en") == 0
     assert cat.next_class("calm") == "jazz" and cat.start_class("nope") == "calm"
