@@ -131,6 +131,50 @@ def floor_group(count, seconds, work):
     return run_group(channels, seconds, None)
 
 
+def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
+    """A manifest-only cache the size of a large library (objects absent:
+    only the start-up cost of the manifest is measured)."""
+    import hashlib
+    from cache import layout
+    from cache.manifest import Manifest, Segment, dumps, segment_id
+    segments = []
+    for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
+        music_class, track = "class%02d" % c, "%02d-a-track-name" % t
+        common = dict(music_class=music_class, track=track, track_index=t, render_key="k" * 64)
+        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=8000 * 240,
+                                object=hashlib.sha256(track.encode()).hexdigest(),
+                                sources=("/srv/music/%s/%s.mp3" % (music_class, track),), **common))
+        for slot, item in ((s, i) for s in range(slots) for i in range(items)):
+            name = "item%02d" % item
+            segments.append(Segment(
+                id=segment_id("advice", slot=slot, advice=name, **common), kind="advice",
+                object=hashlib.sha256(b"%d %d %d %d" % (c, t, slot, item)).hexdigest(),
+                samples=8000 * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
+                group="middle", sources=("/srv/music/x.mp3", "/srv/advice/%s.txt" % name), **common))
+    manifest = Manifest(generation="big", created="-", default_class="class00",
+                        classes=tuple("class%02d" % c for c in range(classes)), program={},
+                        segments=tuple(segments))
+    os.makedirs(os.path.join(root, layout.GENERATIONS))
+    with open(layout.manifest_path(root, "big"), "w") as handle:
+        handle.write(dumps(manifest))
+    with open(os.path.join(root, layout.CURRENT), "w") as handle:
+        handle.write("big\n")
+    return len(segments), os.path.getsize(layout.manifest_path(root, "big"))
+
+
+def manifest_scale(work, bare_kb):
+    root = os.path.join(work, "big")
+    count, size = big_manifest(root)
+    line = "%s play --uniqueid 1.1 --cache %s --log %s" % (PROGMOH, root, os.path.join(work, "big.log"))
+    channel = ar.Channel(line, env=ENV).start()
+    ar.run([channel], 1.0)
+    peak = proc_peak_kb(channel.proc.pid)
+    channel.stop()
+    print("\n-- a large library: %d segments, %.1f MB manifest: first audio %.0f ms, peak RSS %.1f MB"
+          " (+%.2f MB over bare)" % (count, size / 1e6, channel.first_audio_ms(), peak / 1024,
+                                    (peak - bare_kb) / 1024))
+
+
 def write_wav(path, seconds, freq):
     import array
     import math
@@ -269,6 +313,8 @@ def main():
                         help="the same for one Liquidsoap per call ('' to skip); slow to start")
     parser.add_argument("--floor", default="1:30", metavar="GROUPS",
                         help="the same for a bare paced writer, the floor ('' to skip)")
+    parser.add_argument("--no-large", dest="large", action="store_false",
+                        help="skip the large-library manifest measurement")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.standin:
@@ -288,6 +334,8 @@ def main():
             count, seconds = group.split(":")
             ours[int(count)] = player_group(int(count), float(seconds), work)
             report(ours[int(count)], bare_kb)
+        if args.large:
+            manifest_scale(work, bare_kb)
         for group in filter(None, args.floor.split(",")):
             count, seconds = group.split(":")
             print("\n-- floor: a bare stdlib paced writer, same lead and wake-ups, nothing else")
