@@ -6,8 +6,12 @@ interpreter, CPU-seconds per minute of audio (whole life, and steady state
 after the first second), short reads and empty ticks seen by a reader that
 reads 640 bytes every 40 ms.  A stand-in control plane runs in its own
 process so every player also sends its state once a second, as in service.
+Then a large library's manifest (start-up time and memory), the floor (a
+bare stdlib paced writer with the same lead and wake-ups) and the baseline
+(one Liquidsoap per call, the original tool's way), read the same way.
 
     .venv/bin/python bench/player_bench.py [--groups 1:60,10:20,30:20,100:25,300:25]
+        [--floor 1:30] [--liquidsoap 1:30] [--no-large]
 """
 
 import argparse
