@@ -18,7 +18,7 @@ demo: system venv
 	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54
 
 test: system system-test venv
-	PROGMOH_TEST_MYSQL_URL="$$(tests/services/mariadb.sh start)" $(BIN)/pytest
+	url="$$(tests/services/mariadb.sh start)" && PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
 
 system:
 	@scripts/apt-ensure $(DEBIAN_RUNTIME)
