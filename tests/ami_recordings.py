@@ -1,11 +1,16 @@
-"""Helpers for the recorded AMI sessions in ../shared/ami (read-only, byte-exact)."""
+"""Helpers for the recorded AMI sessions in tests/data/ami (read-only, byte-exact).
+
+They are a verbatim copy of the recordings made on a real Asterisk (shared/ami
+beside the repository), kept in the repository so that a fresh clone tests
+without it; SHA256SUMS there pins every byte.
+"""
 
 import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-AMI_DIR = Path(__file__).resolve().parents[2] / "shared" / "ami"
+AMI_DIR = Path(__file__).resolve().parent / "data" / "ami"
 SESSIONS = ("login-ok-and-fullybooted", "login-bad-secret", "one-caller-dtmf",
             "three-callers-positions", "periodic-announce-restart", "actions",
             "events-default", "events-off", "events-dtmf-agent-call",
