@@ -63,6 +63,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_
     loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+    if program.tracks():
+        log("t=0.000 music %s" % program.tracks()[0][2])
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
     loop.link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
