@@ -309,18 +309,46 @@ def standin_main(path):
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
 
 
-def main():
+def groups(text):
+    """``1:60,10:20`` -> [(1, 60.0), (10, 20.0)]."""
+    return [(int(count), float(seconds)) for count, seconds in
+            (group.split(":") for group in filter(None, text.split(",")))]
+
+
+def arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--groups", default="1:60,10:20,30:20,100:25,300:25",
+    parser.add_argument("--groups", default="1:60,10:20,30:20,100:25,300:25", type=groups,
                         help="PLAYERS:SECONDS pairs, comma separated")
-    parser.add_argument("--liquidsoap", default="1:30", metavar="GROUPS",
+    parser.add_argument("--liquidsoap", default="1:30", metavar="GROUPS", type=groups,
                         help="the same for one Liquidsoap per call ('' to skip); slow to start")
-    parser.add_argument("--floor", default="1:30", metavar="GROUPS",
+    parser.add_argument("--floor", default="1:30", metavar="GROUPS", type=groups,
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
                         help="skip the large-library manifest measurement")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def measure(args, work, bare_kb):
+    ours, theirs = {}, {}
+    for count, seconds in args.groups:
+        ours[count] = player_group(count, seconds, work)
+        report(ours[count], bare_kb)
+    if args.large:
+        manifest_scale(work, bare_kb)
+    for count, seconds in args.floor:
+        print("\n-- floor: a bare stdlib paced writer, same lead and wake-ups, nothing else")
+        report(floor_group(count, seconds, work), bare_kb, baseline=True)
+    if args.liquidsoap and shutil.which("liquidsoap"):
+        print("\n-- baseline: one Liquidsoap per call (%s)" % LIQUIDSOAP_SCRIPT)
+        for count, seconds in args.liquidsoap:
+            theirs[count] = liquidsoap_group(count, seconds, work)
+            report(theirs[count], bare_kb, baseline=True)
+    compare(ours, theirs)
+
+
+def main():
+    args = arguments()
     if args.standin:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
         return standin_main(args.standin)
@@ -333,24 +361,7 @@ def main():
         serve = subprocess.Popen([PYTHON, __file__, "--standin", os.path.join(work, "s")])
         bare_kb = bare_python_peak_kb()
         print("bare `%s -c pass`: %.1f MB peak RSS; %d CPUs" % (PYTHON, bare_kb / 1024, os.cpu_count()))
-        ours, theirs = {}, {}
-        for group in filter(None, args.groups.split(",")):
-            count, seconds = group.split(":")
-            ours[int(count)] = player_group(int(count), float(seconds), work)
-            report(ours[int(count)], bare_kb)
-        if args.large:
-            manifest_scale(work, bare_kb)
-        for group in filter(None, args.floor.split(",")):
-            count, seconds = group.split(":")
-            print("\n-- floor: a bare stdlib paced writer, same lead and wake-ups, nothing else")
-            report(floor_group(int(count), float(seconds), work), bare_kb, baseline=True)
-        if args.liquidsoap and shutil.which("liquidsoap"):
-            print("\n-- baseline: one Liquidsoap per call (%s)" % LIQUIDSOAP_SCRIPT)
-            for group in filter(None, args.liquidsoap.split(",")):
-                count, seconds = group.split(":")
-                theirs[int(count)] = liquidsoap_group(int(count), float(seconds), work)
-                report(theirs[int(count)], bare_kb, baseline=True)
-        compare(ours, theirs)
+        measure(args, work, bare_kb)
     finally:
         if serve is not None:
             serve.terminate()

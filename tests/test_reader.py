@@ -1,7 +1,6 @@
 """The faithful Asterisk reader itself, against small stand-in applications."""
 
 import json
-import os
 import sys
 import textwrap
 
