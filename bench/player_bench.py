@@ -248,7 +248,7 @@ def summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text):
     execs = [c.exec_at for c in channels]
     return {
         "players": len(channels), "seconds": seconds, "spawn_s": max(execs) - min(execs),
-        "first_audio_ms": (first[0], statistics.median(first), first[int(0.95 * (len(first) - 1))],
+        "first_audio_ms": (first[0], statistics.median(first), first[-(-len(first) * 95 // 100) - 1],
                            first[-1]) if first else None,
         "missing_first_audio": len(channels) - len(first),
         "peak_rss_kb": (statistics.median(peaks), max(peaks)),
