@@ -33,9 +33,9 @@ from player import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
-LIQUIDSOAP_SCRIPT = "/work/shared/bench/seed_liquidsoap.liq"
+LIQUIDSOAP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline", "seed_liquidsoap.liq")
 ENV = {}                        # the players' environment, set up in main()
-# The original per-call Liquidsoap approach, measured on this machine (../shared/bench/README.md):
+# The original per-call Liquidsoap approach, measured on this machine (bench/baseline/README.md):
 # CPU and memory per call; time to first audio by callers arriving together.
 LIQUIDSOAP = {"cpu_s_per_min": 0.95, "rss_mb": 180.0,
               "first_audio_ms": {1: 2000.0, 10: 10500.0, 30: 48000.0}}
