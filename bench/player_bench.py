@@ -93,10 +93,10 @@ def proc_peak_kb(pid):
     return 0
 
 
-def player_group(count, seconds, work):
+def player_group(count, seconds, work, lead_ms=200):
     log = os.path.join(work, "play-%d.log" % count)
-    line = "%s play --uniqueid %%s --cache %s --socket %s --log %s" % (
-        PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log)
+    line = "%s play --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
+        PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
     channels = [ar.Channel(line % ("1795709779.%d" % i), env=ENV) for i in range(count)]
     return run_group(channels, seconds, log)
 
@@ -325,6 +325,8 @@ def arguments():
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
                         help="skip the large-library manifest measurement")
+    parser.add_argument("--lead-ms", type=int, default=200,
+                        help="the players' lead (their wake-up interval follows from it)")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -332,7 +334,7 @@ def arguments():
 def measure(args, work, bare_kb):
     ours, theirs = {}, {}
     for count, seconds in args.groups:
-        ours[count] = player_group(count, seconds, work)
+        ours[count] = player_group(count, seconds, work, args.lead_ms)
         report(ours[count], bare_kb)
     if args.large:
         manifest_scale(work, bare_kb)
