@@ -77,10 +77,11 @@ def default_action_ids() -> Iterator[str]:
 
 
 class _Pending:
-    def __init__(self) -> None:
+    def __init__(self, on_reply: Callable[[Reply], None] | None = None) -> None:
         self.future: asyncio.Future = asyncio.get_running_loop().create_future()
         self.response: Message | None = None
         self.events: list[Message] = []
+        self.on_reply = on_reply
 
     def take(self, message: Message) -> bool:
         """Add one of our messages; True when the reply is complete."""
@@ -123,12 +124,18 @@ class AmiClient:
             log.info("AMI: reconnecting in %.1f s", delay)
             await self._sleep(delay)
 
-    async def action(self, name: str, *fields: tuple[str, str]) -> Reply:
-        """Send an action and wait for its whole reply (list items included)."""
+    async def action(self, name: str, *fields: tuple[str, str],
+                     on_reply: Callable[[Reply], None] | None = None) -> Reply:
+        """Send an action and wait for its whole reply (list items included).
+
+        ``on_reply`` runs as soon as the reply is complete, before any event
+        behind it on the wire is dispatched: a snapshot such as QueueStatus
+        must be applied before the newer events, not when this task resumes.
+        """
         if self._writer is None:
             raise AmiError("not connected")
         action_id = next(self._ids)
-        pending = self._pending[action_id] = _Pending()
+        pending = self._pending[action_id] = _Pending(on_reply)
         try:
             self._writer.write(format_action(name, action_id, fields))
             return await asyncio.wait_for(pending.future, self._action_timeout_s)
@@ -214,7 +221,10 @@ class AmiClient:
         pending = self._pending.get(message.action_id or "")
         if pending is not None:
             if pending.take(message) and not pending.future.done():
-                pending.future.set_result(Reply(pending.response, tuple(pending.events)))
+                reply = Reply(pending.response, tuple(pending.events))
+                if pending.on_reply is not None:
+                    pending.on_reply(reply)
+                pending.future.set_result(reply)
             return
         if message.event is None:
             return
@@ -242,10 +252,11 @@ class AmiClient:
 
     async def _resync(self) -> None:
         try:
-            reply = await self.action("QueueStatus")
+            await self.action("QueueStatus", on_reply=self._apply_queue_status)
         except AmiError as error:
             log.warning("AMI: QueueStatus failed: %s", error)
-            return
+
+    def _apply_queue_status(self, reply: Reply) -> None:
         if reply.ok:
             self.listener.ami_resync(list(reply.events))
         else:
