@@ -1,0 +1,244 @@
+"""Asterisk's AMI side for simulated calls: what ``progmoh simulate-call`` points serve at.
+
+It speaks the wire format of the recordings in tests/data/ami (banner, CRLF
+lines, a blank line after each message, the headers Asterisk 13+ sends in the
+order it sends them), so serve's real AMI client, tracker and key rules meet a
+call exactly as on a live Asterisk: Login (``Response: Success`` with the
+ActionID, then FullyBooted), QueueStatus answered as a list, Ping, Logoff, an
+error for anything else; and for each caller QueueCallerJoin,
+MusicOnHoldStart, DTMFBegin/DTMFEnd (``Direction: Received``),
+MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup.  Like
+Asterisk, events go to every logged-in session whose Login ``Events`` allow
+their class, and nobody's new position is announced when someone ahead
+leaves.  What it sent is kept in ``journal`` (monotonic time, text) so a
+simulation can print a timeline; it never prints.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from player.control.ami.message import Message, parse
+
+BANNER = b"Asterisk Call Manager/13.0.0\r\n"
+MAX_ACTION_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class Caller:
+    uniqueid: str
+    number: str
+    name: str
+    channel: str
+
+    @classmethod
+    def local(cls, uniqueid: str, number: str, name: str, index: int) -> "Caller":
+        """A caller on the queued ``;2`` half of a Local channel, as in the recordings."""
+        return cls(uniqueid, number, name, f"Local/caller@capin-{index:08x};2")
+
+
+class AmiEmulator:
+    def __init__(self, username: str, secret: str, queue: str = "testq",
+                 clock=time.monotonic, refuse_delay_s: float = 1.0) -> None:
+        self.username, self._secret, self.queue, self.clock = username, secret, queue, clock
+        self.refuse_delay_s = refuse_delay_s         # Asterisk's own pause before refusing
+        self.waiting: list[Caller] = []          # queue order: index 0 is position 1
+        self.journal: list[tuple[float, str]] = []
+        self.logged_in = asyncio.Event()
+        self._joined_at: dict[str, float] = {}
+        self._moh: set[str] = set()
+        self._abandoned = 0
+        self._sessions: dict[asyncio.StreamWriter, frozenset | None] = {}   # None: all events
+        self._tasks: set[asyncio.Task] = set()
+        self._started = clock()
+        self._server: asyncio.AbstractServer | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._sessions):
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- a call's life, in the order Asterisk reports it -------------------------------
+
+    def seat(self, caller: Caller) -> None:
+        """A caller already waiting before anyone connected: seen only in QueueStatus."""
+        self.waiting.append(caller)
+        self._joined_at[caller.uniqueid] = self.clock()
+
+    def join(self, caller: Caller) -> None:
+        self.seat(caller)
+        position = str(len(self.waiting))
+        self._emit("QueueCallerJoin", "agent", caller,
+                   (("Queue", self.queue), ("Position", position), ("Count", position)),
+                   f"{caller.number} joins {self.queue} at position {position}")
+
+    def start_moh(self, caller: Caller) -> None:
+        self._moh.add(caller.uniqueid)
+        music_class = f"progmoh-{caller.uniqueid}"
+        self._emit("MusicOnHoldStart", "call", caller, (("Class", music_class),),
+                   f"music on hold starts, class {music_class}")
+
+    def press(self, caller: Caller, digit: str) -> None:
+        """A key as app_queue's channel receives it: DTMFBegin, then DTMFEnd."""
+        received = (("Digit", digit), ("Direction", "Received"))
+        self._emit("DTMFBegin", "dtmf", caller, received, "")
+        self._emit("DTMFEnd", "dtmf", caller,
+                   (("Digit", digit), ("DurationMs", "200"), ("Direction", "Received")),
+                   f"DTMFEnd digit {digit} from {caller.number}")
+
+    def hang_up(self, caller: Caller) -> None:
+        """The caller gives up: MOH stops, they abandon and leave the queue, the channel goes."""
+        if caller.uniqueid in self._moh:
+            self._moh.discard(caller.uniqueid)
+            self._emit("MusicOnHoldStop", "call", caller, (), "")
+        if caller in self.waiting:
+            self._leave(caller)
+        self._emit("Hangup", "call", caller, (("Cause", "16"), ("Cause-txt", "Normal Clearing")),
+                   f"{caller.number} hangs up")
+
+    def _leave(self, caller: Caller) -> None:
+        position = self.waiting.index(caller) + 1
+        held_s = int(self.clock() - self._joined_at.pop(caller.uniqueid))
+        self.waiting.remove(caller)
+        self._abandoned += 1
+        self._emit("QueueCallerAbandon", "agent", caller, (
+            ("Queue", self.queue), ("Position", str(position)),
+            ("OriginalPosition", str(position)), ("HoldTime", str(held_s))), "")
+        self._emit("QueueCallerLeave", "agent", caller, (
+            ("Queue", self.queue), ("Position", str(position)), ("Count", str(len(self.waiting)))),
+            f"{caller.number} leaves {self.queue} from position {position}, "
+            f"{len(self.waiting)} left waiting")
+
+    # -- wire format ------------------------------------------------------------------
+
+    def _emit(self, event: str, privilege: str, caller: Caller, extra: tuple, note: str) -> None:
+        headers = (("Event", event), ("Privilege", f"{privilege},all")) + _channel(caller) + extra
+        data = _wire(headers)
+        for writer, classes in list(self._sessions.items()):
+            if classes is None or privilege in classes:
+                writer.write(data)
+        if note:
+            self.journal.append((self.clock(), f"AMI {event}: {note}"))
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._tasks.add(task)
+        try:
+            writer.write(BANNER)
+            buffer = b""
+            while data := await reader.read(65536):
+                *blocks, buffer = (buffer + data).split(b"\r\n\r\n")
+                if len(buffer) > MAX_ACTION_BYTES:
+                    break
+                for block in blocks:
+                    if not await self._act(parse(block + b"\r\n"), writer):
+                        return
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._sessions.pop(writer, None)
+            self._tasks.discard(task)
+            writer.close()
+
+    async def _act(self, action: Message, writer: asyncio.StreamWriter) -> bool:
+        """Answer one action; False when the session is over."""
+        name, action_id = (action.get("Action") or "").lower(), action.action_id or ""
+        if name == "login":
+            return await self._login(action, action_id, writer)
+        if writer not in self._sessions:
+            writer.write(_response("Error", action_id, ("Message", "Permission denied")))
+        elif name == "ping":
+            writer.write(_response("Success", action_id, ("Ping", "Pong"),
+                                   ("Timestamp", "%.6f" % time.time())))
+        elif name == "queuestatus":
+            writer.write(self._queue_status(action, action_id))
+        elif name == "logoff":
+            writer.write(_response("Goodbye", action_id, ("Message", "Thanks for all the fish.")))
+            await writer.drain()
+            return False
+        else:
+            writer.write(_response("Error", action_id, ("Message", "Invalid/unknown command")))
+        return True
+
+    async def _login(self, action: Message, action_id: str, writer) -> bool:
+        if (action.get("Username"), action.get("Secret")) != (self.username, self._secret):
+            await asyncio.sleep(self.refuse_delay_s)
+            writer.write(_response("Error", action_id, ("Message", "Authentication failed")))
+            await writer.drain()
+            return False
+        writer.write(_response("Success", action_id, ("Message", "Authentication accepted")))
+        self._sessions[writer] = classes = _event_classes(action.get("Events"))
+        if classes is None or "system" in classes:
+            uptime = str(int(self.clock() - self._started) + 6)
+            writer.write(_wire((("Event", "FullyBooted"), ("Privilege", "system,all"),
+                                ("Uptime", uptime), ("LastReload", uptime),
+                                ("Status", "Fully Booted"))))
+        self.logged_in.set()
+        return True
+
+    def _queue_status(self, action: Message, action_id: str) -> bytes:
+        """A list answer as in three-callers-positions.recv: params, one entry per caller."""
+        asked = action.get("Queue")
+        waiting = self.waiting if asked in (None, "", self.queue) else None
+        parts = [_response("Success", action_id, ("EventList", "start"),
+                           ("Message", "Queue status will follow"))]
+        if waiting is not None:
+            parts.append(self._queue_params(action_id))
+            parts += [self._queue_entry(c, i + 1, action_id) for i, c in enumerate(waiting)]
+        items = 0 if waiting is None else 1 + len(waiting)
+        parts.append(_wire((("Event", "QueueStatusComplete"), ("ActionID", action_id),
+                            ("EventList", "Complete"), ("ListItems", str(items)))))
+        return b"".join(parts)
+
+    def _queue_params(self, action_id: str) -> bytes:
+        return _wire((("Event", "QueueParams"), ("Queue", self.queue), ("Max", "0"),
+                      ("Strategy", "ringall"), ("Calls", str(len(self.waiting))),
+                      ("Holdtime", "0"), ("TalkTime", "0"), ("Completed", "0"),
+                      ("Abandoned", str(self._abandoned)), ("ServiceLevel", "0"),
+                      ("ServicelevelPerf", "0.0"), ("ServicelevelPerf2", "0.0"),
+                      ("Weight", "0"), ("ActionID", action_id)))
+
+    def _queue_entry(self, caller: Caller, position: int, action_id: str) -> bytes:
+        wait_s = int(self.clock() - self._joined_at[caller.uniqueid])
+        return _wire((("Event", "QueueEntry"), ("Queue", self.queue), ("Position", str(position)),
+                      ("Channel", caller.channel), ("Uniqueid", caller.uniqueid),
+                      ("CallerIDNum", caller.number), ("CallerIDName", caller.name),
+                      ("ConnectedLineNum", "unknown"), ("ConnectedLineName", "unknown"),
+                      ("Wait", str(wait_s)), ("Priority", "0"), ("ActionID", action_id)))
+
+
+def _channel(caller: Caller) -> tuple:
+    """The channel headers every call event carries, in Asterisk's order."""
+    return (("Channel", caller.channel), ("ChannelState", "6"), ("ChannelStateDesc", "Up"),
+            ("CallerIDNum", caller.number), ("CallerIDName", caller.name),
+            ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
+            ("Language", "en"), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
+            ("Priority", "6"), ("Uniqueid", caller.uniqueid), ("Linkedid", caller.uniqueid))
+
+
+def _response(kind: str, action_id: str, *fields: tuple[str, str]) -> bytes:
+    return _wire((("Response", kind), ("ActionID", action_id)) + fields)
+
+
+def _wire(headers: tuple) -> bytes:
+    return "".join(f"{name}: {value}\r\n" for name, value in headers).encode("utf-8") + b"\r\n"
+
+
+def _event_classes(events: str | None) -> frozenset | None:
+    """Login's ``Events``: absent or ``on`` means all, ``off`` none, else a class list."""
+    value = (events or "on").strip().lower()
+    if value in ("on", "yes", "true"):
+        return None
+    if value in ("off", "no", "false"):
+        return frozenset()
+    return frozenset(part.strip() for part in value.split(","))
