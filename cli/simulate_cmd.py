@@ -3,7 +3,8 @@
 import click
 
 from cli.options import config_option, load_config
-from player.simulate import KeyMap, simulate_call
+from player.control.service import ServiceSettings
+from player.simulate import simulate_call
 
 
 def _presses(ctx, param, value):
@@ -26,18 +27,24 @@ def _presses(ctx, param, value):
               help="How long the caller holds.")
 @click.option("--keys", "presses", default="2@25,3@40,4@55", show_default=True,
               callback=_presses, help="Keys pressed, as KEY@SECONDS separated by commas.")
+@click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None,
+              help="Second at which the caller ahead hangs up, so the position changes.")
+@click.option("--standin", is_flag=True,
+              help="Use the stand-in control plane instead of the real serve.")
 @config_option
-def command(out_wav, seconds, presses, config_file):
-    """Simulate a call: the real player under an Asterisk-like reader, a stand-in
-    control plane answering keys, what the caller heard written to OUT_WAV."""
+def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, config_file):
+    """Simulate a call: the real player under an Asterisk-like reader, keys pressed at set
+    times.  By default the call goes through the real control plane (serve, with an AMI
+    emulator playing Asterisk and a demo billing script); --standin uses a stand-in that
+    sends the player its commands directly.  What the caller heard is written to OUT_WAV."""
     config = load_config(config_file)
-    keys = KeyMap(config.keys.balance, config.keys.next_music, config.keys.position)
-    report = simulate_call(out_wav, config.cache.root, config.serve.executable, seconds,
-                           presses, keys, config.serve.language, config.player.lead_ms)
+    settings = ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
+    report = simulate_call(out_wav, settings, seconds, presses, standin=standin,
+                           ahead_leaves_at_s=ahead_leaves_at_s)
     first = "-" if report.first_audio_ms is None else f"{report.first_audio_ms:.0f} ms"
-    click.echo(f"Simulated call {report.uniqueid}: {report.seconds_heard:.1f} s heard, "
-               f"first audio {first}, {report.short_reads} short reads, "
-               f"stopped by {report.stopped_by or '-'}")
+    click.echo(f"Simulated call {report.uniqueid} through {report.through}: "
+               f"{report.seconds_heard:.1f} s heard, first audio {first}, "
+               f"{report.short_reads} short reads, stopped by {report.stopped_by or '-'}")
     for at_s, what in report.timeline:
         click.echo(f"{at_s:8.3f}  {what}")
     click.echo(f"WAV: {report.wav_path}")

@@ -1,9 +1,15 @@
-"""A simulated call: the real ``progmoh play`` under the faithful Asterisk reader,
-with a stand-in control plane pressing keys at set times.
+"""A simulated call: the real ``progmoh play`` under the faithful Asterisk reader.
 
 What ``make demo`` ends with: a WAV of what the caller heard and the call's
-timeline (music, advice, inserts), taken from the player's own log lines,
-whose ``t=`` is audio time.
+timeline.  By default the call goes through the real control plane, as on a
+live system: the AMI emulator (Asterisk's side) announces the caller to the
+real ``serve``, the reader asks serve's realtime backend for the call's MOH
+class and spawns the player it names, and keys reach serve as AMI DTMFEnd
+events, which serve turns into a balance (from the demo billing script), a
+class change (saved in its choice store) or the position.  ``standin=True``
+keeps the older way: a stand-in control plane sends the player the commands
+itself.  The timeline is the player's own log lines (``t=`` is audio time)
+plus, through serve, the AMI events and serve's log lines.
 """
 
 import os
@@ -12,26 +18,17 @@ import time
 from dataclasses import dataclass
 
 from cache import layout
-from cache.errors import ProgmohError
 from player import asterisk_reader, wire
+from player.simulate_serve import DEMO_NUMBER, Backstage, SimulationError
 from player.standin import StandIn
+
+__all__ = ["CallReport", "SimulationError", "simulate_call"]
 
 DEMO_BALANCES = {
     "en": [{"account": "40817810", "balance": "1234.56", "currency": "USD", "locked": False}],
     "ru": [{"account": "40817810", "balance": "-1234.05", "currency": "RUB", "locked": False}],
 }
 DEMO_POSITION = 3
-
-
-class SimulationError(ProgmohError):
-    """A simulated call that cannot be started; the message says why."""
-
-
-@dataclass(frozen=True)
-class KeyMap:
-    balance: str = "2"
-    next_music: str = "3"
-    position: str = "4"
 
 
 @dataclass(frozen=True)
@@ -45,39 +42,37 @@ class CallReport:
     stopped_by: str
     exit_ms: float | None
     timeline: tuple[tuple[float, str], ...]
+    through: str                        # "serve" or "stand-in"
+    remembered_class: str | None = None  # what serve's store holds for the caller afterwards
 
 
-def simulate_call(wav_path, cache_dir, executable, seconds=90.0, presses=(), keys=KeyMap(),
-                  language="en", lead_ms=200):
-    """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs."""
-    _check(cache_dir, executable, seconds, presses)
+def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False,
+                  ahead_leaves_at_s=None):
+    """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs.
+
+    ``settings`` is serve's ``ServiceSettings`` from the loaded config;
+    ``ahead_leaves_at_s`` makes the caller ahead leave then (through serve).
+    """
+    serve = settings.serve
+    _check(serve.cache_dir, serve.executable, seconds, presses, ahead_leaves_at_s, standin)
     uniqueid = "%d.%d" % (time.time(), os.getpid())
     with tempfile.TemporaryDirectory(prefix="pm-", dir="/tmp") as work:
-        sock, log = os.path.join(work, "s"), os.path.join(work, "play.log")
-        line = " ".join((str(executable), "play", "--uniqueid", uniqueid, "--cache", str(cache_dir),
-                         "--socket", sock, "--log", log, "--lead-ms", str(int(lead_ms))))
-        if len(line) > asterisk_reader.MAX_APPLICATION_CHARS:
-            raise SimulationError("the application line would be %d characters; Asterisk allows "
-                                  "%d: use a shorter cache path" % (len(line), asterisk_reader.MAX_APPLICATION_CHARS))
-        with StandIn(sock, language=language) as serve:
-            pressed = []
-            on_tick = _presser(serve, uniqueid, presses, keys, language, pressed)
-            channel = asterisk_reader.Channel(line, record=True).start()
-            try:
-                asterisk_reader.run([channel], seconds, on_tick)
-            finally:
-                channel.stop()
-        channel.write_wav(wav_path)
-        with open(log, encoding="utf-8", errors="replace") as handle:
-            timeline = _timeline(handle.read(), pressed)
+        if standin:
+            channel, timeline, remembered = _through_standin(settings, work, uniqueid, seconds,
+                                                             presses)
+        else:
+            channel, timeline, remembered = _through_serve(settings, work, uniqueid, seconds,
+                                                           presses, ahead_leaves_at_s)
+    channel.write_wav(wav_path)
     return CallReport(
         wav_path=str(wav_path), uniqueid=uniqueid, seconds_heard=channel.frames_read * 0.04,
         first_audio_ms=channel.first_audio_ms(), short_reads=channel.short_reads,
         empty_ticks=channel.empty_ticks, stopped_by=channel.stopped_by,
-        exit_ms=channel.exit_ms(), timeline=timeline)
+        exit_ms=channel.exit_ms(), timeline=timeline,
+        through="stand-in" if standin else "serve", remembered_class=remembered)
 
 
-def _check(cache_dir, executable, seconds, presses):
+def _check(cache_dir, executable, seconds, presses, ahead_leaves_at_s, standin):
     if layout.current_generation(str(cache_dir)) is None:
         raise SimulationError("no rendered cache in %s: run 'progmoh render' first" % cache_dir)
     if not os.access(str(executable), os.X_OK):
@@ -88,9 +83,83 @@ def _check(cache_dir, executable, seconds, presses):
     for key, at_s in presses:
         if not 0 <= at_s < seconds:
             raise SimulationError("key %s at %.1f s is outside the %.1f s call" % (key, at_s, seconds))
+    if ahead_leaves_at_s is not None:
+        if standin:
+            raise SimulationError("a caller ahead leaving is an AMI event: it needs serve, "
+                                  "not the stand-in")
+        if not 0 <= ahead_leaves_at_s < seconds:
+            raise SimulationError("the caller ahead leaving at %.1f s is outside the %.1f s call"
+                                  % (ahead_leaves_at_s, seconds))
 
 
-def _presser(serve, uniqueid, presses, keys, language, pressed):
+# -- through the real control plane ---------------------------------------------------------
+
+def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s):
+    backstage = Backstage(settings, work, uniqueid).open()
+    channel, remembered = None, None
+    try:
+        emulator, caller = backstage.emulator, backstage.caller
+        backstage.call(emulator.join, caller)          # app_queue: the caller is queued
+        line = backstage.lookup()                      # MOH start: res_config_curl asks serve
+        backstage.call(emulator.start_moh, caller)
+        channel = asterisk_reader.Channel(line, record=True).start()
+        try:
+            asterisk_reader.run([channel], seconds, _ami_presser(backstage, presses,
+                                                                 ahead_leaves_at_s))
+        finally:
+            channel.stop()
+        backstage.call(emulator.hang_up, caller)
+        remembered = backstage.call(backstage.service.choices.get, DEMO_NUMBER)
+    finally:
+        backstage.finish()
+    started = channel.exec_at if channel is not None else time.monotonic()
+    serve_side = [(at - started, text) for at, text in backstage.journal.entries]
+    if remembered:
+        serve_side.append((channel.stopped_at - started, "serve: choice store remembers class %s "
+                           "for %s" % (remembered, DEMO_NUMBER)))
+    return channel, _timeline(_read(backstage.settings.serve.player_log), serve_side), remembered
+
+
+def _ami_presser(backstage, presses, ahead_leaves_at_s):
+    """An on_tick callback putting each key (and the leaver) on AMI at its time."""
+    waiting = sorted([(at_s, "key", key) for key, at_s in presses]
+                     + ([(ahead_leaves_at_s, "leave", "")] if ahead_leaves_at_s is not None else []))
+
+    def on_tick(index):
+        now_s = index * asterisk_reader.PERIOD_S
+        while waiting and waiting[0][0] <= now_s:
+            _, what, key = waiting.pop(0)
+            if what == "key":
+                backstage.journal.add("key %s pressed: DTMF on AMI to serve" % key)
+                backstage.soon(backstage.emulator.press, backstage.caller, key)
+            else:
+                backstage.soon(backstage.emulator.hang_up, backstage.ahead[0])
+    return on_tick
+
+
+# -- through the stand-in --------------------------------------------------------------------
+
+def _through_standin(settings, work, uniqueid, seconds, presses):
+    serve = settings.serve
+    sock, log = os.path.join(work, "s"), os.path.join(work, "play.log")
+    line = " ".join((str(serve.executable), "play", "--uniqueid", uniqueid, "--cache",
+                     str(serve.cache_dir), "--socket", sock, "--log", log, "--lead-ms",
+                     str(int(serve.lead_ms))))
+    if len(line) > asterisk_reader.MAX_APPLICATION_CHARS:
+        raise SimulationError("the application line would be %d characters; Asterisk allows "
+                              "%d: use a shorter cache path" % (len(line), asterisk_reader.MAX_APPLICATION_CHARS))
+    with StandIn(sock, language=serve.language) as standin:
+        pressed = []
+        on_tick = _presser(standin, uniqueid, presses, settings.keys, serve.language, pressed)
+        channel = asterisk_reader.Channel(line, record=True).start()
+        try:
+            asterisk_reader.run([channel], seconds, on_tick)
+        finally:
+            channel.stop()
+    return channel, _timeline(_read(log), pressed), None
+
+
+def _presser(standin, uniqueid, presses, keys, language, pressed):
     """An on_tick callback sending each key's message at its time."""
     waiting = sorted(presses, key=lambda p: p[1])
 
@@ -98,27 +167,37 @@ def _presser(serve, uniqueid, presses, keys, language, pressed):
         now_s = index * asterisk_reader.PERIOD_S
         while waiting and waiting[0][1] <= now_s:
             key, _ = waiting.pop(0)
-            pressed.append((now_s, "key %s pressed: %s" % (key, _send(serve, uniqueid, key, keys,
+            pressed.append((now_s, "key %s pressed: %s" % (key, _send(standin, uniqueid, key, keys,
                                                                       language))))
     return on_tick
 
 
-def _send(serve, uniqueid, key, keys, language):
+def _send(standin, uniqueid, key, keys, language):
     if key == keys.balance:
         balances = DEMO_BALANCES.get(language, DEMO_BALANCES["en"])
-        what, sent = "balance", serve.send(uniqueid, wire.BALANCE, status="ok", accounts=balances)
+        what, sent = "balance", standin.send(uniqueid, wire.BALANCE, status="ok", accounts=balances)
     elif key == keys.next_music:
-        what, sent = "next music class", serve.send(uniqueid, wire.NEXT_CLASS)
+        what, sent = "next music class", standin.send(uniqueid, wire.NEXT_CLASS)
     elif key == keys.position:
-        what, sent = "queue position", serve.send(uniqueid, wire.POSITION, position=DEMO_POSITION)
+        what, sent = "queue position", standin.send(uniqueid, wire.POSITION, position=DEMO_POSITION)
     else:
         return "no action for this key"
     return what if sent else what + " (player not connected: nothing sent)"
 
 
-def _timeline(log_text, pressed):
-    """(seconds, event) pairs from the player's log and the key presses, in time order."""
-    events = list(pressed)
+# -- the timeline ----------------------------------------------------------------------------
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return ""
+
+
+def _timeline(log_text, others):
+    """(seconds, event) pairs from the player's log and the other sides, in time order."""
+    events = list(others)
     for line in log_text.splitlines():
         _, _, rest = line.partition(" call=")
         _, _, text = rest.partition(" ")

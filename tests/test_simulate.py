@@ -27,24 +27,81 @@ def config(folder, cache="c"):
     return str(path)
 
 
-def test_simulated_call_prints_the_timeline_and_writes_the_wav(short_dir):
+def timeline(output: str) -> list[tuple[float, str]]:
+    """The printed timeline as (seconds, text) pairs."""
+    lines = output.splitlines()[1:-1]
+    return [(float(line[:8]), line[10:]) for line in lines]
+
+
+def first_at(events, text, after_s=-1.0) -> float | None:
+    return next((at for at, what in events if at >= after_s and text in what), None)
+
+
+def build_cache(short_dir):
     player_cache.build(short_dir / "c", track_s=10.0, slot_every_s=3.0,
                        program={"first_advice_s": 1.0, "advice_gap_s": 60.0})
+
+
+RU_BALANCE = "insert balance [balance_is minus n1_f thousand_1 n200 n30 n4 cur_RUB_2 n5 sub_RUB_5]"
+
+
+def test_a_call_through_serve_hears_billing_a_saved_class_and_positions(short_dir):
+    """AMI emulator -> real serve -> realtime answer -> real player: nothing sent by hand."""
+    build_cache(short_dir)
     wav = short_dir / "call.wav"
     result = CliRunner().invoke(progmoh, [
-        "simulate-call", str(wav), "--seconds", "4.5", "--keys", "2@1.5,3@2.5,4@3.5",
+        "simulate-call", str(wav), "--seconds", "5", "--keys", "2@1.5,3@2.5,4@3.5",
+        "--ahead-leaves", "0.6", "--config", config(short_dir)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert " through serve: " in out and "0 short reads, stopped by SIGHUP" in out
+    events = timeline(out)
+    assert first_at(events, "serve: realtime /moh/single for progmoh-") <= 0
+    assert first_at(events, "AMI QueueCallerJoin: +15551230001 joins support at position 3") <= 0
+    assert first_at(events, "insert position 3 [position_3]") < 0.6         # said on arrival
+    left = first_at(events, "AMI QueueCallerLeave: +15551230101 leaves support from position 1")
+    assert 0.6 <= left < first_at(events, "insert position 2 [position_2]", 0.6) < 1.5
+    key_2 = first_at(events, "AMI DTMFEnd: DTMFEnd digit 2 from +15551230001")
+    assert 1.5 <= key_2 < first_at(events, RU_BALANCE) < 2.5            # the demo billing's amount
+    key_3 = first_at(events, "AMI DTMFEnd: DTMFEnd digit 3")
+    assert 2.5 <= key_3 < first_at(events, "class jazz", 2.5) < 3.5
+    assert "serve: choice store remembers class jazz for +15551230001" in out
+    key_4 = first_at(events, "AMI DTMFEnd: DTMFEnd digit 4")
+    assert 3.5 <= key_4 < first_at(events, "insert position 2 [position_2]", 3.5) < 4.5
+    assert first_at(events, "AMI Hangup: +15551230001 hangs up") > 4.5
+    assert "denied" not in out and "lost" not in out and f"WAV: {wav}" in out
+    with wave.open(str(wav)) as heard:
+        assert heard.getframerate() == 8000 and heard.getnchannels() == 1
+        assert heard.getnframes() >= 4.9 * 8000
+
+
+def test_the_stand_in_sends_the_commands_itself(short_dir):
+    build_cache(short_dir)
+    wav = short_dir / "call.wav"
+    result = CliRunner().invoke(progmoh, [
+        "simulate-call", str(wav), "--seconds", "4.5", "--keys", "2@1.5,3@2.5,4@3.5", "--standin",
         "--config", config(short_dir)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "0 short reads, stopped by SIGHUP" in out
+    assert " through stand-in: " in out and "0 short reads, stopped by SIGHUP" in out
     assert "key 2 pressed: balance" in out
-    assert "insert balance [balance_is minus n1_f thousand_1 n200 n30 n4 cur_RUB_2 n5 sub_RUB_5]" in out
+    assert RU_BALANCE in out
     assert "key 3 pressed: next music class" in out and "class jazz" in out
     assert "insert position 3 [position_3]" in out
+    assert "AMI " not in out and "serve: " not in out
     assert f"WAV: {wav}" in out
     with wave.open(str(wav)) as heard:
         assert heard.getframerate() == 8000 and heard.getnchannels() == 1
         assert heard.getnframes() >= 4.4 * 8000
+
+
+def test_a_caller_leaving_needs_serve(short_dir):
+    build_cache(short_dir)
+    result = CliRunner().invoke(progmoh, ["simulate-call", str(short_dir / "x.wav"), "--seconds",
+                                          "2", "--standin", "--ahead-leaves", "1", "--keys", "",
+                                          "--config", config(short_dir)])
+    assert result.exit_code == 1
+    assert "Error: a caller ahead leaving is an AMI event: it needs serve" in result.output
 
 
 def test_no_cache_is_a_clear_error(short_dir):

@@ -1,0 +1,213 @@
+"""The control plane of a simulated call: the real ``serve`` and Asterisk's AMI side.
+
+The faithful reader ticks every 40 ms on the caller's thread; serve (the
+real ``Service``, with its AMI client, tracker, key rules, billing and
+choice store) and the AMI emulator run on an asyncio loop of their own, as
+serve runs beside Asterisk in production, so neither waits on the other.
+Everything serve would touch on a server is put in a temporary folder: the
+players' socket, the sqlite choice store, the player's log.  Billing is the
+"command" backend running the shipped demo script.
+"""
+
+import asyncio
+import dataclasses
+import logging
+import os
+import secrets
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+
+from cache.errors import ProgmohError
+from player.control import peercred
+from player.control.ami.emulator import AmiEmulator, Caller
+from player.control.service import Service, ServiceSettings
+from player.control.settings import BillingFields, StoreSettings
+
+DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_billing.py")
+DEMO_NUMBER = "+15551230001"
+AHEAD = (("+15551230101", "Caller Ahead One"), ("+15551230102", "Caller Ahead Two"))
+AMI_USER = "progmoh-demo"
+START_TIMEOUT_S = 10.0
+CALL_TIMEOUT_S = 10.0
+SERVE_LOGGERS = ("progmoh.serve", "player.control")
+
+
+class SimulationError(ProgmohError):
+    """A simulated call that cannot be started or run; the message says why."""
+
+
+def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) -> ServiceSettings:
+    """The loaded config, pointed at the emulator, the demo billing and a temporary folder."""
+    me = peercred.process_name(os.getpid())        # the reader: the players' parent
+    serve = dataclasses.replace(
+        base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
+        allowed_parents=tuple(base.serve.allowed_parents) + (me,),
+        player_log=os.path.join(work, "play.log"), log="")
+    ami = dataclasses.replace(base.ami, enabled=True, host="127.0.0.1", port=ami_port,
+                              username=AMI_USER, secret=secret)
+    billing = dataclasses.replace(
+        base.billing, backend="command", rewrite=(), auth="none",
+        command=(sys.executable, DEMO_BILLING, "{number}", base.serve.language),
+        fields=BillingFields("accounts", "account", "balance", "currency", "locked"))
+    store = StoreSettings(url="sqlite:///" + os.path.join(work, "choices.db"),
+                          timeout_s=base.store.timeout_s)
+    return ServiceSettings(serve, base.keys, ami, billing, store)
+
+
+class Backstage(threading.Thread):
+    """serve and the AMI emulator on their own event loop; the caller drives them from outside."""
+
+    def __init__(self, base: ServiceSettings, work: str, uniqueid: str) -> None:
+        super().__init__(name="simulate-serve", daemon=True)
+        self.base, self.work = base, work
+        self.caller = Caller.local(uniqueid, DEMO_NUMBER, "Demo Caller", 3)
+        self.ahead = [Caller.local(f"{uniqueid}{n}", number, name, n)
+                      for n, (number, name) in enumerate(AHEAD, 1)]
+        self.settings: ServiceSettings | None = None
+        self.loop = self.service = self.emulator = None
+        self.journal = _Journal()
+        self._ready, self._failed = threading.Event(), None
+        self._stopping: asyncio.Event | None = None
+
+    # -- from the caller's thread ---------------------------------------------------------
+
+    def open(self) -> "Backstage":
+        """Start serve and wait until it has logged in to the emulator."""
+        self.journal.attach()
+        self.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._failed is not None:
+            self.finish()
+            raise SimulationError(f"serve did not start: {self._failed or 'timed out'}")
+        return self
+
+    def call(self, function, *args):
+        """Run ``function(*args)`` on the loop (a coroutine is awaited); its result."""
+        async def run():
+            result = function(*args)
+            return await result if asyncio.iscoroutine(result) else result
+        future = asyncio.run_coroutine_threadsafe(run(), self.loop)
+        return future.result(CALL_TIMEOUT_S)
+
+    def soon(self, function, *args) -> None:
+        """Run ``function(*args)`` on the loop without waiting: the reader's tick goes on."""
+        self.loop.call_soon_threadsafe(function, *args)
+
+    def lookup(self) -> str:
+        """The player's command line, asked as res_config_curl asks at MOH start."""
+        serve = self.settings.serve
+        name = f"progmoh-{self.caller.uniqueid}"
+        row = realtime_single(serve.listen, self.service.realtime.port, serve.prefix, name)
+        application = row.get("application", "")
+        self.journal.add(f"serve: realtime {serve.prefix}/single for {name} -> "
+                         + ("application " + application.split(" ", 1)[0] if application
+                            else "empty (Asterisk would play its default class)"))
+        if not application:
+            raise SimulationError(f"serve's realtime backend gave no player for {name}: "
+                                  + ("; ".join(self.journal.serve_lines()) or "see serve's log"))
+        return application
+
+    def finish(self) -> None:
+        """Stop serve and the emulator; serve's farewell lines are no part of the call."""
+        self.journal.recording = False
+        if self.loop is not None and self._stopping is not None:
+            self.loop.call_soon_threadsafe(self._stopping.set)
+        self.join(START_TIMEOUT_S)
+        self.journal.detach()
+
+    # -- on the loop -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as error:          # reported through open()
+            self._failed = error
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self.loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        secret = secrets.token_hex(16)
+        self.emulator = AmiEmulator(AMI_USER, secret, queue="support")
+        for caller in self.ahead:
+            self.emulator.seat(caller)
+        port = await self.emulator.start()
+        self.settings = demo_settings(self.base, self.work, port, secret)
+        self.service = Service(self.settings)
+        try:
+            await self.service.start()
+            await asyncio.wait_for(self.emulator.logged_in.wait(), START_TIMEOUT_S)
+            self._ready.set()
+            await self._stopping.wait()
+        finally:
+            await self.service.close()
+            await self.emulator.close()
+            self.journal.extend(self.emulator.journal)
+
+
+def realtime_single(host: str, port: int, prefix: str, name: str) -> dict:
+    """POST ``name=<class>`` to ``<prefix>/single`` with the request res_config_curl sends."""
+    body = urllib.parse.urlencode({"name": name}).encode("ascii")
+    request = (f"POST {prefix}/single HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               f"User-Agent: asterisk-libcurl-agent/1.0\r\nAccept: */*\r\n"
+               f"Content-Length: {len(body)}\r\n"
+               f"Content-Type: application/x-www-form-urlencoded\r\n\r\n").encode("ascii") + body
+    with socket.create_connection((host, port), timeout=CALL_TIMEOUT_S) as conn:
+        conn.sendall(request)
+        answer = b""
+        while not _complete(answer):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    text = answer.partition(b"\r\n\r\n")[2].decode("ascii", "replace").strip()
+    return dict(urllib.parse.unquote(item).partition("=")[::2] for item in text.split("&") if item)
+
+
+def _complete(answer: bytes) -> bool:
+    head, sep, body = answer.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+class _Journal(logging.Handler):
+    """serve's log lines and the emulator's events, with monotonic times, for the timeline."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.entries: list[tuple[float, str]] = []
+        self.recording = True
+        self._levels: dict[str, int] = {}
+
+    def add(self, text: str) -> None:
+        self.entries.append((time.monotonic(), text))
+
+    def extend(self, entries) -> None:
+        self.entries.extend(entries)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.recording:
+            self.add("serve: " + record.getMessage())
+
+    def serve_lines(self) -> list[str]:
+        return [text for _, text in self.entries if text.startswith("serve: ")]
+
+    def attach(self) -> None:
+        for name in SERVE_LOGGERS:
+            logger = logging.getLogger(name)
+            self._levels[name] = logger.level
+            if not logger.isEnabledFor(logging.INFO):
+                logger.setLevel(logging.INFO)
+            logger.addHandler(self)
+
+    def detach(self) -> None:
+        for name, level in self._levels.items():
+            logger = logging.getLogger(name)
+            logger.removeHandler(self)
+            logger.setLevel(level)
