@@ -130,7 +130,6 @@ def _ami_presser(backstage, presses, ahead_leaves_at_s):
         while waiting and waiting[0][0] <= now_s:
             _, what, key = waiting.pop(0)
             if what == "key":
-                backstage.journal.add("key %s pressed: DTMF on AMI to serve" % key)
                 backstage.soon(backstage.emulator.press, backstage.caller, key)
             else:
                 backstage.soon(backstage.emulator.hang_up, backstage.ahead[0])

@@ -94,7 +94,7 @@ class AmiEmulator:
         self._emit("DTMFBegin", "dtmf", caller, received, "")
         self._emit("DTMFEnd", "dtmf", caller,
                    (("Digit", digit), ("DurationMs", "200"), ("Direction", "Received")),
-                   f"DTMFEnd digit {digit} from {caller.number}")
+                   f"key {digit} pressed by {caller.number} (Direction: Received)")
 
     def hang_up(self, caller: Caller) -> None:
         """The caller gives up: MOH stops, they abandon and leave the queue, the channel goes."""
