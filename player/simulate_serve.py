@@ -106,7 +106,10 @@ class Backstage(threading.Thread):
                             else "empty (Asterisk would play its default class)"))
         if not application:
             raise SimulationError(f"serve's realtime backend gave no player for {name}: "
-                                  + ("; ".join(self.journal.serve_lines()) or "see serve's log"))
+                                  + ("; ".join(self.journal.problems) or "see serve's log"))
+        if "--log" not in application.split(" "):
+            self.journal.add("serve: the player's --log did not fit in Asterisk's 255 characters: "
+                             "no player lines in this timeline (use shorter paths)")
         return application
 
     def finish(self) -> None:
@@ -183,6 +186,7 @@ class _Journal(logging.Handler):
         super().__init__(logging.INFO)
         self.entries: list[tuple[float, str]] = []
         self.recording = True
+        self.problems: list[str] = []          # serve's warnings and errors, for an error message
         self._levels: dict[str, int] = {}
 
     def add(self, text: str) -> None:
@@ -194,9 +198,8 @@ class _Journal(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if self.recording:
             self.add("serve: " + record.getMessage())
-
-    def serve_lines(self) -> list[str]:
-        return [text for _, text in self.entries if text.startswith("serve: ")]
+            if record.levelno >= logging.WARNING:
+                self.problems.append(record.getMessage())
 
     def attach(self) -> None:
         for name in SERVE_LOGGERS:

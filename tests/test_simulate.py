@@ -104,6 +104,17 @@ def test_a_caller_leaving_needs_serve(short_dir):
     assert "Error: a caller ahead leaving is an AMI event: it needs serve" in result.output
 
 
+def test_a_player_line_over_asterisks_limit_is_a_clear_error(short_dir):
+    """serve's realtime answer is empty (Asterisk would play its default class): say so."""
+    deep = "d" * 200
+    player_cache.build(short_dir / deep)
+    result = CliRunner().invoke(progmoh, ["simulate-call", str(short_dir / "x.wav"), "--seconds",
+                                          "2", "--keys", "", "--config", config(short_dir, deep)])
+    assert result.exit_code == 1
+    assert "Error: serve's realtime backend gave no player for progmoh-" in result.output
+    assert "over 255 characters" in result.output
+
+
 def test_no_cache_is_a_clear_error(short_dir):
     result = CliRunner().invoke(progmoh, ["simulate-call", str(short_dir / "x.wav"),
                                           "--config", config(short_dir, "missing")])
