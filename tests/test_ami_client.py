@@ -1,6 +1,7 @@
 """The AMI client end to end against an in-process server replaying recordings."""
 
 import asyncio
+import gc
 import logging
 
 import ami_recordings as rec
@@ -188,3 +189,33 @@ def test_queue_status_is_repeated_every_resync_s():
         return [m.get("Action") for m in server.sent_by_client[0]]
 
     assert asyncio.run(scenario())[:3] == ["Login", "QueueStatus", "QueueStatus"]
+
+
+def test_session_ending_during_a_ping_leaves_no_orphan_task():
+    """A Ping in flight when Asterisk goes away must not leave a task whose
+    exception nobody retrieves (asyncio prints such tasks as tracebacks)."""
+    async def scenario():
+        orphans = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: orphans.append(ctx))
+        chunks = rec.recorded_chunks("login-ok-and-fullybooted")[:2] + [asyncio.Event()]
+        server = FakeAmi([Script(chunks, {"lst-1"}, close_at_end=False)])
+        port = await server.start()
+        listener = Listener()
+        client = AmiClient(settings(port, ping_s=0.01), listener,
+                           action_ids=lambda: (f"lst-{n}" for n in range(1, 99)),
+                           sleep=FakeSleep(1))
+        task = asyncio.create_task(client.run())
+        try:
+            async with server._got:
+                await asyncio.wait_for(server._got.wait_for(lambda: any(
+                    m.get("Action") == "Ping" for sent in server.sent_by_client for m in sent)), 10)
+            await server.close()
+            await listener.until(lambda: listener.downs >= 1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        gc.collect()
+        await asyncio.sleep(0)
+        return orphans
+
+    assert asyncio.run(scenario()) == []

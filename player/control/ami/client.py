@@ -125,7 +125,8 @@ class AmiClient:
             await self._sleep(delay)
 
     async def action(self, name: str, *fields: tuple[str, str],
-                     on_reply: Callable[[Reply], None] | None = None) -> Reply:
+                     on_reply: Callable[[Reply], None] | None = None,
+                     timeout_s: float | None = None) -> Reply:
         """Send an action and wait for its whole reply (list items included).
 
         ``on_reply`` runs as soon as the reply is complete, before any event
@@ -138,9 +139,10 @@ class AmiClient:
         pending = self._pending[action_id] = _Pending(on_reply)
         try:
             self._writer.write(format_action(name, action_id, fields))
-            return await asyncio.wait_for(pending.future, self._action_timeout_s)
+            return await asyncio.wait_for(pending.future, timeout_s or self._action_timeout_s)
         except asyncio.TimeoutError:
-            raise AmiError(f"no answer to {name} within {self._action_timeout_s} s") from None
+            raise AmiError(f"no answer to {name} within "
+                           f"{timeout_s or self._action_timeout_s} s") from None
         finally:
             self._pending.pop(action_id, None)
 
@@ -238,8 +240,10 @@ class AmiClient:
         while True:
             await self._sleep_real(self.settings.ping_s)
             try:
-                await asyncio.wait_for(self.action("Ping"), self.settings.ping_s)
-            except (AmiError, asyncio.TimeoutError):
+                # The timeout goes to action() itself: wrapping it in another
+                # wait_for would leave an orphan task when the session ends.
+                await self.action("Ping", timeout_s=self.settings.ping_s)
+            except AmiError:
                 log.warning("AMI: no answer to Ping within %.1f s; reconnecting", self.settings.ping_s)
                 if self._writer is not None:
                     self._writer.transport.abort()
