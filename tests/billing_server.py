@@ -1,10 +1,13 @@
 """A real local HTTP server for the billing tests: canned answers per path, every request recorded."""
 
+import asyncio
 import http.server
 import json
 import ssl
 import threading
 from dataclasses import dataclass, field
+
+from player.control.billing import BalanceBook
 
 HOLD_LIMIT_S = 30.0
 
@@ -93,3 +96,14 @@ class BillingServer:
                 pass
 
         return Handler
+
+
+def balance(settings, number: str):
+    """One BalanceBook.get on a fresh loop, as serve would do for a key 2."""
+    async def main():
+        book = BalanceBook(settings)
+        try:
+            return await book.get(number)
+        finally:
+            await book.close()
+    return asyncio.run(main())

@@ -1,6 +1,5 @@
 """The command billing backend with real scripts: no shell, JSON on stdout, timeout."""
 
-import asyncio
 import json
 import os
 import sys
@@ -9,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from player.control.billing import BalanceBook
+from billing_server import balance
 from player.control.settings import BillingFields, BillingSettings, RewriteRule
 from player.protocol import Account
 
@@ -29,16 +28,6 @@ def settings_for(command, **overrides) -> BillingSettings:
                   token="", command=tuple(command), timeout_s=2.0, verify_tls=True,
                   max_age_s=60.0, max_body_bytes=65536, rewrite=(), fields=FIELDS)
     return BillingSettings(**dict(values, **overrides))
-
-
-def balance(settings: BillingSettings, number: str):
-    async def main():
-        book = BalanceBook(settings)
-        try:
-            return await book.get(number)
-        finally:
-            await book.close()
-    return asyncio.run(main())
 
 
 def script(tmp_path, name: str, text: str) -> str:

@@ -1,6 +1,5 @@
 """The HTTP billing backend against a real local HTTP server."""
 
-import asyncio
 import base64
 import logging
 import ssl
@@ -10,8 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from billing_server import Answer, BillingServer, json_answer
-from player.control.billing import BalanceBook
+from billing_server import Answer, BillingServer, balance, json_answer
 from player.control.billing_errors import BillingUnavailable
 from player.control.billing_http import HttpBilling
 from player.control.settings import BillingFields, BillingSettings, RewriteRule
@@ -27,16 +25,6 @@ def settings_for(url: str, **overrides) -> BillingSettings:
                   token=TOKEN, command=(), timeout_s=2.0, verify_tls=True, max_age_s=60.0,
                   max_body_bytes=65536, rewrite=(), fields=FIELDS)
     return BillingSettings(**dict(values, **overrides))
-
-
-def balance(settings: BillingSettings, number: str):
-    async def main():
-        book = BalanceBook(settings)
-        try:
-            return await book.get(number)
-        finally:
-            await book.close()
-    return asyncio.run(main())
 
 
 @pytest.fixture
