@@ -31,7 +31,7 @@ DEFAULTS = {
         "max_position": 20,
         "tts_timeout_s": 120.0,
         "voices": {
-            "en": "kal_diphone",
+            "en": "cmu_us_slt_arctic_hts",
             "ru": "msu_ru_nsh_clunits",
         },
     },
