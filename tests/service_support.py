@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from cli.config import load
+from piped_process import PipedProcess
 from player.control.service import ServiceSettings
 
 HERE = Path(__file__).resolve().parent
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
-TIMEOUT_S = 10.0
 
 # The billing "system": a command printing accounts by caller number.
 BILLING = r"""
@@ -70,11 +70,8 @@ class FakeClock:
         return self.now_s
 
 
-class StandIn:
+class StandIn(PipedProcess):
     """A real subprocess whose argv carries ``--uniqueid`` and whose parent is this test."""
-
-    def __init__(self, process) -> None:
-        self.process = process
 
     @classmethod
     async def start(cls, socket_path: Path, uniqueid: str) -> "StandIn":
@@ -84,23 +81,11 @@ class StandIn:
         return cls(process)
 
     async def message(self) -> dict:
-        raw = await asyncio.wait_for(self.process.stdout.readline(), TIMEOUT_S)
+        raw = await self.raw_line()
         return json.loads(raw) if raw != b"EOF\n" else {"type": "EOF"}
 
     async def send(self, kind: str, **fields) -> None:
-        line = json.dumps({"v": 1, "type": kind, **fields}).encode() + b"\n"
-        self.process.stdin.write(line)
-        await self.process.stdin.drain()
+        await self.write(json.dumps({"v": 1, "type": kind, **fields}).encode() + b"\n")
 
     async def send_raw(self, data: bytes) -> None:
-        self.process.stdin.write(data)
-        await self.process.stdin.drain()
-
-    async def stop(self) -> None:
-        if self.process.returncode is None:
-            self.process.stdin.close()
-            try:
-                await asyncio.wait_for(self.process.wait(), TIMEOUT_S)
-            except asyncio.TimeoutError:
-                self.process.kill()
-                await self.process.wait()
+        await self.write(data)

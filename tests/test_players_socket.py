@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from piped_process import TIMEOUT_S, PipedProcess
 from player import protocol
 from player.control.peercred import carries_uniqueid, denial_reason
 from player.control.players import PlayerServer, PlayerSocketError, bind_socket
 
 CALL, OTHER_CALL = "1795709779.380", "1795709779.381"
-TIMEOUT_S = 10.0
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
 
 # A stand-in for `progmoh play`: says hello, then copies its stdin to the socket
@@ -60,10 +60,7 @@ class Recorder:
         return await asyncio.wait_for(self.events.get(), TIMEOUT_S)
 
 
-class Player:
-    def __init__(self, process):
-        self.process = process
-
+class Player(PipedProcess):
     @classmethod
     async def start(cls, path, hello_id, argv_id=None, mode="normal"):
         process = await asyncio.create_subprocess_exec(
@@ -73,24 +70,10 @@ class Player:
         return cls(process)
 
     async def line(self) -> str:
-        raw = await asyncio.wait_for(self.process.stdout.readline(), TIMEOUT_S)
-        return raw.decode().rstrip("\n")
+        return (await self.raw_line()).decode().rstrip("\n")
 
     async def message(self) -> dict:
         return json.loads(await self.line())
-
-    async def write(self, data: bytes) -> None:
-        self.process.stdin.write(data)
-        await self.process.stdin.drain()
-
-    async def stop(self) -> None:
-        if self.process.returncode is None:
-            self.process.stdin.close()
-            try:
-                await asyncio.wait_for(self.process.wait(), TIMEOUT_S)
-            except asyncio.TimeoutError:
-                self.process.kill()
-                await self.process.wait()
 
 
 def run(scenario, tmp_path, mode=0o660, parents=(MY_NAME,), **options):
