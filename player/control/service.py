@@ -140,9 +140,10 @@ class Service:
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
         record.position = change.position
         if self.announcer.on_position(record.uniqueid, change.position):
-            record.position_unsaid = record.link is None
-            if record.link is not None:
-                record.link.send(protocol.POSITION, position=change.position)
+            if record.link is None:
+                record.position_unsaid = True       # said once its player connects
+            else:
+                self._send_position(record)
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> None:
         record.position, record.position_unsaid = 0, False
