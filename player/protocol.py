@@ -19,7 +19,7 @@ Serve -> player
   next_class {}                               switch to the next music class
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from player import wire
 from player.wire import (  # noqa: F401  (re-exported: the one wire format)
@@ -63,7 +63,3 @@ def call_state(data: dict | None) -> CallState | None:
         values[name] = tuple(values.get(name, ()))
     return CallState(**values)
 
-
-def accounts(data: list) -> tuple[Account, ...]:
-    return tuple(Account(**{k: a[k] for k in Account.__dataclass_fields__ if k in a})
-                 for a in data)
