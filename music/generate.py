@@ -55,7 +55,7 @@ def note_expr(semitone: int, amplitude: float) -> str:
 def chord_expr(chord: tuple[int, ...]) -> str:
     """A soft pad: slow attack, gentle decay, a touch of tremolo."""
     notes = "+".join(note_expr(s, 0.12) for s in chord)
-    envelope = f"(1-exp(-t*3))*exp(-t*0.25)*(0.9+0.1*sin(2*PI*4*t))"
+    envelope = "(1-exp(-t*3))*exp(-t*0.25)*(0.9+0.1*sin(2*PI*4*t))"
     return f"({notes})*{envelope}"
 
 

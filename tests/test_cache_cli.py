@@ -114,7 +114,7 @@ def test_show_segment_of_current_generation(two):
     segment = new.segments[2]
     result = run(config, "show", segment.id)
     assert result.exit_code == 0
-    assert f"advice:        welcome" in result.stdout
+    assert "advice:        welcome" in result.stdout
     assert f"generation:    {new.generation}" in result.stdout
     assert f"path:          {Store(root).path(segment.object)}" in result.stdout
     assert "daypart_names: morning" in result.stdout
