@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent),
                 str(Path(__file__).resolve().parent.parent / "tests")]
 
-from cache import layout  # noqa: E402
-from cache.manifest import RATE  # noqa: E402
-from cache.store import Store  # noqa: E402
+from progmoh.cache import layout  # noqa: E402
+from progmoh.cache.manifest import RATE  # noqa: E402
+from progmoh.cache.store import Store  # noqa: E402
 from cache_factory import EPOCH, advice, manifest, music, pcm  # noqa: E402
 
 BUDGET_BYTES = 240e6         # audio written per run, to spare the disk

@@ -29,7 +29,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from player import asterisk_reader as ar  # noqa: E402
+from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
@@ -139,8 +139,8 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     """A manifest-only cache the size of a large library (objects absent:
     only the start-up cost of the manifest is measured)."""
     import hashlib
-    from cache import layout
-    from cache.manifest import Manifest, Segment, dumps, segment_id
+    from progmoh.cache import layout
+    from progmoh.cache.manifest import Manifest, Segment, dumps, segment_id
     segments = []
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
@@ -304,7 +304,7 @@ def compare(ours, theirs):
 
 
 def standin_main(path):
-    from player.standin import StandIn
+    from progmoh.player.sim.standin import StandIn
     with StandIn(path):
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
 

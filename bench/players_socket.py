@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from player import protocol  # noqa: E402
-from player.control.players import PlayerServer  # noqa: E402
+from progmoh.player import protocol  # noqa: E402
+from progmoh.player.serve.players import PlayerServer  # noqa: E402
 
 PLAYER = r"""
 import _socket, sys, time, json

@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cache.manifest import RATE, SAMPLE_BYTES  # noqa: E402
-from cache.store import Store  # noqa: E402
-from cli.config import load  # noqa: E402
-from renderer.condition import Conditioning, condition_file  # noqa: E402
-from renderer.mix import Ducking, duck_mix  # noqa: E402
-from renderer.render import render  # noqa: E402
+from progmoh.cache.manifest import RATE, SAMPLE_BYTES  # noqa: E402
+from progmoh.cache.store import Store  # noqa: E402
+from progmoh.cli.config import load  # noqa: E402
+from progmoh.renderer.condition import Conditioning, condition_file  # noqa: E402
+from progmoh.renderer.mix import Ducking, duck_mix  # noqa: E402
+from progmoh.renderer.render import render  # noqa: E402
 
 MIX_SEGMENT_S = 15.0
 MIX_REPEATS = 200

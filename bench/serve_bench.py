@@ -32,8 +32,8 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import ami_recordings as rec  # noqa: E402
-from player.control.ami.framing import Framer  # noqa: E402
-from player.control.ami.message import parse  # noqa: E402
+from progmoh.player.serve.ami.framing import Framer  # noqa: E402
+from progmoh.player.serve.ami.message import parse  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")

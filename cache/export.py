@@ -3,8 +3,8 @@
 import wave
 from pathlib import Path
 
-from cache.errors import CacheError
-from cache.manifest import RATE, SAMPLE_BYTES, Segment
+from progmoh.cache.errors import CacheError
+from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Segment
 
 
 def export_wav(store, segment: Segment, out_path: Path) -> int:

@@ -4,11 +4,11 @@ import hashlib
 import os
 from pathlib import Path
 
-from cache import layout
-from cache.errors import CacheError
-from cache.gc import Candidate, created_seconds, kept_generations
-from cache.manifest import SAMPLE_BYTES
-from cache.reports import BadObject, GcReport, VerifyReport
+from progmoh.cache import layout
+from progmoh.cache.errors import CacheError
+from progmoh.cache.gc import Candidate, created_seconds, kept_generations
+from progmoh.cache.manifest import SAMPLE_BYTES
+from progmoh.cache.reports import BadObject, GcReport, VerifyReport
 
 _CHUNK_BYTES = 1 << 20
 

@@ -7,9 +7,9 @@ CacheError naming the cache folder and generation, whoever asks.
 import difflib
 from dataclasses import dataclass
 
-from cache.errors import CacheError
-from cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment
-from cache.reports import GenerationInfo
+from progmoh.cache.errors import CacheError
+from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment
+from progmoh.cache.reports import GenerationInfo
 
 
 @dataclass(frozen=True)

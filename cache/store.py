@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from cache import housekeeping, layout
-from cache.atomic import write_atomic
-from cache.errors import CacheError
-from cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
-from cache.reports import GcReport, GenerationInfo, VerifyReport
+from progmoh.cache import housekeeping, layout
+from progmoh.cache.atomic import write_atomic
+from progmoh.cache.errors import CacheError
+from progmoh.cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
+from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _GENERATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")

@@ -2,7 +2,7 @@
 
 import click
 
-from cli.options import config_option, load_config
+from progmoh.cli.options import config_option, load_config
 
 
 @click.command(name="asterisk-config")
@@ -10,6 +10,6 @@ from cli.options import config_option, load_config
 def command(config_file):
     """Print commented snippets for extconfig.conf, musiconhold.conf, modules.conf,
     extensions.conf, queues.conf, manager.conf and the systemd units."""
-    from player.control.asterisk_config import snippets
+    from progmoh.player.serve.asterisk_config import snippets
     config = load_config(config_file)
     click.echo(snippets(config.serve, config.ami, config.source), nl=False)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from cache import listing
-from cache.export import export_wav
-from cache.store import Store
-from cli.options import config_option, load_config
+from progmoh.cache import listing
+from progmoh.cache.export import export_wav
+from progmoh.cache.store import Store
+from progmoh.cli.options import config_option, load_config
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 generation_option = click.option("--generation", metavar="GENERATION",

@@ -2,8 +2,8 @@
 
 import click
 
-from cache.errors import ProgmohError
-from cli.config import ConfigError
+from progmoh.cache.errors import ProgmohError
+from progmoh.cli.config import ConfigError
 
 
 class ProgmohGroup(click.Group):
@@ -23,8 +23,8 @@ def progmoh():
 
 
 def _register():
-    from cli import asterisk_cmd, cache_cmd, config_cmd, play_cmd, render_cmd, serve_cmd
-    from cli import simulate_cmd
+    from progmoh.cli import asterisk_cmd, cache_cmd, config_cmd, play_cmd, render_cmd, serve_cmd
+    from progmoh.cli import simulate_cmd
     for module in (cache_cmd, config_cmd, render_cmd, play_cmd, serve_cmd, asterisk_cmd,
                    simulate_cmd):
         progmoh.add_command(module.command)

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
-from cache.settings import CacheSettings
-from cli.defaults import DEFAULTS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS
-from player.control.settings import (
+from progmoh.cache.settings import CacheSettings
+from progmoh.cli.defaults import DEFAULTS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS
+from progmoh.player.serve.settings import (
     AmiSettings, BillingFields, BillingSettings, KeySettings, RewriteRule,
     ServeSettings, StoreSettings,
 )
-from player.settings import ProgramSettings
-from player.words.vocabulary import LANGUAGES
-from renderer.settings import Daypart, LibrarySettings, RenderSettings
+from progmoh.player.settings import ProgramSettings
+from progmoh.player.words.vocabulary import LANGUAGES
+from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_VAR = "PROGMOH_CONFIG"

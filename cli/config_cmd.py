@@ -4,8 +4,8 @@ import json
 
 import click
 
-from cli.config import PROJECT_DIR, config_path, load, loose_permissions, masked
-from cli.options import config_option
+from progmoh.cli.config import PROJECT_DIR, config_path, load, loose_permissions, masked
+from progmoh.cli.options import config_option
 
 
 @click.group(name="config")

@@ -11,7 +11,7 @@ import sys
 def main(argv: list[str] | None = None) -> int | None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["play"] and "--help" not in args:
-        from cli.play_fast import main as play
+        from progmoh.cli.play_fast import main as play
         return play(args[1:])
-    from cli.commands import progmoh
+    from progmoh.cli.commands import progmoh
     return progmoh.main(args=args, prog_name="progmoh")

@@ -2,7 +2,7 @@
 
 import click
 
-from cli.config import Config, config_path, load
+from progmoh.cli.config import Config, config_path, load
 
 config_option = click.option(
     "--config", "config_file", metavar="FILE", envvar=None,

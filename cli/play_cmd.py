@@ -7,7 +7,7 @@ exists for ``--help`` and the docs, and runs the very same function.
 
 import click
 
-from cli.play_fast import DEFAULT_CACHE, DEFAULT_LEAD_MS, run
+from progmoh.cli.play_fast import DEFAULT_CACHE, DEFAULT_LEAD_MS, run
 
 
 @click.command(name="play")

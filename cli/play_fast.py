@@ -62,7 +62,7 @@ def main(argv):
 
 
 def run(options):
-    from player.engine import play
+    from progmoh.player.play.engine import play
     return play(**options)
 
 

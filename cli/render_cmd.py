@@ -4,8 +4,8 @@ import sys
 
 import click
 
-from cache.errors import ProgmohError
-from cli.options import config_option, load_config
+from progmoh.cache.errors import ProgmohError
+from progmoh.cli.options import config_option, load_config
 
 
 @click.command(name="render")
@@ -29,7 +29,7 @@ def command(config_file, verbose, schedule):
 
 
 def _render_once(config, verbose: bool) -> bool:
-    from renderer.render import render
+    from progmoh.renderer.render import render
     if sys.stdout.isatty():
         with click.progressbar(length=1, label="Rendering", file=sys.stdout) as bar:
             result = render(config.library, config.render, config.program, config.cache.root,
@@ -58,7 +58,7 @@ def _summary(result) -> str:
 
 
 def _run_scheduled(config, verbose: bool) -> None:
-    from renderer.schedule import build_scheduler, render_trigger, run_until_signalled
+    from progmoh.renderer.schedule import build_scheduler, render_trigger, run_until_signalled
 
     def job():
         try:

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from cli.config import loose_permissions
-from cli.options import config_option, load_config
+from progmoh.cli.config import loose_permissions
+from progmoh.cli.options import config_option, load_config
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -21,7 +21,7 @@ def command(config_file, verbose):
     Answers Asterisk's realtime music-on-hold lookups, follows calls on AMI
     and tells each call's player what only that call may hear.
     """
-    from player.control.service import ServiceSettings, run
+    from progmoh.player.serve.service import ServiceSettings, run
     config = load_config(config_file)
     problem = loose_permissions(config.source, config.values)
     if problem:

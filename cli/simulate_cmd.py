@@ -2,9 +2,9 @@
 
 import click
 
-from cli.options import config_option, load_config
-from player.control.service import ServiceSettings
-from player.simulate import simulate_call
+from progmoh.cli.options import config_option, load_config
+from progmoh.player.serve.service import ServiceSettings
+from progmoh.player.sim.simulate import simulate_call
 
 
 def _presses(ctx, param, value):

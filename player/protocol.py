@@ -21,8 +21,8 @@ Serve -> player
 
 from dataclasses import asdict, dataclass
 
-from player import wire
-from player.wire import (  # noqa: F401  (re-exported: the one wire format)
+from progmoh.player import wire
+from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
     BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES, NEXT_CLASS,
     POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
 )

@@ -8,15 +8,15 @@ advice item just to find out which slots it fits.
 
 from dataclasses import dataclass
 
-from cache.manifest import RATE, SAMPLE_BYTES, Segment, segment_id
-from renderer.condition import Conditioning
-from renderer.errors import InputProblem
-from renderer.keys import advice_key, audio_key, file_digest, speech_key
-from renderer.library import AdviceItem
-from renderer.mix import Ducking, duck_mix, slot_samples
-from renderer.music import MusicTrack
-from renderer.run import Run
-from renderer.speech import SpeechJob
+from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Segment, segment_id
+from progmoh.renderer.condition import Conditioning
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.keys import advice_key, audio_key, file_digest, speech_key
+from progmoh.renderer.library import AdviceItem
+from progmoh.renderer.mix import Ducking, duck_mix, slot_samples
+from progmoh.renderer.music import MusicTrack
+from progmoh.renderer.run import Run
+from progmoh.renderer.speech import SpeechJob
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from cache.manifest import RATE
-from renderer.errors import InputProblem, RenderError
+from progmoh.cache.manifest import RATE
+from progmoh.renderer.errors import InputProblem, RenderError
 
 PEAK_DBFS = -1.0             # no sample louder than this after normalising
 SILENT_DBFS = -60.0          # quieter than this (after conditioning) is "silent"

@@ -1,6 +1,6 @@
 """Errors of the renderer; all are ProgmohError so the CLI prints one line."""
 
-from cache.errors import ProgmohError
+from progmoh.cache.errors import ProgmohError
 
 
 class RenderError(ProgmohError):

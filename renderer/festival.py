@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from renderer.errors import RenderError
+from progmoh.renderer.errors import RenderError
 
 FESTIVAL_ARGV = ("festival", "--pipe")
 _WORDY = re.compile(r"\w")

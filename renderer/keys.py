@@ -12,9 +12,9 @@ import json
 from dataclasses import astuple
 from pathlib import Path
 
-from renderer.condition import Conditioning
-from renderer.errors import InputProblem
-from renderer.mix import Ducking
+from progmoh.renderer.condition import Conditioning
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.mix import Ducking
 
 RENDERER_VERSION = 1
 _CHUNK = 1 << 20

@@ -11,10 +11,10 @@ else that is not usable becomes a problem line, never a silent omission.
 from dataclasses import dataclass
 from pathlib import Path
 
-from cache.manifest import Limits
-from renderer.errors import InputProblem, RenderError
-from renderer.limits import SUFFIX, read_limits, sidecar
-from renderer.settings import LibrarySettings
+from progmoh.cache.manifest import Limits
+from progmoh.renderer.errors import InputProblem, RenderError
+from progmoh.renderer.limits import SUFFIX, read_limits, sidecar
+from progmoh.renderer.settings import LibrarySettings
 
 GROUPS = ("first", "middle", "last")
 TEXT_SUFFIX = ".txt"

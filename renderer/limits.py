@@ -13,9 +13,9 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
-from cache.manifest import Limits
-from renderer.errors import InputProblem
-from renderer.settings import Daypart
+from progmoh.cache.manifest import Limits
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.settings import Daypart
 
 SUFFIX = ".limits.toml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

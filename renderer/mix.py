@@ -16,7 +16,7 @@ every 2 ms: no zipper noise), all in audioop's C loops.
 import audioop
 from dataclasses import dataclass
 
-from cache.manifest import RATE
+from progmoh.cache.manifest import RATE
 
 STEP_SAMPLES = 16            # 2 ms envelope steps
 TAIL_MS = 300                # ducked music after the voice, before the fade up

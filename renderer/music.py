@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from cache.manifest import SAMPLE_BYTES, Segment, segment_id
-from renderer.condition import Conditioning, condition_file
-from renderer.errors import InputProblem
-from renderer.keys import audio_key, file_digest
-from renderer.library import Track
-from renderer.run import Run
+from progmoh.cache.manifest import SAMPLE_BYTES, Segment, segment_id
+from progmoh.renderer.condition import Conditioning, condition_file
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.keys import audio_key, file_digest
+from progmoh.renderer.library import Track
+from progmoh.renderer.run import Run
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ is a key rendered here.  A recorded file ``<prompts_dir>/<language>/<key>.<ext>`
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.words.vocabulary import prompt_texts
-from renderer.condition import Conditioning
-from renderer.errors import InputProblem
-from renderer.festival import speakable
-from renderer.keys import audio_key, file_digest, silence_key, speech_key
-from renderer.speech import PAUSE_MS, SpeechJob
+from progmoh.player.words.vocabulary import prompt_texts
+from progmoh.renderer.condition import Conditioning
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.festival import speakable
+from progmoh.renderer.keys import audio_key, file_digest, silence_key, speech_key
+from progmoh.renderer.speech import PAUSE_MS, SpeechJob
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Prompt:
 
 
 def default_number_words():
-    from player.words.compose import number_words
+    from progmoh.player.words.compose import number_words
     return number_words
 
 

@@ -16,19 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment, segment_id
-from cache.store import Store, new_generation_name
-from player.settings import ProgramSettings
-from renderer import library as lib
-from renderer.advice import advice_voices, mix_track, voice_needed
-from renderer.condition import Conditioning
-from renderer.mix import Ducking
-from renderer.music import music_tracks
-from renderer.progress import Progress
-from renderer.prompts import Prompt, default_number_words, prompts
-from renderer.run import Run
-from renderer.settings import LibrarySettings, RenderSettings
-from renderer.speech import render_speech
+from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment, segment_id
+from progmoh.cache.store import Store, new_generation_name
+from progmoh.player.settings import ProgramSettings
+from progmoh.renderer import library as lib
+from progmoh.renderer.advice import advice_voices, mix_track, voice_needed
+from progmoh.renderer.condition import Conditioning
+from progmoh.renderer.mix import Ducking
+from progmoh.renderer.music import music_tracks
+from progmoh.renderer.progress import Progress
+from progmoh.renderer.prompts import Prompt, default_number_words, prompts
+from progmoh.renderer.run import Run
+from progmoh.renderer.settings import LibrarySettings, RenderSettings
+from progmoh.renderer.speech import render_speech
 
 
 @dataclass(frozen=True)

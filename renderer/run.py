@@ -3,10 +3,10 @@
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-from cache.manifest import Segment
-from cache.store import Store, Writer
-from renderer.progress import Progress
-from renderer.settings import RenderSettings
+from progmoh.cache.manifest import Segment
+from progmoh.cache.store import Store, Writer
+from progmoh.renderer.progress import Progress
+from progmoh.renderer.settings import RenderSettings
 
 
 @dataclass

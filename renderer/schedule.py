@@ -17,8 +17,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from renderer.errors import RenderError
-from renderer.settings import Daypart
+from progmoh.renderer.errors import RenderError
+from progmoh.renderer.settings import Daypart
 
 MISFIRE_GRACE_S = 3600       # a run delayed by a long render still happens (once)
 

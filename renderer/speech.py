@@ -12,9 +12,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from renderer.condition import Conditioning, condition_clips, condition_file, silence
-from renderer.errors import InputProblem
-from renderer.festival import FestivalError, synthesize
+from progmoh.renderer.condition import Conditioning, condition_clips, condition_file, silence
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.festival import FestivalError, synthesize
 
 PAUSE_MS = 250
 

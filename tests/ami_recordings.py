@@ -100,7 +100,7 @@ def _detail(caller: Expected, line: str) -> None:
 
 def record_changes(history: dict, tracker, changes: list, number: int) -> None:
     """Append tracker changes to a per-uniqueid history of Expected items."""
-    from player.control import tracker as t
+    from progmoh.player.serve import tracker as t
     for change in changes:
         call = tracker.calls.get(change.uniqueid)
         item = history.setdefault(change.uniqueid, Expected(change.uniqueid, "", "", ""))

@@ -7,7 +7,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 
-from player.control.billing import BalanceBook
+from progmoh.player.serve.billing import BalanceBook
 
 HOLD_LIMIT_S = 30.0
 

@@ -10,8 +10,8 @@ import struct
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cache.manifest import RATE, Limits, Manifest, Segment, segment_id
-from cache.store import Store, new_generation_name
+from progmoh.cache.manifest import RATE, Limits, Manifest, Segment, segment_id
+from progmoh.cache.store import Store, new_generation_name
 
 EPOCH = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
 PROGRAM = {"first_advice_s": 20.0, "advice_gap_s": 45.0, "insert_duck_db": -20.0,

@@ -11,7 +11,7 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
-from player.control.ami.message import Message, parse
+from progmoh.player.serve.ami.message import Message, parse
 
 _ANSWER_ID = re.compile(rb"ActionID: ([^\r\n]+)\r\n")
 

@@ -12,10 +12,10 @@ import math
 import os
 from array import array
 
-from cache import layout
-from cache.manifest import Limits, Manifest, Segment, dumps, segment_id
-from player.words.compose import number_words
-from player.words.vocabulary import prompt_texts
+from progmoh.cache import layout
+from progmoh.cache.manifest import Limits, Manifest, Segment, dumps, segment_id
+from progmoh.player.words.compose import number_words
+from progmoh.player.words.vocabulary import prompt_texts
 
 RATE = 8000
 AMPLITUDE = 8000

@@ -6,9 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from cli.config import load
+from progmoh.cli.config import load
 from piped_process import PipedProcess
-from player.control.service import ServiceSettings
+from progmoh.player.serve.service import ServiceSettings
 
 HERE = Path(__file__).resolve().parent
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()

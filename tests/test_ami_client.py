@@ -6,10 +6,10 @@ import logging
 
 import ami_recordings as rec
 from fake_ami import FakeAmi, Script
-from player.control.ami.client import AmiClient, Backoff, Reply
-from player.control.ami.message import Message
-from player.control.settings import AmiSettings
-from player.control.tracker import Tracker
+from progmoh.player.serve.ami.client import AmiClient, Backoff, Reply
+from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.settings import AmiSettings
+from progmoh.player.serve.tracker import Tracker
 
 
 def settings(port, secret="labsecret", ping_s=3600.0, resync_s=3600.0) -> AmiSettings:

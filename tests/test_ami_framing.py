@@ -5,8 +5,8 @@ import re
 import pytest
 
 import ami_recordings as rec
-from player.control.ami.framing import Framer, FramingError
-from player.control.ami.message import format_action, parse
+from progmoh.player.serve.ami.framing import Framer, FramingError
+from progmoh.player.serve.ami.message import format_action, parse
 
 ALL_RECV = sorted(rec.AMI_DIR.glob("*.recv")) + sorted((rec.AMI_DIR / "trigger").glob("*.recv"))
 

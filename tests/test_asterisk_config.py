@@ -2,7 +2,7 @@
 
 from click.testing import CliRunner
 
-from cli.commands import progmoh
+from progmoh.cli.commands import progmoh
 
 CONFIG = """
 [serve]

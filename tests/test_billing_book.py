@@ -3,8 +3,8 @@
 import asyncio
 
 from billing_server import BillingServer, json_answer
-from player.control.billing import BalanceBook, rewrite_number
-from player.control.settings import BillingFields, BillingSettings, RewriteRule
+from progmoh.player.serve.billing import BalanceBook, rewrite_number
+from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
                        currency="currency", locked="locked")

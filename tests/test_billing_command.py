@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from billing_server import balance
-from player.control.settings import BillingFields, BillingSettings, RewriteRule
-from player.protocol import Account
+from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
+from progmoh.player.protocol import Account
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
                        currency="currency", locked="locked")

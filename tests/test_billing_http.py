@@ -10,10 +10,10 @@ from dataclasses import replace
 import pytest
 
 from billing_server import Answer, BillingServer, balance, json_answer
-from player.control.billing_errors import BillingUnavailable
-from player.control.billing_http import HttpBilling
-from player.control.settings import BillingFields, BillingSettings, RewriteRule
-from player.protocol import Account
+from progmoh.player.serve.billing_errors import BillingUnavailable
+from progmoh.player.serve.billing_http import HttpBilling
+from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
+from progmoh.player.protocol import Account
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
                        currency="currency", locked="locked")

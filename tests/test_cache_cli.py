@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-from cache.manifest import Limits
-from cache.store import Store
+from progmoh.cache.manifest import Limits
+from progmoh.cache.store import Store
 from cache_factory import EPOCH, advice, hours, manifest, pcm, publish
-from cli.commands import progmoh
+from progmoh.cli.commands import progmoh
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import signal
 
 import pytest
 
-from cache import layout
-from cache.errors import CacheError
-from cache.store import Store
+from progmoh.cache import layout
+from progmoh.cache.errors import CacheError
+from progmoh.cache.store import Store
 from cache_factory import EPOCH, hours, publish
 
 CTX = multiprocessing.get_context("fork")

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from cache.errors import CacheError
-from cache.store import Store
+from progmoh.cache.errors import CacheError
+from progmoh.cache.store import Store
 from cache_factory import EPOCH, hours, pcm, publish
 
 GRACE_S = 6 * 3600.0

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from cache import layout
-from cache.errors import CacheError
-from cache.store import Store, new_generation_name
+from progmoh.cache import layout
+from progmoh.cache.errors import CacheError
+from progmoh.cache.store import Store, new_generation_name
 from cache_factory import EPOCH, digest_of, hours, manifest, music, pcm, publish
 
 

@@ -8,9 +8,9 @@ import urllib.parse
 import pymysql
 import pytest
 
-from player.control.choices import ChoiceStoreError, open_choice_store
-from player.control.choices_mysql import connect_arguments
-from player.control.settings import StoreSettings
+from progmoh.player.serve.choices import ChoiceStoreError, open_choice_store
+from progmoh.player.serve.choices_mysql import connect_arguments
+from progmoh.player.serve.settings import StoreSettings
 
 AWKWARD_NUMBERS = [
     "+79161234567",
@@ -189,7 +189,7 @@ def test_unknown_scheme_is_an_error():
 
 
 def test_write_behind_a_locked_table_returns_soon_and_lands_later(mysql_url, monkeypatch, caplog):
-    monkeypatch.setattr("player.control.choices.WRITE_WAIT_S", 0.2)
+    monkeypatch.setattr("progmoh.player.serve.choices.WRITE_WAIT_S", 0.2)
     run_with_store(mysql_url, lambda store: store.put("+1888", "old"))
     arguments = connect_arguments(mysql_url, 1.0)
 

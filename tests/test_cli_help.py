@@ -4,8 +4,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cli.commands import progmoh
-from cli.main import main
+from progmoh.cli.commands import progmoh
+from progmoh.cli.main import main
 
 
 def walk(command: click.Command, path: tuple[str, ...] = ()):

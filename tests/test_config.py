@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.config import LIST_ITEMS, ConfigError, config_path, load
-from cli.defaults import DEFAULTS
+from progmoh.cli.config import LIST_ITEMS, ConfigError, config_path, load
+from progmoh.cli.defaults import DEFAULTS
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import tomllib
 import pytest
 from click.testing import CliRunner
 
-from cli.commands import progmoh
-from cli.config import load, masked
+from progmoh.cli.commands import progmoh
+from progmoh.cli.config import load, masked
 
 SECRETS = ('[ami]\nsecret = "ami-s3cret"\n'
            '[billing]\npassword = "bill-pa55"\ntoken = "tok-123"\n'

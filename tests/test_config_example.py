@@ -4,8 +4,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from cli.config import load
-from cli.defaults import DEFAULTS
+from progmoh.cli.config import load
+from progmoh.cli.defaults import DEFAULTS
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "progmoh.example.toml"
 

@@ -4,9 +4,9 @@ import os
 
 from click.testing import CliRunner
 
-from cli import play_fast
-from cli.commands import progmoh
-from player.engine import valid_uniqueid
+from progmoh.cli import play_fast
+from progmoh.cli.commands import progmoh
+from progmoh.player.play.engine import valid_uniqueid
 
 
 def test_full_argv():
@@ -49,10 +49,10 @@ def test_help_is_click_documented():
 def test_main_dispatches_play_without_click():
     import subprocess
     import sys
-    code = ("import sys; from cli.main import main; import cli.play_fast as p; "
+    code = ("import sys; from progmoh.cli.main import main; import progmoh.cli.play_fast as p; "
             "p.run = lambda o: print(sorted(sys.modules.keys() & {'click', 'argparse', "
             "'logging', 'dataclasses', 'typing'})); main(['play', '--uniqueid', '1.2'])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "[]", done.stderr
 
 
@@ -62,7 +62,8 @@ def test_the_player_imports_only_light_modules():
     import sys
     heavy = {"dataclasses", "typing", "logging", "argparse", "hashlib", "socket", "random",
              "datetime", "asyncio", "urllib.request", "tomllib", "click", "subprocess"}
-    code = ("import sys; import cli.play_fast, player.engine, player.words.compose; "
+    code = ("import sys; import progmoh.cli.play_fast, progmoh.player.play.engine, "
+            "progmoh.player.words.compose; "
             "print(sorted(sys.modules.keys() & %r))" % heavy)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -10,14 +10,14 @@ from array import array
 import pytest
 
 import player_cache
-from player import catalog as catalog_module
-from player.engine import Loop
-from player.link import Link
-from player.mixer import Mixer
-from player.pacer import FRAME_SAMPLES, Pacer
-from player.program import Program
-from player.session import Session
-from player.standin import StandIn
+from progmoh.player.play import catalog as catalog_module
+from progmoh.player.play.engine import Loop
+from progmoh.player.play.link import Link
+from progmoh.player.play.mixer import Mixer
+from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
+from progmoh.player.play.program import Program
+from progmoh.player.play.session import Session
+from progmoh.player.sim.standin import StandIn
 
 CALL = "1795709779.380"
 NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))

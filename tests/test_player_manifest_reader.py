@@ -6,8 +6,8 @@ import json
 import pytest
 
 import player_cache
-from cache import layout
-from player import catalog, manifest_reader
+from progmoh.cache import layout
+from progmoh.player.play import catalog, manifest_reader
 
 
 @pytest.fixture(scope="module")

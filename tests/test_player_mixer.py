@@ -5,11 +5,11 @@ import time
 from array import array
 
 import player_cache
-from player import catalog as catalog_module
-from player import wire
-from player.mixer import Mixer
-from player.program import Program
-from player.session import Session
+from progmoh.player.play import catalog as catalog_module
+from progmoh.player import wire
+from progmoh.player.play.mixer import Mixer
+from progmoh.player.play.program import Program
+from progmoh.player.play.session import Session
 
 NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
 RAMP = 400                  # player_cache: insert_ramp_ms 50

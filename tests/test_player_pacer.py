@@ -1,7 +1,7 @@
 """Pacing against a fake clock: whole frames, the lead, the first burst, resets."""
 
-from player.engine import Loop
-from player.pacer import FRAME_SAMPLES, Pacer
+from progmoh.player.play.engine import Loop
+from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
 
 FRAME_BYTES = FRAME_SAMPLES * 2
 

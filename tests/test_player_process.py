@@ -14,8 +14,8 @@ import time
 import pytest
 
 import player_cache
-from player import asterisk_reader as ar
-from player.standin import StandIn
+from progmoh.player.sim import asterisk_reader as ar
+from progmoh.player.sim.standin import StandIn
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
 F_SETPIPE_SZ = 1031

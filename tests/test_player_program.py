@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from cache.manifest import Limits
-from player import catalog as catalog_module
-from player import limits
-from player.program import Program
+from progmoh.cache.manifest import Limits
+from progmoh.player.play import catalog as catalog_module
+from progmoh.player.play import limits
+from progmoh.player.play.program import Program
 import player_cache
 
 RATE = 8000
@@ -66,7 +66,7 @@ def test_order_first_middle_last_each_once(tmp_path):
 
 
 def test_middle_order_is_random_per_call(tmp_path):
-    from player.engine import shuffled
+    from progmoh.player.play.engine import shuffled
     player_cache.build(tmp_path)
     cat = catalog_module.load(str(tmp_path))
     orders = {tuple(Program(cat, Events(), lambda: NOON_MONDAY, shuffled).middle_order)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from piped_process import TIMEOUT_S, PipedProcess
-from player import protocol
-from player.control.peercred import carries_uniqueid, denial_reason
-from player.control.players import PlayerServer, PlayerSocketError, bind_socket
+from progmoh.player import protocol
+from progmoh.player.serve.peercred import carries_uniqueid, denial_reason
+from progmoh.player.serve.players import PlayerServer, PlayerSocketError, bind_socket
 
 CALL, OTHER_CALL = "1795709779.380", "1795709779.381"
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()

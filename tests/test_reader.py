@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from player import asterisk_reader as ar
+from progmoh.player.sim import asterisk_reader as ar
 
 
 def script(tmp_path, name, body):

@@ -3,7 +3,7 @@ and its two set-up commands are the ones the Makefile and CI really run."""
 
 from pathlib import Path
 
-from cli.commands import progmoh
+from progmoh.cli.commands import progmoh
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()

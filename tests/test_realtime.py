@@ -7,8 +7,8 @@ import urllib.parse
 from pathlib import Path
 
 import ami_recordings as rec
-from player.control.realtime import RealtimeServer, application_line
-from player.control.settings import ServeSettings
+from progmoh.player.serve.realtime import RealtimeServer, application_line
+from progmoh.player.serve.settings import ServeSettings
 
 EMPTY_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cache.store import Store
-from cli.commands import progmoh
+from progmoh.cache.store import Store
+from progmoh.cli.commands import progmoh
 from test_render_support import copy_base, ffmpeg
 
 PROGMOH = str(Path(sys.executable).parent / "progmoh")

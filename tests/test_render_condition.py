@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from renderer.condition import (PEAK_DBFS, Conditioning, condition_clips, condition_file,
+from progmoh.renderer.condition import (PEAK_DBFS, Conditioning, condition_clips, condition_file,
                                 level_dbfs, trim_silence)
-from renderer.errors import InputProblem
+from progmoh.renderer.errors import InputProblem
 from test_render_support import ffmpeg, rms_dbfs
 
 MUSIC = Conditioning(target_dbfs=-30.0, band_low_hz=300, band_high_hz=3400)

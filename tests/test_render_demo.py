@@ -2,15 +2,15 @@
 
 from collections import Counter
 
-from cli.config import load
-from renderer.render import render
+from progmoh.cli.config import load
+from progmoh.renderer.render import render
 
 
 def test_the_demo_library_renders_without_problems(tmp_path):
     config = load(None)
     result = render(config.library, config.render, config.program, tmp_path / "cache")
     assert result.problems == ()
-    from cache.store import Store
+    from progmoh.cache.store import Store
     manifest = Store(tmp_path / "cache").current()
     assert len(manifest.classes) >= 2 and manifest.default_class == manifest.classes[0]
     music = [s for s in manifest.segments if s.kind == "music"]

@@ -3,8 +3,8 @@ exactly the segments it shapes; the cache lock keeps renders apart."""
 
 import pytest
 
-from cache.errors import CacheError
-from cache.store import Store
+from progmoh.cache.errors import CacheError
+from progmoh.cache.store import Store
 from test_render_support import TRACK, copy_base, ffmpeg, render_config
 
 
@@ -85,7 +85,7 @@ def test_a_render_while_another_holds_the_lock_fails_cleanly(config):
 
 def test_progress_is_reported_through_the_callback_up_to_the_total(config):
     calls = []
-    from renderer.render import render
+    from progmoh.renderer.render import render
     from dataclasses import replace
     render(config.library, replace(config.render, duck_db=-12.0), config.program,
            config.cache.root, progress=lambda done, total: calls.append((done, total)))

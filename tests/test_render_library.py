@@ -4,9 +4,9 @@ from datetime import time
 
 import pytest
 
-from renderer.errors import RenderError
-from renderer.library import scan
-from renderer.settings import Daypart, LibrarySettings
+from progmoh.renderer.errors import RenderError
+from progmoh.renderer.library import scan
+from progmoh.renderer.settings import Daypart, LibrarySettings
 
 
 def _settings(tmp_path) -> LibrarySettings:

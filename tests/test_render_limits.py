@@ -6,11 +6,11 @@ from datetime import time as clock_time
 
 import pytest
 
-from cache.manifest import Limits
-from player.limits import allowed
-from renderer.errors import InputProblem
-from renderer.limits import read_limits
-from renderer.settings import Daypart
+from progmoh.cache.manifest import Limits
+from progmoh.player.play.limits import allowed
+from progmoh.renderer.errors import InputProblem
+from progmoh.renderer.limits import read_limits
+from progmoh.renderer.settings import Daypart
 
 DAYPARTS = (Daypart("morning", clock_time(6), clock_time(10)),
             Daypart("night", clock_time(22), clock_time(2)))

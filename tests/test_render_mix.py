@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from cache.manifest import RATE
-from cache.store import Store
-from renderer.mix import Ducking, duck_mix, slot_samples
+from progmoh.cache.manifest import RATE
+from progmoh.cache.store import Store
+from progmoh.renderer.mix import Ducking, duck_mix, slot_samples
 from test_render_support import copy_base, max_jump, rms_dbfs
 
 

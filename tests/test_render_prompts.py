@@ -2,11 +2,11 @@
 
 import pytest
 
-from cache.store import Store
-from player.words import compose
-from player.words.compose import number_words
-from player.words.vocabulary import prompt_texts
-from renderer.festival import FestivalError, script, synthesize
+from progmoh.cache.store import Store
+from progmoh.player.words import compose
+from progmoh.player.words.compose import number_words
+from progmoh.player.words.vocabulary import prompt_texts
+from progmoh.renderer.festival import FestivalError, script, synthesize
 from test_render_support import copy_base, rms_dbfs, render_config
 
 

@@ -12,8 +12,8 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from cli.config import Config, load
-from renderer.render import RenderResult, render
+from progmoh.cli.config import Config, load
+from progmoh.renderer.render import RenderResult, render
 
 CONFIG = """\
 [library]

@@ -2,8 +2,8 @@
 
 from dataclasses import replace
 
-from player.control.rules import KeyRules, PositionAnnouncer
-from player.control.settings import KeySettings
+from progmoh.player.serve.rules import KeyRules, PositionAnnouncer
+from progmoh.player.serve.settings import KeySettings
 
 KEYS = KeySettings(balance="2", next_music="3", position="4", min_interval_s=3.0,
                    position_every_s=120.0, announce_position_change=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from renderer.errors import RenderError
-from renderer.schedule import standard_cron, boundaries, build_scheduler, fire_times, render_trigger
-from renderer.settings import Daypart
+from progmoh.renderer.errors import RenderError
+from progmoh.renderer.schedule import standard_cron, boundaries, build_scheduler, fire_times, render_trigger
+from progmoh.renderer.settings import Daypart
 from test_render_support import copy_base
 
 UTC = timezone.utc

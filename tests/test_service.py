@@ -3,9 +3,9 @@ command billing; AMI events are fed as parsed messages (the AMI client has its o
 
 import asyncio
 
-from player.control.ami.message import Message
-from player.control.choices import open_choice_store
-from player.control.service import Service
+from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.choices import open_choice_store
+from progmoh.player.serve.service import Service
 from service_support import FakeClock, StandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"

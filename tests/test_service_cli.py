@@ -11,7 +11,7 @@ import urllib.request
 
 from click.testing import CliRunner
 
-from cli.commands import progmoh
+from progmoh.cli.commands import progmoh
 from service_support import write_config
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")

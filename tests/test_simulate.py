@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import player_cache
-from cli.commands import progmoh
+from progmoh.cli.commands import progmoh
 
 
 @pytest.fixture

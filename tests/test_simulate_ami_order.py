@@ -9,10 +9,10 @@ import asyncio
 
 import ami_recordings as rec
 from fake_ami import FakeAmi, Script
-from player.control.ami.client import AmiClient
-from player.control.ami.framing import Framer
-from player.control.settings import AmiSettings
-from player.control.tracker import Tracker
+from progmoh.player.serve.ami.client import AmiClient
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.settings import AmiSettings
+from progmoh.player.serve.tracker import Tracker
 
 A = "1795710278.1"
 

@@ -5,12 +5,12 @@ and tracker derive from it."""
 import asyncio
 
 import ami_recordings as rec
-from player.control.ami.client import AmiClient
-from player.control.ami.emulator import BANNER, AmiEmulator, Caller
-from player.control.ami.framing import Framer
-from player.control.ami.message import format_action, parse
-from player.control.settings import AmiSettings
-from player.control.tracker import Tracker
+from progmoh.player.serve.ami.client import AmiClient
+from progmoh.player.sim.ami_emulator import BANNER, AmiEmulator, Caller
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.ami.message import format_action, parse
+from progmoh.player.serve.settings import AmiSettings
+from progmoh.player.serve.tracker import Tracker
 
 A = Caller("1795710278.1", "+15551230001", "Caller One", "Local/caller@capin-00000000;2")
 AHEAD = Caller("1795710277.1", "+15551230009", "Caller Nine", "Local/caller@capin-00000009;2")

@@ -26,11 +26,11 @@ import pytest
 import ami_recordings as rec
 import player_cache
 from fake_ami import FakeAmi, Script
-from player import asterisk_reader as ar
-from player.control.ami.client import AmiClient
-from player.control.ami.framing import Framer
-from player.control.service import Service
-from player.words.compose import balance_keys, position_keys
+from progmoh.player.sim import asterisk_reader as ar
+from progmoh.player.serve.ami.client import AmiClient
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.service import Service
+from progmoh.player.words.compose import balance_keys, position_keys
 from service_support import service_settings, write_config
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")

@@ -8,9 +8,9 @@ what each recording's .md says a correct client derives.
 import pytest
 
 import ami_recordings as rec
-from player.control.ami.framing import Framer
-from player.control.ami.message import parse
-from player.control.tracker import Tracker
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.ami.message import parse
+from progmoh.player.serve.tracker import Tracker
 
 SEEDS = range(25)
 

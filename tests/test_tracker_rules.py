@@ -1,7 +1,7 @@
 """Tracker cases the recordings show only in part: resync, reset, foreign DTMF."""
 
-from player.control.ami.message import Message, parse
-from player.control.tracker import (
+from progmoh.player.serve.ami.message import Message, parse
+from progmoh.player.serve.tracker import (
     CallEnded, CallerKnown, KeyPressed, LeftQueue, PositionChanged, Tracker,
 )
 

@@ -3,8 +3,8 @@ key it can produce exists in the vocabulary the renderer speaks."""
 
 import pytest
 
-from player.words import compose
-from player.words.vocabulary import prompt_texts
+from progmoh.player.words import compose
+from progmoh.player.words.vocabulary import prompt_texts
 
 MAX_POSITION = 20
 NUMBERS = (0, 1, 2, 5, 11, 12, 21, 22, 101, 1000, 1001, 2000, 2001, 5000, 21000, 1000000)
@@ -179,7 +179,7 @@ def test_balances(language, status, accounts, expected):
 
 
 def test_balance_accepts_protocol_accounts():
-    from player.protocol import Account
+    from progmoh.player.protocol import Account
     keys = compose.balance_keys("en", "ok", [Account("1", "2", "USD")])
     assert keys == "balance_is n2 cur_USD_n".split()
 

@@ -6,8 +6,8 @@ pin every sentence.  Standard library only, no ``typing``/``dataclasses``:
 the player imports this module when its first insert arrives.
 """
 
-from player.words import numbers_en, numbers_ru
-from player.words.vocabulary import PAUSE, base_texts, position_key
+from progmoh.player.words import numbers_en, numbers_ru
+from progmoh.player.words.vocabulary import PAUSE, base_texts, position_key
 
 _RULES = {"en": numbers_en, "ru": numbers_ru}
 KNOWN_CURRENCIES = ("RUB", "USD", "EUR")

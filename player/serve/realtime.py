@@ -18,8 +18,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
-from cache.errors import ProgmohError
-from player.control.settings import ServeSettings
+from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
 

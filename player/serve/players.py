@@ -16,9 +16,9 @@ import socket
 from pathlib import Path
 from typing import Protocol
 
-from cache.errors import ProgmohError
-from player import protocol
-from player.control import peercred
+from progmoh.cache.errors import ProgmohError
+from progmoh.player import protocol
+from progmoh.player.serve import peercred
 
 log = logging.getLogger("progmoh.serve.players")
 

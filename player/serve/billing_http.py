@@ -15,8 +15,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from player.control.billing_errors import BillingUnavailable
-from player.control.settings import BillingSettings
+from progmoh.player.serve.billing_errors import BillingUnavailable
+from progmoh.player.serve.settings import BillingSettings
 
 MAX_REDIRECTS = 3
 READ_BYTES = 16384

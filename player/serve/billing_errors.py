@@ -1,6 +1,6 @@
 """The one error billing backends raise: the balance cannot be told right now."""
 
-from cache.errors import ProgmohError
+from progmoh.cache.errors import ProgmohError
 
 
 class BillingUnavailable(ProgmohError):

@@ -19,12 +19,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
-from cache.errors import ProgmohError
-from player.control.ami.framing import Framer
-from player.control.ami.message import Message, format_action, parse
-from player.control.settings import AmiSettings
+from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.ami.message import Message, format_action, parse
+from progmoh.player.serve.settings import AmiSettings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("progmoh.serve.ami")
 
 EVENTS = "call,agent,dtmf,system"     # queue (agent), MOH/Hangup (call), DTMF, FullyBooted (system)
 READ_BYTES = 65536

@@ -5,7 +5,7 @@ that has checked this process is the call's own; without it the player
 never says anything personal.
 """
 
-from player import wire
+from progmoh.player import wire
 
 RATE = 8000
 FIRST_WELCOME_S = 2.0           # a state arriving later than this only merges advice
@@ -55,12 +55,12 @@ class Session:
         return False
 
     def _balance(self, message):
-        from player.words.compose import balance_keys
+        from progmoh.player.words.compose import balance_keys
         keys = balance_keys(self.language, message.get("status"), message.get("accounts") or [])
         return self._insert(keys, "balance")
 
     def _position(self, message):
-        from player.words.compose import position_keys
+        from progmoh.player.words.compose import position_keys
         position = int(message["position"])
         keys = position_keys(self.language, position,
                              self.catalog.max_position(self.language))

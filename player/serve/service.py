@@ -15,16 +15,16 @@ import signal
 import time
 from dataclasses import dataclass
 
-from player import protocol
-from player.control import tracker as t
-from player.control.ami.client import AmiClient
-from player.control.billing import BalanceBook
-from player.control.calls import CallRecord, CallRegistry
-from player.control.choices import open_choice_store
-from player.control.players import PlayerServer
-from player.control.realtime import RealtimeServer
-from player.control.rules import BALANCE, NEXT_MUSIC, POSITION, KeyRules, PositionAnnouncer
-from player.control.settings import (
+from progmoh.player import protocol
+from progmoh.player.serve import tracker as t
+from progmoh.player.serve.ami.client import AmiClient
+from progmoh.player.serve.billing import BalanceBook
+from progmoh.player.serve.calls import CallRecord, CallRegistry
+from progmoh.player.serve.choices import open_choice_store
+from progmoh.player.serve.players import PlayerServer
+from progmoh.player.serve.realtime import RealtimeServer
+from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, KeyRules, PositionAnnouncer
+from progmoh.player.serve.settings import (
     AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
 )
 

@@ -9,8 +9,8 @@ The AMI secret is never printed: the admin copies it from the config file.
 
 from pathlib import Path
 
-from player.control.ami.client import EVENTS
-from player.control.settings import AmiSettings, ServeSettings
+from progmoh.player.serve.ami.client import EVENTS
+from progmoh.player.serve.settings import AmiSettings, ServeSettings
 
 DEFAULT_CONFIG = Path("/etc/progmoh/progmoh.toml")
 

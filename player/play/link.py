@@ -8,7 +8,7 @@ absent ``serve`` only means a quiet retry every few seconds.
 
 import _socket
 
-from player import wire
+from progmoh.player import wire
 
 RETRY_S = 5.0
 MAX_PENDING_BYTES = 65536

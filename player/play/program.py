@@ -7,8 +7,8 @@ through an advice exactly as through music.  This module only decides and
 reads; gains and inserts are the mixer's job.
 """
 
-from player import limits
-from player.source import ObjectError, Tail
+from progmoh.player.play import limits
+from progmoh.player.play.source import ObjectError, Tail
 
 RATE = 8000
 _GROUPS = ("first", "middle", "last")

@@ -20,11 +20,11 @@ import threading
 import time
 import urllib.parse
 
-from cache.errors import ProgmohError
-from player.control import peercred
-from player.control.ami.emulator import AmiEmulator, Caller
-from player.control.service import Service, ServiceSettings
-from player.control.settings import BillingFields, StoreSettings
+from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve import peercred
+from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
+from progmoh.player.serve.service import Service, ServiceSettings
+from progmoh.player.serve.settings import BillingFields, StoreSettings
 
 DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_billing.py")
 DEMO_NUMBER = "+15551230001"
@@ -32,7 +32,7 @@ AHEAD = (("+15551230101", "Caller Ahead One"), ("+15551230102", "Caller Ahead Tw
 AMI_USER = "progmoh-demo"
 START_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 10.0
-SERVE_LOGGERS = ("progmoh.serve", "player.control")
+SERVE_LOGGERS = ("progmoh.serve",)
 
 
 class SimulationError(ProgmohError):

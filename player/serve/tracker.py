@@ -12,7 +12,7 @@ QueueStatus answer (the truth) on top.
 
 from dataclasses import dataclass
 
-from player.control.ami.message import Message
+from progmoh.player.serve.ami.message import Message
 
 UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
 

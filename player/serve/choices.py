@@ -13,8 +13,8 @@ import logging
 import queue
 import threading
 
-from cache.errors import ProgmohError
-from player.control.settings import StoreSettings
+from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.settings import StoreSettings
 
 log = logging.getLogger("progmoh.serve.choices")
 
@@ -110,10 +110,10 @@ def open_choice_store(settings: StoreSettings) -> ChoiceStore:
     """A store for ``sqlite:///path`` or ``mysql://user:pass@host:port/db``; connects lazily."""
     url = settings.url
     if url.startswith("sqlite:///"):
-        from player.control.choices_sqlite import SqliteChoices
+        from progmoh.player.serve.choices_sqlite import SqliteChoices
         return ChoiceStore(SqliteChoices(url[len("sqlite:///"):], settings.timeout_s),
                            settings.timeout_s)
     if url.startswith(("mysql://", "mariadb://")):
-        from player.control.choices_mysql import MysqlChoices
+        from progmoh.player.serve.choices_mysql import MysqlChoices
         return ChoiceStore(MysqlChoices(url, settings.timeout_s), settings.timeout_s)
     raise ChoiceStoreError("store.url must start with sqlite:/// or mysql://")

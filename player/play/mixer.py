@@ -9,7 +9,7 @@ crossfade is in progress; steady ducking is one ``audioop.mul``.
 import audioop
 from array import array
 
-from player.source import ObjectError
+from progmoh.player.play.source import ObjectError
 
 RATE = 8000
 

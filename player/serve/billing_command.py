@@ -8,8 +8,8 @@ import asyncio
 import os
 import signal
 
-from player.control.billing_errors import BillingUnavailable
-from player.control.settings import BillingSettings
+from progmoh.player.serve.billing_errors import BillingUnavailable
+from progmoh.player.serve.settings import BillingSettings
 
 STDERR_KEPT_BYTES = 2000
 PLACEHOLDER = "{number}"

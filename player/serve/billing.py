@@ -13,11 +13,11 @@ import re
 import time
 from dataclasses import dataclass
 
-from player import protocol
-from player.control.billing_command import CommandBilling
-from player.control.billing_errors import BillingUnavailable
-from player.control.billing_http import HttpBilling
-from player.control.settings import BillingFields, BillingSettings, RewriteRule
+from progmoh.player import protocol
+from progmoh.player.serve.billing_command import CommandBilling
+from progmoh.player.serve.billing_errors import BillingUnavailable
+from progmoh.player.serve.billing_http import HttpBilling
+from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
 
 log = logging.getLogger("progmoh.serve.billing")
 

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 
-from player import protocol
+from progmoh.player import protocol
 
 
 class StandIn:

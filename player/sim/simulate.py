@@ -17,10 +17,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from cache import layout
-from player import asterisk_reader, wire
-from player.simulate_serve import DEMO_NUMBER, Backstage, SimulationError
-from player.standin import StandIn
+from progmoh.cache import layout
+from progmoh.player.sim import asterisk_reader
+from progmoh.player import wire
+from progmoh.player.sim.simulate_serve import DEMO_NUMBER, Backstage, SimulationError
+from progmoh.player.sim.standin import StandIn
 
 __all__ = ["CallReport", "SimulationError", "simulate_call"]
 

@@ -18,7 +18,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from player.control.ami.message import Message, parse
+from progmoh.player.serve.ami.message import Message, parse
 
 BANNER = b"Asterisk Call Manager/13.0.0\r\n"
 MAX_ACTION_BYTES = 65536

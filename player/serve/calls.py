@@ -10,7 +10,7 @@ that knew it was lost, unless a resync brings it back).
 import asyncio
 from dataclasses import dataclass, field
 
-from player.protocol import CallState
+from progmoh.player.protocol import CallState
 
 
 @dataclass

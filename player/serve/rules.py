@@ -6,7 +6,7 @@ so they can be tested with a fake clock and no sockets.
 
 import time
 
-from player.control.settings import KeySettings
+from progmoh.player.serve.settings import KeySettings
 
 BALANCE, NEXT_MUSIC, POSITION = "balance", "next_music", "position"
 

@@ -11,15 +11,15 @@ import os
 import select
 import time
 
-from player import wire
-from player.catalog import Catalog, CatalogError, load
-from player.link import Link
-from player.log import Log
-from player.mixer import Mixer
-from player.output import Output
-from player.pacer import FRAME_SAMPLES, MAX_WRITE_FRAMES, Pacer
-from player.program import Program
-from player.session import Session
+from progmoh.player import wire
+from progmoh.player.play.catalog import Catalog, CatalogError, load
+from progmoh.player.play.link import Link
+from progmoh.player.play.log import Log
+from progmoh.player.play.mixer import Mixer
+from progmoh.player.play.output import Output
+from progmoh.player.play.pacer import FRAME_SAMPLES, MAX_WRITE_FRAMES, Pacer
+from progmoh.player.play.program import Program
+from progmoh.player.play.session import Session
 
 STATE_EVERY_S = 1.0
 MAX_INTERNAL_ERRORS = 3         # then silence: better than a crash Asterisk respawns in a loop

@@ -6,7 +6,7 @@ line.  TCP delivers them in arbitrary chunks, so this keeps the unfinished
 tail between reads.  It knows nothing of headers: that is ``message.parse``.
 """
 
-from cache.errors import ProgmohError
+from progmoh.cache.errors import ProgmohError
 
 BANNER_PREFIX = b"Asterisk Call Manager/"
 MAX_MESSAGE_BYTES = 1 << 20     # a QueueStatus list item is < 1 KiB; this is a runaway guard
