@@ -31,7 +31,7 @@ ENV_VAR = "PROGMOH_CONFIG"
 # The element type of every array: an empty default says nothing about its items.
 LIST_ITEMS = {
     ("render", "languages"): str,
-    ("serve", "allowed_parents"): str,
+    ("serve", "asterisk_executables"): str,
     ("billing", "command"): str,
     ("billing", "rewrite"): dict,
 }
@@ -279,10 +279,14 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         raise ConfigError(f"{where}: 'serve.language' must be one of render.languages "
                           f"({', '.join(languages)}), not {s['language']!r}")
     executable = _path(base, s["executable"]) if s["executable"] else _default_executable()
+    for item in s["asterisk_executables"]:
+        if not os.path.isabs(item):
+            raise ConfigError(f"{where}: 'serve.asterisk_executables' must hold absolute paths, "
+                              f"not {item!r}")
     return ServeSettings(
         listen=s["listen"], port=s["port"], prefix="/" + s["prefix"].strip("/"),
         executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
-        allowed_parents=tuple(s["allowed_parents"]), language=s["language"],
+        asterisk_executables=tuple(s["asterisk_executables"]), language=s["language"],
         call_grace_s=s["call_grace_s"], log=_log_target(base, s["log"]),
         cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms)
 

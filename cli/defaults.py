@@ -57,7 +57,7 @@ DEFAULTS = {
         "executable": "",
         "socket": "var/run/progmoh.sock",
         "socket_mode": "0660",
-        "allowed_parents": ["asterisk"],
+        "asterisk_executables": ["/usr/sbin/asterisk", "/usr/local/sbin/asterisk"],
         "language": "en",
         "call_grace_s": 600.0,
         "log": "",

@@ -33,7 +33,7 @@ port = 0
 executable = "{executable}"
 log = "{serve_log}"
 socket = "run/serve.sock"
-allowed_parents = ["{MY_NAME}"]
+asterisk_executables = ["{sys.executable}"]
 call_grace_s = 30.0
 [cache]
 dir = "{cache_dir}"

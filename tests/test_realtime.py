@@ -17,7 +17,7 @@ def serve_settings(**changes) -> ServeSettings:
     base = ServeSettings(
         listen="127.0.0.1", port=0, prefix="/moh", executable=Path("/opt/progmoh/bin/progmoh"),
         socket_path=Path("/run/progmoh/serve.sock"), socket_mode=0o660,
-        allowed_parents=("asterisk",), language="en", call_grace_s=600.0, log="",
+        asterisk_executables=("/usr/sbin/asterisk",), language="en", call_grace_s=600.0, log="",
         cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/progmoh/play.log", lead_ms=200)
     return dataclasses.replace(base, **changes)
 
@@ -98,7 +98,9 @@ def test_keepalive_stream_of_five_lookups_is_answered_five_times_on_one_connecti
 
 def test_a_name_that_is_not_ours_gets_an_empty_body():
     for name in (b"progmohplus-x1", b"progmoh-1.2.3", b"progmoh-abc.1", b"default",
-                 b"progmoh-1795710278.1%0A", b"progmoh-1795710278.1&name=progmoh-2.2"):
+                 b"progmoh-1795710278.1%0A", b"progmoh-1795710278.1&name=progmoh-2.2",
+                 "progmoh-\uff11.\uff11".encode(), b"progmoh-%EF%BC%91.%EF%BC%91",
+                 "progmoh-\u0661.\u0661".encode()):   # full-width and Arabic-Indic digits
         body = b"name=" + name
         request = (b"POST /moh/single HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
                    b"Content-Type: application/x-www-form-urlencoded\r\n\r\n" % len(body)) + body

@@ -56,7 +56,7 @@ class Service:
         self.choices = choices or open_choice_store(settings.store)
         self.realtime = RealtimeServer(settings.serve)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
-                                    settings.serve.allowed_parents, self)
+                                    settings.serve.asterisk_executables, self)
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
 

@@ -12,7 +12,7 @@ class ServeSettings:
     executable: Path            # absolute path of the progmoh console script
     socket_path: Path
     socket_mode: int
-    allowed_parents: tuple[str, ...]   # process names allowed as a player's parent
+    asterisk_executables: tuple[str, ...]   # absolute paths; a player's parent must run one
     language: str
     call_grace_s: float
     log: str
