@@ -2,10 +2,11 @@
 command billing; AMI events are fed as parsed messages (the AMI client has its own tests)."""
 
 import asyncio
+import dataclasses
 
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.choices import open_choice_store
-from progmoh.player.serve.service import Service
+from progmoh.player.serve.service import Service, configured_secrets
 from service_support import FakeClock, StandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"
@@ -215,3 +216,10 @@ def test_a_player_never_seen_on_ami_is_welcomed_plainly_and_forgotten_after_grac
     welcome, record = run(tmp_path, scenario)
     assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "", "state": None}
     assert record is None
+
+
+def test_the_ami_and_store_secrets_are_masked_in_billing_logs_too(tmp_path):
+    settings = service_settings(write_config(tmp_path))
+    store = dataclasses.replace(settings.store, url="mysql://moh:p%40ss@db:3306/progmoh")
+    secrets = configured_secrets(dataclasses.replace(settings, store=store))
+    assert {"labsecret", "p%40ss", "p@ss"} <= set(secrets)

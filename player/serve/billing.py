@@ -87,12 +87,16 @@ def _flag(value) -> bool:
     return str(value).strip().lower() in TRUE_TEXTS
 
 
-def open_backend(settings: BillingSettings):
-    """The backend object named by ``settings.backend`` (None for "none")."""
+def open_backend(settings: BillingSettings, secrets: tuple[str, ...] = ()):
+    """The backend object named by ``settings.backend`` (None for "none").
+
+    ``secrets`` are the other configured secrets (AMI, store) that a billing
+    program's stderr must never bring into the log.
+    """
     if settings.backend == "http":
         return HttpBilling(settings)
     if settings.backend == "command" and settings.command:
-        return CommandBilling(settings)
+        return CommandBilling(settings, secrets)
     if settings.backend == "command":
         log.warning("billing backend is \"command\" but billing.command is empty")
     return None
@@ -101,10 +105,10 @@ def open_backend(settings: BillingSettings):
 class BalanceBook:
     """Balances per (rewritten) caller number, with one fetch in flight per number."""
 
-    def __init__(self, settings: BillingSettings, clock=time.monotonic):
+    def __init__(self, settings: BillingSettings, clock=time.monotonic, secrets: tuple[str, ...] = ()):
         self._settings = settings
         self._clock = clock
-        self._backend = open_backend(settings)
+        self._backend = open_backend(settings, secrets)
         self._results: dict[str, BalanceResult] = {}
         self._fetches: dict[str, asyncio.Task] = {}
 

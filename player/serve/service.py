@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import signal
 import time
+import urllib.parse
 from dataclasses import dataclass
 
 from progmoh.player import protocol
@@ -44,6 +45,15 @@ class ServiceSettings:
     store: StoreSettings
 
 
+def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
+    """Every secret of the config besides billing's own: what no log line may show."""
+    try:
+        store_password = urllib.parse.urlsplit(settings.store.url).password or ""
+    except ValueError:
+        store_password = ""
+    return (settings.ami.secret, store_password, urllib.parse.unquote(store_password))
+
+
 class Service:
     def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=AmiClient) -> None:
@@ -52,7 +62,7 @@ class Service:
         self.calls = CallRegistry(settings.serve.call_grace_s)
         self.rules = KeyRules(settings.keys, clock)
         self.announcer = PositionAnnouncer(settings.keys, clock)
-        self.balances = balances or BalanceBook(settings.billing, clock)
+        self.balances = balances or BalanceBook(settings.billing, clock, configured_secrets(settings))
         self.choices = choices or open_choice_store(settings.store)
         self.realtime = RealtimeServer(settings.serve)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
