@@ -1,5 +1,6 @@
 """The HTTP billing backend against a real local HTTP server."""
 
+import asyncio
 import base64
 import logging
 import ssl
@@ -10,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from billing_server import Answer, BillingServer, balance, json_answer
+from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.billing_errors import BillingUnavailable
 from progmoh.player.serve.billing_http import HttpBilling
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
@@ -116,8 +118,8 @@ def test_trickling_answer_frees_its_thread_at_the_timeout(server):
     server.answers["/balance/1"] = Answer(body=b" " * 1000 + b"[]", trickle_s=0.05)
     backend = HttpBilling(settings_for(server.origin + "/balance/{number}", timeout_s=0.3))
     started = time.monotonic()
-    with pytest.raises(BillingUnavailable, match="still arriving"):
-        backend._fetch_blocking("1")
+    with pytest.raises(BillingUnavailable, match="no complete answer within 0.3 s"):
+        asyncio.run(backend.fetch("1"))
     assert time.monotonic() - started < 1.5
 
 
@@ -215,3 +217,31 @@ def test_tls_verification_is_on(tmp_path):
 
 def test_backend_none_is_unavailable():
     assert balance(settings_for("", backend="none"), "1").status == "unavailable"
+
+
+def test_dripping_headers_never_tie_up_the_workers(server):
+    """40 lookups whose answer head drips in byte by byte, then a healthy one on the same book."""
+    for n in range(40):
+        server.answers[f"/balance/{n}"] = json_answer({"accounts": []}, drip_head_s=0.05)
+    server.answers["/balance/healthy"] = json_answer({"accounts": [{"account": "1", "balance": "2"}]})
+    settings = settings_for(server.origin + "/balance/{number}", timeout_s=0.5)
+
+    async def main():
+        book = BalanceBook(settings)
+        try:
+            started = time.monotonic()
+            flood = await asyncio.gather(*(book.get(str(n)) for n in range(40)))
+            flood_s = time.monotonic() - started
+            return flood, flood_s, await book.get("healthy"), started
+        finally:
+            await book.close()
+
+    flood, flood_s, healthy, started = asyncio.run(main())
+    assert {result.status for result in flood} == {"unavailable"} and flood_s < 1.5
+    assert healthy.status == "ok"
+    dripped = len(server.requests) - 1
+    deadline = time.monotonic() + 5.0
+    while len(server.dropped) < dripped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dripped > 0 and len(server.dropped) == dripped
+    assert max(server.dropped) - started < 0.5 + 0.5       # hung up at the deadline, not later

@@ -130,6 +130,8 @@ class BalanceBook:
         for task in list(self._fetches.values()):
             task.cancel()
         await asyncio.gather(*self._fetches.values(), return_exceptions=True)
+        if hasattr(self._backend, "close"):
+            self._backend.close()
 
     def _fresh(self, key: str) -> BalanceResult | None:
         kept = self._results.get(key)
