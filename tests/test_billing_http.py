@@ -58,10 +58,10 @@ def test_several_accounts_keep_their_order_and_exact_amounts(server, settings):
     server.answers["/balance/1"] = json_answer({"accounts": [
         {"account": "A1", "balance": "-12.5", "currency": "usd"},
         {"account": 77, "balance": 0, "currency": "EUR"},
-        {"account": "A3", "balance": "100000000000000000000.01", "currency": "RUB"}]})
+        {"account": "A3", "balance": "999999999999999.99", "currency": "RUB"}]})
     result = balance(settings, "1")
     assert [(a.account, a.balance, a.currency) for a in result.accounts] == [
-        ("A1", "-12.5", "USD"), ("77", "0", "EUR"), ("A3", "100000000000000000000.01", "RUB")]
+        ("A1", "-12.5", "USD"), ("77", "0", "EUR"), ("A3", "999999999999999.99", "RUB")]
 
 
 def test_json_numbers_keep_their_decimal_text(server, settings):
@@ -69,6 +69,17 @@ def test_json_numbers_keep_their_decimal_text(server, settings):
         body=b'{"accounts": [{"account": "1", "balance": 0.10, "currency": "RUB"},'
              b' {"account": "2", "balance": 1234567890.123456789, "currency": "RUB"}]}')
     assert [a.balance for a in balance(settings, "1").accounts] == ["0.10", "1234567890.123456789"]
+
+
+@pytest.mark.parametrize("amount", [b"1e100000", b'"1e100000"', b"1e308", b'"-1000000000000000"',
+                                    b'"1e-100000"', b'"Infinity"', b'"' + b"9" * 60000 + b'"'])
+def test_huge_non_finite_or_absurd_amounts_are_unavailable_in_one_short_line(
+        server, settings, amount, caplog):
+    server.answers["/balance/1"] = Answer(
+        body=b'{"accounts": [{"account": "1", "balance": ' + amount + b', "currency": "RUB"}]}')
+    assert balance(settings, "1").status == "unavailable"
+    line, = [record.getMessage() for record in caplog.records if "balance" in record.getMessage()]
+    assert len(line) < 200
 
 
 def test_locked_account(server, settings):

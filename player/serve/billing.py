@@ -23,6 +23,9 @@ log = logging.getLogger("progmoh.serve.billing")
 
 OK, NOT_REGISTERED, UNAVAILABLE = protocol.BALANCE_STATUSES
 TRUE_TEXTS = frozenset({"true", "yes", "1"})
+MAX_AMOUNT = decimal.Decimal(10) ** 15      # from here up a balance is a billing error, not money
+MAX_AMOUNT_CHARS = 40                       # "0.000...1" past this is no amount anyone says
+SHOWN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,21 @@ def _account(item, fields: BillingFields, index: int) -> protocol.Account:
 
 
 def _amount(value, name: str, index: int) -> str:
+    """Decimal text of a balance; non-finite, huge (>= 10^15) or absurdly long ones are refused."""
     try:
         amount = decimal.Decimal(value if isinstance(value, decimal.Decimal) else str(value).strip())
     except (decimal.InvalidOperation, TypeError, ValueError):
         amount = None
     if value is None or isinstance(value, bool) or amount is None or not amount.is_finite():
-        raise BillingUnavailable(f"account {index}: {name!r} is not a decimal amount: {value!r}")
-    return format(amount, "f")
+        raise BillingUnavailable(f"account {index}: {name!r} is not a decimal amount: "
+                                 f"{repr(value)[:SHOWN_CHARS]}")
+    if abs(amount) >= MAX_AMOUNT:
+        raise BillingUnavailable(f"account {index}: {name!r} of {amount:.3E} is beyond 10^15")
+    text = format(amount, "f")
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise BillingUnavailable(f"account {index}: {name!r} has {len(text)} characters, "
+                                 f"over {MAX_AMOUNT_CHARS}")
+    return text
 
 
 def _text(value) -> str:

@@ -188,9 +188,15 @@ class Service:
         else:
             result = await self.balances.get(record.number)
             result_status, accounts = result.status, result.accounts
-        if record.link is not None and record.known:
+        if record.link is None or not record.known:
+            return
+        try:
             record.link.send(protocol.BALANCE, status=result_status,
                              accounts=[dataclasses.asdict(a) for a in accounts])
+        except protocol.ProtocolError:
+            log.warning("call %s: balance of %d accounts too big for one message; the caller "
+                        "hears \"unavailable\"", record.uniqueid, len(accounts))
+            record.link.send(protocol.BALANCE, status="unavailable", accounts=[])
 
     # -- players -----------------------------------------------------------------------
 
