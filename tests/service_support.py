@@ -1,4 +1,4 @@
-"""Config, fake clock and stand-in players for the service and system tests."""
+"""Config and stand-in players for the service and system tests."""
 
 import asyncio
 import json
@@ -60,14 +60,6 @@ url = "sqlite:///choices.db"
 def service_settings(path: Path) -> ServiceSettings:
     config = load(path)
     return ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now_s = 1000.0
-
-    def __call__(self) -> float:
-        return self.now_s
 
 
 class StandIn(PipedProcess):

@@ -18,17 +18,10 @@ from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 from progmoh.player.sim.standin import StandIn
+from fake_clock import FakeClock
 
 CALL = "1795709779.380"
 NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 class RecordingOutput:
@@ -93,7 +86,7 @@ def test_without_serve_the_loop_only_plays(short_dir):
         loop._write(False)
         loop.link.tick()
         loop._report()
-        clock.now += 0.12
+        clock.now_s += 0.12
     assert loop.link.sock is None
     assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written
     assert sum("cannot reach control socket" in m for m in events) == 1   # said once

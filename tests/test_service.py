@@ -6,7 +6,8 @@ import asyncio
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.service import Service
-from service_support import FakeClock, StandIn, service_settings, write_config
+from fake_clock import FakeClock
+from service_support import StandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"
 NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
