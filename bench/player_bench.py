@@ -304,8 +304,8 @@ def compare(ours, theirs):
 
 
 def standin_main(path):
-    from progmoh.player.sim.standin import StandIn
-    with StandIn(path):
+    from progmoh.player.sim.standin import ServeStandIn
+    with ServeStandIn(path):
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
 
 

@@ -17,7 +17,7 @@ from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
-from progmoh.player.sim.standin import StandIn
+from progmoh.player.sim.standin import ServeStandIn
 from fake_clock import FakeClock
 
 CALL = "1795709779.380"
@@ -58,7 +58,7 @@ def make_loop(folder, clock, socket_path):
 
 def test_an_insert_is_written_at_once_and_state_is_reported(short_dir):
     clock = FakeClock()
-    with StandIn(str(short_dir / "s"), language="en") as serve:
+    with ServeStandIn(str(short_dir / "s"), language="en") as serve:
         loop, bed, _ = make_loop(short_dir, clock, short_dir / "s")
         loop._write(False)                                # first audio, then connect
         loop.link.tick()

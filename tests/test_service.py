@@ -7,7 +7,7 @@ from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.service import Service
 from fake_clock import FakeClock
-from service_support import StandIn, service_settings, write_config
+from service_support import PlayerStandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"
 NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
@@ -64,8 +64,8 @@ def run(tmp_path, scenario, remembered=None):
     return asyncio.run(main())
 
 
-async def connect(players, path, uid) -> StandIn:
-    player = await StandIn.start(path, uid)
+async def connect(players, path, uid) -> PlayerStandIn:
+    player = await PlayerStandIn.start(path, uid)
     players.append(player)
     return player
 
