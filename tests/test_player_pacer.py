@@ -117,10 +117,10 @@ def test_loop_writes_only_whole_frames_and_never_more_than_pipe_buf():
     clock = FakeClock(100.0)
     output = RecordingOutput()
     loop = Loop(StubProgram(), SilentMixer(), Pacer(clock, 1000), output, lambda m: None, clock)
-    loop._write(False)
+    loop.write(False)
     for _ in range(30):
         clock.now_s += 0.1
-        loop._write(False)
+        loop.write(False)
     assert output.writes[0] >= 1600
     assert all(size % FRAME_BYTES == 0 and 0 < size <= 4096 for size in output.writes)
     assert sum(output.writes) // 2 == loop.pacer.written
@@ -142,7 +142,7 @@ def test_a_bug_in_mixing_costs_the_extras_not_the_audio():
     output, events, mixer = RecordingOutput(), [], BrokenMixer()
     loop = Loop(StubProgram(), mixer, Pacer(clock, 200), output, events.append, clock)
     for _ in range(5):
-        loop._write(False)
+        loop.write(False)
         clock.now_s += 0.12
     assert sum(output.writes) // 2 == loop.pacer.written > 0      # audio went on (silence)
     assert mixer.resets == 3
