@@ -47,7 +47,6 @@ class Bench:
         self.welcomed: asyncio.Queue = asyncio.Queue()
         self.seen: asyncio.Queue = asyncio.Queue()
         self.links = {}
-        self.hello_at = {}
 
     async def player_connected(self, uniqueid, link):
         self.links[uniqueid] = link
