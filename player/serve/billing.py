@@ -116,7 +116,8 @@ def open_backend(settings: BillingSettings, secrets: tuple[str, ...] = ()):
 class BalanceBook:
     """Balances per (rewritten) caller number, with one fetch in flight per number."""
 
-    def __init__(self, settings: BillingSettings, clock=time.monotonic, secrets: tuple[str, ...] = ()):
+    def __init__(self, settings: BillingSettings, clock=time.monotonic,
+                 secrets: tuple[str, ...] = ()):
         self._settings = settings
         self._clock = clock
         self._backend = open_backend(settings, secrets)

@@ -78,7 +78,8 @@ class CommandBilling:
         status = await process.wait()
         if status != 0:
             line = stderr_line(stderr, self._secrets)
-            raise BillingUnavailable(f"exit status {status}" + (f"; stderr: {line}" if line else ""))
+            said = f"; stderr: {line}" if line else ""
+            raise BillingUnavailable(f"exit status {status}{said}")
         return stdout
 
 

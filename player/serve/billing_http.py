@@ -141,14 +141,15 @@ class HttpBilling:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def fetch(self, number: str) -> bytes:
-        """The raw answer body; raises BillingUnavailable, at the latest when ``timeout_s`` is up."""
+        """The raw answer body; BillingUnavailable at the latest when ``timeout_s`` is up."""
         deadline = Deadline(self._settings.timeout_s)
         work = asyncio.get_running_loop().run_in_executor(
             self._pool, self._fetch_blocking, number, deadline)
         try:
             return await asyncio.wait_for(work, self._settings.timeout_s)
         except asyncio.TimeoutError:
-            raise BillingUnavailable(f"no complete answer within {self._settings.timeout_s} s") from None
+            raise BillingUnavailable(
+                f"no complete answer within {self._settings.timeout_s} s") from None
         finally:
             deadline.expire()
 

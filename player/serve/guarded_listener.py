@@ -30,7 +30,7 @@ OUT_OF_RESOURCES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
 def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
-    """``wanted``, but at most a share of the soft descriptor limit, so the rest of serve keeps some."""
+    """``wanted``, but at most a share of the soft descriptor limit: serve needs the rest."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return wanted
@@ -50,7 +50,8 @@ class Throttled:
         if self._said_at is not None and now - self._said_at < self.every_s:
             self._unsaid += 1
             return
-        more = f" ({self._unsaid} more like it in the last {self.every_s:.0f} s)" if self._unsaid else ""
+        more = (f" ({self._unsaid} more like it in the last {self.every_s:.0f} s)"
+                if self._unsaid else "")
         log.warning(text + more, *args)
         self._said_at, self._unsaid = now, 0
 

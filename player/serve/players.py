@@ -4,9 +4,10 @@ A connection is admitted only after a ``hello`` naming a call id whose
 process passes ``peercred.denial_reason`` (argv carries the id, parent runs
 an Asterisk executable), and only while no other live player holds that
 call: a second process claiming a call whose player still runs is refused,
-so it can neither read that caller's data nor silence the real player.  Each client is handled in its own task with bounded lines
-and a bounded send buffer, so one broken or stuck player is dropped without
-touching the others.
+so it can neither read that caller's data nor silence the real player.
+Each client is handled in its own task with bounded lines and a bounded
+send buffer, so one broken or stuck player is dropped without touching the
+others.
 """
 
 import asyncio

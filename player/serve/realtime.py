@@ -30,7 +30,7 @@ from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
 
-CLASS_NAME = re.compile(r"progmoh-([0-9]{1,20}\.[0-9]{1,12})")   # ASCII: \d takes any script's digits
+CLASS_NAME = re.compile(r"progmoh-([0-9]{1,20}\.[0-9]{1,12})")   # ASCII: \d takes any digit
 MAX_APPLICATION_CHARS = 255          # Asterisk copies the application into char[256]
 MAX_HEAD_BYTES = 8192
 MAX_BODY_BYTES = 4096

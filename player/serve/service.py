@@ -62,7 +62,8 @@ class Service:
         self.calls = CallRegistry(settings.serve.call_grace_s)
         self.rules = KeyRules(settings.keys, clock)
         self.announcer = PositionAnnouncer(settings.keys, clock)
-        self.balances = balances or BalanceBook(settings.billing, clock, configured_secrets(settings))
+        self.balances = balances or BalanceBook(settings.billing, clock,
+                                                configured_secrets(settings))
         self.choices = choices or open_choice_store(settings.store)
         self.realtime = RealtimeServer(settings.serve)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
