@@ -110,6 +110,8 @@ async def _exited(pid: int) -> None:
         pidfd = os.pidfd_open(pid)
     except ProcessLookupError:
         return                                  # already exited and collected
+    except OSError:                             # no pidfd (kernel before 5.3): the group is
+        await asyncio.Event().wait()            # ended by _reap at the timeout instead
     loop = asyncio.get_running_loop()
     gone = loop.create_future()
     loop.add_reader(pidfd, lambda: gone.done() or gone.set_result(None))
