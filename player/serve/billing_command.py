@@ -68,13 +68,15 @@ class CommandBilling:
     async def _collect(self, process) -> bytes:
         cap = self._settings.max_body_bytes
         ender = asyncio.ensure_future(_end_group_on_exit(process))
+        errors = asyncio.ensure_future(_head_then_drain(process.stderr))
         try:
-            stdout, stderr = await asyncio.gather(_head(process.stdout, cap + 1),
-                                                  _head_then_drain(process.stderr))
+            stdout = await _head(process.stdout, cap + 1)
+            if len(stdout) > cap:
+                raise BillingUnavailable(f"answer is over {cap} bytes")
+            stderr = await errors
         finally:
             ender.cancel()
-        if len(stdout) > cap:
-            raise BillingUnavailable(f"answer is over {cap} bytes")
+            errors.cancel()
         status = await process.wait()
         if status != 0:
             line = stderr_line(stderr, self._secrets)
