@@ -29,6 +29,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
 from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
@@ -145,7 +146,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
         common = dict(music_class=music_class, track=track, track_index=t, render_key="k" * 64)
-        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=8000 * 240,
+        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=SAMPLE_RATE_HZ * 240,
                                 object=hashlib.sha256(track.encode()).hexdigest(),
                                 sources=("/srv/music/%s/%s.mp3" % (music_class, track),), **common))
         for slot, item in ((s, i) for s in range(slots) for i in range(items)):
@@ -153,7 +154,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
             segments.append(Segment(
                 id=segment_id("advice", slot=slot, advice=name, **common), kind="advice",
                 object=hashlib.sha256(b"%d %d %d %d" % (c, t, slot, item)).hexdigest(),
-                samples=8000 * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
+                samples=SAMPLE_RATE_HZ * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
                 group="middle", sources=("/srv/music/x.mp3", "/srv/advice/%s.txt" % name), **common))
     manifest = Manifest(generation="big", created="-", default_class="class00",
                         classes=tuple("class%02d" % c for c in range(classes)), program={},
@@ -184,11 +185,12 @@ def write_wav(path, seconds, freq):
     import math
     import wave
     with wave.open(path, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(array.array("h", (int(8000 * math.sin(2 * math.pi * freq * i / 8000))
-                                          for i in range(int(seconds * 8000)))).tobytes())
+        out.setnchannels(CHANNELS)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(SAMPLE_RATE_HZ)
+        rate, amplitude = SAMPLE_RATE_HZ, 8000
+        out.writeframes(array.array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / rate))
+                                          for i in range(int(seconds * rate)))).tobytes())
 
 
 def run_group(channels, seconds, log, startup_s_per_process=0.03):

@@ -16,7 +16,7 @@ every 2 ms: no zipper noise), all in audioop's C loops.
 import audioop
 from dataclasses import dataclass
 
-from progmoh.cache.manifest import RATE
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 
 STEP_SAMPLES = 16            # 2 ms envelope steps
 TAIL_MS = 300                # ducked music after the voice, before the fade up
@@ -29,11 +29,11 @@ class Ducking:
 
     @property
     def fade_samples(self) -> int:
-        steps = max(1, round(self.duck_fade_ms * RATE / 1000 / STEP_SAMPLES))
+        steps = max(1, round(self.duck_fade_ms * SAMPLE_RATE_HZ / 1000 / STEP_SAMPLES))
         return steps * STEP_SAMPLES
 
     def segment_samples(self, voice_samples: int) -> int:
-        return 2 * self.fade_samples + voice_samples + RATE * TAIL_MS // 1000
+        return 2 * self.fade_samples + voice_samples + SAMPLE_RATE_HZ * TAIL_MS // 1000
 
     def voice_samples(self, segment_samples: int) -> int:
         """Inverse of ``segment_samples``: the voice length inside a rendered segment."""
@@ -42,7 +42,7 @@ class Ducking:
 
 def slot_samples(track_samples: int, spacing_s: float, segment_samples: int) -> list[int]:
     """Slot k starts (k+1)*spacing into the track; only slots whose segment fits."""
-    spacing = round(spacing_s * RATE)
+    spacing = round(spacing_s * SAMPLE_RATE_HZ)
     if spacing <= 0:
         return []
     starts = range(spacing, track_samples - segment_samples + 1, spacing)

@@ -9,10 +9,8 @@ player's memory (section 8 of DESIGN.md: within 3 MB of a bare interpreter).
 
 from progmoh.cache import layout
 from progmoh.player.play import manifest_reader
+from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import Reader
-
-PROGRAM_DEFAULTS = {"first_advice_s": 20.0, "advice_gap_s": 45.0, "insert_duck_db": -20.0,
-                    "insert_ramp_ms": 150, "crossfade_ms": 800}
 
 
 class CatalogError(Exception):

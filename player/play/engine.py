@@ -11,13 +11,15 @@ import os
 import select
 import time
 
+from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_BYTES
 from progmoh.player import wire
 from progmoh.player.play.catalog import Catalog, CatalogError, load
+from progmoh.player.play.defaults import LEAD_MS
 from progmoh.player.play.link import Link
 from progmoh.player.play.log import Log
 from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.output import Output
-from progmoh.player.play.pacer import FRAME_SAMPLES, MAX_WRITE_FRAMES, Pacer
+from progmoh.player.play.pacer import MAX_WRITE_FRAMES, Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 
@@ -50,7 +52,7 @@ def install_signals(log):
         _signal.signal(signum, stop)
 
 
-def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_fd=1,
+def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, out_fd=1,
          clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
     """Play the call until Asterisk closes the pipe (or a signal ends the process)."""
     valid = valid_uniqueid(uniqueid)
@@ -114,7 +116,7 @@ class Loop:
     def _audio(self, samples):
         """The next samples; a bug in the mixing costs the call its extras, not its audio."""
         if self.errors >= MAX_INTERNAL_ERRORS:
-            return bytes(samples * 2)
+            return bytes(samples * SAMPLE_BYTES)
         try:
             return self.mixer.read(samples)
         except Exception as error:          # noqa: BLE001  (logged, never silent)
@@ -123,7 +125,7 @@ class Loop:
                 self.program.seconds(), type(error).__name__, error,
                 "silence from now on" if self.errors >= MAX_INTERNAL_ERRORS else "inserts dropped"))
             self.mixer.reset()
-            return bytes(samples * 2)
+            return bytes(samples * SAMPLE_BYTES)
 
     def _write(self, force):
         frames, behind = self.pacer.frames_due(force)

@@ -9,9 +9,9 @@ crossfade is in progress; steady ducking is one ``audioop.mul``.
 import audioop
 from array import array
 
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import ObjectError
-
-RATE = 8000
 
 
 def ramp(data, gain, step):
@@ -34,11 +34,13 @@ def crossfade(new, old, done, total):
 class Mixer:
     """Bed (the program) -> crossfade tail -> gain -> inserted voice."""
 
-    def __init__(self, program, log, duck_db=-20.0, ramp_ms=150, crossfade_ms=800):
+    def __init__(self, program, log, duck_db=PROGRAM_DEFAULTS["insert_duck_db"],
+                 ramp_ms=PROGRAM_DEFAULTS["insert_ramp_ms"],
+                 crossfade_ms=PROGRAM_DEFAULTS["crossfade_ms"]):
         self.program, self.log = program, log
         self.duck_gain = 10.0 ** (float(duck_db) / 20.0)
-        self.ramp_samples = max(1, int(ramp_ms) * RATE // 1000)
-        self.crossfade_samples = max(1, int(crossfade_ms) * RATE // 1000)
+        self.ramp_samples = max(1, int(ramp_ms) * SAMPLE_RATE_HZ // 1000)
+        self.crossfade_samples = max(1, int(crossfade_ms) * SAMPLE_RATE_HZ // 1000)
         self.gain, self.gain_step, self.ramp_left = 1.0, 0.0, 0
         self.tail, self.tail_done, self.tail_total = None, 0, 0
         self.inserting = False
@@ -131,7 +133,7 @@ class Mixer:
             if self.ramp_left == 0:
                 self._ramp_done()
         elif self.gain != 1.0:
-            bed = audioop.mul(bed, 2, self.gain)
+            bed = audioop.mul(bed, SAMPLE_BYTES, self.gain)
         return bed
 
     def _ramp_done(self):
@@ -156,11 +158,11 @@ class Mixer:
         except ObjectError as error:
             self.log("t=%.3f clip cut: %s" % (self.program.seconds(), error))
             voice, self.clip_pos = b"", self.clip.samples
-        voice += bytes(count * 2 - len(voice))
+        voice += bytes(count * SAMPLE_BYTES - len(voice))
         self.clip_pos += count
         if self.clip_pos >= self.clip.samples:
             self._next_clip()
-        return audioop.add(bed, voice, 2)
+        return audioop.add(bed, voice, SAMPLE_BYTES)
 
     def _next_clip(self):
         if self.clip is not None:

@@ -7,7 +7,7 @@ which keeps a call's memory flat however long the music is.
 
 import os
 
-SAMPLE_BYTES = 2
+from progmoh.cache.audio_format import SAMPLE_BYTES
 
 
 class ObjectError(Exception):
