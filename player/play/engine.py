@@ -66,7 +66,7 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
     if program.tracks():
-        log("t=0.000 music %s" % program.tracks()[0][2])
+        log("t=0.000 music %s" % program.tracks()[0].label)
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
     loop.link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
@@ -97,7 +97,7 @@ class Loop:
         self.program, self.mixer, self.pacer, self.output = program, mixer, pacer, output
         self.log, self.clock = log, clock
         self.link = self.session = None
-        self.state_at = 0.0
+        self.state_at_s = 0.0
         self.errors = 0
 
     def run(self):
@@ -160,9 +160,10 @@ class Loop:
         return force
 
     def _report(self):
-        now = self.clock()
-        if self.link.sock is None or not self.link.welcomed or not (self.program.changed or now - self.state_at >= STATE_EVERY_S):
+        now_s = self.clock()
+        due = self.program.changed or now_s - self.state_at_s >= STATE_EVERY_S
+        if self.link.sock is None or not self.link.welcomed or not due:
             return
         self.program.changed = False
-        self.state_at = now
+        self.state_at_s = now_s
         self.link.send(wire.encode(wire.STATE, state=self.program.snapshot()), droppable=True)
