@@ -29,7 +29,10 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
+from progmoh.cache.audio_format import (  # noqa: E402
+    CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+)
+from progmoh.player.play.defaults import LEAD_MS  # noqa: E402
 from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
@@ -94,7 +97,7 @@ def proc_peak_kb(pid):
     return 0
 
 
-def player_group(count, seconds, work, lead_ms=200):
+def player_group(count, seconds, work, lead_ms=LEAD_MS):
     log = os.path.join(work, "play-%d.log" % count)
     line = "%s play --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
         PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
@@ -117,13 +120,13 @@ FLOOR_WRITER = """
 import os, select, time
 start, written, lead, wake = time.monotonic(), 0, 1600, 960
 while True:
-    due = int((time.monotonic() - start) * 8000) + lead
-    frames = (due - written) // 320
+    due = int((time.monotonic() - start) * %(rate)d) + lead
+    frames = (due - written) // %(frame)d
     if frames > 0:
-        os.write(1, bytes(frames * 640))
-        written += frames * 320
-    select.select([], [], [], max(0, start + (written - lead + wake) / 8000 - time.monotonic()))
-"""
+        os.write(1, bytes(frames * %(frame_bytes)d))
+        written += frames * %(frame)d
+    select.select([], [], [], max(0, start + (written - lead + wake) / %(rate)d - time.monotonic()))
+""" % {"rate": SAMPLE_RATE_HZ, "frame": FRAME_SAMPLES, "frame_bytes": FRAME_BYTES}
 
 
 def floor_group(count, seconds, work):
@@ -327,7 +330,7 @@ def arguments():
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
                         help="skip the large-library manifest measurement")
-    parser.add_argument("--lead-ms", type=int, default=200,
+    parser.add_argument("--lead-ms", type=int, default=LEAD_MS,
                         help="the players' lead (their wake-up interval follows from it)")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     return parser.parse_args()
