@@ -33,6 +33,7 @@ class Program:
         self._pending = None        # cached (slot_sample, item, segment) or False
         self.changed = True
         self.silent = False
+        self.skipped = 0            # objects skipped or cut as missing or damaged
 
     def _group(self, group):
         return sorted(i for i, (g, _) in self.catalog.items.items() if g == group)
@@ -107,6 +108,7 @@ class Program:
             data = reader.read(pos, count)
         except ObjectError as error:
             self.log("t=%.3f advice %s cut: %s" % (self.seconds(), item, error))
+            self.skipped += 1
             self.broken.add(item)
             data = b""
         taken = len(data) // 2
@@ -137,6 +139,7 @@ class Program:
         return self.music
 
     def _broken_track(self, error):
+        self.skipped += 1
         self.log("t=%.3f skipped: %s" % (self.seconds(), error))
         self._next_track()
         return b""
@@ -183,6 +186,7 @@ class Program:
             self.advice = [item, self.catalog.reader(segment).open(), self.offset - slot]
         except ObjectError as error:
             self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), item, error))
+            self.skipped += 1
             self.broken.add(item)
             return
         self.changed = True
@@ -261,6 +265,13 @@ class Program:
                 "offset_samples": self.offset, "advice_played": list(self.played),
                 "middle_order": list(self.middle_order), "call_samples": self.call_samples,
                 "next_advice_at": self.next_advice_at}
+
+    def playing(self):
+        """What the bed plays now, for ``progmoh status``: ("advice", item) or ("music", track)."""
+        if self.advice is not None:
+            return "advice", self.advice[0]
+        tracks = self.tracks()
+        return "music", tracks[self.track_index % len(tracks)][2] if tracks else ""
 
     def seconds(self):
         return self.call_samples / RATE

@@ -156,8 +156,9 @@ async def _body(reader: asyncio.StreamReader, headers: dict) -> bytes:
 class RealtimeServer:
     """``asyncio`` HTTP/1.1 server on loopback for res_config_curl."""
 
-    def __init__(self, settings: ServeSettings) -> None:
+    def __init__(self, settings: ServeSettings, on_lookup=None) -> None:
         self.settings = settings
+        self._on_lookup = on_lookup or (lambda result: None)   # "answered", "not_ours", "malformed"
         self._server: asyncio.AbstractServer | None = None
         self.port = settings.port
 
@@ -185,6 +186,7 @@ class RealtimeServer:
             await self._converse(reader, writer)
         except BadRequest as error:
             log.warning("realtime: %s", error)
+            self._on_lookup("malformed")
             writer.write(response_bytes("400 Bad Request", b"", keep_alive=False))
         except (asyncio.TimeoutError, ConnectionError):
             pass
@@ -197,6 +199,7 @@ class RealtimeServer:
             if request is None:
                 return
             body = answer_body(self.settings, request.path, request.method, request.body)
+            self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()
             if not request.keep_alive:

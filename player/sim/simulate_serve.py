@@ -44,6 +44,7 @@ def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) 
     me = peercred.process_name(os.getpid())        # the reader: the players' parent
     serve = dataclasses.replace(
         base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
+        metrics_port=0, status_socket=os.path.join(work, "st"),
         allowed_parents=tuple(base.serve.allowed_parents) + (me,),
         player_log=os.path.join(work, "play.log"), log="")
     ami = dataclasses.replace(base.ami, enabled=True, host="127.0.0.1", port=ami_port,
