@@ -28,9 +28,9 @@ class StatusError(ProgmohError):
 
 
 def mask_number(number: str, shown: int = SHOWN_DIGITS) -> str:
-    """Every character but the last ``shown`` digits as ``*``; short numbers keep fewer."""
+    """Its digits, all but the last ``shown`` as ``*``; at least four are always hidden."""
     digits = [c for c in number if c.isascii() and c.isdigit()][-40:]
-    keep = min(shown, len(digits) // 3)
+    keep = min(shown, max(0, len(digits) - 4))
     return "*" * (len(digits) - keep) + "".join(digits[len(digits) - keep:])
 
 
