@@ -15,7 +15,7 @@ demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
-	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15
+	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15 --png var/demo-call.png
 
 test: system system-test venv
 	url="$$(tests/services/mariadb.sh start)" && PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
@@ -35,4 +35,4 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 clean-demo:
-	rm -rf var/cache var/demo-call.wav
+	rm -rf var/cache var/demo-call.wav var/demo-call.png
