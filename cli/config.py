@@ -36,7 +36,8 @@ LIST_ITEMS = {
     ("billing", "rewrite"): dict,
 }
 DTMF_KEYS = "0123456789*#"
-PORTS = {("serve", "port"): 0, ("serve", "metrics_port"): 0, ("ami", "port"): 1}   # lowest allowed; 0 picks a free port
+# Lowest allowed port; 0 picks a free port.
+PORTS = {("serve", "port"): 0, ("serve", "metrics_port"): 0, ("ami", "port"): 1}
 
 
 class ConfigError(Exception):
