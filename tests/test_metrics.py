@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 
 from cache_factory import publish
 from metrics_support import scrape, scrape_text
-from progmoh.player.serve.service import Service
+import test_service
 from progmoh.player.sim.simulate_serve import realtime_single
-from service_support import FakeClock, StandIn, service_settings, write_config
-from test_service import A, B, IdleAmi, hangup, join, key, leave, msg
+from service_support import service_settings, write_config
+from test_service import A, B, connect, hangup, join, key, leave, msg, unlinked
 
 FAST, SLOW = "+15551230002", "+15550009999"
 # Billing that answers one number at once and never answers the other in time.
@@ -34,27 +34,7 @@ def settings_for(tmp_path):
 
 
 def run(tmp_path, scenario):
-    settings = settings_for(tmp_path)
-
-    async def main():
-        clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=IdleAmi)
-        await service.start()
-        players = []
-        try:
-            return await asyncio.wait_for(
-                scenario(service, clock, players, settings.serve.socket_path), 60)
-        finally:
-            for player in players:
-                await player.stop()
-            await service.close()
-    return asyncio.run(main())
-
-
-async def connect(players, path, uid) -> StandIn:
-    player = await StandIn.start(path, uid)
-    players.append(player)
-    return player
+    return test_service.run(tmp_path, scenario, settings=settings_for(tmp_path))
 
 
 async def next_of(player, kind: str) -> dict:
@@ -63,15 +43,13 @@ async def next_of(player, kind: str) -> dict:
     return message
 
 
-async def round_trip(player, service, uid) -> None:
-    """Until serve has taken the last line this player sent (its state)."""
+async def round_trip(player, service, uid, timeout_s=5.0) -> None:
+    """Until serve has taken the last line this player sent (its state), with a deadline."""
+    async def spin():
+        while (state := service.calls.record(uid).state) is None or state.music_class != "sync":
+            await asyncio.sleep(0)
     await player.send("state", state={"music_class": "sync"})
-    for _ in range(1000):
-        state = service.calls.record(uid).state
-        if state is not None and state.music_class == "sync":
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("serve never took the player's state")
+    await asyncio.wait_for(spin(), timeout_s)
 
 
 def test_values_move_as_the_call_does(tmp_path):
@@ -106,10 +84,7 @@ def test_values_move_as_the_call_does(tmp_path):
         service.ami_event(hangup(A))
         await player.stop()
         players.remove(player)
-        for _ in range(1000):
-            if service.calls.record(A).link is None:
-                break
-            await asyncio.sleep(0.005)
+        await unlinked(service, A)
         service.ami_down()
         return before, on_hold, after_keys, audio, await scrape(port)
 
