@@ -138,3 +138,12 @@ def as_stranger(socket_path: str) -> tuple[int, str]:
     os.waitpid(pid, 0)
     assert data, "the stranger's child reported nothing"
     return tuple(json.loads(data))
+
+
+def test_the_status_socket_has_its_configured_mode_and_goes_with_serve(tmp_path):
+    async def scenario(service, clock, players, path):
+        return os.stat(socket_of(service)).st_mode & 0o777, socket_of(service)
+
+    mode, where = run(tmp_path, scenario)
+    assert mode == 0o660
+    assert not os.path.exists(where)

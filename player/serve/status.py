@@ -10,6 +10,7 @@ connection gets one JSON document and is closed.
 import asyncio
 import json
 import logging
+import os
 import socket
 from pathlib import Path
 
@@ -70,9 +71,11 @@ class StatusServer:
     def __init__(self, path, mode: int, service) -> None:
         self._path, self._mode, self._service = Path(path), mode, service
         self._server: asyncio.AbstractServer | None = None
+        self._inode: int | None = None
 
     async def start(self) -> None:
         sock = bind_socket(self._path, self._mode)
+        self._inode = os.stat(self._path).st_ino
         self._server = await asyncio.start_unix_server(self._serve, sock=sock)
 
     async def close(self) -> None:
@@ -81,7 +84,11 @@ class StatusServer:
         self._server.close()
         await self._server.wait_closed()
         self._server = None
-        self._path.unlink(missing_ok=True)
+        try:
+            if os.stat(self._path).st_ino == self._inode:     # not another serve's socket
+                os.unlink(self._path)
+        except FileNotFoundError:
+            pass
 
     async def _serve(self, reader, writer) -> None:
         try:
