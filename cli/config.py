@@ -37,7 +37,8 @@ LIST_ITEMS = {
     ("billing", "rewrite"): dict,
 }
 DTMF_KEYS = "0123456789*#"
-PORTS = {("serve", "port"): 0, ("ami", "port"): 1}   # lowest allowed; 0 picks a free port
+# Lowest allowed port; 0 picks a free port.
+PORTS = {("serve", "port"): 0, ("serve", "metrics_port"): 0, ("ami", "port"): 1}
 
 
 class ConfigError(Exception):
@@ -269,14 +270,19 @@ def _render(r: dict, where: str) -> RenderSettings:
     return RenderSettings(**fields)
 
 
-def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> ServeSettings:
+def _socket_mode(s: dict, key: str, where: str) -> int:
     try:
-        mode = int(s["socket_mode"], 8)
+        mode = int(s[key], 8)
     except ValueError:
-        raise ConfigError(f"{where}: 'serve.socket_mode' must be octal like \"0660\", "
-                          f"not {s['socket_mode']!r}") from None
+        raise ConfigError(f"{where}: 'serve.{key}' must be octal like \"0660\", "
+                          f"not {s[key]!r}") from None
     if mode & 0o002:
-        raise ConfigError(f"{where}: 'serve.socket_mode' {s['socket_mode']} is world-writable")
+        raise ConfigError(f"{where}: 'serve.{key}' {s[key]} is world-writable")
+    return mode
+
+
+def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> ServeSettings:
+    mode = _socket_mode(s, "socket_mode", where)
     if s["language"] not in languages:
         raise ConfigError(f"{where}: 'serve.language' must be one of render.languages "
                           f"({', '.join(languages)}), not {s['language']!r}")
@@ -290,7 +296,10 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
         asterisk_executables=tuple(s["asterisk_executables"]), language=s["language"],
         call_grace_s=s["call_grace_s"], log=_log_target(base, s["log"]),
-        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms)
+        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms,
+        metrics_enabled=s["metrics_enabled"], metrics_listen=s["metrics_listen"],
+        metrics_port=s["metrics_port"], status_socket=_path(base, s["status_socket"]),
+        status_socket_mode=_socket_mode(s, "status_socket_mode", where))
 
 
 def _default_executable() -> Path:

@@ -59,6 +59,11 @@ DEFAULTS = {
         "language": "en",
         "call_grace_s": 600.0,
         "log": "",
+        "metrics_enabled": True,
+        "metrics_listen": "127.0.0.1",
+        "metrics_port": 9466,
+        "status_socket": "var/run/progmoh-status.sock",
+        "status_socket_mode": "0660",
     },
     "keys": {
         "balance": "2",

@@ -55,8 +55,8 @@ async def unlinked(service, uid, timeout_s=5.0):
     await asyncio.wait_for(spin(), timeout_s)
 
 
-def run(tmp_path, scenario, remembered=None, balances=None):
-    settings = service_settings(write_config(tmp_path))
+def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
+    settings = settings or service_settings(write_config(tmp_path))
 
     async def main():
         if remembered:

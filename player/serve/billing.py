@@ -33,6 +33,7 @@ class BalanceResult:
     status: str                                   # "ok" | "not_registered" | "unavailable"
     accounts: tuple[protocol.Account, ...] = ()
     fetched_at: float = 0.0                        # monotonic seconds
+    timed_out: bool = False                        # unavailable because billing was too slow
 
 
 def rewrite_number(rules: tuple[RewriteRule, ...], number: str) -> str:
@@ -117,9 +118,10 @@ class BalanceBook:
     """Balances per (rewritten) caller number, with one fetch in flight per number."""
 
     def __init__(self, settings: BillingSettings, clock=time.monotonic,
-                 secrets: tuple[str, ...] = ()):
+                 secrets: tuple[str, ...] = (), observe=None):
         self._settings = settings
         self._clock = clock
+        self._observe = observe         # observe(outcome, seconds) after each backend lookup
         self._backend = open_backend(settings, secrets)
         self._results: dict[str, BalanceResult] = {}
         self._fetches: dict[str, asyncio.Task] = {}
@@ -162,7 +164,11 @@ class BalanceBook:
         return task
 
     async def _fetch(self, key: str) -> BalanceResult:
+        started = self._clock()
         result = await self._ask(key)
+        if self._observe is not None and self._backend is not None:
+            outcome = "timeout" if result.timed_out else result.status
+            self._observe(outcome, self._clock() - started)
         self._forget_stale()
         self._results[key] = result
         return result
@@ -176,6 +182,7 @@ class BalanceBook:
         except asyncio.TimeoutError:
             log.warning("billing %s for %s: no answer within %s s", self._backend, key,
                         self._settings.timeout_s)
+            return BalanceResult(UNAVAILABLE, (), self._clock(), timed_out=True)
         except BillingUnavailable as error:
             log.warning("billing %s for %s: %s", self._backend, key, error)
         except Exception:

@@ -84,7 +84,8 @@ class PlayerLink:
 class PlayerServer:
     def __init__(self, socket_path, socket_mode: int, asterisk_executables: tuple[str, ...],
                  handler: PlayerHandler, *, hello_timeout_s: float = HELLO_TIMEOUT_S,
-                 max_buffer_bytes: int = MAX_BUFFER_BYTES, proc: Path = peercred.PROC):
+                 max_buffer_bytes: int = MAX_BUFFER_BYTES, proc: Path = peercred.PROC,
+                 on_refused=None):
         self._path = Path(socket_path)
         self._mode = socket_mode
         self._executables = peercred.resolved(tuple(asterisk_executables))
@@ -92,6 +93,7 @@ class PlayerServer:
         self._hello_timeout_s = hello_timeout_s
         self._max_buffer_bytes = max_buffer_bytes
         self._proc = proc
+        self._on_refused = on_refused or (lambda: None)
         self._server: asyncio.AbstractServer | None = None
         self._inode: int | None = None
         self._links: set[PlayerLink] = set()
@@ -149,12 +151,14 @@ class PlayerServer:
         uniqueid = _hello_uniqueid(line)
         if uniqueid is None:
             log.warning("player socket: first line is not a hello naming a call; denied")
+            self._on_refused()
             return _deny(link, "the first line must be a hello naming a call")
         pid = link.pid = link.peer_pid()
         reason = (peercred.denial_reason(pid, uniqueid, self._executables, self._proc)
                   or self._busy_reason(uniqueid))
         if reason is not None:
             log.warning("player pid %s claiming call %s denied: %s", pid, uniqueid, reason)
+            self._on_refused()
             return _deny(link, reason)
         link.uniqueid = uniqueid
         return True

@@ -181,8 +181,9 @@ class RealtimeServer:
 
     def __init__(self, settings: ServeSettings, *, max_connections: int | None = None,
                  head_timeout_s: float = HEAD_TIMEOUT_S,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S) -> None:
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, on_lookup=None) -> None:
         self.settings = settings
+        self._on_lookup = on_lookup or (lambda result: None)   # "answered", "not_ours", "malformed"
         self.max_connections = max_connections or connection_cap()
         self._head_timeout_s, self._idle_timeout_s = head_timeout_s, idle_timeout_s
         self._listener: GuardedListener | None = None
@@ -215,6 +216,7 @@ class RealtimeServer:
             await self._converse(reader, writer, connection)
         except BadRequest as error:
             self._bad_requests.warn("realtime: %s", error)
+            self._on_lookup("malformed")
             writer.write(response_bytes("400 Bad Request", b"", keep_alive=False))
         except (asyncio.TimeoutError, ConnectionError):
             pass
@@ -228,6 +230,7 @@ class RealtimeServer:
                 return
             connection.working()
             body = answer_body(self.settings, request.path, request.method, request.body)
+            self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()
             if not request.keep_alive:

@@ -19,6 +19,11 @@ class ServeSettings:
     cache_dir: Path
     player_log: str
     lead_ms: int
+    metrics_enabled: bool = True
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int = 0             # 0 picks a free port
+    status_socket: Path | None = None      # None: no `progmoh status` channel
+    status_socket_mode: int = 0o660
 
 
 @dataclass(frozen=True)

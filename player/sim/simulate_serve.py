@@ -44,6 +44,7 @@ def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) 
     serve = dataclasses.replace(
         base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
         asterisk_executables=tuple(base.serve.asterisk_executables) + (me,),
+        metrics_port=0, status_socket=os.path.join(work, "st"),
         player_log=os.path.join(work, "play.log"), log="")
     ami = dataclasses.replace(base.ami, enabled=True, host="127.0.0.1", port=ami_port,
                               username=AMI_USER, secret=secret)
