@@ -237,3 +237,28 @@ def test_a_failing_event_handler_is_logged_with_the_event_and_ami_carries_on(cap
     assert listener.ups == 1 and sleep.delays == [0.5]                     # still reconnecting
     failed = [r for r in caplog.records if "QueueCallerJoin" in r.getMessage()]
     assert failed and failed[0].exc_info and "handler bug" in caplog.text
+
+
+def test_a_cancel_that_a_failed_connect_swallowed_still_ends_the_client():
+    """Python 3.11's wait_for can turn a cancel into the inner connect's error."""
+    class SwallowingClient(AmiClient):
+        async def _session(self):
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                raise OSError("Connect call failed") from None
+
+    async def backoff_sleep(delay_s):
+        if asyncio.current_task().cancelling():
+            raise RuntimeError("the client went on to reconnect after it was cancelled")
+        await asyncio.sleep(delay_s)
+
+    async def main():
+        client = SwallowingClient(settings(1), Listener(), sleep=backoff_sleep)
+        task = asyncio.get_running_loop().create_task(client.run())
+        await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        assert task in done and task.cancelled(), task
+
+    asyncio.run(main())

@@ -97,6 +97,14 @@ class _Pending:
         return False
 
 
+def _raise_if_cancelled() -> None:
+    """Keep a cancel that an error swallowed (Python 3.11's wait_for returns an inner
+    failure, e.g. a refused connect, in place of the cancel that came with it), so that
+    serve's stop never waits for a reconnect loop that no longer hears it."""
+    if asyncio.current_task().cancelling():
+        raise asyncio.CancelledError()
+
+
 class AmiClient:
     def __init__(self, settings: AmiSettings, listener: AmiListener, *,
                  action_ids: Callable[[], Iterator[str]] = None, sleep=asyncio.sleep,
@@ -124,6 +132,7 @@ class AmiClient:
                 log.warning("AMI %s: %s", self._where(), error or type(error).__name__)
             except Exception:
                 log.exception("AMI %s: session failed unexpectedly", self._where())
+            _raise_if_cancelled()
             delay = self._backoff.next()
             log.info("AMI: reconnecting in %.1f s", delay)
             await self._sleep(delay)
