@@ -7,7 +7,7 @@ text nor the dicts pile up: a large library's manifest is what decides the
 player's memory (section 8 of DESIGN.md: within 3 MB of a bare interpreter).
 """
 
-from progmoh.cache import layout
+from progmoh.cache import blocks, layout
 from progmoh.player.play import manifest_reader
 from progmoh.player.play.source import Reader
 
@@ -43,6 +43,7 @@ class Catalog:
         self.generation = header.get("generation", "")
         self.classes = tuple(sorted(header.get("classes") or ()))
         self.default_class = header.get("default_class") or ""
+        self.checked = header.get("block_check") == blocks.SCHEME
         self.program = dict(PROGRAM_DEFAULTS, **(header.get("program") or {}))
         for music_class, _, segment in sorted(self._music, key=lambda m: (m[0], m[1])):
             self.tracks.setdefault(music_class, []).append(segment)
@@ -66,7 +67,7 @@ class Catalog:
 
     def reader(self, segment):
         """A reader of ``segment``'s object (not yet opened)."""
-        return Reader(self.path(segment), segment[1], segment[2])
+        return Reader(self.path(segment), segment[1], segment[2], self.checked)
 
     def start_class(self, wanted=""):
         """``wanted`` if it has tracks, else the default class, else the first with tracks."""

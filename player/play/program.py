@@ -128,6 +128,9 @@ class Program:
             if self.music is not None:
                 return self.music
             segment = tracks[self.track_index % len(tracks)]
+            if segment[2] in self.broken:       # damaged or missing: left out for this call
+                self._next_track()
+                continue
             try:
                 self.music = self.catalog.reader(segment).open()
                 if self.offset >= self.music.samples:
@@ -137,7 +140,11 @@ class Program:
         return self.music
 
     def _broken_track(self, error):
+        """Log it once; the track is left out of this call's playlist from now on."""
         self.log("t=%.3f skipped: %s" % (self.seconds(), error))
+        tracks = self.tracks()
+        if tracks:
+            self.broken.add(tracks[self.track_index % len(tracks)][2])
         self._next_track()
         return b""
 

@@ -3,11 +3,19 @@
 A track is never loaded whole: the player asks for the samples of the next
 wake-up only (os.pread on a descriptor kept open while the segment plays),
 which keeps a call's memory flat however long the music is.
+
+When the manifest promises block checksums (cache/blocks.py), reads go a
+whole 4096-sample block at a time: a block is checked before any of its
+samples is handed out and kept for the reads that follow, so an object
+damaged in place is dropped before a caller hears it.
 """
 
 import os
 
+from progmoh.cache import blocks
+
 SAMPLE_BYTES = 2
+BLOCK_SAMPLES = blocks.BLOCK_SAMPLES
 
 
 class ObjectError(Exception):
@@ -17,14 +25,18 @@ class ObjectError(Exception):
 class Reader:
     """One segment's samples, read by absolute position."""
 
-    __slots__ = ("path", "samples", "label", "fd")
+    __slots__ = ("path", "samples", "label", "checked", "fd", "sums", "block", "data")
 
-    def __init__(self, path, samples, label):
-        self.path, self.samples, self.label = path, samples, label
+    def __init__(self, path, samples, label, checked=False):
+        self.path, self.samples, self.label, self.checked = path, samples, label, checked
         self.fd = -1
+        self.sums = None            # the block checksums, when the manifest promises them
+        self.block, self.data = -1, b""     # the last block read and checked
 
     def open(self):
         """Open and check the length, so a truncated object is caught before it plays."""
+        if self.checked:
+            self.sums = self._sums()
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as error:
@@ -37,11 +49,49 @@ class Reader:
         self.fd = fd
         return self
 
+    def _sums(self):
+        path = blocks.sums_path(self.path)
+        want = blocks.sums_length(self.samples)
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                table = handle.read(want + 1)
+        except OSError as error:
+            raise ObjectError("%sblock checksums %s: %s" % (self._who(), path, error.strerror)) from None
+        if len(table) != want:
+            raise ObjectError("%sblock checksums %s: %d bytes, expected %d"
+                              % (self._who(), path, len(table), want))
+        return table
+
     def read(self, pos, count):
         """Up to ``count`` samples from sample ``pos``; fewer only at the end."""
         count = max(0, min(count, self.samples - pos))
         if count == 0:
             return b""
+        if self.sums is not None:
+            return self._checked(pos, pos + count)
+        return self._pread(pos, count)
+
+    def _checked(self, pos, end):
+        """Samples ``[pos, end)`` from checked blocks."""
+        parts = []
+        while pos < end:
+            index = pos // BLOCK_SAMPLES
+            base = index * BLOCK_SAMPLES
+            data = self.data if index == self.block else self._block(index, base)
+            stop = min(end, base + BLOCK_SAMPLES)
+            parts.append(data[(pos - base) * SAMPLE_BYTES:(stop - base) * SAMPLE_BYTES])
+            pos = stop
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _block(self, index, base):
+        data = self._pread(base, min(BLOCK_SAMPLES, self.samples - base))
+        if not blocks.intact(data, index, self.sums):
+            raise ObjectError("%sobject %s is damaged: block %d (samples %d-%d) fails its checksum"
+                              % (self._who(), self.path, index, base, base + len(data) // SAMPLE_BYTES))
+        self.block, self.data = index, data
+        return data
+
+    def _pread(self, pos, count):
         try:
             data = os.pread(self.fd, count * SAMPLE_BYTES, pos * SAMPLE_BYTES)
         except OSError as error:
@@ -58,6 +108,7 @@ class Reader:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+        self.block, self.data = -1, b""
 
 
 class Tail:
