@@ -20,7 +20,7 @@ TOP_FOLDERS = ("cli", "cache", "renderer", "player")
 # What the per-call player may import from the project besides player/play/ itself:
 # the shared wire format and words, and the cache's layout (all standard library only).
 PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.words",
-                   "progmoh.cache.layout")
+                   "progmoh.cache.layout", "progmoh.cache.blocks")
 
 
 def _modules(folder: str):
