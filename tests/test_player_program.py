@@ -218,3 +218,15 @@ def test_missing_or_wrong_checksums_mean_the_object_is_not_played(tmp_path):
     assert program.read(1000) == bytes(2000)
     assert any("music:calm/00-track" in m and "checksums" in m for m in events)
     assert any("music:calm/01-track" in m and "checksums" in m for m in events)
+
+
+def test_a_looping_playlist_is_not_logged_at_every_turn(tmp_path):
+    """0.25 s tracks (an old cache: the renderer now refuses tracks under 1 s)
+    play for 6 s: each track is logged the first time it starts (the first by
+    the engine's start line), never again."""
+    built, program, events = make(tmp_path, classes=("calm",), tracks_per_class=2, track_s=0.25,
+                                  items=())
+    heard = read_in_odd_chunks(program, 6 * RATE)
+    turn = built.tracks[("calm", 0)] + built.tracks[("calm", 1)]
+    assert heard == (turn * 12)[:len(heard)]
+    assert [m.split()[1:] for m in events] == [["music", "music:calm/01-track"]]

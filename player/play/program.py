@@ -30,6 +30,7 @@ class Program:
         self.music = None           # Reader of the current track
         self.hold = False           # no advice may start (an insert is playing)
         self.broken = set()         # labels and items that failed to open
+        self.logged = {t[2] for t in self.tracks()[:1]}     # tracks whose start was logged
         self._pending = None        # cached (slot_sample, item, segment) or False
         self.changed = True
         self.silent = False
@@ -157,7 +158,8 @@ class Program:
         self.offset = 0
         self._pending = None
         self.changed = True
-        if tracks:
+        if tracks and tracks[self.track_index][2] not in self.logged:   # once, not every turn
+            self.logged.add(tracks[self.track_index][2])
             self.log("t=%.3f music %s" % (self.seconds(), tracks[self.track_index][2]))
 
     # -- advice ----------------------------------------------------------
@@ -237,6 +239,7 @@ class Program:
         self.track_index = self.offset = 0
         self._pending = None
         self.changed = True
+        self.logged.update(t[2] for t in self.tracks()[:1])
         self.log("t=%.3f class %s, music %s" % (self.seconds(), self.music_class,
                                                 self.tracks()[0][2] if self.tracks() else "-"))
         return tail
