@@ -17,9 +17,11 @@ first audio.
 
 import zlib
 
+from progmoh.cache.audio_format import SAMPLE_BYTES
+
 SCHEME = "crc32-4096"
 BLOCK_SAMPLES = 4096
-BLOCK_BYTES = BLOCK_SAMPLES * 2
+BLOCK_BYTES = BLOCK_SAMPLES * SAMPLE_BYTES
 SUM_BYTES = 4
 
 

@@ -6,7 +6,8 @@ such blips would loop many times a second, a click track rather than music.
 
 from dataclasses import dataclass
 
-from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Segment, segment_id
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.manifest import Segment, segment_id
 from progmoh.renderer.condition import Conditioning, condition_file
 from progmoh.renderer.errors import InputProblem
 from progmoh.renderer.keys import audio_key, file_digest
@@ -65,8 +66,8 @@ def _segment(run: Run, track: Track, key: str, decoded) -> Segment | None:
             run.problems.append(f"{decoded}, skipped")
             return None
     samples = old.samples if old else len(decoded) // SAMPLE_BYTES
-    if samples < MIN_TRACK_S * RATE:
-        run.problems.append(f"{track.path}: {samples / RATE:.1f} s long, shorter than the "
+    if samples < MIN_TRACK_S * SAMPLE_RATE_HZ:
+        run.problems.append(f"{track.path}: {samples / SAMPLE_RATE_HZ:.1f} s long, shorter than the "
                             f"{MIN_TRACK_S:g} s a music track needs to loop sensibly, skipped")
         return None
     digest = old.object if old else run.store_pcm(sid, decoded)

@@ -13,8 +13,8 @@ damaged in place is dropped before a caller hears it.
 import os
 
 from progmoh.cache import blocks
+from progmoh.cache.audio_format import SAMPLE_BYTES
 
-SAMPLE_BYTES = 2
 BLOCK_SAMPLES = blocks.BLOCK_SAMPLES
 
 
@@ -62,43 +62,45 @@ class Reader:
                               % (self._who(), path, len(table), want))
         return table
 
-    def read(self, pos, count):
-        """Up to ``count`` samples from sample ``pos``; fewer only at the end."""
-        count = max(0, min(count, self.samples - pos))
+    def read(self, pos_samples, count):
+        """Up to ``count`` samples from sample ``pos_samples``; fewer only at the end."""
+        count = max(0, min(count, self.samples - pos_samples))
         if count == 0:
             return b""
         if self.sums is not None:
-            return self._checked(pos, pos + count)
-        return self._pread(pos, count)
+            return self._checked(pos_samples, pos_samples + count)
+        return self._pread(pos_samples, count)
 
-    def _checked(self, pos, end):
-        """Samples ``[pos, end)`` from checked blocks."""
+    def _checked(self, pos_samples, end_samples):
+        """Samples ``[pos_samples, end_samples)`` from checked blocks."""
         parts = []
-        while pos < end:
-            index = pos // BLOCK_SAMPLES
-            base = index * BLOCK_SAMPLES
-            data = self.data if index == self.block else self._block(index, base)
-            stop = min(end, base + BLOCK_SAMPLES)
-            parts.append(data[(pos - base) * SAMPLE_BYTES:(stop - base) * SAMPLE_BYTES])
-            pos = stop
+        while pos_samples < end_samples:
+            index = pos_samples // BLOCK_SAMPLES
+            base_samples = index * BLOCK_SAMPLES
+            data = self.data if index == self.block else self._block(index, base_samples)
+            stop_samples = min(end_samples, base_samples + BLOCK_SAMPLES)
+            parts.append(data[(pos_samples - base_samples) * SAMPLE_BYTES:
+                              (stop_samples - base_samples) * SAMPLE_BYTES])
+            pos_samples = stop_samples
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _block(self, index, base):
-        data = self._pread(base, min(BLOCK_SAMPLES, self.samples - base))
+    def _block(self, index, base_samples):
+        data = self._pread(base_samples, min(BLOCK_SAMPLES, self.samples - base_samples))
         if not blocks.intact(data, index, self.sums):
             raise ObjectError("%sobject %s is damaged: block %d (samples %d-%d) fails its checksum"
-                              % (self._who(), self.path, index, base, base + len(data) // SAMPLE_BYTES))
+                              % (self._who(), self.path, index, base_samples,
+                                 base_samples + len(data) // SAMPLE_BYTES))
         self.block, self.data = index, data
         return data
 
-    def _pread(self, pos, count):
+    def _pread(self, pos_samples, count):
         try:
-            data = os.pread(self.fd, count * SAMPLE_BYTES, pos * SAMPLE_BYTES)
+            data = os.pread(self.fd, count * SAMPLE_BYTES, pos_samples * SAMPLE_BYTES)
         except OSError as error:
             raise ObjectError("%sobject %s: read failed: %s" % (self._who(), self.path, error.strerror)) from None
         if len(data) != count * SAMPLE_BYTES:
             raise ObjectError("%sobject %s ended early at sample %d"
-                              % (self._who(), self.path, pos + len(data) // SAMPLE_BYTES))
+                              % (self._who(), self.path, pos_samples + len(data) // SAMPLE_BYTES))
         return data
 
     def _who(self):
@@ -114,19 +116,19 @@ class Reader:
 class Tail:
     """The rest of a stream being faded out: a reader from a position, then silence."""
 
-    __slots__ = ("reader", "pos")
+    __slots__ = ("reader", "pos_samples")
 
-    def __init__(self, reader, pos):
-        self.reader, self.pos = reader, pos
+    def __init__(self, reader, pos_samples):
+        self.reader, self.pos_samples = reader, pos_samples
 
     def read(self, count):
         data = b""
         if self.reader is not None:
             try:
-                data = self.reader.read(self.pos, count)
+                data = self.reader.read(self.pos_samples, count)
             except ObjectError:
                 data = b""
-            self.pos += len(data) // SAMPLE_BYTES
+            self.pos_samples += len(data) // SAMPLE_BYTES
         return data + bytes(count * SAMPLE_BYTES - len(data))
 
     def close(self):
