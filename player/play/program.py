@@ -122,6 +122,7 @@ class Program:
         self.logged = {t.label for t in self.tracks()[:1]}     # tracks whose start was logged
         self.changed = True
         self.silent = False
+        self.skipped = 0            # objects skipped or cut as missing or damaged
 
     # -- reading ---------------------------------------------------------
 
@@ -195,6 +196,7 @@ class Program:
             data = advice.reader.read(advice.pos_samples, count)
         except ObjectError as error:
             self.log("t=%.3f advice %s cut: %s" % (self.seconds(), advice.item, error))
+            self.skipped += 1
             self.schedule.broken.add(advice.item)
             data = b""
         taken = len(data) // SAMPLE_BYTES
@@ -228,6 +230,7 @@ class Program:
 
     def _broken_track(self, error):
         """Log it once; the track is left out of this call's playlist from now on."""
+        self.skipped += 1
         self.log("t=%.3f skipped: %s" % (self.seconds(), error))
         tracks = self.tracks()
         if tracks:
@@ -263,6 +266,7 @@ class Program:
             reader = self.catalog.reader(slot.segment).open()
         except ObjectError as error:
             self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), slot.item, error))
+            self.skipped += 1
             self.schedule.broken.add(slot.item)
             return
         self.advice = PlayingAdvice(slot.item, reader, self.offset_samples - slot.slot_sample)
@@ -342,6 +346,13 @@ class Program:
                 "offset_samples": self.offset_samples, "advice_played": list(schedule.played),
                 "middle_order": list(schedule.middle_order), "call_samples": self.call_samples,
                 "next_advice_at": schedule.next_at_samples}
+
+    def playing(self):
+        """What the bed plays now, for ``progmoh status``: ("advice", item) or ("music", track)."""
+        if self.advice is not None:
+            return "advice", self.advice.item
+        tracks = self.tracks()
+        return "music", tracks[self.track_index % len(tracks)].label if tracks else ""
 
     def seconds(self):
         return self.call_samples / SAMPLE_RATE_HZ
