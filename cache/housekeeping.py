@@ -4,7 +4,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from progmoh.cache import layout
+from progmoh.cache import blocks, layout
 from progmoh.cache.errors import CacheError
 from progmoh.cache.gc import Candidate, created_seconds, kept_generations
 from progmoh.cache.audio_format import SAMPLE_BYTES
@@ -15,9 +15,10 @@ _CHUNK_BYTES = 1 << 20
 
 def verify(store) -> VerifyReport:
     names = store.generation_names()
-    expected, bad = _expected_sizes(store, names)
+    expected, bad, checked = _expected_sizes(store, names)
     for digest in sorted(expected):
-        problem = _object_problem(store.path(digest), digest, expected[digest])
+        problem = _object_problem(store.path(digest), digest, expected[digest],
+                                  digest in checked)
         if problem and digest not in {b.digest for b in bad}:
             bad.append(BadObject(digest, str(store.path(digest)), problem))
     return VerifyReport(generations=tuple(names), checked=len(expected),
@@ -25,25 +26,30 @@ def verify(store) -> VerifyReport:
 
 
 def _expected_sizes(store, names):
-    """Each referenced object's length in bytes; segments that disagree make it bad."""
-    expected, bad = {}, []
+    """Each referenced object's length in bytes; segments that disagree make it bad.
+    Also the objects some generation promises block checksums for."""
+    expected, bad, checked = {}, [], set()
     for name in names:
-        for segment in store.manifest(name).segments:
+        manifest = store.manifest(name)
+        if manifest.block_check == blocks.SCHEME:
+            checked.update(s.object for s in manifest.segments)
+        for segment in manifest.segments:
             size = segment.samples * SAMPLE_BYTES
             if expected.setdefault(segment.object, size) != size:
                 bad.append(BadObject(segment.object, str(store.path(segment.object)),
                                      f"segments disagree on its length ({expected[segment.object]}"
                                      f" and {size} bytes)"))
-    return expected, bad
+    return expected, bad, checked
 
 
-def _object_problem(path: Path, digest: str, size: int) -> str:
-    hasher, length = hashlib.sha256(), 0
+def _object_problem(path: Path, digest: str, size: int, checked: bool) -> str:
+    hasher, length, sums = hashlib.sha256(), 0, []
     try:
         with open(path, "rb") as handle:
-            while chunk := handle.read(_CHUNK_BYTES):
+            while chunk := handle.read(_CHUNK_BYTES):      # whole blocks: 1 MiB = 128 of them
                 hasher.update(chunk)
                 length += len(chunk)
+                sums.append(blocks.sums(chunk))
     except FileNotFoundError:
         return "missing"
     except OSError as error:
@@ -52,7 +58,17 @@ def _object_problem(path: Path, digest: str, size: int) -> str:
         return f"length {length} bytes, expected {size}"
     if hasher.hexdigest() != digest:
         return f"content does not match its name (sha256 {hasher.hexdigest()})"
-    return ""
+    return _sums_problem(Path(blocks.sums_path(str(path))), b"".join(sums)) if checked else ""
+
+
+def _sums_problem(path: Path, sums: bytes) -> str:
+    try:
+        found = path.read_bytes()
+    except FileNotFoundError:
+        return "block checksums missing"
+    except OSError as error:
+        return f"block checksums unreadable: {error.strerror}"
+    return "" if found == sums else "block checksums do not match its content"
 
 
 def collect(store, grace_s: float, now: float, dry_run: bool) -> GcReport:
@@ -62,10 +78,12 @@ def collect(store, grace_s: float, now: float, dry_run: bool) -> GcReport:
     referenced = {s.object for name in kept for s in manifests[name].segments}
     gone_generations = sorted(set(manifests) - kept)
     gone_objects = [p for p in object_files(store.root) if p.stem not in referenced]
+    gone_sums = [p for p in object_files(store.root, "." + blocks.SCHEME)
+                 if p.stem not in referenced]
     gone_tmp = [p for p in _files(store.root / layout.TMP) if _mtime(p) < now - grace_s]
     generation_paths = [Path(layout.manifest_path(store.root, n)) for n in gone_generations]
     freed = 0
-    for path in generation_paths + gone_objects + gone_tmp:
+    for path in generation_paths + gone_objects + gone_sums + gone_tmp:
         freed += _remove(path, dry_run)
     return GcReport(dry_run=dry_run, kept_generations=tuple(sorted(kept, reverse=True)),
                     removed_generations=tuple(gone_generations),
@@ -82,10 +100,11 @@ def _candidate(store, manifest) -> Candidate:
                          f"{manifest.created!r}") from None
 
 
-def object_files(root: Path) -> list[Path]:
+def object_files(root: Path, suffix: str = layout.OBJECT_SUFFIX) -> list[Path]:
+    """The objects (or, by ``suffix``, their block checksums) on disk."""
     found = []
     for folder in _dirs(root / layout.OBJECTS):
-        found += [p for p in _files(folder) if p.name.endswith(layout.OBJECT_SUFFIX)]
+        found += [p for p in _files(folder) if p.name.endswith(suffix)]
     return found
 
 

@@ -4,6 +4,7 @@ player uses it on its way to the first audio.
     ROOT/CURRENT                    name of the current generation (one line)
     ROOT/generations/<gen>.json     one manifest per generation
     ROOT/objects/<h[:2]>/<h>.sln    content-addressed 8 kHz s16le mono PCM
+    ROOT/objects/<h[:2]>/<h>.crc32-4096   its block checksums (cache/blocks.py)
     ROOT/tmp/                       temp files, renamed into place when complete
     ROOT/lock                       the writer lock (fcntl.flock)
 """

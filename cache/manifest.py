@@ -17,6 +17,8 @@ Segment kinds:
 import json
 from dataclasses import asdict, dataclass, field
 
+from progmoh.cache import blocks
+
 FORMAT = 1                   # audio: cache/audio_format.py
 
 
@@ -64,6 +66,9 @@ class Manifest:
     segments: tuple[Segment, ...]
     problems: tuple[str, ...] = ()   # inputs skipped by this render, one line each
     format: int = FORMAT
+    # every object has block checksums of this scheme (cache/blocks.py); "" in
+    # manifests written before there were any: their objects play unchecked
+    block_check: str = blocks.SCHEME
 
 
 def segment_id(kind: str, **parts) -> str:
@@ -88,7 +93,8 @@ def loads(text: str) -> Manifest:
         generation=data["generation"], created=data["created"],
         default_class=data["default_class"], classes=tuple(data["classes"]),
         program=dict(data["program"]), segments=segments,
-        problems=tuple(data.get("problems", ())), format=data["format"])
+        problems=tuple(data.get("problems", ())), format=data["format"],
+        block_check=data.get("block_check", ""))
 
 
 def _segment(s: dict) -> Segment:

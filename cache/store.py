@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from progmoh.cache import housekeeping, layout
+from progmoh.cache import blocks, housekeeping, layout
 from progmoh.cache.atomic import write_atomic
 from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES
@@ -152,10 +152,13 @@ class Writer:
             raise CacheError(f"object of {len(pcm)} bytes is not whole 16-bit samples")
         digest = hashlib.sha256(pcm).hexdigest()
         path = self.store.path(digest)
-        if _size(path) == len(pcm) and path.read_bytes() == pcm:
-            return digest             # already there and sound; a damaged copy is replaced
-        _make_dir(path.parent)
-        _write(path, pcm, self.store.root / layout.TMP)
+        tmp = self.store.root / layout.TMP
+        if not (_size(path) == len(pcm) and path.read_bytes() == pcm):
+            _make_dir(path.parent)    # absent, or a damaged copy: (re)written
+            _write(path, pcm, tmp)
+        sums, sums_path = blocks.sums(pcm), Path(blocks.sums_path(str(path)))
+        if _content(sums_path) != sums:
+            _write(sums_path, sums, tmp)
         return digest
 
     def publish(self, manifest: Manifest) -> None:
@@ -183,6 +186,19 @@ class Writer:
                 found = "missing" if size is None else f"{size} bytes"
                 raise CacheError(f"{path}: object of segment {segment.id!r} is {found}, "
                                  f"expected {segment.samples * SAMPLE_BYTES} bytes")
+            if manifest.block_check == blocks.SCHEME:
+                self._ensure_sums(path, segment.object, segment.samples)
+
+    def _ensure_sums(self, path: Path, digest: str, samples: int) -> None:
+        """An object stored before block checksums existed gets them, once its content
+        is proven to be what its name says (never checksums of damage)."""
+        sums_path = Path(blocks.sums_path(str(path)))
+        if _size(sums_path) == blocks.sums_length(samples):
+            return
+        pcm = path.read_bytes()
+        if hashlib.sha256(pcm).hexdigest() != digest:
+            raise CacheError(f"{path}: object does not match its name; run `progmoh cache verify`")
+        _write(sums_path, blocks.sums(pcm), self.store.root / layout.TMP)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -205,6 +221,13 @@ def _checked_generation(name: str) -> str:
 def _size(path: Path) -> int | None:
     try:
         return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
         return None
 

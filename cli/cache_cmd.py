@@ -108,7 +108,7 @@ def show(segment_id, generation, config_file, as_json):
 def _plain(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(v) for v in value) if value else "-"
-    return str(value)
+    return _escaped(str(value))
 
 
 @command.command(name="verify")
@@ -176,11 +176,19 @@ def export(segment_id, out_path, generation, config_file):
 
 
 def _table(headers, rows, right=()) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    for row in (headers, *rows):
-        cells = [str(c).rjust(w) if i in right else str(c).ljust(w)
-                 for i, (c, w) in enumerate(zip(row, widths))]
+    rows = [headers] + [tuple(_escaped(str(cell)) for cell in row) for row in rows]
+    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    for row in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         click.echo("  ".join(cells).rstrip())
+
+
+def _escaped(text: str) -> str:
+    """Names come from file names: a newline or escape sequence in one must not
+    break a row or reach the terminal; backslashes are doubled so the result
+    reads back unambiguously."""
+    return "".join(c if c.isprintable() and c != "\\" else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def _size(count: int) -> str:

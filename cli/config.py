@@ -6,6 +6,7 @@ to a default.
 """
 
 import copy
+import math
 import os
 import re
 import stat
@@ -39,6 +40,22 @@ LIST_ITEMS = {
 DTMF_KEYS = "0123456789*#"
 # Lowest allowed port; 0 picks a free port.
 PORTS = {("serve", "port"): 0, ("serve", "metrics_port"): 0, ("ami", "port"): 1}
+# The lowest sane value of each duration (and count) that has one, each
+# explained in progmoh.example.toml; every other number must be >= 0.
+LOWER_BOUNDS = {
+    ("render", "slot_spacing_s"): 2.0,      # an advice's fades alone take about that
+    ("render", "max_position"): 1,
+    ("render", "tts_timeout_s"): 5.0,       # one Festival start costs 0.2-0.5 s
+    ("cache", "gc_grace_hours"): 1.0,       # a generation must outlast any call playing it
+    ("serve", "call_grace_s"): 10.0,        # app_queue restarts the player within a call
+    ("keys", "position_every_s"): 10.0,     # or 0: off
+    ("ami", "ping_s"): 1.0,
+    ("ami", "resync_s"): 5.0,
+    ("ami", "reconnect_max_s"): 1.0,
+    ("billing", "timeout_s"): 0.1,
+    ("store", "timeout_s"): 0.05,
+}
+ZERO_TURNS_OFF = frozenset({("keys", "position_every_s")})
 
 
 class ConfigError(Exception):
@@ -191,7 +208,11 @@ def _check_numbers(v: dict, where: str) -> None:
 
 def _check_number(section: str, key: str, value, where: str) -> None:
     dotted = f"{section}.{key}"
-    if (section, key) in PORTS:
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: '{dotted}' must be a finite number, not {value}")
+    if (section, key) in LOWER_BOUNDS:
+        _check_bound(section, key, value, where)
+    elif (section, key) in PORTS:
         low = PORTS[section, key]
         if not low <= value <= 65535:
             raise ConfigError(f"{where}: '{dotted}' must be a port {low}..65535, not {value}")
@@ -199,9 +220,16 @@ def _check_number(section: str, key: str, value, where: str) -> None:
         if value > 0:
             raise ConfigError(f"{where}: '{dotted}' is a level in dB and must be <= 0, "
                               f"not {value}")
-    elif value < 0 or (value == 0 and key in ("slot_spacing_s", "max_position")):
-        need = "greater than 0" if key in ("slot_spacing_s", "max_position") else ">= 0"
-        raise ConfigError(f"{where}: '{dotted}' must be {need}, not {value}")
+    elif value < 0:
+        raise ConfigError(f"{where}: '{dotted}' must be >= 0, not {value}")
+
+
+def _check_bound(section: str, key: str, value, where: str) -> None:
+    low = LOWER_BOUNDS[section, key]
+    if value >= low or (value == 0 and (section, key) in ZERO_TURNS_OFF):
+        return
+    need = f"0 (off) or at least {low}" if (section, key) in ZERO_TURNS_OFF else f"at least {low}"
+    raise ConfigError(f"{where}: '{section}.{key}' must be {need}, not {value}")
 
 
 def _check_keys(keys: dict, where: str) -> None:

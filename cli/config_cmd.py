@@ -1,11 +1,13 @@
 """``progmoh config check``: validate and show the effective configuration."""
 
 import json
+import sys
 
 import click
 
 from progmoh.cli.config import PROJECT_DIR, config_path, load, loose_permissions, masked
 from progmoh.cli.options import config_option
+from progmoh.cli.paths import path_problems
 
 
 @click.group(name="config")
@@ -17,18 +19,31 @@ def command():
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
 def check(config_file, as_json):
-    """Validate the configuration and print it, as TOML, with secrets masked."""
+    """Validate the configuration and print it, as TOML, with secrets masked.
+
+    Exit status 1 when a configured folder or the player's executable is
+    missing or unusable (each named on stderr)."""
     path = config_path(config_file)
     config = load(path)
     warning = loose_permissions(path, config.values)
     if warning:
         click.echo(f"Warning: {warning}", err=True)
+    problems = path_problems(config)
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
     shown = masked(config.values)
     if as_json:
         click.echo(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
-        return
+    else:
+        _print_toml(path, shown, problems)
+    if problems:
+        sys.exit(1)
+
+
+def _print_toml(path, shown: dict, problems: list[str]) -> None:
     base = path.resolve().parent if path else PROJECT_DIR
-    click.echo(f"# {path or 'built-in demo defaults'}: OK")
+    verdict = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}" if problems else "OK"
+    click.echo(f"# {path or 'built-in demo defaults'}: {verdict}")
     click.echo(f"# relative paths are resolved against {base}")
     for line in _toml_lines(shown, ()):
         click.echo(line)

@@ -8,6 +8,7 @@ import click
 
 from progmoh.cli.config import loose_permissions
 from progmoh.cli.options import config_option, load_config
+from progmoh.cli.paths import executable_problem
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -23,7 +24,8 @@ def command(config_file, verbose):
     """
     from progmoh.player.serve.service import ServiceSettings, run
     config = load_config(config_file)
-    problem = loose_permissions(config.source, config.values)
+    problem = (loose_permissions(config.source, config.values)
+               or executable_problem(config.serve.executable))
     if problem:
         raise click.ClickException(f"refusing to start: {problem}")
     handler = _setup_logging(config.serve.log, logging.DEBUG if verbose else logging.INFO)

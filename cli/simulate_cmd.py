@@ -1,5 +1,7 @@
 """``progmoh simulate-call``: one call through the real player, keys pressed at set times."""
 
+import math
+
 import click
 
 from progmoh.cli.options import config_option, load_config
@@ -16,18 +18,25 @@ def _presses(ctx, param, value):
             presses.append((key, float(seconds)))
         except ValueError:
             raise click.BadParameter(f"{item!r} is not KEY@SECONDS, e.g. 2@25") from None
-        if not at or not key:
+        if not at or not key or not math.isfinite(presses[-1][1]):
             raise click.BadParameter(f"{item!r} is not KEY@SECONDS, e.g. 2@25")
     return tuple(presses)
 
 
+def _finite(ctx, param, value):
+    """click's FloatRange lets nan through (every comparison with it is false)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
+
+
 @click.command(name="simulate-call")
 @click.argument("out_wav", type=click.Path(dir_okay=False, writable=True))
-@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True,
+@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True, callback=_finite,
               help="How long the caller holds.")
 @click.option("--keys", "presses", default="2@25,3@40,4@55", show_default=True,
               callback=_presses, help="Keys pressed, as KEY@SECONDS separated by commas.")
-@click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None,
+@click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None, callback=_finite,
               help="Second at which the caller ahead hangs up, so the position changes.")
 @click.option("--standin", is_flag=True,
               help="Use the stand-in control plane instead of the real serve.")

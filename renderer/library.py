@@ -95,6 +95,10 @@ def _unique_stems(paths: list[Path], problems: list[str]) -> list[Path]:
 
 def _advice(settings: LibrarySettings, problems: list[str]) -> list[AdviceItem]:
     items: dict[str, AdviceItem] = {}
+    if not settings.advice_dir.is_dir():
+        problems.append(f"library.advice_dir: {settings.advice_dir}: no such folder, "
+                        f"so no advice is rendered")
+        return []
     for group in GROUPS:
         folder = settings.advice_dir / group
         if not folder.is_dir():

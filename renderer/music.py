@@ -1,14 +1,20 @@
-"""Music segments: one per track, decoded only when its render key is new."""
+"""Music segments: one per track, decoded only when its render key is new.
+
+A track shorter than ``MIN_TRACK_S`` is reported and left out: a class of
+such blips would loop many times a second, a click track rather than music.
+"""
 
 from dataclasses import dataclass
 
-from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.cache.manifest import Segment, segment_id
 from progmoh.renderer.condition import Conditioning, condition_file
 from progmoh.renderer.errors import InputProblem
 from progmoh.renderer.keys import audio_key, file_digest
 from progmoh.renderer.library import Track
 from progmoh.renderer.run import Run
+
+MIN_TRACK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,17 @@ def _decode(track: Track, c: Conditioning):
 def _segment(run: Run, track: Track, key: str, decoded) -> Segment | None:
     sid = segment_id("music", music_class=track.music_class, track=track.name)
     old = run.reusable(key)
-    if old:
-        digest, samples = old.object, old.samples
-    elif isinstance(decoded, InputProblem):
-        run.problems.append(f"{decoded}, skipped")
+    if not old:
         run.progress.tick()
+        if isinstance(decoded, InputProblem):
+            run.problems.append(f"{decoded}, skipped")
+            return None
+    samples = old.samples if old else len(decoded) // SAMPLE_BYTES
+    if samples < MIN_TRACK_S * SAMPLE_RATE_HZ:
+        run.problems.append(f"{track.path}: {samples / SAMPLE_RATE_HZ:.1f} s long, shorter than the "
+                            f"{MIN_TRACK_S:g} s a music track needs to loop sensibly, skipped")
         return None
-    else:
-        digest, samples = run.store_pcm(sid, decoded), len(decoded) // SAMPLE_BYTES
-        run.progress.tick()
+    digest = old.object if old else run.store_pcm(sid, decoded)
     return Segment(id=sid, kind="music", object=digest, samples=samples,
                    music_class=track.music_class, track=track.name,
                    sources=(str(track.path),), render_key=key)

@@ -62,9 +62,9 @@ def _spoken(voice, batch, folder: Path, timeout_s, problems, tick) -> list:
     folder.mkdir(parents=True)
     try:
         spoken = synthesize(voice, [job.text for job in batch], folder, timeout_s)
-    except FestivalError as error:
-        problems.append(f"{error}; {len(batch)} text(s) skipped")
-        for _ in batch:
+    except FestivalError as error:      # the whole batch: say which texts it cost
+        for job in batch:
+            problems.append(f"{job.label}: {error}, skipped")
             tick()
         return []
     ready = []

@@ -12,7 +12,7 @@ import math
 import os
 from array import array
 
-from progmoh.cache import layout
+from progmoh.cache import blocks, layout
 from progmoh.cache.manifest import Limits, Manifest, Segment, dumps, segment_id
 from progmoh.player.words.compose import number_words
 from progmoh.player.words.vocabulary import prompt_texts
@@ -39,11 +39,14 @@ def advice_pcm(track_pcm, slot_sample, samples, voice_freq):
 
 
 def store(root, pcm):
+    """The object and its block checksums, as the cache's writer stores them."""
     digest = hashlib.sha256(pcm).hexdigest()
     path = layout.object_path(str(root), digest)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(pcm)
+    with open(blocks.sums_path(path), "wb") as handle:
+        handle.write(blocks.sums(pcm))
     return digest
 
 
@@ -70,7 +73,9 @@ DEFAULT_ITEMS = (("a-first", "first", Limits()), ("b-first", "first", Limits()),
 
 def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_every_s=2.0,
           advice_s=1.0, items=DEFAULT_ITEMS, program=None, languages=("en", "ru"),
-          max_position=5, prompt_ms=40, generation="g1", default_class="calm"):
+          max_position=5, prompt_ms=40, generation="g1", default_class="calm",
+          block_check=blocks.SCHEME):
+    """``block_check=""`` writes a manifest as it was before block checksums."""
     built = Built(root)
     track_samples = int(track_s * RATE)
     advice_samples = int(advice_s * RATE)
@@ -89,7 +94,7 @@ def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_
     built.manifest = Manifest(
         generation=generation, created="2026-11-26T00:00:00Z", default_class=default_class,
         classes=tuple(classes), program=dict(_PROGRAM, **(program or {})),
-        segments=tuple(built.segments))
+        segments=tuple(built.segments), block_check=block_check)
     os.makedirs(os.path.join(root, layout.GENERATIONS), exist_ok=True)
     with open(layout.manifest_path(str(root), generation), "w", encoding="utf-8") as handle:
         handle.write(dumps(built.manifest))

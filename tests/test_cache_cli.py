@@ -270,3 +270,20 @@ def test_show_spells_out_play_limits(env):
                           "weekdays:      Mon, Fri", "dates:         2026-12-01..2027-01-15"]
     as_json = json.loads(run(config, "show", limited.id, "--json").stdout)
     assert as_json["limits"]["weekdays"] == [0, 4]
+
+
+def test_names_with_control_characters_are_escaped_so_each_row_stays_one_line(env):
+    from cache_factory import music
+    root, config = env
+    data = pcm(7, 800)
+    segment = music(data, track="evil\nname\x1b[2J\\x")
+    with Store(root).writer() as writer:
+        writer.put(data)
+        writer.publish(manifest([segment]))
+    result = run(config, "ls", "--current")
+    assert result.exit_code == 0
+    header, row, blank, summary = result.stdout.splitlines()
+    assert row.split()[:4] == ["music:calm/evil\\nname\\x1b[2J\\\\x", "music", "calm",
+                               "evil\\nname\\x1b[2J\\\\x"]
+    shown = run(config, "show", segment.id).stdout
+    assert "track:       evil\\nname\\x1b[2J\\\\x\n" in shown

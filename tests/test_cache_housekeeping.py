@@ -128,3 +128,29 @@ def test_gc_refuses_while_a_writer_holds_the_lock(tmp_path):
         with pytest.raises(CacheError, match="locked"):
             Store(tmp_path).gc(GRACE_S, now=at(100), dry_run=False)
         assert Store(tmp_path).gc(GRACE_S, now=at(100), dry_run=True).removed_generations == ()
+
+
+def test_verify_catches_missing_and_wrong_block_checksums(tmp_path):
+    from progmoh.cache import blocks
+    published = publish(tmp_path)
+    store = Store(tmp_path)
+    lost, wrong = (s.object for s in published.segments[:2])
+    os.unlink(blocks.sums_path(str(store.path(lost))))
+    with open(blocks.sums_path(str(store.path(wrong))), "r+b") as handle:
+        handle.write(b"\0\0\0\0")
+    problems = {bad.digest: bad.problem for bad in Store(tmp_path).verify().bad}
+    assert problems == {lost: "block checksums missing",
+                        wrong: "block checksums do not match its content"}
+
+
+def test_gc_removes_the_checksums_of_the_objects_it_removes(tmp_path):
+    from progmoh.cache import blocks
+    publish(tmp_path, created=EPOCH)
+    with Store(tmp_path).writer() as writer:
+        orphan = writer.put(pcm(51, 100))
+    sums = blocks.sums_path(str(Store(tmp_path).path(orphan)))
+    assert os.path.exists(sums)
+    report = Store(tmp_path).gc(GRACE_S, now=at(24), dry_run=False)
+    assert report.removed_objects == (orphan,)
+    assert not os.path.exists(sums)
+    assert Store(tmp_path).verify().ok

@@ -1,6 +1,7 @@
 """The store in one process: publishing, reading, errors that name files."""
 
 import os
+import pathlib
 import re
 from datetime import datetime, timezone
 
@@ -191,3 +192,51 @@ def test_a_cache_folder_that_is_a_file_is_a_cache_error(tmp_path):
     with pytest.raises(CacheError, match="cannot create cache folder"):
         with Store(tmp_path / "cache").writer():
             pass
+
+
+def sums_of(store: Store, digest: str):
+    from progmoh.cache import blocks
+    return pathlib.Path(blocks.sums_path(str(store.path(digest))))
+
+
+def test_put_writes_block_checksums_beside_the_object(tmp_path):
+    from progmoh.cache import blocks
+    data = pcm(3, 5000)                  # two blocks: 4096 samples and 904
+    with Store(tmp_path).writer() as writer:
+        digest = writer.put(data)
+        sums_of(Store(tmp_path), digest).write_bytes(b"\0" * 8)    # damaged: put mends it
+        writer.put(data)
+    table = sums_of(Store(tmp_path), digest).read_bytes()
+    assert table == blocks.sums(data) and len(table) == 8
+    assert blocks.intact(data[:8192], 0, table) and blocks.intact(data[8192:], 1, table)
+    assert not blocks.intact(b"\1" + data[1:8192], 0, table)
+
+
+def test_publish_adds_checksums_an_older_object_lacks_and_says_so(tmp_path):
+    published = publish(tmp_path, seed=4)
+    store = Store(tmp_path)
+    assert store.current().block_check == "crc32-4096"
+    old = published.segments[0].object
+    sums_of(store, old).unlink()
+    with store.writer() as writer:
+        writer.publish(manifest(published.segments, created=EPOCH + hours(1)))
+    assert sums_of(store, old).exists()
+
+
+def test_publish_refuses_an_object_that_no_longer_matches_its_name(tmp_path):
+    published = publish(tmp_path, seed=5)
+    store = Store(tmp_path)
+    old = published.segments[0].object
+    sums_of(store, old).unlink()
+    store.path(old).write_bytes(b"\1" + store.read(old)[1:])
+    with pytest.raises(CacheError, match="does not match its name"):
+        with store.writer() as writer:
+            writer.publish(manifest(published.segments, created=EPOCH + hours(1)))
+    assert not sums_of(store, old).exists()
+
+
+def test_an_old_manifest_without_block_check_still_loads(tmp_path):
+    published = publish(tmp_path, seed=6)
+    path = tmp_path / "generations" / f"{published.generation}.json"
+    path.write_text(path.read_text().replace('"block_check": "crc32-4096",', ""))
+    assert Store(tmp_path).current().block_check == ""

@@ -211,3 +211,20 @@ def test_write_behind_a_locked_table_returns_soon_and_lands_later(mysql_url, mon
     assert took_s < 2.0
     assert "write still pending" in caplog.text
     assert found == "new"
+
+
+def test_the_sqlite_file_of_caller_numbers_is_private(tmp_path):
+    """Caller numbers are personal data: the file is created 0600 whatever the umask,
+    and one found readable by others loses that."""
+    import os
+    import stat
+    url = f"sqlite:///{tmp_path}/choices.db"
+    old = os.umask(0o022)
+    try:
+        run_with_store(url, lambda store: store.put("+15550001", "jazz"))
+        assert stat.S_IMODE(os.stat(tmp_path / "choices.db").st_mode) == 0o600
+        os.chmod(tmp_path / "choices.db", 0o644)
+        run_with_store(url, lambda store: store.get("+15550001"))
+        assert stat.S_IMODE(os.stat(tmp_path / "choices.db").st_mode) == 0o640
+    finally:
+        os.umask(old)

@@ -119,11 +119,14 @@ def test_every_array_default_declares_its_item_type():
     ('[render.voices]\nru = " "\n', "'render.voices' has no voice for language 'ru'"),
     ('[render]\nschedule = "every hour"\n', "'render.schedule' must be a five-field cron"),
     ('[render]\nduck_db = 6.0\n', "'render.duck_db' is a level in dB and must be <= 0, not 6.0"),
-    ('[render]\nslot_spacing_s = 0\n', "'render.slot_spacing_s' must be greater than 0, not 0.0"),
+    ('[render]\nslot_spacing_s = 0\n', "'render.slot_spacing_s' must be at least 2.0, not 0.0"),
     ('[render]\nband_low_hz = 3500\n', "'render.band_low_hz' and 'render.band_high_hz' must"),
     ('[render]\nband_high_hz = 5000\n', "'render.band_low_hz' and 'render.band_high_hz' must"),
-    ('[cache]\ngc_grace_hours = -1\n', "'cache.gc_grace_hours' must be >= 0, not -1.0"),
-    ('[billing]\ntimeout_s = -2\n', "'billing.timeout_s' must be >= 0, not -2.0"),
+    ('[cache]\ngc_grace_hours = -1\n', "'cache.gc_grace_hours' must be at least 1.0, not -1.0"),
+    ('[cache]\ngc_grace_hours = 0\n', "'cache.gc_grace_hours' must be at least 1.0, not 0.0"),
+    ('[billing]\ntimeout_s = -2\n', "'billing.timeout_s' must be at least 0.1, not -2.0"),
+    ('[program]\nadvice_gap_s = -2\n', "'program.advice_gap_s' must be >= 0, not -2.0"),
+    ('[keys]\nposition_every_s = 0.5\n', "'keys.position_every_s' must be 0 (off) or at least 10.0"),
     ('[ami]\nport = 0\n', "'ami.port' must be a port 1..65535, not 0"),
     ('[serve]\nport = 70000\n', "'serve.port' must be a port 0..65535, not 70000"),
     ('[player]\nlead_ms = 10\n', "'player.lead_ms' must be between 40 and 2000, not 10"),
@@ -167,3 +170,40 @@ def test_a_file_that_is_not_utf8(tmp_path):
     with pytest.raises(ConfigError) as error:
         load(path)
     assert str(error.value) == f"{path}: not UTF-8 text (byte 15)"
+
+
+FLOAT_KEYS = sorted((section, key) for section, values in DEFAULTS.items()
+                    for key, value in values.items() if isinstance(value, float))
+
+
+@pytest.mark.parametrize("section, key", FLOAT_KEYS)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused_naming_the_key(tmp_path, section, key, value):
+    text = f"[{section}]\n{key} = {value}\n"
+    assert error_of(tmp_path, text).startswith(
+        f"{tmp_path / 'progmoh.toml'}: '{section}.{key}' must be a finite number, not {value}")
+
+
+def comment_above(example: str, section: str, key: str) -> str:
+    before = example.split(f"\n[{section}]\n", 1)[1].split(f"\n{key} = ", 1)[0].splitlines()
+    comment = []
+    for line in reversed(before):
+        if not line.startswith("#"):
+            break
+        comment.insert(0, line.lstrip("# "))
+    return " ".join(comment).lower()
+
+
+def test_every_duration_has_a_documented_lower_bound(tmp_path):
+    from progmoh.cli.config import LOWER_BOUNDS
+    example = (Path(__file__).resolve().parent.parent / "progmoh.example.toml").read_text()
+    for (section, key), low in LOWER_BOUNDS.items():
+        below = low / 2 if low > 0 else -1
+        assert f"'{section}.{key}' must be" in error_of(tmp_path, f"[{section}]\n{key} = {below}\n")
+        load(write(tmp_path, f"[{section}]\n{key} = {low}\n"))
+        assert f"at least {low:g}" in comment_above(example, section, key), (section, key)
+    durations = {(s, k) for s, values in DEFAULTS.items() for k in values
+                 if k.endswith(("_s", "_hours"))}
+    assert durations - set(LOWER_BOUNDS) <= {("program", "first_advice_s"),
+                                             ("program", "advice_gap_s"),
+                                             ("keys", "min_interval_s"), ("billing", "max_age_s")}

@@ -17,8 +17,11 @@ SECRETS = ('[ami]\nsecret = "ami-s3cret"\n'
 
 @pytest.fixture(autouse=True)
 def clean_env(tmp_path, monkeypatch):
+    """HOME in tmp_path, where the default folders (relative to a config file there) exist."""
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
+    for folder in ("music/classes", "music/advice", "var/cache"):
+        (tmp_path / folder).mkdir(parents=True)
 
 
 def check(*args):
@@ -34,10 +37,38 @@ def config_file(tmp_path, text, mode=0o600):
 
 def test_defaults_print_as_toml_that_reads_back():
     result = check()
-    assert result.exit_code == 0
-    assert result.stdout.startswith("# built-in demo defaults: OK\n")
+    cache = load(None).cache.root
+    if cache.is_dir():
+        assert result.exit_code == 0 and result.stderr == ""
+        assert result.stdout.startswith("# built-in demo defaults: OK\n")
+    else:                       # a fresh clone, before its first render
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: 'cache.dir' {cache}: no such folder "
+                                 f"(`progmoh render` creates it)\n")
+        assert result.stdout.startswith("# built-in demo defaults: 1 problem\n")
     assert tomllib.loads(result.stdout) == load(None).values
-    assert result.stderr == ""
+
+
+def test_each_missing_or_unusable_path_is_reported_naming_its_key(tmp_path):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a program")
+    os.chmod(text_file, 0o644)
+    path = config_file(tmp_path, '[library]\nmusic_dir = "nowhere/music"\nadvice_dir = "notes.txt"\n'
+                                 '[cache]\ndir = "nowhere/cache"\n'
+                                 '[serve]\nexecutable = "notes.txt"\n')
+    result = check("--config", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: 'library.music_dir' {tmp_path / 'nowhere/music'}: no such folder",
+        f"Error: 'library.advice_dir' {text_file}: not a folder",
+        f"Error: 'cache.dir' {tmp_path / 'nowhere/cache'}: no such folder "
+        f"(`progmoh render` creates it)",
+        f"Error: 'serve.executable' {text_file}: not executable",
+    ]
+    assert result.stdout.startswith(f"# {path}: 4 problems\n")
+    missing = config_file(tmp_path, '[serve]\nexecutable = "/nonexistent/progmoh"\n')
+    assert check("--config", str(missing)).stderr == (
+        "Error: 'serve.executable' /nonexistent/progmoh: no such file\n")
 
 
 def test_secrets_are_masked_in_text_and_json(tmp_path):
@@ -55,7 +86,8 @@ def test_secrets_are_masked_in_text_and_json(tmp_path):
 
 
 def test_text_output_is_the_masked_effective_configuration(tmp_path):
-    path = config_file(tmp_path, SECRETS + '[cache]\ndir = "/srv/moh"\n'
+    (tmp_path / "srv").mkdir()
+    path = config_file(tmp_path, SECRETS + f'[cache]\ndir = "{tmp_path / "srv"}"\n'
                                  '[billing.fields]\nbalance = "amount"\n'
                                  '[[billing.rewrite]]\nmatch = "^8(\\\\d+)$"\nreplace = "7\\\\1"\n')
     result = check("--config", str(path))
@@ -63,7 +95,7 @@ def test_text_output_is_the_masked_effective_configuration(tmp_path):
     assert result.stdout.startswith(f"# {path}: OK\n# relative paths are resolved against "
                                     f"{tmp_path}\n")
     shown = tomllib.loads(result.stdout)
-    assert shown["cache"]["dir"] == "/srv/moh"
+    assert shown["cache"]["dir"] == str(tmp_path / "srv")
     assert shown["billing"]["fields"]["balance"] == "amount"
     assert shown["billing"]["rewrite"] == [{"match": "^8(\\d+)$", "replace": "7\\1"}]
     assert shown["ami"]["secret"] == "****"
@@ -81,6 +113,7 @@ def test_warns_when_a_file_with_secrets_is_group_or_world_readable(tmp_path):
 
 def test_no_warning_for_a_private_file_or_one_without_secrets(tmp_path):
     assert check("--config", str(config_file(tmp_path, SECRETS, mode=0o600))).stderr == ""
+    (tmp_path / "x").mkdir()
     plain = config_file(tmp_path, '[cache]\ndir = "x"\n', mode=0o644)
     assert check("--config", str(plain)).stderr == ""
     sqlite = config_file(tmp_path, '[store]\nurl = "sqlite:///x.db"\n', mode=0o644)
@@ -95,6 +128,7 @@ def test_passwordless_mysql_url_is_no_secret(tmp_path):
 
 
 def test_environment_variable_picks_the_file(tmp_path, monkeypatch):
+    (tmp_path / "elsewhere").mkdir()
     path = config_file(tmp_path, '[cache]\ndir = "elsewhere"\n')
     monkeypatch.setenv("PROGMOH_CONFIG", str(path))
     result = check()

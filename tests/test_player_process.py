@@ -10,6 +10,7 @@ import signal
 import sys
 import tempfile
 import time
+from array import array
 
 import pytest
 
@@ -122,6 +123,37 @@ def test_a_corrupt_object_is_skipped_and_audio_goes_on(cache, short_dir):
     assert channel.short_reads == 0 and channel.frames_read >= 20
     assert channel.heard() == cache.tracks[("calm", 1)][:len(channel.heard())]
     assert "skipped: music:calm/00-track" in log_of(short_dir)
+
+
+FULL_SCALE = b"\xff\x7f\x00\x80" * 1500      # what a damaged stretch sounded like: a full-scale square
+
+
+def test_an_object_damaged_in_place_is_never_heard(cache, short_dir):
+    """Same size, bytes flipped at 1.5 s: the caller hears the track up to the
+    wake-up that reaches the damaged 4096-sample block (8192-12287), then the
+    next track; never the noise."""
+    with open(cache.object_of("music:calm/00-track"), "r+b") as handle:
+        handle.seek(12000 * 2)
+        handle.write(FULL_SCALE)
+    channel = ar.play(app(cache, short_dir), 2.0, wav_path=short_dir / "call.wav")
+    heard = channel.heard()
+    assert channel.short_reads == 0 and len(heard) >= 40 * 640
+    assert max(abs(s) for s in array("h", heard)) <= player_cache.AMPLITUDE
+    first = cache.tracks[("calm", 0)]
+    clean = next(i for i in range(0, len(heard), 2) if heard[i:i + 2] != first[i:i + 2])
+    assert (8192 - 2000) * 2 <= clean <= 8192 * 2
+    assert heard[clean:] == cache.tracks[("calm", 1)][:len(heard) - clean]
+    assert log_of(short_dir).count("damaged") == 1
+
+
+def test_an_old_manifest_without_checksums_still_plays(short_dir):
+    old = player_cache.build(short_dir / "c", program={"first_advice_s": 100.0}, block_check="")
+    for path in (short_dir / "c" / "objects").glob("*/*.crc32-4096"):
+        path.unlink()
+    channel = ar.play(app(old, short_dir), 1.0, wav_path=short_dir / "call.wav")
+    heard = channel.heard()
+    assert channel.short_reads == 0 and len(heard) >= 20 * 640
+    assert heard == old.tracks[("calm", 0)][:len(heard)]
 
 
 def test_no_cache_plays_silence_and_does_not_exit(short_dir):

@@ -189,3 +189,44 @@ def test_the_catalog_keeps_what_the_player_needs(tmp_path):
     assert sorted(cat.advice[("calm", 0)]) == [16000, 32000]
     assert cat.max_position("ru") == 3 and cat.max_position("en") == 0
     assert cat.next_class("calm") == "jazz" and cat.start_class("nope") == "calm"
+
+
+def test_a_damaged_track_is_cut_at_its_damaged_block_logged_once_then_left_out(tmp_path):
+    built, program, events = make(tmp_path, classes=("calm",), track_s=2.0, items=())
+    with open(built.object_of("music:calm/00-track"), "r+b") as handle:
+        handle.seek(5000 * 2)
+        handle.write(b"\xff\x7f" * 100)            # same size, one block damaged
+    heard = read_in_odd_chunks(program, 3885 + 3 * 16000)
+    other = built.tracks[("calm", 1)]
+    # the read of 777 samples that reaches the damaged block (4096-8191) is the first not heard
+    assert heard == built.tracks[("calm", 0)][:3885 * 2] + other * 3
+    assert len([m for m in events if "damaged" in m]) == 1
+
+
+def test_an_old_manifest_plays_its_objects_unchecked(tmp_path):
+    built, program, events = make(tmp_path, block_check="")
+    assert program.catalog.reader(program.tracks()[0]).open().sums is None
+    assert read_in_odd_chunks(program, 8000) == built.tracks[("calm", 0)][:16000]
+
+
+def test_missing_or_wrong_checksums_mean_the_object_is_not_played(tmp_path):
+    built, program, events = make(tmp_path, classes=("calm",), items=())
+    from progmoh.cache import blocks
+    os.unlink(blocks.sums_path(built.object_of("music:calm/00-track")))
+    with open(blocks.sums_path(built.object_of("music:calm/01-track")), "ab") as handle:
+        handle.write(b"\0")
+    assert program.read(1000) == bytes(2000)
+    assert any("music:calm/00-track" in m and "checksums" in m for m in events)
+    assert any("music:calm/01-track" in m and "checksums" in m for m in events)
+
+
+def test_a_looping_playlist_is_not_logged_at_every_turn(tmp_path):
+    """0.25 s tracks (an old cache: the renderer now refuses tracks under 1 s)
+    play for 6 s: each track is logged the first time it starts (the first by
+    the engine's start line), never again."""
+    built, program, events = make(tmp_path, classes=("calm",), tracks_per_class=2, track_s=0.25,
+                                  items=())
+    heard = read_in_odd_chunks(program, 6 * RATE)
+    turn = built.tracks[("calm", 0)] + built.tracks[("calm", 1)]
+    assert heard == (turn * 12)[:len(heard)]
+    assert [m.split()[1:] for m in events] == [["music", "music:calm/01-track"]]

@@ -65,6 +65,29 @@ def test_bad_inputs_are_reported_and_skipped_and_the_rest_is_published(config):
     assert result.stdout == ""
 
 
+def test_a_track_too_short_to_loop_is_reported_and_not_published(config):
+    calm = config.parent / "lib" / "music" / "calm"
+    ffmpeg("sine=f=440:r=8000", calm / "blip.wav", "-t", "0.1")
+    ffmpeg("sine=f=440:r=8000", calm / "second.wav", "-t", "1.2")
+    result = _render(config)
+    assert result.exit_code == 1
+    assert result.stderr == (f"{calm / 'blip.wav'}: 0.1 s long, shorter than the 1 s a "
+                             f"music track needs to loop sensibly, skipped\n")
+    ids = {s.id for s in Store(config.parent / "cache").current().segments}
+    assert "music:calm/second" in ids and "music:calm/blip" not in ids
+
+
+def test_a_missing_advice_folder_is_reported_and_the_music_published(config):
+    advice = config.parent / "lib" / "advice"
+    advice.rename(config.parent / "elsewhere")
+    result = _render(config)
+    assert result.exit_code == 1
+    assert result.stderr == (f"library.advice_dir: {advice}: no such folder, "
+                             f"so no advice is rendered\n")
+    ids = {s.id for s in Store(config.parent / "cache").current().segments}
+    assert "music:calm/a-chord" in ids and not any(i.startswith("advice:") for i in ids)
+
+
 def test_a_missing_music_folder_is_one_error_line(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text('[library]\nmusic_dir = "nowhere"\n[cache]\ndir = "cache"\n')

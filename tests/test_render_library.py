@@ -57,10 +57,12 @@ def test_every_skipped_thing_is_a_problem_line(tmp_path):
     ))
 
 
-def test_no_advice_folder_means_no_advice(tmp_path):
+def test_no_advice_folder_means_no_advice_and_says_so(tmp_path):
     _touch(tmp_path / "music" / "jazz" / "a.mp3")
     library = scan(_settings(tmp_path))
-    assert library.advice == () and library.problems == ()
+    assert library.advice == ()
+    assert library.problems == (f"library.advice_dir: {tmp_path / 'advice'}: no such folder, "
+                                f"so no advice is rendered",)
 
 
 def test_a_missing_music_folder_stops_the_render(tmp_path):

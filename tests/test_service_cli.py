@@ -26,6 +26,19 @@ def test_refuses_a_config_holding_secrets_readable_by_others(tmp_path):
     assert "labsecret" not in result.output
 
 
+def test_refuses_to_start_when_its_executable_cannot_run(tmp_path):
+    """Asterisk would retry a program it cannot exec in a tight loop, the caller in silence."""
+    (tmp_path / "progmoh").write_text("#!/bin/sh\n")
+    (tmp_path / "progmoh").chmod(0o644)
+    for executable, problem in (("nowhere/progmoh", "no such file"), ("progmoh", "not executable")):
+        path = write_config(tmp_path, executable=executable)
+        done = subprocess.run([PROGMOH, "serve", "--config", str(path)], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 1
+        assert done.stderr == (f"Error: refusing to start: 'serve.executable' "
+                               f"{tmp_path / executable}: {problem}\n")
+
+
 def test_serves_realtime_lookups_until_sigterm(tmp_path):
     path = write_config(tmp_path, ami_port=1)            # nothing listens there: AMI retries
     process = subprocess.Popen([PROGMOH, "serve", "--config", str(path)],

@@ -138,3 +138,11 @@ def test_a_key_after_the_call_is_an_error(short_dir):
                                           "2", "--keys", "2@5", "--config", config(short_dir)])
     assert result.exit_code == 1
     assert "Error: key 2 at 5.0 s is outside the 2.0 s call" in result.output
+
+
+@pytest.mark.parametrize("option, value", [("--keys", "2@nan"), ("--keys", "2@inf"),
+                                           ("--ahead-leaves", "inf"), ("--seconds", "nan")])
+def test_non_finite_times_are_refused(tmp_path, option, value):
+    result = CliRunner().invoke(progmoh, ["simulate-call", str(tmp_path / "o.wav"), option, value])
+    assert result.exit_code == 2 and value in result.output
+    assert not (tmp_path / "o.wav").exists()

@@ -9,7 +9,7 @@ player's memory (its budget is a few MB over a bare interpreter; see
 bench/player_bench.py).
 """
 
-from progmoh.cache import layout
+from progmoh.cache import blocks, layout
 from progmoh.player.play import manifest_reader
 from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import Reader
@@ -52,6 +52,7 @@ class Catalog:
         self.generation = header.get("generation", "")
         self.classes = tuple(sorted(header.get("classes") or ()))
         self.default_class = header.get("default_class") or ""
+        self.checked = header.get("block_check") == blocks.SCHEME
         self.program = dict(PROGRAM_DEFAULTS, **(header.get("program") or {}))
         for music_class, _, segment in sorted(self._music, key=lambda m: (m[0], m[1])):
             self.tracks.setdefault(music_class, []).append(segment)
@@ -75,7 +76,7 @@ class Catalog:
 
     def reader(self, segment):
         """A reader of ``segment``'s object (not yet opened)."""
-        return Reader(self.path(segment), segment.samples, segment.label)
+        return Reader(self.path(segment), segment.samples, segment.label, self.checked)
 
     def start_class(self, wanted=""):
         """``wanted`` if it has tracks, else the default class, else the first with tracks."""

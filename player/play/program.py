@@ -118,6 +118,8 @@ class Program:
         self.advice = None          # PlayingAdvice while one plays
         self.music = None           # Reader of the current track
         self.hold = False           # no advice may start (an insert is playing)
+        self.broken_tracks = set()  # labels of tracks damaged or missing: left out
+        self.logged = {t.label for t in self.tracks()[:1]}     # tracks whose start was logged
         self.changed = True
         self.silent = False
         self.skipped = 0            # objects skipped or cut as missing or damaged
@@ -215,6 +217,9 @@ class Program:
             if self.music is not None:
                 return self.music
             segment = tracks[self.track_index % len(tracks)]
+            if segment.label in self.broken_tracks:     # left out for the rest of the call
+                self._next_track()
+                continue
             try:
                 self.music = self.catalog.reader(segment).open()
                 if self.offset_samples >= self.music.samples:
@@ -224,8 +229,12 @@ class Program:
         return self.music
 
     def _broken_track(self, error):
+        """Log it once; the track is left out of this call's playlist from now on."""
         self.skipped += 1
         self.log("t=%.3f skipped: %s" % (self.seconds(), error))
+        tracks = self.tracks()
+        if tracks:
+            self.broken_tracks.add(tracks[self.track_index % len(tracks)].label)
         self._next_track()
         return b""
 
@@ -238,7 +247,8 @@ class Program:
         self.offset_samples = 0
         self.schedule.forget()
         self.changed = True
-        if tracks:
+        if tracks and tracks[self.track_index].label not in self.logged:   # once, not every turn
+            self.logged.add(tracks[self.track_index].label)
             self.log("t=%.3f music %s" % (self.seconds(), tracks[self.track_index].label))
 
     # -- advice ----------------------------------------------------------
@@ -303,6 +313,7 @@ class Program:
         self.track_index = self.offset_samples = 0
         self.schedule.forget()
         self.changed = True
+        self.logged.update(t.label for t in self.tracks()[:1])
         self.log("t=%.3f class %s, music %s" % (self.seconds(), self.music_class,
                                                 self.tracks()[0].label if self.tracks() else "-"))
         return tail

@@ -3,11 +3,19 @@
 A track is never loaded whole: the player asks for the samples of the next
 wake-up only (os.pread on a descriptor kept open while the segment plays),
 which keeps a call's memory flat however long the music is.
+
+When the manifest promises block checksums (cache/blocks.py), reads go a
+whole 4096-sample block at a time: a block is checked before any of its
+samples is handed out and kept for the reads that follow, so an object
+damaged in place is dropped before a caller hears it.
 """
 
 import os
 
+from progmoh.cache import blocks
 from progmoh.cache.audio_format import SAMPLE_BYTES
+
+BLOCK_SAMPLES = blocks.BLOCK_SAMPLES
 
 
 class ObjectError(Exception):
@@ -17,14 +25,18 @@ class ObjectError(Exception):
 class Reader:
     """One segment's samples, read by absolute position."""
 
-    __slots__ = ("path", "samples", "label", "fd")
+    __slots__ = ("path", "samples", "label", "checked", "fd", "sums", "block", "data")
 
-    def __init__(self, path, samples, label):
-        self.path, self.samples, self.label = path, samples, label
+    def __init__(self, path, samples, label, checked=False):
+        self.path, self.samples, self.label, self.checked = path, samples, label, checked
         self.fd = -1
+        self.sums = None            # the block checksums, when the manifest promises them
+        self.block, self.data = -1, b""     # the last block read and checked
 
     def open(self):
         """Open and check the length, so a truncated object is caught before it plays."""
+        if self.checked:
+            self.sums = self._sums()
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as error:
@@ -37,11 +49,51 @@ class Reader:
         self.fd = fd
         return self
 
+    def _sums(self):
+        path = blocks.sums_path(self.path)
+        want = blocks.sums_length(self.samples)
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                table = handle.read(want + 1)
+        except OSError as error:
+            raise ObjectError("%sblock checksums %s: %s" % (self._who(), path, error.strerror)) from None
+        if len(table) != want:
+            raise ObjectError("%sblock checksums %s: %d bytes, expected %d"
+                              % (self._who(), path, len(table), want))
+        return table
+
     def read(self, pos_samples, count):
         """Up to ``count`` samples from sample ``pos_samples``; fewer only at the end."""
         count = max(0, min(count, self.samples - pos_samples))
         if count == 0:
             return b""
+        if self.sums is not None:
+            return self._checked(pos_samples, pos_samples + count)
+        return self._pread(pos_samples, count)
+
+    def _checked(self, pos_samples, end_samples):
+        """Samples ``[pos_samples, end_samples)`` from checked blocks."""
+        parts = []
+        while pos_samples < end_samples:
+            index = pos_samples // BLOCK_SAMPLES
+            base_samples = index * BLOCK_SAMPLES
+            data = self.data if index == self.block else self._block(index, base_samples)
+            stop_samples = min(end_samples, base_samples + BLOCK_SAMPLES)
+            parts.append(data[(pos_samples - base_samples) * SAMPLE_BYTES:
+                              (stop_samples - base_samples) * SAMPLE_BYTES])
+            pos_samples = stop_samples
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _block(self, index, base_samples):
+        data = self._pread(base_samples, min(BLOCK_SAMPLES, self.samples - base_samples))
+        if not blocks.intact(data, index, self.sums):
+            raise ObjectError("%sobject %s is damaged: block %d (samples %d-%d) fails its checksum"
+                              % (self._who(), self.path, index, base_samples,
+                                 base_samples + len(data) // SAMPLE_BYTES))
+        self.block, self.data = index, data
+        return data
+
+    def _pread(self, pos_samples, count):
         try:
             data = os.pread(self.fd, count * SAMPLE_BYTES, pos_samples * SAMPLE_BYTES)
         except OSError as error:
@@ -58,6 +110,7 @@ class Reader:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+        self.block, self.data = -1, b""
 
 
 class Tail:

@@ -50,9 +50,22 @@ class SqliteChoices:
         if self._connection is None:
             if not self._path.parent.is_dir():
                 os.makedirs(self._path.parent, mode=0o750, exist_ok=True)
+            _private(self._path)
             connection = sqlite3.connect(self._path, timeout=max(self._timeout_s, 1.0),
                                          check_same_thread=False)
             with connection:
                 connection.execute(SCHEMA)
             self._connection = connection
         return self._connection
+
+
+def _private(path: Path) -> None:
+    """Caller numbers are personal: the file is made 0600 before SQLite opens it (its
+    journals take the same mode), and one found readable by others loses that."""
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        mode = os.fstat(fd).st_mode & 0o777
+        if mode & 0o007:
+            os.fchmod(fd, mode & 0o770)
+    finally:
+        os.close(fd)
