@@ -61,12 +61,12 @@ def test_a_call_through_serve_hears_billing_a_saved_class_and_positions(short_di
     assert first_at(events, "insert position 3 [position_3]") < 0.6         # said on arrival
     left = first_at(events, "AMI QueueCallerLeave: +15551230101 leaves support from position 1")
     assert 0.6 <= left < first_at(events, "insert position 2 [position_2]", 0.6) < 1.5
-    key_2 = first_at(events, "AMI DTMFEnd: key 2 pressed by +15551230001 (Direction: Received)")
+    key_2 = first_at(events, "AMI DTMFBegin: key 2 pressed by +15551230001 (Direction: Received)")
     assert 1.5 <= key_2 < first_at(events, RU_BALANCE) < 2.5            # the demo billing's amount
-    key_3 = first_at(events, "AMI DTMFEnd: key 3 pressed")
+    key_3 = first_at(events, "AMI DTMFBegin: key 3 pressed")
     assert 2.5 <= key_3 < first_at(events, "class jazz", 2.5) < 3.5
     assert "serve: choice store remembers class jazz for +15551230001" in out
-    key_4 = first_at(events, "AMI DTMFEnd: key 4 pressed")
+    key_4 = first_at(events, "AMI DTMFBegin: key 4 pressed")
     assert 3.5 <= key_4 < first_at(events, "insert position 2 [position_2]", 3.5) < 4.5
     assert first_at(events, "AMI Hangup: +15551230001 hangs up") > 4.5
     assert "denied" not in out and "lost" not in out and f"WAV: {wav}" in out

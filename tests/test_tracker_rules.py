@@ -54,14 +54,40 @@ def test_hangup_without_leave_still_moves_others_up():
     assert changes == [PositionChanged("1.2", "q", 1), CallEnded("1.1")]
 
 
-def test_only_received_dtmf_end_of_a_known_call_is_a_key():
+def test_only_received_keys_of_a_known_call_count():
     tracker = Tracker()
     tracker.handle(join("1.1", 1))
-    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Sent")) == []
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Sent")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="9.9", Digit=2, Direction="Received")) == []
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="9.9", Digit=2, Direction="Received")) == []
-    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Received")) == [
+
+
+def test_a_key_counts_when_it_goes_down_and_its_end_is_ignored():
+    tracker = Tracker()
+    tracker.handle(join("1.1", 1))
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == [
         KeyPressed("1.1", "2")]
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Received")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == [
+        KeyPressed("1.1", "2")]
+
+
+def test_a_dtmf_end_with_no_begin_is_a_key():
+    tracker = Tracker()
+    tracker.handle(join("1.1", 1))
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=4, Direction="Received")) == [
+        KeyPressed("1.1", "4")]
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=4, Direction="Received")) == [
+        KeyPressed("1.1", "4")]
+
+
+def test_a_dtmf_end_of_another_digit_than_the_one_down_is_its_own_key():
+    tracker = Tracker()
+    tracker.handle(join("1.1", 1))
+    tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received"))
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=3, Direction="Received")) == [
+        KeyPressed("1.1", "3")]
 
 
 def test_unknown_caller_number_is_not_a_number():

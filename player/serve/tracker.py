@@ -8,6 +8,10 @@ player's argv.  The caller number comes only from Asterisk's own headers.
 announces nobody's new position when someone ahead leaves, so the tracker
 renumbers the callers behind a leaver itself; ``resync`` applies a
 QueueStatus answer (the truth) on top.
+
+A key counts when it goes down (``DTMFBegin``), so the answer starts about
+a tone's length sooner; the ``DTMFEnd`` of that press is ignored, and a
+``DTMFEnd`` no ``DTMFBegin`` announced (some paths send only that) counts.
 """
 
 from dataclasses import dataclass
@@ -67,6 +71,7 @@ class TrackedCall:
     position: int = 0            # 0: not in a queue
     moh_class: str = ""
     moh_playing: bool = False
+    key_down: str = ""           # the digit of a DTMFBegin whose DTMFEnd is still to come
 
 
 class Tracker:
@@ -75,7 +80,7 @@ class Tracker:
         self._handlers = {
             "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
             "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
-            "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
+            "DTMFBegin": self._dtmf_begin, "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
         }
 
     def handle(self, message: Message) -> list:
@@ -158,11 +163,32 @@ class Tracker:
         call.moh_playing = False
         return [MohStopped(uniqueid)]
 
-    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
-        digit = message.get("Digit") or ""
-        if uniqueid not in self.calls or message.get("Direction") != "Received":
+    def _dtmf_begin(self, message: Message, uniqueid: str) -> list:
+        """A key goes down: act now, and let its DTMFEnd pass (a press is one key)."""
+        call, digit = self._received_key(message, uniqueid)
+        if call is None:
             return []
-        return [KeyPressed(uniqueid, digit)] if len(digit) == 1 else []
+        call.key_down = digit
+        return [KeyPressed(uniqueid, digit)]
+
+    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
+        """A key comes up: a press only where no DTMFBegin announced it (some paths send none)."""
+        call, digit = self._received_key(message, uniqueid)
+        if call is None:
+            return []
+        if call.key_down == digit:
+            call.key_down = ""
+            return []
+        call.key_down = ""
+        return [KeyPressed(uniqueid, digit)]
+
+    def _received_key(self, message: Message, uniqueid: str) -> tuple[TrackedCall | None, str]:
+        """The call and digit of a key its caller pressed; (None, "") for anything else."""
+        digit = message.get("Digit") or ""
+        call = self.calls.get(uniqueid)
+        if call is None or message.get("Direction") != "Received" or len(digit) != 1:
+            return None, ""
+        return call, digit
 
     def _hangup(self, message: Message, uniqueid: str) -> list:
         call = self.calls.pop(uniqueid, None)

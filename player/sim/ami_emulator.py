@@ -91,10 +91,10 @@ class AmiEmulator:
     def press(self, caller: Caller, digit: str) -> None:
         """A key as app_queue's channel receives it: DTMFBegin, then DTMFEnd."""
         received = (("Digit", digit), ("Direction", "Received"))
-        self._emit("DTMFBegin", "dtmf", caller, received, "")
-        self._emit("DTMFEnd", "dtmf", caller,
-                   (("Digit", digit), ("DurationMs", "200"), ("Direction", "Received")),
+        self._emit("DTMFBegin", "dtmf", caller, received,
                    f"key {digit} pressed by {caller.number} (Direction: Received)")
+        self._emit("DTMFEnd", "dtmf", caller,
+                   (("Digit", digit), ("DurationMs", "200"), ("Direction", "Received")), "")
 
     def hang_up(self, caller: Caller) -> None:
         """The caller gives up: MOH stops, they abandon and leave the queue, the channel goes."""

@@ -4,7 +4,7 @@ What ``make demo`` ends with: a WAV of what the caller heard and the call's
 timeline.  By default the call goes through the real control plane, as on a
 live system: the AMI emulator (Asterisk's side) announces the caller to the
 real ``serve``, the reader asks serve's realtime backend for the call's MOH
-class and spawns the player it names, and keys reach serve as AMI DTMFEnd
+class and spawns the player it names, and keys reach serve as AMI DTMFBegin
 events, which serve turns into a balance (from the demo billing script), a
 class change (saved in its choice store) or the position.  ``standin=True``
 keeps the older way: a stand-in control plane sends the player the commands
