@@ -144,3 +144,14 @@ def test_paths_with_spaces_are_never_split_by_asterisk():
     assert asyncio.run(exchange([http("single")], settings=spaced)) == EMPTY_ANSWER
     line = application_line(serve_settings(player_log="/var/log/my logs/play.log"), "1795710278.1")
     assert line.endswith("--lead-ms 200") and "--log" not in line
+
+
+def test_the_remembered_class_goes_before_the_log_and_only_as_one_argument():
+    line = application_line(serve_settings(player_log="/l/p.log"), "1795710278.1", "jazz")
+    assert line.endswith(" --lead-ms 200 --class jazz --log /l/p.log")
+    for unusable in ("two words", "-x", "a" * 65, "tab\there", ""):
+        assert "--class" not in application_line(serve_settings(), "1795710278.1", unusable)
+    long_dir = Path("/" + "c" * 120)
+    line = application_line(serve_settings(cache_dir=long_dir, player_log="/l/" + "p" * 60),
+                            "1795710278.1", "jazz")
+    assert "--class jazz" in line and "--log" not in line and len(line) <= 255

@@ -6,6 +6,7 @@ never says anything personal.
 """
 
 from progmoh.player import wire
+from progmoh.player.play.mixer import dip
 
 RATE = 8000
 FIRST_WELCOME_S = 2.0           # a state arriving later than this only merges advice
@@ -44,10 +45,16 @@ class Session:
             self.mixer.fade_from(self.program.adopt(state, position_too=fresh),
                                  self.mixer.ramp_samples)
         elif fresh and message.get("music_class") not in (None, "", self.program.music_class):
-            chosen = self.catalog.start_class(str(message["music_class"]))
-            if chosen != self.program.music_class:
-                self.mixer.fade_from(self.program.switch_class(chosen), self.mixer.ramp_samples)
+            self._late_class(str(message["music_class"]))
         return False
+
+    def _late_class(self, wanted):
+        """The remembered class came after the first audio (it was not on the command
+        line): leave the class the caller never chose at once, by a short dip, no crossfade."""
+        chosen = self.catalog.start_class(wanted)
+        if chosen != self.program.music_class:
+            self.mixer.fade_from(self.program.switch_class(chosen), self.mixer.ramp_samples,
+                                 dip)
 
     def _denied(self, message):
         self.link.close("denied by serve: %s; music and advice only" % message.get("reason"),

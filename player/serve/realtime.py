@@ -7,6 +7,13 @@ AMI.  Only ``progmoh-<digits>.<digits>`` gets a row; anything else gets an
 empty body, which Asterisk reads as "no such class" and falls back to its
 default class.  The row holds no secret: just the player's argv.
 
+The one thing personal-free but call-specific it may add is ``--class NAME``:
+the caller's remembered music, which ``serve`` starts reading as soon as
+AMI names the caller (Newchannel/NewCallerid, well before this lookup), so
+the player's first sample is the caller's own music.  A read still in
+flight is waited for at most ``CLASS_WAIT_S``; a slow or dead database
+means no ``--class`` (the default class) at once, never a late start.
+
 Values are percent-encoded with space as ``%20``: res_config_curl does not
 decode ``+``, and a ``+`` in argv[0] makes Asterisk retry a failing exec in a
 tight loop while the caller hears silence.
@@ -17,6 +24,7 @@ import logging
 import re
 import urllib.parse
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.serve.settings import ServeSettings
@@ -27,6 +35,8 @@ CLASS_NAME = re.compile(r"progmoh-(\d{1,20}\.\d{1,12})")
 MAX_APPLICATION_CHARS = 255          # Asterisk copies the application into char[256]
 MAX_HEAD_BYTES = 8192
 MAX_BODY_BYTES = 4096
+MAX_CLASS_ARG_CHARS = 64           # a longer class name is left to the player's welcome
+CLASS_WAIT_S = 0.05                 # the longest this answer waits for a remembered class
 READ_TIMEOUT_S = 3600.0             # libcurl keeps one connection per call; long-idle ones are closed
 
 
@@ -54,15 +64,18 @@ class Request:
         return connection != "close"
 
 
-def application_line(settings: ServeSettings, uniqueid: str) -> str | None:
+def application_line(settings: ServeSettings, uniqueid: str, music_class: str = "") -> str | None:
     """The player's command line, optional parts dropped until it fits; None if it cannot.
 
     Asterisk splits the line on every space, so a required path containing
-    one makes the line unusable, and an optional one is left out.
+    one makes the line unusable, and an optional one is left out.  The
+    optional parts go in order of worth: the lead, the caller's class, the log.
     """
     required = [str(settings.executable), "play", "--uniqueid", uniqueid,
                 "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
     optional = [["--lead-ms", str(settings.lead_ms)]]
+    if class_argument_ok(music_class):
+        optional.append(["--class", music_class])
     if settings.player_log and " " not in settings.player_log:
         optional.append(["--log", settings.player_log])
     if any(" " in part for part in required):
@@ -76,6 +89,13 @@ def application_line(settings: ServeSettings, uniqueid: str) -> str | None:
         optional.pop()
 
 
+def class_argument_ok(music_class: str) -> bool:
+    """A class name that survives Asterisk's split on spaces as one argument."""
+    return (isinstance(music_class, str) and 0 < len(music_class) <= MAX_CLASS_ARG_CHARS
+            and music_class.isprintable() and not any(c.isspace() for c in music_class)
+            and not music_class.startswith("-"))
+
+
 def unsplittable_parts(settings: ServeSettings) -> list[str]:
     """Paths Asterisk would split apart: it splits the application on every space."""
     parts = [str(settings.executable), str(settings.cache_dir), str(settings.socket_path),
@@ -83,22 +103,29 @@ def unsplittable_parts(settings: ServeSettings) -> list[str]:
     return [part for part in parts if " " in part]
 
 
-def answer_body(settings: ServeSettings, path: str, method: str, body: bytes) -> bytes:
-    """The response body for one request: a row for our per-call classes, else empty."""
+def requested_call(settings: ServeSettings, path: str, method: str, body: bytes) -> str | None:
+    """The call id of a lookup for one of our per-call classes, else None."""
     if method != "POST" or path.split("?", 1)[0] != settings.prefix + "/single":
-        return b""
+        return None
     fields = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True)
     names = fields.get("name", [])
     match = CLASS_NAME.fullmatch(names[0]) if len(names) == 1 else None
-    if match is None:
+    return match.group(1) if match else None
+
+
+def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
+                music_class: str = "") -> bytes:
+    """The response body for one request: a row for our per-call classes, else empty."""
+    uniqueid = requested_call(settings, path, method, body)
+    if uniqueid is None:
         return b""
-    application = application_line(settings, match.group(1))
+    application = application_line(settings, uniqueid, music_class)
     if application is None:
         log.error("no usable player command line for call %s: over %d characters even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
-                  "or serve.socket", match.group(1), MAX_APPLICATION_CHARS)
+                  "or serve.socket", uniqueid, MAX_APPLICATION_CHARS)
         return b""
-    row = (("name", names[0]), ("mode", "custom"), ("application", application))
+    row = (("name", f"progmoh-{uniqueid}"), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
 
 
@@ -156,8 +183,10 @@ async def _body(reader: asyncio.StreamReader, headers: dict) -> bytes:
 class RealtimeServer:
     """``asyncio`` HTTP/1.1 server on loopback for res_config_curl."""
 
-    def __init__(self, settings: ServeSettings) -> None:
+    def __init__(self, settings: ServeSettings,
+                 start_class: Callable[[str], Awaitable[str]] | None = None) -> None:
         self.settings = settings
+        self._start_class = start_class      # the class a call's player should start with
         self._server: asyncio.AbstractServer | None = None
         self.port = settings.port
 
@@ -191,12 +220,22 @@ class RealtimeServer:
         finally:
             writer.close()
 
+    async def _class_for(self, request: Request) -> str:
+        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+        if uniqueid is None or self._start_class is None:
+            return ""
+        try:
+            return await asyncio.wait_for(self._start_class(uniqueid), CLASS_WAIT_S) or ""
+        except asyncio.TimeoutError:
+            return ""
+
     async def _converse(self, reader, writer) -> None:
         while True:
             request = await asyncio.wait_for(read_request(reader), READ_TIMEOUT_S)
             if request is None:
                 return
-            body = answer_body(self.settings, request.path, request.method, request.body)
+            body = answer_body(self.settings, request.path, request.method, request.body,
+                               await self._class_for(request))
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()
             if not request.keep_alive:

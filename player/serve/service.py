@@ -54,7 +54,7 @@ class Service:
         self.announcer = PositionAnnouncer(settings.keys, clock)
         self.balances = balances or BalanceBook(settings.billing, clock)
         self.choices = choices or open_choice_store(settings.store)
-        self.realtime = RealtimeServer(settings.serve)
+        self.realtime = RealtimeServer(settings.serve, self.start_class)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
                                     settings.serve.allowed_parents, self)
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
@@ -198,6 +198,27 @@ class Service:
         record.link, record.connecting = link, None
         if record.known and record.position and record.position_unsaid:
             self._send_position(record)
+
+    async def start_class(self, uniqueid: str) -> str:
+        """The class a new player of this call starts with (its ``--class``).
+
+        Where an earlier player of the call was, else the caller's remembered
+        choice; "" when neither is known yet.  The realtime backend bounds
+        the wait, so a slow database costs the caller their class, never time.
+        """
+        record = self.calls.get(uniqueid)
+        if record is None:
+            return ""
+        if record.state is not None and record.state.music_class:
+            return record.state.music_class
+        if record.choice is None:
+            return ""
+        try:
+            return await asyncio.shield(record.choice) or ""
+        except asyncio.CancelledError:
+            if record.choice.cancelled():
+                return ""
+            raise
 
     async def _remembered_class(self, record: CallRecord) -> str:
         if self.ami is not None and not record.known:

@@ -80,6 +80,8 @@ class Tracker:
         self._handlers = {
             "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
             "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
+            "Newchannel": self._channel_news, "NewCallerid": self._channel_news,
+            "VarSet": self._channel_news,
             "DTMFBegin": self._dtmf_begin, "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
         }
 
@@ -129,6 +131,17 @@ class Tracker:
             call.queue, call.position = queue, position
             changes.append(PositionChanged(uniqueid, queue, position))
         return changes
+
+    def _channel_news(self, message: Message, uniqueid: str) -> list:
+        """A channel event before the queue: its caller number, if it has one yet.
+
+        The number is known here tens of milliseconds before QueueCallerJoin
+        and Asterisk's realtime lookup, time enough to read the caller's
+        remembered music.  Channels without a number are not tracked.
+        """
+        if uniqueid not in self.calls and not _number(message.get("CallerIDNum")):
+            return []
+        return self._call(message, uniqueid)[1]
 
     def _join(self, message: Message, uniqueid: str) -> list:
         return self._place(message, uniqueid)
