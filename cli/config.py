@@ -204,7 +204,7 @@ def _check_number(section: str, key: str, value, where: str) -> None:
 
 def _check_keys(keys: dict, where: str) -> None:
     chosen = {}
-    for name in ("balance", "next_music", "position"):
+    for name in ("balance", "next_music", "position", "wait"):
         digit = keys[name]
         if len(digit) != 1 or digit not in DTMF_KEYS:
             raise ConfigError(f"{where}: 'keys.{name}' must be one DTMF key "

@@ -16,6 +16,7 @@ Serve -> player
   balance  {"status", "accounts": [Account]}  status: "ok" | "not_registered" |
                                               "unavailable"
   position {"position": int}
+  wait     {"minutes": int}                   estimated wait, rounded; 0 = under a minute
   next_class {}                               switch to the next music class
 """
 
@@ -24,7 +25,7 @@ from dataclasses import asdict, dataclass
 from progmoh.player import wire
 from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
     BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES, NEXT_CLASS,
-    POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
+    POSITION, STATE, VERSION, WAIT, WELCOME, ProtocolError, decode,
 )
 
 

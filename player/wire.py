@@ -12,8 +12,8 @@ VERSION = 1
 MAX_LINE_BYTES = 16384
 
 HELLO, STATE, CLASS_CHANGED = "hello", "state", "class_changed"
-WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS = (
-    "welcome", "denied", "balance", "position", "next_class")
+WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS, WAIT = (
+    "welcome", "denied", "balance", "position", "next_class", "wait")
 BALANCE_STATUSES = ("ok", "not_registered", "unavailable")
 
 # CallState's fields and defaults, as plain data (see protocol.CallState).

@@ -176,6 +176,18 @@ def test_session_balance_and_position_insert_at_once(tmp_path):
     assert any("insert position 3 [position_3]" in m for m in events)
 
 
+def test_session_wait_is_an_insert_in_the_callers_words(tmp_path):
+    session, mixer, _, events = session_of(tmp_path)
+    session.handle({"type": "welcome", "language": "ru", "music_class": "", "state": None})
+    assert session.handle({"type": "wait", "minutes": 22}) is True
+    assert [c[2] for c in mixer.clips] == ["prompt:ru/wait_prefix", "prompt:ru/n20",
+                                            "prompt:ru/n2_f", "prompt:ru/minute_2"]
+    assert session.handle({"type": "wait", "minutes": 0}) is True
+    assert mixer.clips[-1][2] == "prompt:ru/wait_under_minute"
+    assert session.handle({"type": "wait", "minutes": "x"}) is False      # logged, ignored
+    assert any("insert wait 22 min" in m for m in events)
+
+
 def test_session_next_class_reports_the_choice(tmp_path):
     session, mixer, link, _ = session_of(tmp_path)
     assert session.handle({"type": "next_class"}) is True

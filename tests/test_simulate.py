@@ -50,7 +50,7 @@ def test_a_call_through_serve_hears_billing_a_saved_class_and_positions(short_di
     build_cache(short_dir)
     wav = short_dir / "call.wav"
     result = CliRunner().invoke(progmoh, [
-        "simulate-call", str(wav), "--seconds", "5", "--keys", "2@1.5,3@2.5,4@3.5",
+        "simulate-call", str(wav), "--seconds", "6", "--keys", "2@1.5,3@2.5,4@3.5,5@4.5",
         "--ahead-leaves", "0.6", "--config", config(short_dir)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -68,11 +68,15 @@ def test_a_call_through_serve_hears_billing_a_saved_class_and_positions(short_di
     assert "serve: choice store remembers class jazz for +15551230001" in out
     key_4 = first_at(events, "AMI DTMFBegin: key 4 pressed")
     assert 3.5 <= key_4 < first_at(events, "insert position 2 [position_2]", 3.5) < 4.5
-    assert first_at(events, "AMI Hangup: +15551230001 hangs up") > 4.5
+    key_5 = first_at(events, "AMI DTMFBegin: key 5 pressed")
+    wait = "insert wait 2 min [wait_prefix n2_f minute_2]"      # (3 * 90 + 0) / 4 s x position 2
+    assert 4.5 <= key_5 < first_at(events, wait, 4.5) < 5.5
+    assert first_at(events, "AMI AgentConnect: an agent answers +15551230101") <= 0.7
+    assert first_at(events, "AMI Hangup: +15551230001 hangs up") > 5.5
     assert "denied" not in out and "lost" not in out and f"WAV: {wav}" in out
     with wave.open(str(wav)) as heard:
         assert heard.getframerate() == 8000 and heard.getnchannels() == 1
-        assert heard.getnframes() >= 4.9 * 8000
+        assert heard.getnframes() >= 5.9 * 8000
 
 
 def test_the_stand_in_sends_the_commands_itself(short_dir):

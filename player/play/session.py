@@ -23,7 +23,7 @@ class Session:
         kind = message.get("type")
         handler = {wire.WELCOME: self._welcome, wire.DENIED: self._denied,
                    wire.BALANCE: self._balance, wire.POSITION: self._position,
-                   wire.NEXT_CLASS: self._next_class}.get(kind)
+                   wire.NEXT_CLASS: self._next_class, wire.WAIT: self._wait}.get(kind)
         if handler is None:
             self.log("control socket: unknown message %r ignored" % (kind,))
             return False
@@ -72,6 +72,11 @@ class Session:
         keys = position_keys(self.language, position,
                              self.catalog.max_position(self.language))
         return self._insert(keys, "position %d" % position)
+
+    def _wait(self, message):
+        from progmoh.player.words.compose import wait_keys
+        minutes = int(message["minutes"])
+        return self._insert(wait_keys(self.language, minutes), "wait %d min" % minutes)
 
     def _insert(self, keys, what):
         segments, missing = [], []

@@ -22,6 +22,7 @@ class CallRecord:
     state: CallState | None = None            # the last player's progress
     link: object | None = None                # the proven, welcomed player of this call
     connecting: object | None = None          # a proven player waiting for its welcome
+    queue: str = ""                           # the queue it waits in
     position: int = 0                         # 0: not waiting in a queue
     position_unsaid: bool = False             # announce once a player is there
     ended_at: float | None = None             # monotonic seconds of hangup
@@ -37,7 +38,7 @@ class CallRecord:
 
     def end(self, now_s: float) -> None:
         self.on_ami.clear()
-        self.position, self.position_unsaid = 0, False
+        self.queue, self.position, self.position_unsaid = "", 0, False
         if self.ended_at is None:
             self.ended_at = now_s
 

@@ -23,10 +23,13 @@ from progmoh.player.serve.calls import CallRecord, CallRegistry
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.players import PlayerServer
 from progmoh.player.serve.realtime import RealtimeServer
-from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, KeyRules, PositionAnnouncer
+from progmoh.player.serve.rules import (
+    BALANCE, NEXT_MUSIC, POSITION, WAIT, KeyRules, PositionAnnouncer,
+)
 from progmoh.player.serve.settings import (
     AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
 )
+from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 
 log = logging.getLogger("progmoh.serve")
 
@@ -52,6 +55,7 @@ class Service:
         self.calls = CallRegistry(settings.serve.call_grace_s)
         self.rules = KeyRules(settings.keys, clock)
         self.announcer = PositionAnnouncer(settings.keys, clock)
+        self.waits = QueueWaits()
         self.balances = balances or BalanceBook(settings.billing, clock)
         self.choices = choices or open_choice_store(settings.store)
         self.realtime = RealtimeServer(settings.serve, self.start_class)
@@ -100,7 +104,7 @@ class Service:
         """Periodic position announcements and forgetting finished calls."""
         for record in self.calls.records.values():
             if record.link is not None and record.known and self.announcer.due(record.uniqueid):
-                self._send_position(record)
+                self._announce(record)
         for uniqueid in self.calls.expire(self.clock()):
             self.rules.forget(uniqueid)
             self.announcer.forget(uniqueid)
@@ -111,9 +115,11 @@ class Service:
         log.info("AMI connection up")
 
     def ami_event(self, message) -> None:
+        self.waits.on_event(message)
         self.apply(self.tracker.handle(message))
 
     def ami_resync(self, entries) -> None:
+        self.waits.on_resync(entries)
         self.apply(self.tracker.resync(entries))
 
     def ami_down(self) -> None:
@@ -138,15 +144,15 @@ class Service:
             record.choice = self._spawn(self.choices.get(change.number))
 
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
-        record.position = change.position
+        record.queue, record.position = change.queue, change.position
         if self.announcer.on_position(record.uniqueid, change.position):
             if record.link is None:
                 record.position_unsaid = True       # said once its player connects
             else:
-                self._send_position(record)
+                self._announce(record)
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> None:
-        record.position, record.position_unsaid = 0, False
+        record.queue, record.position, record.position_unsaid = "", 0, False
         self.announcer.on_position(record.uniqueid, 0)
 
     def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> None:
@@ -159,6 +165,8 @@ class Service:
             record.link.send(protocol.NEXT_CLASS)
         elif action == POSITION and record.position:
             self._send_position(record)
+        elif action == WAIT:
+            self._send_wait(record)
 
     def _ended(self, record: CallRecord) -> None:
         record.end(self.clock())
@@ -166,6 +174,24 @@ class Service:
 
     _change_handlers = {t.CallerKnown: _caller_known, t.PositionChanged: _position_changed,
                         t.LeftQueue: _left_queue, t.KeyPressed: _key_pressed}
+
+    def _announce(self, record: CallRecord) -> None:
+        """A periodic or on-change announcement: the position, then (if asked) the wait."""
+        self._send_position(record)
+        if self.settings.keys.announce_wait:
+            self._send_wait(record, quiet=True)
+
+    def _send_wait(self, record: CallRecord, quiet: bool = False) -> None:
+        """The estimated wait in whole minutes; nothing at all when there is no estimate."""
+        minutes = spoken_minutes(self.waits.estimate_s(record.queue, record.position))
+        if minutes is None:
+            if not quiet:
+                log.info("call %s: no wait estimate for queue %r yet: nothing said",
+                         record.uniqueid, record.queue)
+            return
+        log.info("call %s: estimated wait about %d min (queue %s, position %d)",
+                 record.uniqueid, minutes, record.queue, record.position)
+        record.link.send(protocol.WAIT, minutes=minutes)
 
     def _send_position(self, record: CallRecord) -> None:
         self.announcer.announced(record.uniqueid)
@@ -197,7 +223,7 @@ class Service:
                   music_class=music_class, state=record.state)
         record.link, record.connecting = link, None
         if record.known and record.position and record.position_unsaid:
-            self._send_position(record)
+            self._announce(record)
 
     async def start_class(self, uniqueid: str) -> str:
         """The class a new player of this call starts with (its ``--class``).

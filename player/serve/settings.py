@@ -29,6 +29,8 @@ class KeySettings:
     min_interval_s: float
     position_every_s: float
     announce_position_change: bool
+    wait: str = "5"
+    announce_wait: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ call exactly as on a live Asterisk: Login (``Response: Success`` with the
 ActionID, then FullyBooted), QueueStatus answered as a list, Ping, Logoff, an
 error for anything else; and for each caller QueueCallerJoin,
 MusicOnHoldStart, DTMFBegin/DTMFEnd (``Direction: Received``),
-MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup.  Like
+MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup; for a call an
+agent answers, AgentConnect (its ``HoldTime``) and QueueCallerLeave, and the
+queue's average hold time moves as app_queue moves it, so QueueParams carry
+a ``Holdtime`` a wait estimate can start from.  Like
 Asterisk, events go to every logged-in session whose Login ``Events`` allow
 their class, and nobody's new position is announced when someone ahead
 leaves.  What it sent is kept in ``journal`` (monotonic time, text) so a
@@ -39,7 +42,8 @@ class Caller:
 
 class AmiEmulator:
     def __init__(self, username: str, secret: str, queue: str = "testq",
-                 clock=time.monotonic, refuse_delay_s: float = 1.0) -> None:
+                 clock=time.monotonic, refuse_delay_s: float = 1.0, holdtime_s: int = 0,
+                 completed: int = 0) -> None:
         self.username, self._secret, self.queue, self.clock = username, secret, queue, clock
         self.refuse_delay_s = refuse_delay_s         # Asterisk's own pause before refusing
         self.waiting: list[Caller] = []          # queue order: index 0 is position 1
@@ -48,6 +52,8 @@ class AmiEmulator:
         self._joined_at: dict[str, float] = {}
         self._moh: set[str] = set()
         self._abandoned = 0
+        self._completed = completed              # calls answered before this run
+        self.holdtime_s = holdtime_s             # app_queue's q->holdtime: (3 * old + new) / 4
         self._sessions: dict[asyncio.StreamWriter, frozenset | None] = {}   # None: all events
         self._tasks: set[asyncio.Task] = set()
         self._started = clock()
@@ -105,6 +111,25 @@ class AmiEmulator:
             self._leave(caller)
         self._emit("Hangup", "call", caller, (("Cause", "16"), ("Cause-txt", "Normal Clearing")),
                    f"{caller.number} hangs up")
+
+    def answer(self, caller: Caller, agent: str = "Local/agent@capin-000000ff;1") -> None:
+        """An agent takes the caller: MOH stops, AgentConnect, the caller leaves the queue."""
+        position = self.waiting.index(caller) + 1
+        held_s = int(self.clock() - self._joined_at.pop(caller.uniqueid))
+        self.holdtime_s = (3 * self.holdtime_s + held_s) // 4
+        if caller.uniqueid in self._moh:
+            self._moh.discard(caller.uniqueid)
+            self._emit("MusicOnHoldStop", "call", caller, (), "")
+        self._emit("AgentConnect", "agent", caller, (
+            ("DestChannel", agent), ("DestUniqueid", f"{caller.uniqueid}9"), ("Queue", self.queue),
+            ("MemberName", "agent"), ("Interface", agent), ("HoldTime", str(held_s)),
+            ("RingTime", "0")), f"an agent answers {caller.number} after {held_s} s on hold")
+        self.waiting.remove(caller)
+        self._completed += 1
+        self._emit("QueueCallerLeave", "agent", caller, (
+            ("Queue", self.queue), ("Position", str(position)), ("Count", str(len(self.waiting)))),
+            f"{caller.number} leaves {self.queue} from position {position} (answered), "
+            f"{len(self.waiting)} left waiting")
 
     def _leave(self, caller: Caller) -> None:
         position = self.waiting.index(caller) + 1
@@ -203,7 +228,8 @@ class AmiEmulator:
     def _queue_params(self, action_id: str) -> bytes:
         return _wire((("Event", "QueueParams"), ("Queue", self.queue), ("Max", "0"),
                       ("Strategy", "ringall"), ("Calls", str(len(self.waiting))),
-                      ("Holdtime", "0"), ("TalkTime", "0"), ("Completed", "0"),
+                      ("Holdtime", str(self.holdtime_s)), ("TalkTime", "0"),
+                      ("Completed", str(self._completed)),
                       ("Abandoned", str(self._abandoned)), ("ServiceLevel", "0"),
                       ("ServicelevelPerf", "0.0"), ("ServicelevelPerf2", "0.0"),
                       ("Weight", "0"), ("ActionID", action_id)))

@@ -6,7 +6,8 @@ live system: the AMI emulator (Asterisk's side) announces the caller to the
 real ``serve``, the reader asks serve's realtime backend for the call's MOH
 class and spawns the player it names, and keys reach serve as AMI DTMFBegin
 events, which serve turns into a balance (from the demo billing script), a
-class change (saved in its choice store) or the position.  ``standin=True``
+class change (saved in its choice store), the position or the estimated wait
+(from the queue's average hold time the emulator reports).  ``standin=True``
 keeps the older way: a stand-in control plane sends the player the commands
 itself.  The timeline is the player's own log lines (``t=`` is audio time)
 plus, through serve, the AMI events and serve's log lines.
@@ -30,6 +31,7 @@ DEMO_BALANCES = {
     "ru": [{"account": "40817810", "balance": "-1234.05", "currency": "RUB", "locked": False}],
 }
 DEMO_POSITION = 3
+DEMO_WAIT_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False
     """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs.
 
     ``settings`` is serve's ``ServiceSettings`` from the loaded config;
-    ``ahead_leaves_at_s`` makes the caller ahead leave then (through serve).
+    ``ahead_leaves_at_s`` makes an agent answer the caller ahead then (through
+    serve), which moves the position and the queue's wait estimate.
     """
     serve = settings.serve
     _check(serve.cache_dir, serve.executable, seconds, presses, ahead_leaves_at_s, standin)
@@ -133,7 +136,7 @@ def _ami_presser(backstage, presses, ahead_leaves_at_s):
             if what == "key":
                 backstage.soon(backstage.emulator.press, backstage.caller, key)
             else:
-                backstage.soon(backstage.emulator.hang_up, backstage.ahead[0])
+                backstage.soon(backstage.emulator.answer, backstage.ahead[0])
     return on_tick
 
 
@@ -180,6 +183,8 @@ def _send(standin, uniqueid, key, keys, language):
         what, sent = "next music class", standin.send(uniqueid, wire.NEXT_CLASS)
     elif key == keys.position:
         what, sent = "queue position", standin.send(uniqueid, wire.POSITION, position=DEMO_POSITION)
+    elif key == keys.wait:
+        what, sent = "estimated wait", standin.send(uniqueid, wire.WAIT, minutes=DEMO_WAIT_MINUTES)
     else:
         return "no action for this key"
     return what if sent else what + " (player not connected: nothing sent)"

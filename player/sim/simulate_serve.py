@@ -30,6 +30,8 @@ DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_bi
 DEMO_NUMBER = "+15551230001"
 AHEAD = (("+15551230101", "Caller Ahead One"), ("+15551230102", "Caller Ahead Two"))
 AMI_USER = "progmoh-demo"
+DEMO_HOLDTIME_S = 90          # the queue's history: 12 calls answered after 90 s on average
+DEMO_COMPLETED = 12
 START_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 10.0
 SERVE_LOGGERS = ("progmoh.serve",)
@@ -132,7 +134,8 @@ class Backstage(threading.Thread):
     async def _main(self) -> None:
         self.loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         secret = secrets.token_hex(16)
-        self.emulator = AmiEmulator(AMI_USER, secret, queue="support")
+        self.emulator = AmiEmulator(AMI_USER, secret, queue="support",
+                                    holdtime_s=DEMO_HOLDTIME_S, completed=DEMO_COMPLETED)
         for caller in self.ahead:
             self.emulator.seat(caller)
         port = await self.emulator.start()
