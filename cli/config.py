@@ -284,7 +284,7 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
         allowed_parents=tuple(s["allowed_parents"]), language=s["language"],
         call_grace_s=s["call_grace_s"], log=_log_target(base, s["log"]),
-        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms)
+        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms, languages=tuple(languages))
 
 
 def _default_executable() -> Path:

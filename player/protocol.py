@@ -13,10 +13,12 @@ Player -> serve
 Serve -> player
   welcome  {"language", "music_class" (""=default), "state": CallState|null}
   denied   {"reason"}                         then serve closes the socket
-  balance  {"status", "accounts": [Account]}  status: "ok" | "not_registered" |
-                                              "unavailable"
-  position {"position": int}
-  wait     {"minutes": int}                   estimated wait, rounded; 0 = under a minute
+  balance  {"status", "accounts": [Account], "language"}  status: "ok" |
+                                              "not_registered" | "unavailable"
+  position {"position": int, "language"}
+  wait     {"minutes": int, "language"}       estimated wait, rounded; 0 = under a minute
+  (``language`` of the personal messages: the caller's, as serve knows it
+  when it speaks; a player without it uses the welcome's)
   next_class {}                               switch to the next music class
 """
 

@@ -188,6 +188,15 @@ def test_session_wait_is_an_insert_in_the_callers_words(tmp_path):
     assert any("insert wait 22 min" in m for m in events)
 
 
+def test_session_speaks_the_language_a_message_names(tmp_path):
+    session, mixer, _, _ = session_of(tmp_path)
+    session.handle({"type": "welcome", "language": "en", "music_class": "", "state": None})
+    assert session.handle({"type": "wait", "minutes": 1, "language": "ru"}) is True
+    assert session.handle({"type": "position", "position": 2}) is True     # the welcome's
+    assert [c[2] for c in mixer.clips] == ["prompt:ru/wait_prefix", "prompt:ru/n1_f",
+                                            "prompt:ru/minute_1", "prompt:en/position_2"]
+
+
 def test_session_next_class_reports_the_choice(tmp_path):
     session, mixer, link, _ = session_of(tmp_path)
     assert session.handle({"type": "next_class"}) is True

@@ -6,11 +6,11 @@ import asyncio
 import dataclasses
 
 import ami_recordings as rec
-from progmoh.player.serve.ami.message import Message, parse
+from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
-from service_support import FakeClock, StandIn, service_settings, write_config
+from service_support import FakeClock, StandIn, service_settings, through_emulator, write_config
 
 A = "1795710335.31"
 
@@ -106,26 +106,6 @@ def run(tmp_path, scenario, announce_wait=False):
     return asyncio.run(main())
 
 
-async def through_emulator(service, emulator, action, *args):
-    """Do ``action`` on the emulator and feed what it sent to the service, parsed."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", emulator.port)
-    await reader.readline()
-    writer.write(b"Action: Login\r\nUsername: u\r\nSecret: s\r\nActionID: 1\r\n\r\n")
-    await reader.readuntil(b"Status: Fully Booted\r\n\r\n")
-    action(*args)
-    writer.write(b"Action: QueueStatus\r\nActionID: 2\r\n\r\n")
-    data = await reader.readuntil(b"EventList: Complete\r\nListItems: ")
-    writer.close()
-    blocks = [b for b in data.split(b"\r\n\r\n") if b.strip()]
-    events, listing = [], []
-    for block in blocks[2:]:                         # after the Login response and FullyBooted
-        message = parse(block + b"\r\n")
-        (listing if message.action_id == "2" else events).append(message)
-    for message in events:
-        service.ami_event(message)
-    service.ami_resync(listing)
-
-
 def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_path):
     caller = Caller.local(A, "+15551230001", "Caller One", 8)
     ahead = Caller.local("1795710335.21", "+15551230101", "Ahead", 7)
@@ -139,7 +119,8 @@ def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_pat
             player = await StandIn.start(path, A)
             players.append(player)
             assert (await player.message())["type"] == "welcome"
-            assert await player.message() == {"v": 1, "type": "position", "position": 2}
+            assert await player.message() == {"v": 1, "type": "position", "position": 2,
+                                              "language": "en"}
             service.ami_event(msg(Event="DTMFBegin", Uniqueid=A, Digit=5, Direction="Received"))
             before = await player.message()              # 100 s x 2 = 200 s: about 3 minutes
             clock.now_s += 260                           # the caller ahead held 260 s
@@ -153,9 +134,9 @@ def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_pat
             await emulator.close()
 
     before, moved, after, journal = run(tmp_path, scenario)
-    assert before == {"v": 1, "type": "wait", "minutes": 3}
-    assert moved == {"v": 1, "type": "position", "position": 1}
-    assert after == {"v": 1, "type": "wait", "minutes": 2}      # (3*100+260)//4 = 140 s
+    assert before == {"v": 1, "type": "wait", "minutes": 3, "language": "en"}
+    assert moved == {"v": 1, "type": "position", "position": 1, "language": "en"}
+    assert after == {"v": 1, "type": "wait", "minutes": 2, "language": "en"}  # (3*100+260)/4 = 140 s
     assert any("an agent answers +15551230101 after 260 s on hold" in text for _, text in journal)
 
 
@@ -176,6 +157,6 @@ def test_without_an_estimate_key_5_says_nothing_and_announcements_carry_the_wait
         return first, await player.message(), await player.message()
 
     first, position, wait = run(tmp_path, scenario, announce_wait=True)
-    assert first == {"v": 1, "type": "position", "position": 1}
-    assert position == {"v": 1, "type": "position", "position": 2}
-    assert wait == {"v": 1, "type": "wait", "minutes": 2}          # 45 s x 2 = 90 s
+    assert first == {"v": 1, "type": "position", "position": 1, "language": "en"}
+    assert position == {"v": 1, "type": "position", "position": 2, "language": "en"}
+    assert wait == {"v": 1, "type": "wait", "minutes": 2, "language": "en"}  # 45 s x 2 = 90 s

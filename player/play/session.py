@@ -63,28 +63,33 @@ class Session:
 
     def _balance(self, message):
         from progmoh.player.words.compose import balance_keys
-        keys = balance_keys(self.language, message.get("status"), message.get("accounts") or [])
-        return self._insert(keys, "balance")
+        language = self._speaks(message)
+        keys = balance_keys(language, message.get("status"), message.get("accounts") or [])
+        return self._insert(keys, "balance", language)
 
     def _position(self, message):
         from progmoh.player.words.compose import position_keys
-        position = int(message["position"])
-        keys = position_keys(self.language, position,
-                             self.catalog.max_position(self.language))
-        return self._insert(keys, "position %d" % position)
+        position, language = int(message["position"]), self._speaks(message)
+        keys = position_keys(language, position, self.catalog.max_position(language))
+        return self._insert(keys, "position %d" % position, language)
 
     def _wait(self, message):
         from progmoh.player.words.compose import wait_keys
-        minutes = int(message["minutes"])
-        return self._insert(wait_keys(self.language, minutes), "wait %d min" % minutes)
+        minutes, language = int(message["minutes"]), self._speaks(message)
+        return self._insert(wait_keys(language, minutes), "wait %d min" % minutes, language)
 
-    def _insert(self, keys, what):
+    def _speaks(self, message):
+        """The language of a personal message: the caller's, as serve names it."""
+        language = message.get("language")
+        return language if isinstance(language, str) and language else self.language
+
+    def _insert(self, keys, what, language):
         segments, missing = [], []
         for key in keys:
-            segment = self.catalog.prompts.get((self.language, key))
+            segment = self.catalog.prompts.get((language, key))
             (segments if segment else missing).append(segment or key)
         if missing:
-            self.log("prompt clips missing for %s: %s" % (self.language, " ".join(missing)))
+            self.log("prompt clips missing for %s: %s" % (language, " ".join(missing)))
         if not segments:
             return False
         self.mixer.insert(segments, "%s [%s]" % (what, " ".join(keys)))

@@ -17,6 +17,7 @@ from progmoh.player.protocol import CallState
 class CallRecord:
     uniqueid: str
     number: str = ""                          # from AMI only; "" when unknown
+    language: str = ""                        # the channel's language, from AMI
     on_ami: asyncio.Event = field(default_factory=asyncio.Event)
     choice: asyncio.Task | None = None        # the remembered class being read
     state: CallState | None = None            # the last player's progress

@@ -143,6 +143,15 @@ class Service:
         if record.choice is None:
             record.choice = self._spawn(self.choices.get(change.number))
 
+    def _language_known(self, record: CallRecord, change: t.LanguageKnown) -> None:
+        record.language = change.language
+
+    def _language(self, record: CallRecord) -> str:
+        """The caller's channel language when the cache speaks it, else serve.language."""
+        if record.language and record.language in self.settings.serve.languages:
+            return record.language
+        return self.settings.serve.language
+
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
         record.queue, record.position = change.queue, change.position
         if self.announcer.on_position(record.uniqueid, change.position):
@@ -172,7 +181,8 @@ class Service:
         record.end(self.clock())
         self.announcer.forget(record.uniqueid)
 
-    _change_handlers = {t.CallerKnown: _caller_known, t.PositionChanged: _position_changed,
+    _change_handlers = {t.CallerKnown: _caller_known, t.LanguageKnown: _language_known,
+                        t.PositionChanged: _position_changed,
                         t.LeftQueue: _left_queue, t.KeyPressed: _key_pressed}
 
     def _announce(self, record: CallRecord) -> None:
@@ -191,12 +201,13 @@ class Service:
             return
         log.info("call %s: estimated wait about %d min (queue %s, position %d)",
                  record.uniqueid, minutes, record.queue, record.position)
-        record.link.send(protocol.WAIT, minutes=minutes)
+        record.link.send(protocol.WAIT, minutes=minutes, language=self._language(record))
 
     def _send_position(self, record: CallRecord) -> None:
         self.announcer.announced(record.uniqueid)
         record.position_unsaid = False
-        record.link.send(protocol.POSITION, position=record.position)
+        record.link.send(protocol.POSITION, position=record.position,
+                         language=self._language(record))
 
     async def _send_balance(self, record: CallRecord) -> None:
         if not record.number:
@@ -205,7 +216,7 @@ class Service:
             result = await self.balances.get(record.number)
             result_status, accounts = result.status, result.accounts
         if record.link is not None and record.known:
-            record.link.send(protocol.BALANCE, status=result_status,
+            record.link.send(protocol.BALANCE, status=result_status, language=self._language(record),
                              accounts=[dataclasses.asdict(a) for a in accounts])
 
     # -- players -----------------------------------------------------------------------
@@ -219,7 +230,7 @@ class Service:
         music_class = await self._remembered_class(record)
         if record.connecting is not link or link.closed:
             return                              # a newer process of this call took over
-        link.send(protocol.WELCOME, language=self.settings.serve.language,
+        link.send(protocol.WELCOME, language=self._language(record),
                   music_class=music_class, state=record.state)
         record.link, record.connecting = link, None
         if record.known and record.position and record.position_unsaid:

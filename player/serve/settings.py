@@ -19,6 +19,8 @@ class ServeSettings:
     cache_dir: Path
     player_log: str
     lead_ms: int
+    languages: tuple[str, ...] = ()    # render.languages: a caller's channel language is used
+                                       # when it is one of these, else ``language``
 
 
 @dataclass(frozen=True)

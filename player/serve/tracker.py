@@ -28,6 +28,12 @@ class CallerKnown:
 
 
 @dataclass(frozen=True)
+class LanguageKnown:
+    uniqueid: str
+    language: str        # the channel's ``Language`` header, e.g. "en", "ru"
+
+
+@dataclass(frozen=True)
 class PositionChanged:
     uniqueid: str
     queue: str
@@ -67,6 +73,7 @@ class TrackedCall:
     uniqueid: str
     channel: str = ""
     number: str = ""
+    language: str = ""
     queue: str = ""
     position: int = 0            # 0: not in a queue
     moh_class: str = ""
@@ -122,6 +129,10 @@ class Tracker:
         if number and number != call.number:
             call.number = number
             changes.append(CallerKnown(uniqueid, number))
+        language = _language(message.get("Language"))
+        if language and language != call.language:
+            call.language = language
+            changes.append(LanguageKnown(uniqueid, language))
         return call, changes
 
     def _place(self, message: Message, uniqueid: str) -> list:
@@ -214,6 +225,13 @@ class Tracker:
 def _number(value: str | None) -> str:
     value = (value or "").strip()
     return "" if value in UNKNOWN_NUMBERS else value
+
+
+def _language(value: str | None) -> str:
+    """A channel language code (``en``, ``ru``, ``pt_BR``); anything else is ignored."""
+    value = (value or "").strip()
+    ok = 0 < len(value) <= 16 and value.replace("_", "").replace("-", "").isalnum()
+    return value if ok and value.isascii() else ""
 
 
 def _int(value: str | None) -> int:

@@ -33,11 +33,13 @@ class Caller:
     number: str
     name: str
     channel: str
+    language: str = "en"                 # the channel's CHANNEL(language)
 
     @classmethod
-    def local(cls, uniqueid: str, number: str, name: str, index: int) -> "Caller":
+    def local(cls, uniqueid: str, number: str, name: str, index: int,
+              language: str = "en") -> "Caller":
         """A caller on the queued ``;2`` half of a Local channel, as in the recordings."""
-        return cls(uniqueid, number, name, f"Local/caller@capin-{index:08x};2")
+        return cls(uniqueid, number, name, f"Local/caller@capin-{index:08x};2", language)
 
 
 class AmiEmulator:
@@ -248,7 +250,7 @@ def _channel(caller: Caller) -> tuple:
     return (("Channel", caller.channel), ("ChannelState", "6"), ("ChannelStateDesc", "Up"),
             ("CallerIDNum", caller.number), ("CallerIDName", caller.name),
             ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
-            ("Language", "en"), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
+            ("Language", caller.language), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
             ("Priority", "6"), ("Uniqueid", caller.uniqueid), ("Linkedid", caller.uniqueid))
 
 
