@@ -5,7 +5,7 @@ lines, a blank line after each message, the headers Asterisk 13+ sends in the
 order it sends them), so serve's real AMI client, tracker and key rules meet a
 call exactly as on a live Asterisk: Login (``Response: Success`` with the
 ActionID, then FullyBooted), QueueStatus answered as a list, Ping, Logoff, an
-error for anything else; and for each caller QueueCallerJoin,
+error for anything else; and for each caller Newchannel, NewCallerid, QueueCallerJoin,
 MusicOnHoldStart, DTMFBegin/DTMFEnd (``Direction: Received``),
 MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup; for a call an
 agent answers, AgentConnect (its ``HoldTime``) and QueueCallerLeave, and the
@@ -18,6 +18,7 @@ simulation can print a timeline; it never prints.
 """
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -77,6 +78,15 @@ class AmiEmulator:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- a call's life, in the order Asterisk reports it -------------------------------
+
+    def arrive(self, caller: Caller) -> None:
+        """The caller's channel appears (no number yet), then the dialplan sets the number:
+        Newchannel and NewCallerid, before the queue, as in events-dtmf-agent-call.recv."""
+        nameless = dataclasses.replace(caller, number="<unknown>", name="<unknown>")
+        self._emit("Newchannel", "call", nameless, (), "")
+        self._emit("NewCallerid", "call", caller,
+                   (("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"),),
+                   f"{caller.number} calls in (NewCallerid, before the queue)")
 
     def seat(self, caller: Caller) -> None:
         """A caller already waiting before anyone connected: seen only in QueueStatus."""

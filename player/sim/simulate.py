@@ -102,17 +102,7 @@ def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s
     backstage = Backstage(settings, work, uniqueid).open()
     channel, remembered = None, None
     try:
-        emulator, caller = backstage.emulator, backstage.caller
-        backstage.call(emulator.join, caller)          # app_queue: the caller is queued
-        line = backstage.lookup()                      # MOH start: res_config_curl asks serve
-        backstage.call(emulator.start_moh, caller)
-        channel = asterisk_reader.Channel(line, record=True).start()
-        try:
-            asterisk_reader.run([channel], seconds, _ami_presser(backstage, presses,
-                                                                 ahead_leaves_at_s))
-        finally:
-            channel.stop()
-        backstage.call(emulator.hang_up, caller)
+        channel = place_call(backstage, seconds, presses, ahead_leaves_at_s)
         remembered = backstage.call(backstage.service.choices.get, DEMO_NUMBER)
     finally:
         backstage.finish()
@@ -122,6 +112,31 @@ def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s
         serve_side.append((channel.stopped_at - started, "serve: choice store remembers class %s "
                            "for %s" % (remembered, DEMO_NUMBER)))
     return channel, _timeline(_read(backstage.settings.serve.player_log), serve_side), remembered
+
+
+def place_call(backstage, seconds, presses=(), ahead_leaves_at_s=None, slow_dialplan=False):
+    """One call on an open ``Backstage``, as Asterisk makes it; the reader's Channel.
+
+    The caller's channel appears on AMI, is queued, MOH starts (the realtime
+    lookup names the player and its ``--class``), keys go down at their
+    times, the caller hangs up.  ``slow_dialplan`` lets serve's read of the
+    remembered class finish before the queue, as a greeting or an IVR would.
+    """
+    emulator, caller = backstage.emulator, backstage.caller
+    backstage.call(emulator.arrive, caller)            # Newchannel, NewCallerid
+    if slow_dialplan:
+        backstage.choice_read()
+    backstage.call(emulator.join, caller)              # app_queue: the caller is queued
+    line = backstage.lookup()                          # MOH start: res_config_curl asks serve
+    backstage.call(emulator.start_moh, caller)
+    channel = asterisk_reader.Channel(line, record=True).start()
+    try:
+        asterisk_reader.run([channel], seconds, _ami_presser(backstage, presses,
+                                                             ahead_leaves_at_s))
+    finally:
+        channel.stop()
+    backstage.call(emulator.hang_up, caller)
+    return channel
 
 
 def _ami_presser(backstage, presses, ahead_leaves_at_s):
