@@ -68,7 +68,8 @@ class Backstage(threading.Thread):
                  number: str = DEMO_NUMBER, store_url: str = "") -> None:
         super().__init__(name="simulate-serve", daemon=True)
         self.base, self.work, self.store_url = base, work, store_url
-        self.caller = Caller.local(uniqueid, number, "Demo Caller", 3)
+        self.caller = Caller.local(uniqueid, number, "Demo Caller", 3,
+                                   language=base.serve.language)   # its channel's language
         self.ahead = [Caller.local(f"{uniqueid}{n}", number, name, n)
                       for n, (number, name) in enumerate(AHEAD, 1)]
         self.settings: ServiceSettings | None = None
