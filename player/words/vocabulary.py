@@ -14,7 +14,6 @@ minutes of an estimated wait likewise (``minute_1``, ``minute_n``; одна ми
 """
 
 LANGUAGES = ("en", "ru")
-CURRENCIES = ("RUB", "USD", "EUR")
 PAUSE = "pause"
 
 _EN_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
