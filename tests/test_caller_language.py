@@ -8,7 +8,8 @@ from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.tracker import LanguageKnown, Tracker
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
-from service_support import FakeClock, StandIn, service_settings, through_emulator, write_config
+from fake_clock import FakeClock
+from service_support import PlayerStandIn, service_settings, through_emulator, write_config
 
 RU_CALLER = Caller.local("1795710335.31", "+15551230001", "Caller One", 8, language="ru")
 DE_CALLER = Caller.local("1795710335.41", "+15551230002", "Caller Two", 9, language="de")
@@ -62,7 +63,7 @@ def test_a_russian_channel_hears_russian_and_an_unrendered_language_the_default(
         await through_emulator(service, emulator, emulator.join, DE_CALLER)
         heard = {}
         for caller in (RU_CALLER, DE_CALLER):
-            player = await StandIn.start(path, caller.uniqueid)
+            player = await PlayerStandIn.start(path, caller.uniqueid)
             players.append(player)
             heard[caller.language] = await personal(service, player, caller.uniqueid)
         return heard

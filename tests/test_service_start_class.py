@@ -10,7 +10,8 @@ from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.realtime import CLASS_WAIT_S
 from progmoh.player.serve.service import Service
 from progmoh.player.sim.simulate_serve import realtime_single
-from service_support import FakeClock, service_settings, write_config
+from fake_clock import FakeClock
+from service_support import service_settings, write_config
 
 A = "1795710335.31"
 NUMBER = "+15551230001"

@@ -52,6 +52,7 @@ def class_on(line: str) -> str | None:
     return argv[argv.index("--class") + 1] if "--class" in argv else None
 
 
+@pytest.mark.mariadb
 def test_a_choice_made_on_one_asterisk_is_heard_first_on_the_other(short_dir, mysql_url):
     cache, settings = base_settings(short_dir, timeout_s=5.0)     # a loaded test machine
     number = "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))

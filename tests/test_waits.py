@@ -10,7 +10,8 @@ from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
-from service_support import FakeClock, StandIn, service_settings, through_emulator, write_config
+from fake_clock import FakeClock
+from service_support import PlayerStandIn, service_settings, through_emulator, write_config
 
 A = "1795710335.31"
 
@@ -116,7 +117,7 @@ def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_pat
         try:
             emulator.seat(ahead)
             await through_emulator(service, emulator, emulator.join, caller)
-            player = await StandIn.start(path, A)
+            player = await PlayerStandIn.start(path, A)
             players.append(player)
             assert (await player.message())["type"] == "welcome"
             assert await player.message() == {"v": 1, "type": "position", "position": 2,
@@ -144,7 +145,7 @@ def test_without_an_estimate_key_5_says_nothing_and_announcements_carry_the_wait
     async def scenario(service, clock, path, players):
         service.ami_event(msg(Event="QueueCallerJoin", Uniqueid=A, CallerIDNum="+15551230001",
                               Queue="testq", Position=1, Count=1))
-        player = await StandIn.start(path, A)
+        player = await PlayerStandIn.start(path, A)
         players.append(player)
         assert (await player.message())["type"] == "welcome"
         assert (await player.message())["type"] == "position"
