@@ -235,7 +235,7 @@ def _library(v: dict, base: Path, where: str) -> LibrarySettings:
     return LibrarySettings(
         music_dir=_path(base, lib["music_dir"]), advice_dir=_path(base, lib["advice_dir"]),
         prompts_dir=_path(base, lib["prompts_dir"]), default_class=lib["default_class"],
-        dayparts=dayparts)
+        dayparts=dayparts, languages=tuple(v["render"]["languages"]))
 
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

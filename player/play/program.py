@@ -17,7 +17,8 @@ class Program:
     """Per-call program state; ``snapshot()`` is what a restarted player needs."""
 
     def __init__(self, catalog, log, local_time, shuffle, music_class=""):
-        self.catalog, self.log, self.local_time = catalog, log, local_time
+        self.catalog, self.log, self.local_time, self.shuffle = catalog, log, local_time, shuffle
+        self.language = ""          # the caller's, from the welcome: picks advice folders
         p = catalog.program
         self.gap_samples = int(float(p["advice_gap_s"]) * RATE)
         self.music_class = catalog.start_class(music_class)
@@ -34,13 +35,21 @@ class Program:
         self.silent = False
 
     def _group(self, group):
-        return sorted(i for i, (g, _) in self.catalog.items.items() if g == group)
+        return self.catalog.group_items(group, self.language)
 
     def order(self):
         """first (alphabetical), this call's middle order, last (alphabetical)."""
-        middle = [i for i in self.middle_order if i in self.catalog.items]
-        middle += [i for i in self._group("middle") if i not in middle]
+        allowed = self._group("middle")
+        middle = [i for i in self.middle_order if i in allowed]
+        middle += [i for i in allowed if i not in middle]
         return self._group("first") + middle + self._group("last")
+
+    def speak(self, language):
+        """The caller's language: their own advice folders where the cache has them."""
+        if language != self.language:
+            self.language = language
+            self.middle_order = self.shuffle(self._group("middle"))
+            self._pending = None
 
     # -- reading ---------------------------------------------------------
 

@@ -38,6 +38,7 @@ class Session:
         language = message.get("language")
         if isinstance(language, str) and language:
             self.language = language
+            self.program.speak(language)
         state = wire.plain_state(message.get("state"))
         fresh = self.link.welcomed == 1 and self.program.seconds() < FIRST_WELCOME_S
         self.log("welcome: language %s, state %s" % (self.language, "yes" if state else "none"))
