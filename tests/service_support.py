@@ -63,6 +63,16 @@ def service_settings(path: Path) -> ServiceSettings:
     return ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
 
 
+class IdleAmi:
+    """An AMI client that never connects: the test feeds the service its events."""
+
+    def __init__(self, settings, listener):
+        self.listener = listener
+
+    async def run(self):
+        await asyncio.Event().wait()
+
+
 class PlayerStandIn(PipedProcess):
     """Plays a player towards serve: a real subprocess (stand_in_player.py) whose argv
     carries ``--uniqueid`` and whose parent is this test."""

@@ -2,25 +2,16 @@
 language of their balance, position and wait when the cache speaks it."""
 
 import asyncio
-import dataclasses
 
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.tracker import LanguageKnown, Tracker
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from fake_clock import FakeClock
-from service_support import PlayerStandIn, service_settings, through_emulator, write_config
+from service_support import IdleAmi, PlayerStandIn, service_settings, through_emulator, write_config
 
 RU_CALLER = Caller.local("1795710335.31", "+15551230001", "Caller One", 8, language="ru")
 DE_CALLER = Caller.local("1795710335.41", "+15551230002", "Caller Two", 9, language="de")
-
-
-class NoAmi:
-    def __init__(self, settings, listener):
-        pass
-
-    async def run(self):
-        await asyncio.Event().wait()
 
 
 def run(tmp_path, scenario):
@@ -28,7 +19,7 @@ def run(tmp_path, scenario):
     assert settings.serve.language == "en" and settings.serve.languages == ("en", "ru")
 
     async def main():
-        service = Service(settings, clock=FakeClock(), ami_factory=NoAmi)
+        service = Service(settings, clock=FakeClock(), ami_factory=IdleAmi)
         await service.start()
         emulator = AmiEmulator("u", "s", holdtime_s=30, completed=1)
         await emulator.start()

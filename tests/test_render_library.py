@@ -1,9 +1,12 @@
 """What the library scan finds, and every way it says what it skipped."""
 
+import dataclasses
 from datetime import time
 
 import pytest
 
+from progmoh.renderer.advice import advice_voices
+from progmoh.renderer.condition import Conditioning
 from progmoh.renderer.errors import RenderError
 from progmoh.renderer.library import scan
 from progmoh.renderer.settings import Daypart, LibrarySettings
@@ -38,7 +41,6 @@ def test_classes_tracks_and_advice_groups(tmp_path):
 
 
 def test_advice_of_one_language_is_named_by_it_and_strays_are_reported(tmp_path):
-    import dataclasses
     _touch(tmp_path / "music" / "calm" / "a.wav")
     for name in ("first/welcome.txt", "ru/first/welcome.txt", "ru/middle/tip.wav",
                  "de/first/hallo.txt", "notes.txt"):
@@ -86,9 +88,6 @@ def test_a_missing_music_folder_stops_the_render(tmp_path):
 
 
 def test_text_advice_of_a_language_is_spoken_by_that_languages_voice(tmp_path):
-    import dataclasses
-    from progmoh.renderer.advice import advice_voices
-    from progmoh.renderer.condition import Conditioning
     _touch(tmp_path / "music" / "calm" / "a.wav")
     _touch(tmp_path / "advice" / "first" / "hello.txt", "Hello there.")
     _touch(tmp_path / "advice" / "ru" / "first" / "hello.txt", "Здравствуйте.")

@@ -7,19 +7,11 @@ from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.service import Service
 from fake_clock import FakeClock
-from service_support import PlayerStandIn, service_settings, write_config
+from service_support import IdleAmi, PlayerStandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"
 SCENARIO_TIMEOUT_S = 30.0
 NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
-
-
-class IdleAmi:
-    def __init__(self, settings, listener):
-        self.listener = listener
-
-    async def run(self):
-        await asyncio.Event().wait()
 
 
 def msg(**headers) -> Message:

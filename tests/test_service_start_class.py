@@ -11,18 +11,10 @@ from progmoh.player.serve.realtime import CLASS_WAIT_S
 from progmoh.player.serve.service import Service
 from progmoh.player.sim.simulate_serve import realtime_single
 from fake_clock import FakeClock
-from service_support import service_settings, write_config
+from service_support import IdleAmi, service_settings, write_config
 
 A = "1795710335.31"
 NUMBER = "+15551230001"
-
-
-class IdleAmi:
-    def __init__(self, settings, listener):
-        pass
-
-    async def run(self):
-        await asyncio.Event().wait()
 
 
 class SlowChoices:

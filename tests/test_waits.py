@@ -11,7 +11,7 @@ from progmoh.player.serve.service import Service
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from fake_clock import FakeClock
-from service_support import PlayerStandIn, service_settings, through_emulator, write_config
+from service_support import IdleAmi, PlayerStandIn, service_settings, through_emulator, write_config
 
 A = "1795710335.31"
 
@@ -77,16 +77,6 @@ def test_the_recorded_session_has_no_estimate_so_key_5_says_nothing():
     assert waits.estimate_s("testq", 1) is None
 
 
-class EmulatedAmi:
-    """serve's AMI side wired straight to the emulator's messages (no socket)."""
-
-    def __init__(self, settings, listener):
-        self.listener = listener
-
-    async def run(self):
-        await asyncio.Event().wait()
-
-
 def run(tmp_path, scenario, announce_wait=False):
     settings = service_settings(write_config(tmp_path))
     if announce_wait:
@@ -95,7 +85,7 @@ def run(tmp_path, scenario, announce_wait=False):
 
     async def main():
         clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=EmulatedAmi)
+        service = Service(settings, clock=clock, ami_factory=IdleAmi)
         await service.start()
         players = []
         try:
