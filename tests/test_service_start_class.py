@@ -43,11 +43,25 @@ def new_callerid(uid=A, number=NUMBER):
                     ("Linkedid", "1795710335.30")))
 
 
-def run(tmp_path, scenario, choices=None):
+class Balances:
+    """Billing that only notes which numbers it was asked to prefetch."""
+
+    def __init__(self):
+        self.prefetched = []
+
+    def prefetch(self, number):
+        self.prefetched.append(number)
+
+    async def close(self):
+        pass
+
+
+def run(tmp_path, scenario, choices=None, balances=None):
     settings = service_settings(write_config(tmp_path))
 
     async def main():
-        service = Service(settings, clock=FakeClock(), ami_factory=IdleAmi, choices=choices)
+        service = Service(settings, clock=FakeClock(), ami_factory=IdleAmi, choices=choices,
+                          balances=balances)
         await service.start()
         try:
             return await scenario(service)
@@ -68,6 +82,8 @@ def class_of(argv: list[str]) -> str | None:
 
 
 def test_the_choice_read_at_newcallerid_is_on_the_command_line(tmp_path):
+    billing = Balances()
+
     async def scenario(service):
         before = await lookup(service)                   # nobody known yet: no class
         await service.choices.put(NUMBER, "jazz")
@@ -75,8 +91,9 @@ def test_the_choice_read_at_newcallerid_is_on_the_command_line(tmp_path):
         await service.calls.get(A).choice                # the read started by the event
         return before, await lookup(service)
 
-    before, after = run(tmp_path, scenario)
+    before, after = run(tmp_path, scenario, balances=billing)
     assert class_of(before) is None and class_of(after) == "jazz"
+    assert billing.prefetched == []                      # billing waits for the queue
     assert after[:4] == [after[0], "play", "--uniqueid", A]
 
 

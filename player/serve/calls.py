@@ -20,6 +20,7 @@ class CallRecord:
     language: str = ""                        # the channel's language, from AMI
     on_ami: asyncio.Event = field(default_factory=asyncio.Event)
     choice: asyncio.Task | None = None        # the remembered class being read
+    choice_of: str = ""                       # the number it is read for
     state: CallState | None = None            # the last player's progress
     link: object | None = None                # the proven, welcomed player of this call
     connecting: object | None = None          # a proven player waiting for its welcome

@@ -137,11 +137,20 @@ class Service:
             if handler is not None:
                 handler(self, record, change)
 
+    def _caller_seen(self, record: CallRecord, change: t.CallerSeen) -> None:
+        """Before the queue: only the remembered class is read (no billing yet)."""
+        self._read_choice(record, change.number)
+
     def _caller_known(self, record: CallRecord, change: t.CallerKnown) -> None:
         record.number = change.number
         self.balances.prefetch(change.number)
-        if record.choice is None:
-            record.choice = self._spawn(self.choices.get(change.number))
+        self._read_choice(record, change.number)
+
+    def _read_choice(self, record: CallRecord, number: str) -> None:
+        if record.choice is None or record.choice_of != number:
+            if record.choice is not None:
+                record.choice.cancel()
+            record.choice, record.choice_of = self._spawn(self.choices.get(number)), number
 
     def _language_known(self, record: CallRecord, change: t.LanguageKnown) -> None:
         record.language = change.language
@@ -181,7 +190,8 @@ class Service:
         record.end(self.clock())
         self.announcer.forget(record.uniqueid)
 
-    _change_handlers = {t.CallerKnown: _caller_known, t.LanguageKnown: _language_known,
+    _change_handlers = {t.CallerSeen: _caller_seen, t.CallerKnown: _caller_known,
+                        t.LanguageKnown: _language_known,
                         t.PositionChanged: _position_changed,
                         t.LeftQueue: _left_queue, t.KeyPressed: _key_pressed}
 
@@ -248,12 +258,13 @@ class Service:
             return ""
         if record.state is not None and record.state.music_class:
             return record.state.music_class
-        if record.choice is None:
+        choice = record.choice
+        if choice is None:
             return ""
         try:
-            return await asyncio.shield(record.choice) or ""
+            return await asyncio.shield(choice) or ""
         except asyncio.CancelledError:
-            if record.choice.cancelled():
+            if choice.cancelled():          # a read for a number since changed
                 return ""
             raise
 

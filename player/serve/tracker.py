@@ -28,6 +28,14 @@ class CallerKnown:
 
 
 @dataclass(frozen=True)
+class CallerSeen:
+    """A channel's number before it queues: enough to read the remembered class,
+    not yet a caller of ours (an agent's leg has a number too)."""
+    uniqueid: str
+    number: str
+
+
+@dataclass(frozen=True)
 class LanguageKnown:
     uniqueid: str
     language: str        # the channel's ``Language`` header, e.g. "en", "ru"
@@ -73,6 +81,7 @@ class TrackedCall:
     uniqueid: str
     channel: str = ""
     number: str = ""
+    seen_number: str = ""        # from a channel event before the queue
     language: str = ""
     queue: str = ""
     position: int = 0            # 0: not in a queue
@@ -129,11 +138,7 @@ class Tracker:
         if number and number != call.number:
             call.number = number
             changes.append(CallerKnown(uniqueid, number))
-        language = _language(message.get("Language"))
-        if language and language != call.language:
-            call.language = language
-            changes.append(LanguageKnown(uniqueid, language))
-        return call, changes
+        return call, changes + _language_change(call, message)
 
     def _place(self, message: Message, uniqueid: str) -> list:
         call, changes = self._call(message, uniqueid)
@@ -150,9 +155,18 @@ class Tracker:
         and Asterisk's realtime lookup, time enough to read the caller's
         remembered music.  Channels without a number are not tracked.
         """
-        if uniqueid not in self.calls and not _number(message.get("CallerIDNum")):
+        number = _number(message.get("CallerIDNum"))
+        call = self.calls.get(uniqueid)
+        if call is None and not number:
             return []
-        return self._call(message, uniqueid)[1]
+        if call is None:
+            call = self.calls[uniqueid] = TrackedCall(uniqueid)
+        call.channel = message.get("Channel") or call.channel
+        changes = []
+        if number and number not in (call.number, call.seen_number):
+            call.seen_number = number
+            changes.append(CallerSeen(uniqueid, number))
+        return changes + _language_change(call, message)
 
     def _join(self, message: Message, uniqueid: str) -> list:
         return self._place(message, uniqueid)
@@ -225,6 +239,14 @@ class Tracker:
 def _number(value: str | None) -> str:
     value = (value or "").strip()
     return "" if value in UNKNOWN_NUMBERS else value
+
+
+def _language_change(call: TrackedCall, message: Message) -> list:
+    language = _language(message.get("Language"))
+    if not language or language == call.language:
+        return []
+    call.language = language
+    return [LanguageKnown(call.uniqueid, language)]
 
 
 def _language(value: str | None) -> str:
