@@ -214,11 +214,8 @@ class Tracker:
         call, digit = self._received_key(message, uniqueid)
         if call is None:
             return []
-        if call.key_down == digit:
-            call.key_down = ""
-            return []
-        call.key_down = ""
-        return [KeyPressed(uniqueid, digit)]
+        was_down, call.key_down = call.key_down, ""
+        return [] if was_down == digit else [KeyPressed(uniqueid, digit)]
 
     def _received_key(self, message: Message, uniqueid: str) -> tuple[TrackedCall | None, str]:
         """The call and digit of a key its caller pressed; (None, "") for anything else."""
