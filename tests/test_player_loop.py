@@ -14,7 +14,8 @@ from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.engine import Loop
 from progmoh.player.play.link import Link
 from progmoh.player.play.mixer import Mixer
-from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
+from progmoh.cache.audio_format import FRAME_SAMPLES
+from progmoh.player.play.pacer import Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 from progmoh.player.sim.standin import ServeStandIn
@@ -88,5 +89,5 @@ def test_without_serve_the_loop_only_plays(short_dir):
         loop.report()
         clock.now_s += 0.12
     assert loop.link.sock is None
-    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written
+    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written_samples
     assert sum("cannot reach control socket" in m for m in events) == 1   # said once
