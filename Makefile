@@ -15,7 +15,7 @@ demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
-	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15 --png var/demo-call.png
+	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 64 --keys 2@42,3@50,4@54,5@58 --ahead-leaves 15 --png var/demo-call.png
 
 test: system system-test venv
 	url="$$(tests/services/mariadb.sh start)" && PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest

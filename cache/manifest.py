@@ -50,7 +50,7 @@ class Segment:
     advice: str = ""         # advice item name
     group: str = ""          # "first" | "middle" | "last"
     limits: Limits = field(default_factory=Limits)
-    language: str = ""       # prompt
+    language: str = ""       # prompt; advice of one language's own folder ("" = shared)
     key: str = ""            # prompt vocabulary key
     sources: tuple[str, ...] = ()   # source file paths
     render_key: str = ""     # hash of inputs + settings, for incremental renders

@@ -234,7 +234,7 @@ def _check_bound(section: str, key: str, value, where: str) -> None:
 
 def _check_keys(keys: dict, where: str) -> None:
     chosen = {}
-    for name in ("balance", "next_music", "position"):
+    for name in ("balance", "next_music", "position", "wait"):
         digit = keys[name]
         if len(digit) != 1 or digit not in DTMF_KEYS:
             raise ConfigError(f"{where}: 'keys.{name}' must be one DTMF key "
@@ -266,7 +266,7 @@ def _library(v: dict, base: Path, where: str) -> LibrarySettings:
     return LibrarySettings(
         music_dir=_path(base, lib["music_dir"]), advice_dir=_path(base, lib["advice_dir"]),
         prompts_dir=_path(base, lib["prompts_dir"]), default_class=lib["default_class"],
-        dayparts=dayparts)
+        dayparts=dayparts, languages=tuple(v["render"]["languages"]))
 
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -327,7 +327,8 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms,
         metrics_enabled=s["metrics_enabled"], metrics_listen=s["metrics_listen"],
         metrics_port=s["metrics_port"], status_socket=_path(base, s["status_socket"]),
-        status_socket_mode=_socket_mode(s, "status_socket_mode", where))
+        status_socket_mode=_socket_mode(s, "status_socket_mode", where),
+        languages=tuple(languages))
 
 
 def _default_executable() -> Path:

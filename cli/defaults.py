@@ -72,6 +72,8 @@ DEFAULTS = {
         "min_interval_s": 3.0,
         "position_every_s": 120.0,
         "announce_position_change": True,
+        "wait": "5",
+        "announce_wait": False,
     },
     "ami": {
         "enabled": False,

@@ -23,9 +23,12 @@ from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
               help="Where event lines go (default: stderr; never stdout).")
 @click.option("--lead-ms", type=click.IntRange(LEAD_MS_MIN, LEAD_MS_MAX), default=LEAD_MS,
               show_default=True, help="How far ahead of real time audio is written.")
-def command(uniqueid, cache_dir, socket_path, log_target, lead_ms):
+@click.option("--class", "music_class", default="", metavar="NAME",
+              help="The music class to start with (the caller's remembered choice, put here "
+                   "by serve); one the cache does not have means the default class.")
+def command(uniqueid, cache_dir, socket_path, log_target, lead_ms, music_class):
     """Stream one call's music on hold to stdout (8 kHz s16le mono), as Asterisk's
     custom music-on-hold application.  Asterisk starts it per call; see
     `progmoh asterisk-config`."""
     run({"uniqueid": uniqueid, "cache_dir": cache_dir, "socket_path": socket_path,
-         "log_target": log_target, "lead_ms": lead_ms})
+         "log_target": log_target, "lead_ms": lead_ms, "music_class": music_class})

@@ -13,17 +13,17 @@ import sys
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
-         "[--log FILE|syslog] [--lead-ms N]")
+         "[--log FILE|syslog] [--lead-ms N] [--class NAME]")
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CACHE = os.path.join(PROJECT_DIR, "var", "cache")
 _OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
-            "--log": "log_target", "--lead-ms": "lead_ms"}
+            "--log": "log_target", "--lead-ms": "lead_ms", "--class": "music_class"}
 
 
 def parse(argv):
     """(options for player.engine.play, problems found); never raises."""
     options = {"uniqueid": "", "cache_dir": DEFAULT_CACHE, "socket_path": None,
-               "log_target": "", "lead_ms": LEAD_MS}
+               "log_target": "", "lead_ms": LEAD_MS, "music_class": ""}
     problems = []
     args = list(argv)
     while args:

@@ -36,8 +36,10 @@ def _finite(ctx, param, value):
               help="How long the caller holds.")
 @click.option("--keys", "presses", default="2@25,3@40,4@55", show_default=True,
               callback=_presses, help="Keys pressed, as KEY@SECONDS separated by commas.")
-@click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None, callback=_finite,
-              help="Second at which the caller ahead hangs up, so the position changes.")
+@click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None,
+              callback=_finite,
+              help="Second at which an agent answers the caller ahead, so the position "
+                   "and the estimated wait change.")
 @click.option("--standin", is_flag=True,
               help="Use the stand-in control plane instead of the real serve.")
 @click.option("--png", "png_path", type=click.Path(dir_okay=False, writable=True),

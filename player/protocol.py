@@ -14,9 +14,12 @@ Player -> serve
 Serve -> player
   welcome  {"language", "music_class" (""=default), "state": CallState|null}
   denied   {"reason"}                         then serve closes the socket
-  balance  {"status", "accounts": [Account]}  status: "ok" | "not_registered" |
-                                              "unavailable"
-  position {"position": int}
+  balance  {"status", "accounts": [Account], "language"}  status: "ok" |
+                                              "not_registered" | "unavailable"
+  position {"position": int, "language"}
+  wait     {"minutes": int, "language"}       estimated wait, rounded; 0 = under a minute
+  (``language`` of the personal messages: the caller's, as serve knows it
+  when it speaks; a player without it uses the welcome's)
   next_class {}                               switch to the next music class
 """
 
@@ -25,7 +28,7 @@ from dataclasses import asdict, dataclass, make_dataclass
 from progmoh.player import wire
 from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
     AUDIO_PROBLEMS, BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES,
-    NEXT_CLASS, NOW_KINDS, POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
+    NEXT_CLASS, NOW_KINDS, POSITION, STATE, VERSION, WAIT, WELCOME, ProtocolError, decode,
 )
 
 

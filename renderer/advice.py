@@ -26,12 +26,15 @@ class AdviceVoice:
     job: SpeechJob
 
 
-def advice_voices(items, voice: str, c: Conditioning, problems: list[str]) -> list[AdviceVoice]:
-    """A speech job per item: its audio file, or its text spoken by ``voice``."""
+def advice_voices(items, voice: str, c: Conditioning, problems: list[str],
+                  voice_of=None) -> list[AdviceVoice]:
+    """A speech job per item: its audio file, or its text spoken by ``voice`` (by
+    ``voice_of(language)`` for an item of one language's own advice)."""
     voices = []
     for item in items:
+        speaker = voice_of(item.language) if item.language and voice_of else voice
         try:
-            voices.append(AdviceVoice(item, _job(item, voice, c)))
+            voices.append(AdviceVoice(item, _job(item, speaker, c)))
         except InputProblem as problem:
             problems.append(f"{problem}, skipped")
     return voices
@@ -115,6 +118,7 @@ def _segment(run, track, voice, slot, start, clip, bed, ducking) -> Segment | No
     return Segment(id=sid, kind="advice", object=digest, samples=samples,
                    music_class=track.track.music_class, track=track.track.name, slot=slot,
                    slot_sample=start, advice=item.name, group=item.group, limits=item.limits,
+                   language=item.language,
                    sources=(str(track.track.path), str(item.path)), render_key=key)
 
 

@@ -4,7 +4,11 @@ Music: each subfolder of ``music_dir`` is a class; each file in it a track
 named by its stem, in alphabetical order.  Advice: ``advice_dir/first``,
 ``advice_dir/middle`` and ``advice_dir/last``; each item is an audio file or
 a ``.txt`` spoken by Festival, named by its stem, optionally limited by a
-sidecar (see ``renderer.limits``).  Hidden files are ignored; everything
+sidecar (see ``renderer.limits``).  ``advice_dir/<language>/first`` (and
+middle, last), for each of ``render.languages``, hold advice for callers of
+that language only; such an item is named ``<language>/<stem>`` and its text
+is spoken in that language.  A caller hears their language's folder of a
+group when it has items, else the shared one.  Hidden files are ignored; everything
 else that is not usable becomes a problem line, never a silent omission.
 """
 
@@ -33,6 +37,7 @@ class AdviceItem:
     group: str
     path: Path
     limits: Limits
+    language: str = ""          # "": shared advice, for callers of every language
 
     @property
     def is_text(self) -> bool:
@@ -93,42 +98,60 @@ def _unique_stems(paths: list[Path], problems: list[str]) -> list[Path]:
     return list(seen.values())
 
 
+def _advice_folders(settings: LibrarySettings):
+    """(language, group, folder): the shared groups, then each language's own."""
+    for language in ("",) + tuple(settings.languages):
+        for group in GROUPS:
+            folder = settings.advice_dir / language / group
+            if folder.is_dir():
+                yield language, group, folder
+
+
 def _advice(settings: LibrarySettings, problems: list[str]) -> list[AdviceItem]:
     items: dict[str, AdviceItem] = {}
     if not settings.advice_dir.is_dir():
         problems.append(f"library.advice_dir: {settings.advice_dir}: no such folder, "
                         f"so no advice is rendered")
         return []
-    for group in GROUPS:
-        folder = settings.advice_dir / group
-        if not folder.is_dir():
-            continue
+    for language, group, folder in _advice_folders(settings):
         paths = [p for p in _files(folder, problems) if not p.name.endswith(SUFFIX)]
         for path in _unique_stems(paths, problems):
-            _add_item(items, path, group, settings, problems)
+            _add_item(items, path, group, language, settings, problems)
     _orphan_sidecars(settings, problems)
+    _strays(settings, problems)
     return list(items.values())
 
 
-def _add_item(items, path: Path, group: str, settings, problems: list[str]) -> None:
-    if path.stem in items:
+def _strays(settings: LibrarySettings, problems: list[str]) -> None:
+    """Anything in advice_dir that is neither a group nor a rendered language's folder."""
+    if not settings.advice_dir.is_dir():
+        return
+    known = set(GROUPS) | set(settings.languages)
+    for entry in _visible(settings.advice_dir):
+        if entry.name not in known:
+            problems.append(f"{entry}: not first/, middle/, last/ or a folder of one of "
+                            f"render.languages ({', '.join(settings.languages) or 'none'}), "
+                            f"skipped")
+
+
+def _add_item(items, path: Path, group: str, language: str, settings,
+              problems: list[str]) -> None:
+    name = f"{language}/{path.stem}" if language else path.stem
+    if name in items:
         problems.append(f"{path}: advice name {path.stem!r} is also used in "
-                        f"{items[path.stem].group}/, skipped")
+                        f"{items[name].group}/, skipped")
         return
     try:
         limits = read_limits(sidecar(path), settings.dayparts)
     except InputProblem as problem:
         problems.append(f"{problem}; {path.name} skipped")
         return
-    items[path.stem] = AdviceItem(path.stem, group, path, limits)
+    items[name] = AdviceItem(name, group, path, limits, language)
 
 
 def _orphan_sidecars(settings: LibrarySettings, problems: list[str]) -> None:
     """A sidecar whose item is gone limits nothing: say so rather than ignore it."""
-    for group in GROUPS:
-        folder = settings.advice_dir / group
-        if not folder.is_dir():
-            continue
+    for _, _, folder in _advice_folders(settings):
         stems = {p.stem for p in folder.iterdir() if not p.name.endswith(SUFFIX)}
         for path in folder.glob("*" + SUFFIX):
             if path.name[:-len(SUFFIX)] not in stems:

@@ -73,7 +73,7 @@ def _segments(run: Run, library: LibrarySettings, number_words):
     tracks = music_tracks(run, scanned.tracks,
                           Conditioning(s.music_dbfs, s.band_low_hz, s.band_high_hz))
     default_voice = s.voice(s.languages[0]) if s.languages else ""
-    voices = advice_voices(scanned.advice, default_voice, speech_c, run.problems)
+    voices = advice_voices(scanned.advice, default_voice, speech_c, run.problems, s.voice)
     clips = prompts(library.prompts_dir, s.languages, s.voice, s.max_position, number_words,
                     speech_c, run.problems)
     speech = _speech(run, voices, clips, tracks, ducking, speech_c)

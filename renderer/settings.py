@@ -24,6 +24,7 @@ class LibrarySettings:
     prompts_dir: Path
     default_class: str          # "" means the first class alphabetically
     dayparts: tuple[Daypart, ...]
+    languages: tuple[str, ...] = ()   # advice_dir/<language>/ holds that language's advice
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,28 @@ def expected_callers(name: str) -> list[Expected]:
             callers.append(Expected(*head.groups()))
         elif line.startswith("  - ") and callers:
             _detail(callers[-1], line[4:])
+    for caller in callers:
+        caller.digits = [(d, key_down_number(name, caller.uniqueid, d, n)) for d, n in caller.digits]
     return callers
+
+
+def messages(name: str) -> list:
+    """The recording's messages after the banner, in order (index 0 is #1)."""
+    from progmoh.player.serve.ami.framing import Framer
+    from progmoh.player.serve.ami.message import parse
+    return [parse(block) for block in Framer().feed(recv_bytes(name))]
+
+
+def key_down_number(name: str, uniqueid: str, digit: str, end_number: int) -> int:
+    """The .md counts a press at its DTMFEnd; serve acts at its DTMFBegin when there is one."""
+    found = messages(name)
+    for number in range(end_number - 1, 0, -1):
+        message = found[number - 1]
+        if message.get("Uniqueid") != uniqueid or not (message.event or "").startswith("DTMF"):
+            continue
+        same = message.event == "DTMFBegin" and message.get("Digit") == digit
+        return number if same else end_number
+    return end_number
 
 
 def _detail(caller: Expected, line: str) -> None:

@@ -111,7 +111,7 @@ def _advice(built, root, music_class, name, t, pcm, slot_every_s, samples, items
     slot_step = int(slot_every_s * RATE)
     total = len(pcm) // 2
     for slot, slot_sample in enumerate(range(slot_step, total - samples + 1, slot_step)):
-        for i_index, (item, group, limits) in enumerate(items):
+        for i_index, (item, group, limits, *language) in enumerate(items):
             seg_pcm = advice_pcm(pcm, slot_sample, samples, 1000 + 50 * i_index)
             built.advice[(music_class, t, slot_sample, item)] = seg_pcm
             built.segments.append(Segment(
@@ -119,7 +119,8 @@ def _advice(built, root, music_class, name, t, pcm, slot_every_s, samples, items
                               advice=item),
                 kind="advice", object=store(root, seg_pcm), samples=samples,
                 music_class=music_class, track=name, track_index=t, slot=slot,
-                slot_sample=slot_sample, advice=item, group=group, limits=limits))
+                slot_sample=slot_sample, advice=item, group=group, limits=limits,
+                language=language[0] if language else ""))
 
 
 def _prompts(built, root, language, max_position, prompt_ms):

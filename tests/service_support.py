@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from progmoh.cli.config import load
+from progmoh.player.serve.ami.message import parse
 from piped_process import PipedProcess
 from progmoh.player.serve.service import ServiceSettings
 
@@ -63,6 +64,16 @@ def service_settings(path: Path) -> ServiceSettings:
     return ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
 
 
+class IdleAmi:
+    """An AMI client that never connects: the test feeds the service its events."""
+
+    def __init__(self, settings, listener):
+        self.listener = listener
+
+    async def run(self):
+        await asyncio.Event().wait()
+
+
 class PlayerStandIn(PipedProcess):
     """Plays a player towards serve: a real subprocess (stand_in_player.py) whose argv
     carries ``--uniqueid`` and whose parent is this test."""
@@ -83,3 +94,24 @@ class PlayerStandIn(PipedProcess):
 
     async def send_raw(self, data: bytes) -> None:
         await self.write(data)
+
+
+async def through_emulator(service, emulator, action, *args):
+    """Do ``action`` on an emulator made with user "u", secret "s"; feed the service what it
+    sent (events as events, a QueueStatus answer as a resync), parsed."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", emulator.port)
+    await reader.readline()
+    writer.write(b"Action: Login\r\nUsername: u\r\nSecret: s\r\nActionID: 1\r\n\r\n")
+    await reader.readuntil(b"Status: Fully Booted\r\n\r\n")
+    action(*args)
+    writer.write(b"Action: QueueStatus\r\nActionID: 2\r\n\r\n")
+    data = await reader.readuntil(b"EventList: Complete\r\nListItems: ")
+    writer.close()
+    blocks = [b for b in data.split(b"\r\n\r\n") if b.strip()]
+    events, listing = [], []
+    for block in blocks:                             # Login's answer and FullyBooted were read
+        message = parse(block + b"\r\n")
+        (listing if message.action_id == "2" else events).append(message)
+    for message in events:
+        service.ami_event(message)
+    service.ami_resync(listing)

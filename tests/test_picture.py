@@ -42,7 +42,7 @@ def test_the_call_is_drawn_with_every_event(short_dir):  # noqa: F811
         assert kind in kinds
     assert "key 2" in texts and "key 4" in texts and "class jazz: jazz/00-track" in texts
     assert any(t.startswith("balance: balance_is minus") for t in texts)
-    assert "position 1 leaves (2 waiting)" in texts
+    assert "position 1 answered (2 waiting)" in texts
     assert not any("+1555" in t for t in texts)          # no caller number in the picture
 
 

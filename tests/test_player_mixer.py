@@ -120,6 +120,32 @@ def test_class_switch_crossfades(tmp_path):
     assert max_jump([old[-1]] + list(out[:CROSSFADE])) < 2500
 
 
+def test_a_late_remembered_class_dips_and_never_mixes_the_two(tmp_path):
+    """Welcome after the first audio: the default fades out, then the chosen class fades in."""
+    session, mixer, _, _ = session_of(tmp_path)
+    calm = player_cache.build(tmp_path / "copy")
+    before = samples(mixer.read(800))
+    session.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": None})
+    out = samples(mixer.read(RAMP + 800))
+    old = samples(calm.tracks[("calm", 0)][1600:1600 + RAMP])
+    new = samples(calm.tracks[("jazz", 0)][:(RAMP + 800) * 2])
+    half = RAMP // 2
+    assert all(abs(o) <= abs(c) + 1 for o, c in zip(out[:half], old[:half]))   # old, going down
+    assert all(abs(o) <= abs(n) + 1 for o, n in zip(out[half:RAMP], new[half:RAMP]))
+    assert out[half - 1] == 0 and out[RAMP:] == new[RAMP:]
+    assert max_jump([before[-1]] + list(out[:RAMP])) < 2500
+
+
+def test_the_command_line_class_is_the_first_sample(tmp_path):
+    player_cache.build(tmp_path, program={"first_advice_s": 100.0})
+    cat = catalog_module.load(str(tmp_path))
+    built = player_cache.build(tmp_path / "copy")
+    program = Program(cat, lambda m: None, lambda: NOON, sorted, "jazz")
+    assert program.music_class == "jazz"
+    assert program.read(800) == built.tracks[("jazz", 0)][:1600]
+    assert Program(cat, lambda m: None, lambda: NOON, sorted, "nosuch").music_class == "calm"
+
+
 class FakeLink:
     def __init__(self):
         self.sent, self.closed, self.welcomed = [], [], 0
@@ -148,6 +174,27 @@ def test_session_balance_and_position_insert_at_once(tmp_path):
     assert session.handle({"type": "position", "position": 3}) is True
     assert mixer.clips[-1].label == "prompt:ru/position_3"
     assert any("insert position 3 [position_3]" in m for m in events)
+
+
+def test_session_wait_is_an_insert_in_the_callers_words(tmp_path):
+    session, mixer, _, events = session_of(tmp_path)
+    session.handle({"type": "welcome", "language": "ru", "music_class": "", "state": None})
+    assert session.handle({"type": "wait", "minutes": 22}) is True
+    assert [c.label for c in mixer.clips] == ["prompt:ru/wait_prefix", "prompt:ru/n20",
+                                            "prompt:ru/n2_f", "prompt:ru/minute_2"]
+    assert session.handle({"type": "wait", "minutes": 0}) is True
+    assert mixer.clips[-1].label == "prompt:ru/wait_under_minute"
+    assert session.handle({"type": "wait", "minutes": "x"}) is False      # logged, ignored
+    assert any("insert wait 22 min" in m for m in events)
+
+
+def test_session_speaks_the_language_a_message_names(tmp_path):
+    session, mixer, _, _ = session_of(tmp_path)
+    session.handle({"type": "welcome", "language": "en", "music_class": "", "state": None})
+    assert session.handle({"type": "wait", "minutes": 1, "language": "ru"}) is True
+    assert session.handle({"type": "position", "position": 2}) is True     # the welcome's
+    assert [c.label for c in mixer.clips] == ["prompt:ru/wait_prefix", "prompt:ru/n1_f",
+                                            "prompt:ru/minute_1", "prompt:en/position_2"]
 
 
 def test_session_next_class_reports_the_choice(tmp_path):

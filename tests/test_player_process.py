@@ -69,6 +69,19 @@ def test_a_call_hears_whole_frames_of_the_program(cache, short_dir):
     assert "stopped by signal 1" in log_of(short_dir)
 
 
+def test_the_class_on_the_command_line_is_heard_from_the_first_sample(cache, short_dir):
+    channel = ar.play(app(cache, short_dir) + " --class jazz", 1.0, wav_path=short_dir / "j.wav")
+    heard = channel.heard()
+    assert len(heard) >= 20 * 640 and heard == cache.tracks[("jazz", 0)][:len(heard)]
+
+
+def test_a_class_the_cache_lacks_plays_the_default_and_says_so(cache, short_dir):
+    channel = ar.play(app(cache, short_dir) + " --class gone", 1.0, wav_path=short_dir / "g.wav")
+    heard = channel.heard()
+    assert len(heard) >= 20 * 640 and heard == cache.tracks[("calm", 0)][:len(heard)]
+    assert "--class 'gone' is not a class of this cache: calm instead" in log_of(short_dir)
+
+
 def test_sigterm_ends_it_within_100_ms(cache, short_dir):
     channel = ar.Channel(app(cache, short_dir)).start()
     ar.await_first_audio([channel])

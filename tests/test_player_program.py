@@ -74,6 +74,24 @@ def test_middle_order_is_random_per_call(tmp_path):
     assert len(orders) > 1 and all(sorted(o) == ["m1", "m2", "m3"] for o in orders)
 
 
+RU_ITEMS = player_cache.DEFAULT_ITEMS + (
+    ("ru/a-privet", "first", Limits(), "ru"), ("ru/m-ru1", "middle", Limits(), "ru"),
+    ("ru/m-ru2", "middle", Limits(), "ru"))
+
+
+def test_a_callers_language_has_its_own_advice_groups_else_the_shared_ones(tmp_path):
+    _, program, events = make(tmp_path, items=RU_ITEMS,
+                              program={"first_advice_s": 0.5, "advice_gap_s": 0.5})
+    assert program.schedule.order() == ["a-first", "b-first", "m3", "m2", "m1", "z-last"]
+    program.speak("ru")
+    assert program.schedule.middle_order == ["ru/m-ru2", "ru/m-ru1"]          # shuffled anew
+    assert program.schedule.order() == ["ru/a-privet", "ru/m-ru2", "ru/m-ru1", "z-last"]
+    read_in_odd_chunks(program, 120 * RATE, chunk=4000)
+    assert started(events) == ["ru/a-privet", "ru/m-ru2", "ru/m-ru1", "z-last"]
+    program.speak("en")                           # no English folders: the shared advice
+    assert program.schedule.order() == ["a-first", "b-first", "m3", "m2", "m1", "z-last"]
+
+
 def test_first_advice_waits_for_its_time_then_the_gap(tmp_path):
     _, program, events = make(tmp_path, track_s=20.0, slot_every_s=1.0,
                               program={"first_advice_s": 3.5, "advice_gap_s": 4.0})

@@ -227,3 +227,14 @@ def test_bad_requests_are_logged_once_a_minute(caplog):
 
     asyncio.run(scenario())
     assert len([r for r in caplog.records if "bad request line" in r.getMessage()]) == 1
+
+
+def test_the_remembered_class_goes_before_the_log_and_only_as_one_argument():
+    line = application_line(serve_settings(player_log="/l/p.log"), "1795710278.1", "jazz")
+    assert line.endswith(" --lead-ms 200 --class jazz --log /l/p.log")
+    for unusable in ("two words", "-x", "a" * 65, "tab\there", ""):
+        assert "--class" not in application_line(serve_settings(), "1795710278.1", unusable)
+    long_dir = Path("/" + "c" * 120)
+    line = application_line(serve_settings(cache_dir=long_dir, player_log="/l/" + "p" * 60),
+                            "1795710278.1", "jazz")
+    assert "--class jazz" in line and "--log" not in line and len(line) <= 255

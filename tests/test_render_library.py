@@ -1,9 +1,12 @@
 """What the library scan finds, and every way it says what it skipped."""
 
+import dataclasses
 from datetime import time
 
 import pytest
 
+from progmoh.renderer.advice import advice_voices
+from progmoh.renderer.condition import Conditioning
 from progmoh.renderer.errors import RenderError
 from progmoh.renderer.library import scan
 from progmoh.renderer.settings import Daypart, LibrarySettings
@@ -37,6 +40,22 @@ def test_classes_tracks_and_advice_groups(tmp_path):
     assert library.problems == ()
 
 
+def test_advice_of_one_language_is_named_by_it_and_strays_are_reported(tmp_path):
+    _touch(tmp_path / "music" / "calm" / "a.wav")
+    for name in ("first/welcome.txt", "ru/first/welcome.txt", "ru/middle/tip.wav",
+                 "de/first/hallo.txt", "notes.txt"):
+        _touch(tmp_path / "advice" / name)
+    settings = dataclasses.replace(_settings(tmp_path), languages=("en", "ru"))
+    library = scan(settings)
+    assert [(a.name, a.group, a.language) for a in library.advice] == [
+        ("welcome", "first", ""), ("ru/welcome", "first", "ru"), ("ru/tip", "middle", "ru")]
+    assert library.problems == (
+        f"{tmp_path / 'advice' / 'de'}: not first/, middle/, last/ or a folder of one of "
+        "render.languages (en, ru), skipped",
+        f"{tmp_path / 'advice' / 'notes.txt'}: not first/, middle/, last/ or a folder of one "
+        "of render.languages (en, ru), skipped")
+
+
 def test_every_skipped_thing_is_a_problem_line(tmp_path):
     music, advice = tmp_path / "music", tmp_path / "advice"
     _touch(music / "loose.mp3")
@@ -68,3 +87,18 @@ def test_no_advice_folder_means_no_advice_and_says_so(tmp_path):
 def test_a_missing_music_folder_stops_the_render(tmp_path):
     with pytest.raises(RenderError, match=r"library\.music_dir: .*music: no such folder"):
         scan(_settings(tmp_path))
+
+
+def test_text_advice_of_a_language_is_spoken_by_that_languages_voice(tmp_path):
+    _touch(tmp_path / "music" / "calm" / "a.wav")
+    _touch(tmp_path / "advice" / "first" / "hello.txt", "Hello there.")
+    _touch(tmp_path / "advice" / "ru" / "first" / "hello.txt", "Здравствуйте.")
+    library = scan(dataclasses.replace(_settings(tmp_path), languages=("en", "ru")))
+    voices = {"en": "cmu_us_slt_arctic_hts", "ru": "msu_ru_nsh_clunits"}
+    speech = Conditioning(target_dbfs=-24.0, band_low_hz=300, band_high_hz=3400, trim=True)
+    problems = []
+    jobs = advice_voices(library.advice, voices["en"], speech, problems, voices.get)
+    assert problems == []
+    assert [(v.item.name, v.job.voice, v.job.text) for v in jobs] == [
+        ("hello", "cmu_us_slt_arctic_hts", "Hello there."),
+        ("ru/hello", "msu_ru_nsh_clunits", "Здравствуйте.")]

@@ -10,19 +10,11 @@ from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.service import Service, configured_secrets
 from fake_clock import FakeClock
-from service_support import PlayerStandIn, service_settings, write_config
+from service_support import IdleAmi, PlayerStandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"
 SCENARIO_TIMEOUT_S = 30.0
 NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
-
-
-class IdleAmi:
-    def __init__(self, settings, listener):
-        self.listener = listener
-
-    async def run(self):
-        await asyncio.Event().wait()
 
 
 def msg(**headers) -> Message:
@@ -90,7 +82,7 @@ def test_a_call_gets_welcome_with_remembered_class_then_position_balance_and_nex
         welcome = await player.message()
         assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "jazz",
                            "state": None}
-        assert await player.message() == {"v": 1, "type": "position", "position": 2}
+        assert await player.message() == {"v": 1, "type": "position", "position": 2, "language": "en"}
         service.ami_event(key(A, "2"))
         balance = await player.message()
         service.ami_event(key(A, "3"))
@@ -100,10 +92,10 @@ def test_a_call_gets_welcome_with_remembered_class_then_position_balance_and_nex
         return balance, next_class, position
 
     balance, next_class, position = run(tmp_path, scenario, remembered=(NUMBER_A, "jazz"))
-    assert balance == {"v": 1, "type": "balance", "status": "ok", "accounts": [
+    assert balance == {"v": 1, "type": "balance", "status": "ok", "language": "en", "accounts": [
         {"account": "123456", "balance": "1520.50", "currency": "RUB", "locked": False}]}
     assert next_class == {"v": 1, "type": "next_class"}
-    assert position == {"v": 1, "type": "position", "position": 2}
+    assert position == {"v": 1, "type": "position", "position": 2, "language": "en"}
 
 
 def test_keys_of_one_call_never_reach_another_calls_player(tmp_path):
@@ -113,7 +105,8 @@ def test_keys_of_one_call_never_reach_another_calls_player(tmp_path):
         player_a, player_b = await connect(players, path, A), await connect(players, path, B)
         for player, position in ((player_a, 1), (player_b, 2)):
             assert (await player.message())["type"] == "welcome"
-            assert await player.message() == {"v": 1, "type": "position", "position": position}
+            assert await player.message() == {"v": 1, "type": "position", "position": position,
+                                              "language": "en"}
         service.ami_event(key(A, "2"))
         balance_a = await player_a.message()
         service.ami_event(key(B, "2"))
@@ -130,7 +123,7 @@ def test_keys_of_one_call_never_reach_another_calls_player(tmp_path):
     assert [a["account"] for a in balance_a["accounts"]] == ["123456"]
     assert [a["account"] for a in balance_b["accounts"]] == ["777", "778"]
     assert balance_b["accounts"][1]["locked"] is True
-    assert moved == {"v": 1, "type": "position", "position": 1}
+    assert moved == {"v": 1, "type": "position", "position": 1, "language": "en"}
     assert after == {"v": 1, "type": "next_class"}
 
 
@@ -177,7 +170,7 @@ def test_periodic_position_hangup_and_forgetting_after_grace(tmp_path):
         service.ami_event(join(A, NUMBER_A, 3))
         player = await connect(players, path, A)
         await player.message()
-        assert await player.message() == {"v": 1, "type": "position", "position": 3}
+        assert await player.message() == {"v": 1, "type": "position", "position": 3, "language": "en"}
         clock.now_s += service.settings.keys.position_every_s
         service.tick()
         periodic = await player.message()
@@ -193,7 +186,7 @@ def test_periodic_position_hangup_and_forgetting_after_grace(tmp_path):
         return periodic, kept, service.calls.get(A)
 
     periodic, kept, forgotten = run(tmp_path, scenario)
-    assert periodic == {"v": 1, "type": "position", "position": 3}
+    assert periodic == {"v": 1, "type": "position", "position": 3, "language": "en"}
     assert kept and forgotten is None
 
 
@@ -211,7 +204,7 @@ def test_after_the_ami_connection_is_lost_no_personal_data_flows(tmp_path):
                                 Channel="Local/caller@capin-x;2", CallerIDNum=NUMBER_A)])
         return await player.message()
 
-    assert run(tmp_path, scenario) == {"v": 1, "type": "position", "position": 1}
+    assert run(tmp_path, scenario) == {"v": 1, "type": "position", "position": 1, "language": "en"}
 
 
 def test_a_player_never_seen_on_ami_is_welcomed_plainly_and_forgotten_after_grace(tmp_path):

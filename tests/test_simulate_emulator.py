@@ -175,5 +175,5 @@ def test_serves_client_derives_the_call_position_changes_and_keys():
 
     seen, journal = asyncio.run(main())
     assert seen == [(1, 2, "+15551230001", "progmoh-1795710278.1"), (["2"], 1)]
-    assert "AMI DTMFEnd: key 2 pressed by +15551230001 (Direction: Received)" in journal
+    assert "AMI DTMFBegin: key 2 pressed by +15551230001 (Direction: Received)" in journal
     assert "AMI QueueCallerLeave: +15551230009 leaves support from position 1, 1 left waiting" in journal

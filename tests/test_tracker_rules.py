@@ -1,8 +1,10 @@
 """Tracker cases the recordings show only in part: resync, reset, foreign DTMF."""
 
 from progmoh.player.serve.ami.message import Message, parse
+import ami_recordings as rec
 from progmoh.player.serve.tracker import (
-    CallEnded, CallerKnown, KeyPressed, LeftQueue, PositionChanged, Tracker,
+    CallEnded, CallerKnown, CallerSeen, KeyPressed, LanguageKnown, LeftQueue, PositionChanged,
+    Tracker,
 )
 
 
@@ -54,14 +56,40 @@ def test_hangup_without_leave_still_moves_others_up():
     assert changes == [PositionChanged("1.2", "q", 1), CallEnded("1.1")]
 
 
-def test_only_received_dtmf_end_of_a_known_call_is_a_key():
+def test_only_received_keys_of_a_known_call_count():
     tracker = Tracker()
     tracker.handle(join("1.1", 1))
-    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Sent")) == []
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Sent")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="9.9", Digit=2, Direction="Received")) == []
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="9.9", Digit=2, Direction="Received")) == []
-    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Received")) == [
+
+
+def test_a_key_counts_when_it_goes_down_and_its_end_is_ignored():
+    tracker = Tracker()
+    tracker.handle(join("1.1", 1))
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == [
         KeyPressed("1.1", "2")]
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Received")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == [
+        KeyPressed("1.1", "2")]
+
+
+def test_a_dtmf_end_with_no_begin_is_a_key():
+    tracker = Tracker()
+    tracker.handle(join("1.1", 1))
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=4, Direction="Received")) == [
+        KeyPressed("1.1", "4")]
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=4, Direction="Received")) == [
+        KeyPressed("1.1", "4")]
+
+
+def test_a_dtmf_end_of_another_digit_than_the_one_down_is_its_own_key():
+    tracker = Tracker()
+    tracker.handle(join("1.1", 1))
+    tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received"))
+    assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=3, Direction="Received")) == [
+        KeyPressed("1.1", "3")]
 
 
 def test_unknown_caller_number_is_not_a_number():
@@ -84,3 +112,24 @@ def test_parse_keeps_repeated_headers_and_empty_values():
     assert message.get_all("variable") == ["A", "B"]
     assert message.get("AccountCode") == ""
     assert message.get("Missing") is None
+
+
+def test_the_recorded_number_is_seen_at_newcallerid_and_known_at_the_queue():
+    """events-dtmf-agent-call: Newchannel (no number), NewCallerid x2, then QueueCallerJoin."""
+    tracker, seen = Tracker(), []
+    for number, message in enumerate(rec.messages("events-dtmf-agent-call"), 1):
+        seen += [(number, change) for change in tracker.handle(message)
+                 if isinstance(change, (CallerSeen, CallerKnown, LanguageKnown))]
+    uid = "1795710335.31"
+    assert [(type(c).__name__, getattr(c, "number", "")) for _, c in seen] == [
+        ("CallerSeen", "+15551230001"), ("LanguageKnown", ""), ("CallerKnown", "+15551230001")]
+    assert all(c.uniqueid == uid for _, c in seen)
+    seen_at, known_at = seen[0][0], seen[2][0]
+    assert known_at - seen_at >= 3                     # messages earlier than the queue
+
+
+def test_a_channel_without_a_number_is_not_tracked():
+    tracker = Tracker()
+    assert tracker.handle(msg(Event="Newchannel", Uniqueid="1.1", CallerIDNum="<unknown>",
+                              Language="en")) == []
+    assert tracker.calls == {}

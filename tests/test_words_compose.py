@@ -232,3 +232,31 @@ def test_positions_beyond_the_sentences():
 def test_unknown_language():
     with pytest.raises(ValueError, match="xx"):
         compose.balance_keys("xx", "ok", [])
+
+
+@pytest.mark.parametrize("language, minutes, expected", [
+    ("en", 0, "wait_under_minute"), ("en", 1, "wait_prefix n1 minute_1"),
+    ("en", 2, "wait_prefix n2 minute_n"), ("en", 21, "wait_prefix n20 n1 minute_n"),
+    ("ru", 0, "wait_under_minute"), ("ru", 1, "wait_prefix n1_f minute_1"),
+    ("ru", 2, "wait_prefix n2_f minute_2"), ("ru", 4, "wait_prefix n4 minute_2"),
+    ("ru", 5, "wait_prefix n5 minute_5"), ("ru", 11, "wait_prefix n11 minute_5"),
+    ("ru", 12, "wait_prefix n12 minute_5"), ("ru", 21, "wait_prefix n20 n1_f minute_1"),
+    ("ru", 22, "wait_prefix n20 n2_f minute_2"), ("ru", 25, "wait_prefix n20 n5 minute_5"),
+])
+def test_waits(language, minutes, expected):
+    assert compose.wait_keys(language, minutes) == expected.split()
+
+
+def test_wait_words_read_as_sentences():
+    ru, en = texts("ru"), texts("en")
+    spoken = " ".join(ru[k] for k in compose.wait_keys("ru", 22))
+    assert spoken == "Время ожидания примерно двадцать две минуты"
+    assert " ".join(en[k] for k in compose.wait_keys("en", 1)) == \
+        "Your estimated wait is about one minute."
+    assert compose.wait_keys("en", -1) == [] and compose.wait_keys("ru", None) == []
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_wait_up_to_two_hours_is_known(language):
+    for minutes in range(0, 121):
+        assert_known(language, compose.wait_keys(language, minutes))

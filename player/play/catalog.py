@@ -43,6 +43,7 @@ class Catalog:
         self.tracks = {}        # class -> [segment] in playlist order
         self.advice = {}        # (class, track_index) -> {slot_sample: {item: segment}}
         self.items = {}         # item -> (group, limits dict)
+        self.item_language = {}  # item -> language of its advice folder ("" = shared)
         self.prompts = {}       # (language, key) -> segment
         self._music = []
         self.finish(header or {})
@@ -68,6 +69,7 @@ class Catalog:
             slots = self.advice.setdefault((share(s["music_class"]), s["track_index"]), {})
             slots.setdefault(share(s["slot_sample"]), {})[share(s["advice"])] = segment
             self.items.setdefault(s["advice"], (s.get("group") or "middle", s.get("limits") or {}))
+            self.item_language.setdefault(s["advice"], s.get("language") or "")
         elif kind == "prompt":
             self.prompts[(s["language"], s["key"])] = segment
 
@@ -84,6 +86,13 @@ class Catalog:
             if name and self.tracks.get(name):
                 return name
         return ""
+
+    def group_items(self, group, language=""):
+        """A group's items for a caller of ``language``, alphabetical: their language's
+        own items when it has some in this group, else the shared ones."""
+        items = [i for i, (g, _) in self.items.items() if g == group]
+        own = [i for i in items if language and self.item_language.get(i) == language]
+        return sorted(own or [i for i in items if not self.item_language.get(i)])
 
     def next_class(self, current):
         """The next class with tracks after ``current``, alphabetical, wrapping."""

@@ -52,18 +52,25 @@ def install_signals(log):
         _signal.signal(signum, stop)
 
 
-def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, out_fd=1,
-         clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
-    """Play the call until Asterisk closes the pipe (or a signal ends the process)."""
+def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, music_class="",
+         out_fd=1, clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
+    """Play the call until Asterisk closes the pipe (or a signal ends the process).
+
+    ``music_class`` (``--class``) is the caller's remembered class, so the
+    first sample is their own music; the cache decides whether it exists.
+    """
     valid = valid_uniqueid(uniqueid)
     log = Log(log_target, uniqueid if valid else repr(str(uniqueid)[:40]))
     install_signals(log)
     catalog = _catalog(cache_dir, log)
-    program = Program(catalog, log, local_time, shuffle)
+    program = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
     mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+    if music_class and music_class != program.music_class:
+        log("--class %r is not a class of this cache: %s instead" % (
+            str(music_class)[:64], program.music_class or "-"))
     if program.tracks():
         log("t=0.000 music %s" % program.tracks()[0].label)
     if not valid:

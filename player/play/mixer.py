@@ -31,6 +31,17 @@ def crossfade(new, old, done, total):
     return a.tobytes()
 
 
+def dip(new, old, done, total):
+    """``old`` fading out over the first half of ``total``, then ``new`` fading in:
+    the two are never heard together."""
+    a, b = array("h", new), array("h", old)
+    half = total / 2.0
+    for i in range(len(a)):
+        at = done + i + 1
+        a[i] = int(b[i] * (1.0 - at / half)) if at < half else int(a[i] * (at - half) / half)
+    return a.tobytes()
+
+
 class Mixer:
     """Bed (the program) -> crossfade tail -> gain -> inserted voice."""
 
@@ -43,6 +54,7 @@ class Mixer:
         self.crossfade_samples = max(1, int(crossfade_ms) * SAMPLE_RATE_HZ // 1000)
         self.gain, self.gain_step, self.ramp_left_samples = 1.0, 0.0, 0
         self.tail, self.tail_done_samples, self.tail_total_samples = None, 0, 0
+        self.tail_mix = crossfade
         self.inserting = False
         self.voice_wait_samples = 0 # ramp-down before the first clip
         self.clips = []             # segments queued
@@ -51,13 +63,14 @@ class Mixer:
 
     # -- commands ----------------------------------------------------------
 
-    def fade_from(self, tail, fade_samples=None):
-        """Crossfade from ``tail`` (the stream that was playing) into the program."""
+    def fade_from(self, tail, fade_samples=None, mix=crossfade):
+        """Crossfade from ``tail`` (the stream that was playing) into the program;
+        ``mix=dip`` fades it out first and the program in after."""
         if tail is None:
             return
         if self.tail is not None:
             self.tail.close()
-        self.tail, self.tail_done_samples = tail, 0
+        self.tail, self.tail_done_samples, self.tail_mix = tail, 0, mix
         self.tail_total_samples = fade_samples or self.crossfade_samples
 
     def insert(self, segments, what):
@@ -125,7 +138,8 @@ class Mixer:
         return bed
 
     def _fade_tail(self, bed, count):
-        bed = crossfade(bed, self.tail.read(count), self.tail_done_samples, self.tail_total_samples)
+        bed = self.tail_mix(bed, self.tail.read(count), self.tail_done_samples,
+                            self.tail_total_samples)
         self.tail_done_samples += count
         if self.tail_done_samples >= self.tail_total_samples:
             self.tail.close()

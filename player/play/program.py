@@ -42,11 +42,12 @@ class AdviceSchedule:
     wake-up until it changes (``forget``).
     """
 
-    __slots__ = ("catalog", "local_time", "gap_samples", "next_at_samples", "played",
-                 "middle_order", "broken", "slot", "searched")
+    __slots__ = ("catalog", "local_time", "shuffle", "language", "gap_samples",
+                 "next_at_samples", "played", "middle_order", "broken", "slot", "searched")
 
     def __init__(self, catalog, local_time, shuffle):
-        self.catalog, self.local_time = catalog, local_time
+        self.catalog, self.local_time, self.shuffle = catalog, local_time, shuffle
+        self.language = ""          # the caller's, from the welcome: picks advice folders
         p = catalog.program
         self.gap_samples = int(float(p["advice_gap_s"]) * SAMPLE_RATE_HZ)
         self.next_at_samples = int(float(p["first_advice_s"]) * SAMPLE_RATE_HZ)
@@ -57,13 +58,21 @@ class AdviceSchedule:
         self.searched = False
 
     def _group(self, group):
-        return sorted(i for i, (g, _) in self.catalog.items.items() if g == group)
+        return self.catalog.group_items(group, self.language)
 
     def order(self):
         """first (alphabetical), this call's middle order, last (alphabetical)."""
-        middle = [i for i in self.middle_order if i in self.catalog.items]
-        middle += [i for i in self._group("middle") if i not in middle]
+        allowed = self._group("middle")
+        middle = [i for i in self.middle_order if i in allowed]
+        middle += [i for i in allowed if i not in middle]
         return self._group("first") + middle + self._group("last")
+
+    def speak(self, language):
+        """The caller's language: their own advice folders where the cache has them."""
+        if language != self.language:
+            self.language = language
+            self.middle_order = self.shuffle(self._group("middle"))
+            self.forget()
 
     def forget(self):
         """The track, the position or the call's advice changed: search again."""
@@ -317,6 +326,10 @@ class Program:
         self.log("t=%.3f class %s, music %s" % (self.seconds(), self.music_class,
                                                 self.tracks()[0].label if self.tracks() else "-"))
         return tail
+
+    def speak(self, language):
+        """The caller's language (from the welcome) picks which advice folders play."""
+        self.schedule.speak(language)
 
     def adopt(self, state, position_too=True):
         """Continue a call from a previous process's state; returns the tail to fade."""

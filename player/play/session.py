@@ -6,6 +6,7 @@ never says anything personal.
 """
 
 from progmoh.player import wire
+from progmoh.player.play.mixer import dip
 
 FIRST_WELCOME_S = 2.0           # a state arriving later than this only merges advice
 
@@ -21,7 +22,7 @@ class Session:
         kind = message.get("type")
         handler = {wire.WELCOME: self._welcome, wire.DENIED: self._denied,
                    wire.BALANCE: self._balance, wire.POSITION: self._position,
-                   wire.NEXT_CLASS: self._next_class}.get(kind)
+                   wire.NEXT_CLASS: self._next_class, wire.WAIT: self._wait}.get(kind)
         if handler is None:
             self.log("control socket: unknown message %r ignored" % (kind,))
             return False
@@ -36,6 +37,7 @@ class Session:
         language = message.get("language")
         if isinstance(language, str) and language:
             self.language = language
+            self.program.speak(language)
         state, problems = wire.check_state(message.get("state"))
         for problem in problems:
             self.log("welcome: %s" % problem)
@@ -45,10 +47,16 @@ class Session:
             self.mixer.fade_from(self.program.adopt(state, position_too=fresh),
                                  self.mixer.ramp_samples)
         elif fresh and message.get("music_class") not in (None, "", self.program.music_class):
-            chosen = self.catalog.start_class(str(message["music_class"]))
-            if chosen != self.program.music_class:
-                self.mixer.fade_from(self.program.switch_class(chosen), self.mixer.ramp_samples)
+            self._late_class(str(message["music_class"]))
         return False
+
+    def _late_class(self, wanted):
+        """The remembered class came after the first audio (it was not on the command
+        line): leave the class the caller never chose at once, by a short dip, no crossfade."""
+        chosen = self.catalog.start_class(wanted)
+        if chosen != self.program.music_class:
+            self.mixer.fade_from(self.program.switch_class(chosen), self.mixer.ramp_samples,
+                                 dip)
 
     def _denied(self, message):
         self.link.close("denied by serve: %s; music and advice only" % message.get("reason"),
@@ -57,23 +65,33 @@ class Session:
 
     def _balance(self, message):
         from progmoh.player.words.compose import balance_keys
-        keys = balance_keys(self.language, message.get("status"), message.get("accounts") or [])
-        return self._insert(keys, "balance")
+        language = self._speaks(message)
+        keys = balance_keys(language, message.get("status"), message.get("accounts") or [])
+        return self._insert(keys, "balance", language)
 
     def _position(self, message):
         from progmoh.player.words.compose import position_keys
-        position = int(message["position"])
-        keys = position_keys(self.language, position,
-                             self.catalog.max_position(self.language))
-        return self._insert(keys, "position %d" % position)
+        position, language = int(message["position"]), self._speaks(message)
+        keys = position_keys(language, position, self.catalog.max_position(language))
+        return self._insert(keys, "position %d" % position, language)
 
-    def _insert(self, keys, what):
+    def _wait(self, message):
+        from progmoh.player.words.compose import wait_keys
+        minutes, language = int(message["minutes"]), self._speaks(message)
+        return self._insert(wait_keys(language, minutes), "wait %d min" % minutes, language)
+
+    def _speaks(self, message):
+        """The language of a personal message: the caller's, as serve names it."""
+        language = message.get("language")
+        return language if isinstance(language, str) and language else self.language
+
+    def _insert(self, keys, what, language):
         segments, missing = [], []
         for key in keys:
-            segment = self.catalog.prompts.get((self.language, key))
+            segment = self.catalog.prompts.get((language, key))
             (segments if segment else missing).append(segment or key)
         if missing:
-            self.log("prompt clips missing for %s: %s" % (self.language, " ".join(missing)))
+            self.log("prompt clips missing for %s: %s" % (language, " ".join(missing)))
         if not segments:
             return False
         self.mixer.insert(segments, "%s [%s]" % (what, " ".join(keys)))

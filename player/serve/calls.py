@@ -17,11 +17,14 @@ from progmoh.player.protocol import CallState
 class CallRecord:
     uniqueid: str
     number: str = ""                          # from AMI only; "" when unknown
+    language: str = ""                        # the channel's language, from AMI
     on_ami: asyncio.Event = field(default_factory=asyncio.Event)
     choice: asyncio.Task | None = None        # the remembered class being read
+    choice_of: str = ""                       # the number it is read for
     state: CallState | None = None            # the last player's progress
     link: object | None = None                # the proven, welcomed player of this call
     connecting: object | None = None          # a proven player waiting for its welcome
+    queue: str = ""                           # the queue it waits in
     position: int = 0                         # 0: not waiting in a queue
     position_unsaid: bool = False             # announce once a player is there
     ended_at: float | None = None             # monotonic seconds of hangup
@@ -49,7 +52,7 @@ class CallRecord:
 
     def end(self, now_s: float) -> None:
         self.on_ami.clear()
-        self.position, self.position_unsaid = 0, False
+        self.queue, self.position, self.position_unsaid = "", 0, False
         if self.ended_at is None:
             self.ended_at = now_s
 

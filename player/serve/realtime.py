@@ -7,6 +7,13 @@ AMI.  Only ``progmoh-<digits>.<digits>`` gets a row; anything else gets an
 empty body, which Asterisk reads as "no such class" and falls back to its
 default class.  The row holds no secret: just the player's argv.
 
+The one thing personal-free but call-specific it may add is ``--class NAME``:
+the caller's remembered music, which ``serve`` starts reading as soon as
+AMI names the caller (Newchannel/NewCallerid, well before this lookup), so
+the player's first sample is the caller's own music.  A read still in
+flight is waited for at most ``CLASS_WAIT_S``; a slow or dead database
+means no ``--class`` (the default class) at once, never a late start.
+
 Values are percent-encoded with space as ``%20``: res_config_curl does not
 decode ``+``, and a ``+`` in argv[0] makes Asterisk retry a failing exec in a
 tight loop while the caller hears silence.
@@ -23,6 +30,7 @@ import re
 import socket
 import urllib.parse
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.serve.guarded_listener import GuardedListener, Throttled, connection_cap
@@ -37,6 +45,8 @@ MAX_BODY_BYTES = 4096
 HEAD_TIMEOUT_S = 5.0                # a new connection's first request, head and body
 IDLE_TIMEOUT_S = 60.0               # a keep-alive connection's next request
 BAD_REQUEST_LOG_EVERY_S = 60.0
+MAX_CLASS_ARG_CHARS = 64           # a longer class name is left to the player's welcome
+CLASS_WAIT_S = 0.05                 # the longest this answer waits for a remembered class
 
 
 class RealtimeError(ProgmohError):
@@ -63,15 +73,18 @@ class Request:
         return connection != "close"
 
 
-def application_line(settings: ServeSettings, uniqueid: str) -> str | None:
+def application_line(settings: ServeSettings, uniqueid: str, music_class: str = "") -> str | None:
     """The player's command line, optional parts dropped until it fits; None if it cannot.
 
     Asterisk splits the line on every space, so a required path containing
-    one makes the line unusable, and an optional one is left out.
+    one makes the line unusable, and an optional one is left out.  The
+    optional parts go in order of worth: the lead, the caller's class, the log.
     """
     required = [str(settings.executable), "play", "--uniqueid", uniqueid,
                 "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
     optional = [["--lead-ms", str(settings.lead_ms)]]
+    if class_argument_ok(music_class):
+        optional.append(["--class", music_class])
     if settings.player_log and " " not in settings.player_log:
         optional.append(["--log", settings.player_log])
     if any(" " in part for part in required):
@@ -85,6 +98,13 @@ def application_line(settings: ServeSettings, uniqueid: str) -> str | None:
         optional.pop()
 
 
+def class_argument_ok(music_class: str) -> bool:
+    """A class name that survives Asterisk's split on spaces as one argument."""
+    return (isinstance(music_class, str) and 0 < len(music_class) <= MAX_CLASS_ARG_CHARS
+            and music_class.isprintable() and not any(c.isspace() for c in music_class)
+            and not music_class.startswith("-"))
+
+
 def unsplittable_parts(settings: ServeSettings) -> list[str]:
     """Paths Asterisk would split apart: it splits the application on every space."""
     parts = [str(settings.executable), str(settings.cache_dir), str(settings.socket_path),
@@ -92,22 +112,29 @@ def unsplittable_parts(settings: ServeSettings) -> list[str]:
     return [part for part in parts if " " in part]
 
 
-def answer_body(settings: ServeSettings, path: str, method: str, body: bytes) -> bytes:
-    """The response body for one request: a row for our per-call classes, else empty."""
+def requested_call(settings: ServeSettings, path: str, method: str, body: bytes) -> str | None:
+    """The call id of a lookup for one of our per-call classes, else None."""
     if method != "POST" or path.split("?", 1)[0] != settings.prefix + "/single":
-        return b""
+        return None
     fields = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True)
     names = fields.get("name", [])
     match = CLASS_NAME.fullmatch(names[0]) if len(names) == 1 else None
-    if match is None:
+    return match.group(1) if match else None
+
+
+def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
+                music_class: str = "") -> bytes:
+    """The response body for one request: a row for our per-call classes, else empty."""
+    uniqueid = requested_call(settings, path, method, body)
+    if uniqueid is None:
         return b""
-    application = application_line(settings, match.group(1))
+    application = application_line(settings, uniqueid, music_class)
     if application is None:
         log.error("no usable player command line for call %s: over %d characters even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
-                  "or serve.socket", match.group(1), MAX_APPLICATION_CHARS)
+                  "or serve.socket", uniqueid, MAX_APPLICATION_CHARS)
         return b""
-    row = (("name", names[0]), ("mode", "custom"), ("application", application))
+    row = (("name", f"progmoh-{uniqueid}"), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
 
 
@@ -179,10 +206,13 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class RealtimeServer:
     """``asyncio`` HTTP/1.1 server on loopback for res_config_curl."""
 
-    def __init__(self, settings: ServeSettings, *, max_connections: int | None = None,
+    def __init__(self, settings: ServeSettings,
+                 start_class: Callable[[str], Awaitable[str]] | None = None, *,
+                 max_connections: int | None = None,
                  head_timeout_s: float = HEAD_TIMEOUT_S,
                  idle_timeout_s: float = IDLE_TIMEOUT_S, on_lookup=None) -> None:
         self.settings = settings
+        self._start_class = start_class      # the class a call's player should start with
         self._on_lookup = on_lookup or (lambda result: None)   # "answered", "not_ours", "malformed"
         self.max_connections = max_connections or connection_cap()
         self._head_timeout_s, self._idle_timeout_s = head_timeout_s, idle_timeout_s
@@ -221,6 +251,15 @@ class RealtimeServer:
         except (asyncio.TimeoutError, ConnectionError):
             pass
 
+    async def _class_for(self, request: Request) -> str:
+        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+        if uniqueid is None or self._start_class is None:
+            return ""
+        try:
+            return await asyncio.wait_for(self._start_class(uniqueid), CLASS_WAIT_S) or ""
+        except asyncio.TimeoutError:
+            return ""
+
     async def _converse(self, reader, writer, connection) -> None:
         timeout_s = self._head_timeout_s
         while True:
@@ -229,7 +268,8 @@ class RealtimeServer:
             if request is None:
                 return
             connection.working()
-            body = answer_body(self.settings, request.path, request.method, request.body)
+            body = answer_body(self.settings, request.path, request.method, request.body,
+                               await self._class_for(request))
             self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()

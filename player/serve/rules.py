@@ -8,7 +8,7 @@ import time
 
 from progmoh.player.serve.settings import KeySettings
 
-BALANCE, NEXT_MUSIC, POSITION = "balance", "next_music", "position"
+BALANCE, NEXT_MUSIC, POSITION, WAIT = "balance", "next_music", "position", "wait"
 
 
 class KeyRules:
@@ -21,7 +21,7 @@ class KeyRules:
     def __init__(self, settings: KeySettings, clock=time.monotonic):
         self._actions = {key: action for key, action in (
             (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
-            (settings.position, POSITION)) if key}
+            (settings.position, POSITION), (settings.wait, WAIT)) if key}
         self._min_interval_s = settings.min_interval_s
         self._clock = clock
         self._accepted_at: dict[tuple[str, str], float] = {}

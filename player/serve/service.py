@@ -28,11 +28,14 @@ from progmoh.player.serve.metrics import Metrics, Present
 from progmoh.player.serve.metrics_http import MetricsServer
 from progmoh.player.serve.players import PlayerServer
 from progmoh.player.serve.realtime import RealtimeServer
-from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, KeyRules, PositionAnnouncer
+from progmoh.player.serve.rules import (
+    BALANCE, NEXT_MUSIC, POSITION, WAIT, KeyRules, PositionAnnouncer,
+)
 from progmoh.player.serve.settings import (
     AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
 )
 from progmoh.player.serve.status import StatusServer, status_report
+from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 
 log = logging.getLogger("progmoh.serve")
 
@@ -69,10 +72,12 @@ class Service:
         self.calls = CallRegistry(settings.serve.call_grace_s)
         self.rules = KeyRules(settings.keys, clock)
         self.announcer = PositionAnnouncer(settings.keys, clock)
+        self.waits = QueueWaits()
         self.balances = balances or BalanceBook(settings.billing, clock,
                                                 configured_secrets(settings), self._billing_lookup)
         self.choices = choices or open_choice_store(settings.store, self._store_operation)
-        self.realtime = RealtimeServer(settings.serve, on_lookup=self.metrics.lookups_inc)
+        self.realtime = RealtimeServer(settings.serve, self.start_class,
+                                       on_lookup=self.metrics.lookups_inc)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
                                     settings.serve.asterisk_executables, self,
                                     on_refused=self.metrics.refused.inc)
@@ -137,7 +142,7 @@ class Service:
         for record in self.calls.records.values():
             if record.link is not None and record.known and self.announcer.due(record.uniqueid):
                 self.metrics.announcements.labels("periodic").inc()
-                self._send_position(record)
+                self._announce(record)
         for uniqueid in self.calls.expire(self.clock()):
             self.rules.forget(uniqueid)
             self.announcer.forget(uniqueid)
@@ -153,10 +158,12 @@ class Service:
 
     def ami_event(self, message) -> None:
         self.ami_event_at = self.clock()
+        self.waits.on_event(message)
         self.apply(self.tracker.handle(message))
 
     def ami_resync(self, entries) -> None:
         self.metrics.ami_resyncs.inc()
+        self.waits.on_resync(entries)
         self.apply(self.tracker.resync(entries))
 
     def ami_down(self) -> None:
@@ -177,23 +184,41 @@ class Service:
             if handler is not None:
                 handler(self, record, change)
 
+    def _caller_seen(self, record: CallRecord, change: t.CallerSeen) -> None:
+        """Before the queue: only the remembered class is read (no billing yet)."""
+        self._read_choice(record, change.number)
+
     def _caller_known(self, record: CallRecord, change: t.CallerKnown) -> None:
         record.number = change.number
         self.balances.prefetch(change.number)
-        if record.choice is None:
-            record.choice = self._spawn(self.choices.get(change.number))
+        self._read_choice(record, change.number)
+
+    def _read_choice(self, record: CallRecord, number: str) -> None:
+        if record.choice is None or record.choice_of != number:
+            if record.choice is not None:
+                record.choice.cancel()
+            record.choice, record.choice_of = self._spawn(self.choices.get(number)), number
+
+    def _language_known(self, record: CallRecord, change: t.LanguageKnown) -> None:
+        record.language = change.language
+
+    def _language(self, record: CallRecord) -> str:
+        """The caller's channel language when the cache speaks it, else serve.language."""
+        if record.language and record.language in self.settings.serve.languages:
+            return record.language
+        return self.settings.serve.language
 
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
-        record.position, record.queue = change.position, change.queue
+        record.queue, record.position = change.queue, change.position
         if self.announcer.on_position(record.uniqueid, change.position):
             if record.link is None:
                 record.position_unsaid = True       # said once its player connects
             else:
                 self.metrics.announcements.labels("change").inc()
-                self._send_position(record)
+                self._announce(record)
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> None:
-        record.position, record.position_unsaid = 0, False
+        record.queue, record.position, record.position_unsaid = "", 0, False
         self.announcer.on_position(record.uniqueid, 0)
 
     def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> None:
@@ -209,18 +234,42 @@ class Service:
             self.metrics.inserts.labels("class_switch").inc()
         elif action == POSITION and record.position:
             self._send_position(record)
+        elif action == WAIT:
+            self._send_wait(record)
 
     def _ended(self, record: CallRecord) -> None:
         record.end(self.clock())
         self.announcer.forget(record.uniqueid)
 
-    _change_handlers = {t.CallerKnown: _caller_known, t.PositionChanged: _position_changed,
+    _change_handlers = {t.CallerSeen: _caller_seen, t.CallerKnown: _caller_known,
+                        t.LanguageKnown: _language_known,
+                        t.PositionChanged: _position_changed,
                         t.LeftQueue: _left_queue, t.KeyPressed: _key_pressed}
+
+    def _announce(self, record: CallRecord) -> None:
+        """A periodic or on-change announcement: the position, then (if asked) the wait."""
+        self._send_position(record)
+        if self.settings.keys.announce_wait:
+            self._send_wait(record, quiet=True)
+
+    def _send_wait(self, record: CallRecord, quiet: bool = False) -> None:
+        """The estimated wait in whole minutes; nothing at all when there is no estimate."""
+        minutes = spoken_minutes(self.waits.estimate_s(record.queue, record.position))
+        if minutes is None:
+            if not quiet:
+                log.info("call %s: no wait estimate for queue %r yet: nothing said",
+                         record.uniqueid, record.queue)
+            return
+        log.info("call %s: estimated wait about %d min (queue %s, position %d)",
+                 record.uniqueid, minutes, record.queue, record.position)
+        record.link.send(protocol.WAIT, minutes=minutes, language=self._language(record))
+        self.metrics.inserts.labels("wait").inc()
 
     def _send_position(self, record: CallRecord) -> None:
         self.announcer.announced(record.uniqueid)
         record.position_unsaid = False
-        record.link.send(protocol.POSITION, position=record.position)
+        record.link.send(protocol.POSITION, position=record.position,
+                         language=self._language(record))
         self.metrics.inserts.labels("position").inc()
 
     async def _send_balance(self, record: CallRecord) -> None:
@@ -232,7 +281,7 @@ class Service:
         if record.link is None or not record.known:
             return
         try:
-            record.link.send(protocol.BALANCE, status=result_status,
+            record.link.send(protocol.BALANCE, status=result_status, language=self._language(record),
                              accounts=[dataclasses.asdict(a) for a in accounts])
             self.metrics.inserts.labels("balance").inc()
         except protocol.ProtocolError:
@@ -254,12 +303,34 @@ class Service:
         music_class = await self._remembered_class(record)
         if record.connecting is not link or link.closed:
             return                              # a newer process of this call took over
-        link.send(protocol.WELCOME, language=self.settings.serve.language,
+        link.send(protocol.WELCOME, language=self._language(record),
                   music_class=music_class, state=record.state)
         record.link, record.connecting = link, None
         if record.known and record.position and record.position_unsaid:
             self.metrics.announcements.labels("change").inc()
-            self._send_position(record)
+            self._announce(record)
+
+    async def start_class(self, uniqueid: str) -> str:
+        """The class a new player of this call starts with (its ``--class``).
+
+        Where an earlier player of the call was, else the caller's remembered
+        choice; "" when neither is known yet.  The realtime backend bounds
+        the wait, so a slow database costs the caller their class, never time.
+        """
+        record = self.calls.get(uniqueid)
+        if record is None:
+            return ""
+        if record.state is not None and record.state.music_class:
+            return record.state.music_class
+        choice = record.choice
+        if choice is None:
+            return ""
+        try:
+            return await asyncio.shield(choice) or ""
+        except asyncio.CancelledError:
+            if choice.cancelled():          # a read for a number since changed
+                return ""
+            raise
 
     async def _remembered_class(self, record: CallRecord) -> str:
         if self.ami is not None and not record.known:

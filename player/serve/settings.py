@@ -24,6 +24,8 @@ class ServeSettings:
     metrics_port: int = 0             # 0 picks a free port
     status_socket: Path | None = None      # None: no `progmoh status` channel
     status_socket_mode: int = 0o660
+    languages: tuple[str, ...] = ()    # render.languages: a caller's channel language is used
+                                       # when it is one of these, else ``language``
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class KeySettings:
     min_interval_s: float
     position_every_s: float
     announce_position_change: bool
+    wait: str = "5"
+    announce_wait: bool = False
 
 
 @dataclass(frozen=True)

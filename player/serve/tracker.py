@@ -8,6 +8,10 @@ player's argv.  The caller number comes only from Asterisk's own headers.
 announces nobody's new position when someone ahead leaves, so the tracker
 renumbers the callers behind a leaver itself; ``resync`` applies a
 QueueStatus answer (the truth) on top.
+
+A key counts when it goes down (``DTMFBegin``), so the answer starts about
+a tone's length sooner; the ``DTMFEnd`` of that press is ignored, and a
+``DTMFEnd`` no ``DTMFBegin`` announced (some paths send only that) counts.
 """
 
 from dataclasses import dataclass
@@ -21,6 +25,20 @@ UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
 class CallerKnown:
     uniqueid: str
     number: str          # "" when Asterisk does not know it
+
+
+@dataclass(frozen=True)
+class CallerSeen:
+    """A channel's number before it queues: enough to read the remembered class,
+    not yet a caller of ours (an agent's leg has a number too)."""
+    uniqueid: str
+    number: str
+
+
+@dataclass(frozen=True)
+class LanguageKnown:
+    uniqueid: str
+    language: str        # the channel's ``Language`` header, e.g. "en", "ru"
 
 
 @dataclass(frozen=True)
@@ -63,10 +81,13 @@ class TrackedCall:
     uniqueid: str
     channel: str = ""
     number: str = ""
+    seen_number: str = ""        # from a channel event before the queue
+    language: str = ""
     queue: str = ""
     position: int = 0            # 0: not in a queue
     moh_class: str = ""
     moh_playing: bool = False
+    key_down: str = ""           # the digit of a DTMFBegin whose DTMFEnd is still to come
 
 
 class Tracker:
@@ -75,7 +96,9 @@ class Tracker:
         self._handlers = {
             "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
             "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
-            "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
+            "Newchannel": self._channel_news, "NewCallerid": self._channel_news,
+            "VarSet": self._channel_news,
+            "DTMFBegin": self._dtmf_begin, "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
         }
 
     def handle(self, message: Message) -> list:
@@ -115,7 +138,7 @@ class Tracker:
         if number and number != call.number:
             call.number = number
             changes.append(CallerKnown(uniqueid, number))
-        return call, changes
+        return call, changes + _language_change(call, message)
 
     def _place(self, message: Message, uniqueid: str) -> list:
         call, changes = self._call(message, uniqueid)
@@ -124,6 +147,26 @@ class Tracker:
             call.queue, call.position = queue, position
             changes.append(PositionChanged(uniqueid, queue, position))
         return changes
+
+    def _channel_news(self, message: Message, uniqueid: str) -> list:
+        """A channel event before the queue: its caller number, if it has one yet.
+
+        The number is known here tens of milliseconds before QueueCallerJoin
+        and Asterisk's realtime lookup, time enough to read the caller's
+        remembered music.  Channels without a number are not tracked.
+        """
+        number = _number(message.get("CallerIDNum"))
+        call = self.calls.get(uniqueid)
+        if call is None and not number:
+            return []
+        if call is None:
+            call = self.calls[uniqueid] = TrackedCall(uniqueid)
+        call.channel = message.get("Channel") or call.channel
+        changes = []
+        if number and number not in (call.number, call.seen_number):
+            call.seen_number = number
+            changes.append(CallerSeen(uniqueid, number))
+        return changes + _language_change(call, message)
 
     def _join(self, message: Message, uniqueid: str) -> list:
         return self._place(message, uniqueid)
@@ -158,11 +201,29 @@ class Tracker:
         call.moh_playing = False
         return [MohStopped(uniqueid)]
 
-    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
-        digit = message.get("Digit") or ""
-        if uniqueid not in self.calls or message.get("Direction") != "Received":
+    def _dtmf_begin(self, message: Message, uniqueid: str) -> list:
+        """A key goes down: act now, and let its DTMFEnd pass (a press is one key)."""
+        call, digit = self._received_key(message, uniqueid)
+        if call is None:
             return []
-        return [KeyPressed(uniqueid, digit)] if len(digit) == 1 else []
+        call.key_down = digit
+        return [KeyPressed(uniqueid, digit)]
+
+    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
+        """A key comes up: a press only where no DTMFBegin announced it (some paths send none)."""
+        call, digit = self._received_key(message, uniqueid)
+        if call is None:
+            return []
+        was_down, call.key_down = call.key_down, ""
+        return [] if was_down == digit else [KeyPressed(uniqueid, digit)]
+
+    def _received_key(self, message: Message, uniqueid: str) -> tuple[TrackedCall | None, str]:
+        """The call and digit of a key its caller pressed; (None, "") for anything else."""
+        digit = message.get("Digit") or ""
+        call = self.calls.get(uniqueid)
+        if call is None or message.get("Direction") != "Received" or len(digit) != 1:
+            return None, ""
+        return call, digit
 
     def _hangup(self, message: Message, uniqueid: str) -> list:
         call = self.calls.pop(uniqueid, None)
@@ -175,6 +236,21 @@ class Tracker:
 def _number(value: str | None) -> str:
     value = (value or "").strip()
     return "" if value in UNKNOWN_NUMBERS else value
+
+
+def _language_change(call: TrackedCall, message: Message) -> list:
+    language = _language(message.get("Language"))
+    if not language or language == call.language:
+        return []
+    call.language = language
+    return [LanguageKnown(call.uniqueid, language)]
+
+
+def _language(value: str | None) -> str:
+    """A channel language code (``en``, ``ru``, ``pt_BR``); anything else is ignored."""
+    value = (value or "").strip()
+    ok = 0 < len(value) <= 16 and value.replace("_", "").replace("-", "").isalnum()
+    return value if ok and value.isascii() else ""
 
 
 def _int(value: str | None) -> int:

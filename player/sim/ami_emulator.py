@@ -5,9 +5,12 @@ lines, a blank line after each message, the headers Asterisk 13+ sends in the
 order it sends them), so serve's real AMI client, tracker and key rules meet a
 call exactly as on a live Asterisk: Login (``Response: Success`` with the
 ActionID, then FullyBooted), QueueStatus answered as a list, Ping, Logoff, an
-error for anything else; and for each caller QueueCallerJoin,
+error for anything else; and for each caller Newchannel, NewCallerid, QueueCallerJoin,
 MusicOnHoldStart, DTMFBegin/DTMFEnd (``Direction: Received``),
-MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup.  Like
+MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup; for a call an
+agent answers, AgentConnect (its ``HoldTime``) and QueueCallerLeave, and the
+queue's average hold time moves as app_queue moves it, so QueueParams carry
+a ``Holdtime`` a wait estimate can start from.  Like
 Asterisk, events go to every logged-in session whose Login ``Events`` allow
 their class, and nobody's new position is announced when someone ahead
 leaves.  What it sent is kept in ``journal`` (monotonic time, text) so a
@@ -15,6 +18,7 @@ simulation can print a timeline; it never prints.
 """
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -30,16 +34,19 @@ class Caller:
     number: str
     name: str
     channel: str
+    language: str = "en"                 # the channel's CHANNEL(language)
 
     @classmethod
-    def local(cls, uniqueid: str, number: str, name: str, index: int) -> "Caller":
+    def local(cls, uniqueid: str, number: str, name: str, index: int,
+              language: str = "en") -> "Caller":
         """A caller on the queued ``;2`` half of a Local channel, as in the recordings."""
-        return cls(uniqueid, number, name, f"Local/caller@capin-{index:08x};2")
+        return cls(uniqueid, number, name, f"Local/caller@capin-{index:08x};2", language)
 
 
 class AmiEmulator:
     def __init__(self, username: str, secret: str, queue: str = "testq",
-                 clock=time.monotonic, refuse_delay_s: float = 1.0) -> None:
+                 clock=time.monotonic, refuse_delay_s: float = 1.0, holdtime_s: int = 0,
+                 completed: int = 0) -> None:
         self.username, self._secret, self.queue, self.clock = username, secret, queue, clock
         self.refuse_delay_s = refuse_delay_s         # Asterisk's own pause before refusing
         self.waiting: list[Caller] = []          # queue order: index 0 is position 1
@@ -48,6 +55,8 @@ class AmiEmulator:
         self._joined_at: dict[str, float] = {}
         self._moh: set[str] = set()
         self._abandoned = 0
+        self._completed = completed              # calls answered before this run
+        self.holdtime_s = holdtime_s             # app_queue's q->holdtime: (3 * old + new) / 4
         self._sessions: dict[asyncio.StreamWriter, frozenset | None] = {}   # None: all events
         self._tasks: set[asyncio.Task] = set()
         self._started = clock()
@@ -70,6 +79,15 @@ class AmiEmulator:
 
     # -- a call's life, in the order Asterisk reports it -------------------------------
 
+    def arrive(self, caller: Caller) -> None:
+        """The caller's channel appears (no number yet), then the dialplan sets the number:
+        Newchannel and NewCallerid, before the queue, as in events-dtmf-agent-call.recv."""
+        nameless = dataclasses.replace(caller, number="<unknown>", name="<unknown>")
+        self._emit("Newchannel", "call", nameless, (), "")
+        self._emit("NewCallerid", "call", caller,
+                   (("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"),),
+                   f"{caller.number} calls in (NewCallerid, before the queue)")
+
     def seat(self, caller: Caller) -> None:
         """A caller already waiting before anyone connected: seen only in QueueStatus."""
         self.waiting.append(caller)
@@ -91,10 +109,10 @@ class AmiEmulator:
     def press(self, caller: Caller, digit: str) -> None:
         """A key as app_queue's channel receives it: DTMFBegin, then DTMFEnd."""
         received = (("Digit", digit), ("Direction", "Received"))
-        self._emit("DTMFBegin", "dtmf", caller, received, "")
-        self._emit("DTMFEnd", "dtmf", caller,
-                   (("Digit", digit), ("DurationMs", "200"), ("Direction", "Received")),
+        self._emit("DTMFBegin", "dtmf", caller, received,
                    f"key {digit} pressed by {caller.number} (Direction: Received)")
+        self._emit("DTMFEnd", "dtmf", caller,
+                   (("Digit", digit), ("DurationMs", "200"), ("Direction", "Received")), "")
 
     def hang_up(self, caller: Caller) -> None:
         """The caller gives up: MOH stops, they abandon and leave the queue, the channel goes."""
@@ -105,6 +123,25 @@ class AmiEmulator:
             self._leave(caller)
         self._emit("Hangup", "call", caller, (("Cause", "16"), ("Cause-txt", "Normal Clearing")),
                    f"{caller.number} hangs up")
+
+    def answer(self, caller: Caller, agent: str = "Local/agent@capin-000000ff;1") -> None:
+        """An agent takes the caller: MOH stops, AgentConnect, the caller leaves the queue."""
+        position = self.waiting.index(caller) + 1
+        held_s = int(self.clock() - self._joined_at.pop(caller.uniqueid))
+        self.holdtime_s = (3 * self.holdtime_s + held_s) // 4
+        if caller.uniqueid in self._moh:
+            self._moh.discard(caller.uniqueid)
+            self._emit("MusicOnHoldStop", "call", caller, (), "")
+        self._emit("AgentConnect", "agent", caller, (
+            ("DestChannel", agent), ("DestUniqueid", f"{caller.uniqueid}9"), ("Queue", self.queue),
+            ("MemberName", "agent"), ("Interface", agent), ("HoldTime", str(held_s)),
+            ("RingTime", "0")), f"an agent answers {caller.number} after {held_s} s on hold")
+        self.waiting.remove(caller)
+        self._completed += 1
+        self._emit("QueueCallerLeave", "agent", caller, (
+            ("Queue", self.queue), ("Position", str(position)), ("Count", str(len(self.waiting)))),
+            f"{caller.number} leaves {self.queue} from position {position} (answered), "
+            f"{len(self.waiting)} left waiting")
 
     def _leave(self, caller: Caller) -> None:
         position = self.waiting.index(caller) + 1
@@ -203,7 +240,8 @@ class AmiEmulator:
     def _queue_params(self, action_id: str) -> bytes:
         return _wire((("Event", "QueueParams"), ("Queue", self.queue), ("Max", "0"),
                       ("Strategy", "ringall"), ("Calls", str(len(self.waiting))),
-                      ("Holdtime", "0"), ("TalkTime", "0"), ("Completed", "0"),
+                      ("Holdtime", str(self.holdtime_s)), ("TalkTime", "0"),
+                      ("Completed", str(self._completed)),
                       ("Abandoned", str(self._abandoned)), ("ServiceLevel", "0"),
                       ("ServicelevelPerf", "0.0"), ("ServicelevelPerf2", "0.0"),
                       ("Weight", "0"), ("ActionID", action_id)))
@@ -222,7 +260,7 @@ def _channel(caller: Caller) -> tuple:
     return (("Channel", caller.channel), ("ChannelState", "6"), ("ChannelStateDesc", "Up"),
             ("CallerIDNum", caller.number), ("CallerIDName", caller.name),
             ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
-            ("Language", "en"), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
+            ("Language", caller.language), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
             ("Priority", "6"), ("Uniqueid", caller.uniqueid), ("Linkedid", caller.uniqueid))
 
 

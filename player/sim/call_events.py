@@ -22,8 +22,8 @@ _RULES = (
     (re.compile(r"key (\S+) pressed"), "key", lambda m: f"key {m[1]}"),
     (re.compile(r"AMI QueueCallerJoin: .* at position (\d+)"), "queue",
      lambda m: f"joins queue at {m[1]}"),
-    (re.compile(r"AMI QueueCallerLeave: .* from position (\d+), (\d+) left"), "queue",
-     lambda m: f"position {m[1]} leaves ({m[2]} waiting)"),
+    (re.compile(r"AMI QueueCallerLeave: .* from position (\d+)( \(answered\))?, (\d+) left"),
+     "queue", lambda m: f"position {m[1]} {'answered' if m[2] else 'leaves'} ({m[3]} waiting)"),
 )
 MAX_LABEL_CHARS = 44
 

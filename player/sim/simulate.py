@@ -4,9 +4,10 @@ What ``make demo`` ends with: a WAV of what the caller heard and the call's
 timeline.  By default the call goes through the real control plane, as on a
 live system: the AMI emulator (Asterisk's side) announces the caller to the
 real ``serve``, the reader asks serve's realtime backend for the call's MOH
-class and spawns the player it names, and keys reach serve as AMI DTMFEnd
+class and spawns the player it names, and keys reach serve as AMI DTMFBegin
 events, which serve turns into a balance (from the demo billing script), a
-class change (saved in its choice store) or the position.  ``standin=True``
+class change (saved in its choice store), the position or the estimated wait
+(from the queue's average hold time the emulator reports).  ``standin=True``
 keeps the older way: a stand-in control plane sends the player the commands
 itself.  The timeline is the player's own log lines (``t=`` is audio time)
 plus, through serve, the AMI events and serve's log lines.
@@ -30,6 +31,7 @@ DEMO_BALANCES = {
     "ru": [{"account": "40817810", "balance": "-1234.05", "currency": "RUB", "locked": False}],
 }
 DEMO_POSITION = 3
+DEMO_WAIT_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False
     """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs.
 
     ``settings`` is serve's ``ServiceSettings`` from the loaded config;
-    ``ahead_leaves_at_s`` makes the caller ahead leave then (through serve).
+    ``ahead_leaves_at_s`` makes an agent answer the caller ahead then (through
+    serve), which moves the position and the queue's wait estimate.
     """
     serve = settings.serve
     _check(serve.cache_dir, serve.executable, seconds, presses, ahead_leaves_at_s, standin)
@@ -99,17 +102,7 @@ def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s
     backstage = Backstage(settings, work, uniqueid).open()
     channel, remembered = None, None
     try:
-        emulator, caller = backstage.emulator, backstage.caller
-        backstage.call(emulator.join, caller)          # app_queue: the caller is queued
-        line = backstage.lookup()                      # MOH start: res_config_curl asks serve
-        backstage.call(emulator.start_moh, caller)
-        channel = asterisk_reader.Channel(line, record=True).start()
-        try:
-            asterisk_reader.run([channel], seconds, _ami_presser(backstage, presses,
-                                                                 ahead_leaves_at_s))
-        finally:
-            channel.stop()
-        backstage.call(emulator.hang_up, caller)
+        channel = place_call(backstage, seconds, presses, ahead_leaves_at_s)
         remembered = backstage.call(backstage.service.choices.get, DEMO_NUMBER)
     finally:
         backstage.finish()
@@ -119,6 +112,31 @@ def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s
         serve_side.append((channel.stopped_at - started, "serve: choice store remembers class %s "
                            "for %s" % (remembered, DEMO_NUMBER)))
     return channel, _timeline(_read(backstage.settings.serve.player_log), serve_side), remembered
+
+
+def place_call(backstage, seconds, presses=(), ahead_leaves_at_s=None, slow_dialplan=False):
+    """One call on an open ``Backstage``, as Asterisk makes it; the reader's Channel.
+
+    The caller's channel appears on AMI, is queued, MOH starts (the realtime
+    lookup names the player and its ``--class``), keys go down at their
+    times, the caller hangs up.  ``slow_dialplan`` lets serve's read of the
+    remembered class finish before the queue, as a greeting or an IVR would.
+    """
+    emulator, caller = backstage.emulator, backstage.caller
+    backstage.call(emulator.arrive, caller)            # Newchannel, NewCallerid
+    if slow_dialplan:
+        backstage.choice_read()
+    backstage.call(emulator.join, caller)              # app_queue: the caller is queued
+    line = backstage.lookup()                          # MOH start: res_config_curl asks serve
+    backstage.call(emulator.start_moh, caller)
+    channel = asterisk_reader.Channel(line, record=True).start()
+    try:
+        asterisk_reader.run([channel], seconds, _ami_presser(backstage, presses,
+                                                             ahead_leaves_at_s))
+    finally:
+        channel.stop()
+    backstage.call(emulator.hang_up, caller)
+    return channel
 
 
 def _ami_presser(backstage, presses, ahead_leaves_at_s):
@@ -133,7 +151,7 @@ def _ami_presser(backstage, presses, ahead_leaves_at_s):
             if what == "key":
                 backstage.soon(backstage.emulator.press, backstage.caller, key)
             else:
-                backstage.soon(backstage.emulator.hang_up, backstage.ahead[0])
+                backstage.soon(backstage.emulator.answer, backstage.ahead[0])
     return on_tick
 
 
@@ -180,6 +198,8 @@ def _send(standin, uniqueid, key, keys, language):
         what, sent = "next music class", standin.send(uniqueid, wire.NEXT_CLASS)
     elif key == keys.position:
         what, sent = "queue position", standin.send(uniqueid, wire.POSITION, position=DEMO_POSITION)
+    elif key == keys.wait:
+        what, sent = "estimated wait", standin.send(uniqueid, wire.WAIT, minutes=DEMO_WAIT_MINUTES)
     else:
         return "no action for this key"
     return what if sent else what + " (player not connected: nothing sent)"

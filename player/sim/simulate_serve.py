@@ -29,6 +29,8 @@ DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_bi
 DEMO_NUMBER = "+15551230001"
 AHEAD = (("+15551230101", "Caller Ahead One"), ("+15551230102", "Caller Ahead Two"))
 AMI_USER = "progmoh-demo"
+DEMO_HOLDTIME_S = 90          # the queue's history: 12 calls answered after 90 s on average
+DEMO_COMPLETED = 12
 START_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 10.0
 SERVE_LOGGERS = ("progmoh.serve",)
@@ -38,8 +40,10 @@ class SimulationError(ProgmohError):
     """A simulated call that cannot be started or run; the message says why."""
 
 
-def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) -> ServiceSettings:
-    """The loaded config, pointed at the emulator, the demo billing and a temporary folder."""
+def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str,
+                  store_url: str = "") -> ServiceSettings:
+    """The loaded config, pointed at the emulator, the demo billing and a temporary folder
+    (and its own sqlite choice store, unless ``store_url`` names a shared one)."""
     me = sys.executable                              # the reader: the players' parent
     serve = dataclasses.replace(
         base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
@@ -52,7 +56,7 @@ def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) 
         base.billing, backend="command", rewrite=(), auth="none",
         command=(sys.executable, DEMO_BILLING, "{number}", base.serve.language),
         fields=BillingFields("accounts", "account", "balance", "currency", "locked"))
-    store = StoreSettings(url="sqlite:///" + os.path.join(work, "choices.db"),
+    store = StoreSettings(url=store_url or "sqlite:///" + os.path.join(work, "choices.db"),
                           timeout_s=base.store.timeout_s)
     return ServiceSettings(serve, base.keys, ami, billing, store)
 
@@ -60,10 +64,12 @@ def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) 
 class Backstage(threading.Thread):
     """serve and the AMI emulator on their own event loop; the caller drives them from outside."""
 
-    def __init__(self, base: ServiceSettings, work: str, uniqueid: str) -> None:
+    def __init__(self, base: ServiceSettings, work: str, uniqueid: str, *,
+                 number: str = DEMO_NUMBER, store_url: str = "") -> None:
         super().__init__(name="simulate-serve", daemon=True)
-        self.base, self.work = base, work
-        self.caller = Caller.local(uniqueid, DEMO_NUMBER, "Demo Caller", 3)
+        self.base, self.work, self.store_url = base, work, store_url
+        self.caller = Caller.local(uniqueid, number, "Demo Caller", 3,
+                                   language=base.serve.language)   # its channel's language
         self.ahead = [Caller.local(f"{uniqueid}{n}", number, name, n)
                       for n, (number, name) in enumerate(AHEAD, 1)]
         self.settings: ServiceSettings | None = None
@@ -101,8 +107,10 @@ class Backstage(threading.Thread):
         name = f"progmoh-{self.caller.uniqueid}"
         row = realtime_single(serve.listen, self.service.realtime.port, serve.prefix, name)
         application = row.get("application", "")
+        argv = application.split(" ")
+        chosen = f" --class {argv[argv.index('--class') + 1]}" if "--class" in argv[:-1] else ""
         self.journal.add(f"serve: realtime {serve.prefix}/single for {name} -> "
-                         + ("application " + application.split(" ", 1)[0] if application
+                         + ("application " + argv[0] + chosen if application
                             else "empty (Asterisk would play its default class)"))
         if not application:
             raise SimulationError(f"serve's realtime backend gave no player for {name}: "
@@ -111,6 +119,16 @@ class Backstage(threading.Thread):
             self.journal.add("serve: the player's --log did not fit in Asterisk's 255 characters: "
                              "no player lines in this timeline (use shorter paths)")
         return application
+
+    def choice_read(self) -> str:
+        """Wait for serve's read of the caller's remembered class (started when AMI named
+        the caller); the class, or "".  For a dialplan slower than the database."""
+        async def read():
+            record = self.service.calls.get(self.caller.uniqueid)
+            if record is None or record.choice is None:
+                return ""
+            return await asyncio.shield(record.choice) or ""
+        return self.call(read)
 
     def finish(self) -> None:
         """Stop serve and the emulator; serve's farewell lines are no part of the call."""
@@ -132,11 +150,12 @@ class Backstage(threading.Thread):
     async def _main(self) -> None:
         self.loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         secret = secrets.token_hex(16)
-        self.emulator = AmiEmulator(AMI_USER, secret, queue="support")
+        self.emulator = AmiEmulator(AMI_USER, secret, queue="support",
+                                    holdtime_s=DEMO_HOLDTIME_S, completed=DEMO_COMPLETED)
         for caller in self.ahead:
             self.emulator.seat(caller)
         port = await self.emulator.start()
-        self.settings = demo_settings(self.base, self.work, port, secret)
+        self.settings = demo_settings(self.base, self.work, port, secret, self.store_url)
         self.service = Service(self.settings)
         try:
             await self.service.start()

@@ -1,4 +1,4 @@
-"""Turn balances, account numbers and queue positions into prompt keys.
+"""Turn balances, account numbers, queue positions and waits into prompt keys.
 
 Pure functions of their arguments, one table of rules per language, so the
 renderer can speak exactly the clips the player will ask for and tests can
@@ -157,6 +157,20 @@ def balance_keys(language, status, accounts):
         return keys
     except (AmountError, TypeError, AttributeError):
         return ["unavailable"]
+
+
+def wait_keys(language, minutes):
+    """An estimated wait in whole minutes: "about N minutes", 0 "less than a minute".
+
+    Minutes are feminine in Russian (одна минута, две минуты, пять минут).
+    A negative or missing estimate says nothing.
+    """
+    rules = _rules(language)
+    if minutes is None or minutes < 0:
+        return []
+    if minutes == 0:
+        return ["wait_under_minute"]
+    return ["wait_prefix"] + rules.number_keys(minutes, "f") + ["minute_%s" % rules.form(minutes)]
 
 
 def position_keys(language, position, max_position):

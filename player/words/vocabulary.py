@@ -8,7 +8,9 @@ silence (a pause between groups of digits).
 
 Currency words are keyed ``cur_<CODE>_<form>`` (main unit) and
 ``sub_<CODE>_<form>`` (hundredths).  English forms are ``1`` and ``n``;
-Russian forms are ``1`` (один рубль), ``2`` (два рубля) and ``5`` (пять рублей).
+Russian forms are ``1`` (один рубль), ``2`` (два рубля) and ``5`` (пять рублей);
+minutes of an estimated wait likewise (``minute_1``, ``minute_n``; одна минута,
+две минуты, пять минут).
 """
 
 LANGUAGES = ("en", "ru")
@@ -41,6 +43,9 @@ _EN_PHRASES = {
     "trillion": "trillion",
     "position_prefix": "You are number",
     "position_suffix": "in the queue.",
+    "wait_prefix": "Your estimated wait is about",
+    "minute_1": "minute.", "minute_n": "minutes.",
+    "wait_under_minute": "Your estimated wait is less than a minute.",
     "cur_RUB_1": "ruble", "cur_RUB_n": "rubles", "sub_RUB_1": "kopeck", "sub_RUB_n": "kopecks",
     "cur_USD_1": "dollar", "cur_USD_n": "dollars", "sub_USD_1": "cent", "sub_USD_n": "cents",
     "cur_EUR_1": "euro", "cur_EUR_n": "euros", "sub_EUR_1": "cent", "sub_EUR_n": "cents",
@@ -62,6 +67,9 @@ _RU_PHRASES = {
     "trillion_1": "триллион", "trillion_2": "триллиона", "trillion_5": "триллионов",
     "position_prefix": "Ваш номер в очереди",
     "position_suffix": "",
+    "wait_prefix": "Время ожидания примерно",
+    "minute_1": "минута", "minute_2": "минуты", "minute_5": "минут",
+    "wait_under_minute": "Время ожидания меньше минуты.",
     "cur_RUB_1": "рубль", "cur_RUB_2": "рубля", "cur_RUB_5": "рублей",
     "sub_RUB_1": "копейка", "sub_RUB_2": "копейки", "sub_RUB_5": "копеек",
     "cur_USD_1": "доллар", "cur_USD_2": "доллара", "cur_USD_5": "долларов",

@@ -1,0 +1,67 @@
+"""Estimated wait per queue, from what AMI tells ``serve``.
+
+The base is Asterisk's own average hold time of a queue (``Holdtime`` in
+``QueueParams``, refreshed by every QueueStatus resync).  Between resyncs
+each answered call (``AgentConnect``, its ``HoldTime``) moves the average
+the way app_queue moves its own: ``(3 * average + hold) / 4``; the first
+answered call of a queue with no average yet is the average.  A queue whose
+``QueueParams`` say ``Holdtime: 0`` and ``Completed: 0`` has no estimate (no
+call was ever answered), unless an answered call was seen since.
+
+A caller's estimate is the average times their position.  It is spoken
+rounded to the nearest whole minute, halves up (app_queue's
+``announce-holdtime`` rounds ``(seconds + 30) / 60`` the same way); under
+half a minute is "less than a minute".  No estimate, nothing is said: never
+"zero minutes".
+"""
+
+from progmoh.player.serve.ami.message import Message
+
+
+def spoken_minutes(estimate_s: float | None) -> int | None:
+    """Whole minutes to say (0 means "less than a minute"); None: say nothing."""
+    if estimate_s is None or estimate_s < 0:
+        return None
+    return int((estimate_s + 30) // 60)
+
+
+class QueueWaits:
+    def __init__(self) -> None:
+        self._average_s: dict[str, float] = {}
+
+    def on_event(self, message: Message) -> None:
+        """An answered call moves its queue's average."""
+        if message.event != "AgentConnect":
+            return
+        queue, hold_s = message.get("Queue") or "", _seconds(message.get("HoldTime"))
+        if not queue or hold_s is None:
+            return
+        previous = self._average_s.get(queue)
+        self._average_s[queue] = hold_s if previous is None else (3 * previous + hold_s) / 4
+
+    def on_resync(self, entries: list[Message]) -> None:
+        """Asterisk's own averages (``QueueParams`` of a QueueStatus answer) replace ours."""
+        for entry in entries:
+            if entry.event != "QueueParams" or not entry.get("Queue"):
+                continue
+            hold_s, completed = _seconds(entry.get("Holdtime")), _seconds(entry.get("Completed"))
+            if hold_s is not None and (hold_s > 0 or (completed or 0) > 0):
+                self._average_s[entry.get("Queue")] = hold_s
+
+    def average_s(self, queue: str) -> float | None:
+        return self._average_s.get(queue)
+
+    def estimate_s(self, queue: str, position: int) -> float | None:
+        """Seconds a caller at ``position`` of ``queue`` may expect to wait; None if unknown."""
+        average = self._average_s.get(queue)
+        if average is None or position < 1:
+            return None
+        return average * position
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 86400 * 7 else None

@@ -1,0 +1,141 @@
+"""The remembered music on the player's command line: serve reads the choice as
+soon as AMI names the caller, and its realtime answer carries ``--class``; a slow
+database costs the class, never the start."""
+
+import asyncio
+import time
+
+from progmoh.player.protocol import CallState
+from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.realtime import CLASS_WAIT_S
+from progmoh.player.serve.service import Service
+from progmoh.player.sim.simulate_serve import realtime_single
+from fake_clock import FakeClock
+from service_support import IdleAmi, service_settings, write_config
+
+A = "1795710335.31"
+NUMBER = "+15551230001"
+
+
+class SlowChoices:
+    """A store whose reads finish only when the test says so."""
+
+    def __init__(self):
+        self.answers: dict[str, asyncio.Future] = {}
+        self.saved: list = []
+
+    async def get(self, number):
+        future = self.answers.setdefault(number, asyncio.get_running_loop().create_future())
+        return await future
+
+    async def put(self, number, music_class):
+        self.saved.append((number, music_class))
+
+    def close(self):
+        pass
+
+
+def new_callerid(uid=A, number=NUMBER):
+    """The recorded NewCallerid of events-dtmf-agent-call: the number, before the queue."""
+    return Message((("Event", "NewCallerid"), ("Privilege", "call,all"),
+                    ("Channel", "Local/caller@capin-00000008;2"), ("CallerIDNum", number),
+                    ("CallerIDName", "<unknown>"), ("Language", "en"), ("Uniqueid", uid),
+                    ("Linkedid", "1795710335.30")))
+
+
+class Balances:
+    """Billing that only notes which numbers it was asked to prefetch."""
+
+    def __init__(self):
+        self.prefetched = []
+
+    def prefetch(self, number):
+        self.prefetched.append(number)
+
+    async def close(self):
+        pass
+
+
+def run(tmp_path, scenario, choices=None, balances=None):
+    settings = service_settings(write_config(tmp_path))
+
+    async def main():
+        service = Service(settings, clock=FakeClock(), ami_factory=IdleAmi, choices=choices,
+                          balances=balances)
+        await service.start()
+        try:
+            return await scenario(service)
+        finally:
+            await service.close()
+    return asyncio.run(main())
+
+
+async def lookup(service, uid=A) -> list[str]:
+    serve = service.settings.serve
+    row = await asyncio.to_thread(realtime_single, serve.listen, service.realtime.port,
+                                  serve.prefix, f"progmoh-{uid}")
+    return row["application"].split(" ")
+
+
+def class_of(argv: list[str]) -> str | None:
+    return argv[argv.index("--class") + 1] if "--class" in argv else None
+
+
+def test_the_choice_read_at_newcallerid_is_on_the_command_line(tmp_path):
+    billing = Balances()
+
+    async def scenario(service):
+        before = await lookup(service)                   # nobody known yet: no class
+        await service.choices.put(NUMBER, "jazz")
+        service.ami_event(new_callerid())
+        await service.calls.get(A).choice                # the read started by the event
+        return before, await lookup(service)
+
+    before, after = run(tmp_path, scenario, balances=billing)
+    assert class_of(before) is None and class_of(after) == "jazz"
+    assert billing.prefetched == []                      # billing waits for the queue
+    assert after[:4] == [after[0], "play", "--uniqueid", A]
+
+
+def test_a_read_in_flight_is_waited_for_briefly(tmp_path):
+    choices = SlowChoices()
+
+    async def scenario(service):
+        asked = asyncio.Event()
+
+        async def start_class(uid):
+            asked.set()
+            return await service.start_class(uid)
+        service.realtime._start_class = start_class
+        service.ami_event(new_callerid())
+        asking = asyncio.ensure_future(lookup(service))
+        await asyncio.wait_for(asked.wait(), 5.0)         # the lookup waits on the read...
+        choices.answers[NUMBER].set_result("calm")       # ...which answers within the wait
+        return await asking
+
+    assert class_of(run(tmp_path, scenario, choices)) == "calm"
+
+
+def test_a_slow_database_means_the_default_class_at_once(tmp_path):
+    choices = SlowChoices()
+
+    async def scenario(service):
+        service.ami_event(new_callerid())
+        started = time.monotonic()
+        argv = await lookup(service)
+        return argv, time.monotonic() - started
+
+    argv, took_s = run(tmp_path, scenario, choices)
+    assert class_of(argv) is None and "--socket" in argv
+    assert took_s < CLASS_WAIT_S + 0.5
+
+
+def test_a_restarted_player_starts_where_the_call_was(tmp_path):
+    async def scenario(service):
+        await service.choices.put(NUMBER, "jazz")
+        service.ami_event(new_callerid())
+        await service.calls.get(A).choice
+        service.calls.get(A).state = CallState(music_class="rock")
+        return await lookup(service)
+
+    assert class_of(run(tmp_path, scenario)) == "rock"
