@@ -10,22 +10,29 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import heard
 from asterisk_lab import (PROGMOH, SHORT_READ, AmiSession, Asterisk, Caller, Serve, serve_config,
-                          wait_until)
+                          wait_until, write_wav)
 from progmoh.cache.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
+MATCH = 0.9          # an exported clip where it plays scores about 0.99, under ducked music too
+MUSIC_MATCH = 0.98   # music is copied sample for sample; other places of a track score <= 0.95
+WITHIN_S = 1.0       # an announcement begins at most this long after its key
+EARLY_S = 0.3        # the recording may start up to this much late
 BUILD_SCRIPT = REPO / "tests" / "services" / "asterisk.sh"
 
-# The demo library rendered for calls: English only, the first advice due
-# 4 s into a call at slots every 5 s of a track, no second advice for 2 minutes.
-# (The demo tracks repeat every 20 s, so a call of the tests stays shorter.)
+# The demo library's advice and prompts rendered for calls: English only, the
+# first advice due 4 s into a call at slots every 5 s of a track, no second
+# advice for 2 minutes.  The demo music is steady chords (the first chord of
+# both classes is the same), which no correlation can place in a track, so the
+# music classes here are melodies of random notes, each place of each track unique.
 RENDER_TOML = """
 [library]
-music_dir = "{repo}/music/classes"
+music_dir = "{music}"
 advice_dir = "{repo}/music/advice"
 prompts_dir = "{repo}/music/prompts"
 [render]
@@ -51,12 +58,30 @@ def asterisk_prefix() -> Path:
     return Path(prefix)
 
 
+def write_music(folder: Path, seconds: float = 30.0) -> None:
+    """Two classes of two tracks: random notes of 125 to 375 ms, a seed per track."""
+    for seed, name in enumerate(("bright/01-morning", "bright/02-noon", "calm/01-dawn",
+                                 "calm/02-dusk")):
+        rng = np.random.default_rng(1000 + seed)
+        notes, total = [], 0
+        while total < seconds * heard.RATE:
+            samples = int(rng.integers(1, 4) * 0.125 * heard.RATE)
+            t = np.arange(samples) / heard.RATE
+            pitch = 330.0 * 2 ** (rng.integers(0, 24) / 12)
+            tone = sum(np.sin(2 * np.pi * pitch * h * t) / h for h in (1, 2, 3))
+            notes.append(tone * np.hanning(samples) ** 0.25 * rng.uniform(3000, 9000))
+            total += samples
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        write_wav(folder / f"{name}.wav", np.concatenate(notes))
+
+
 @pytest.fixture(scope="session")
 def demo_cache(tmp_path_factory) -> Store:
     """The demo library rendered once per session; tests read clips from it."""
     folder = tmp_path_factory.mktemp("asterisk-cache")
     config = folder / "render.toml"
-    config.write_text(RENDER_TOML.format(repo=REPO, cache=folder / "cache"))
+    write_music(folder / "classes")
+    config.write_text(RENDER_TOML.format(repo=REPO, music=folder / "classes", cache=folder / "cache"))
     done = subprocess.run([str(PROGMOH), "render", "--config", str(config)], capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, f"rendering the demo library failed:\n{done.stderr[-4000:]}"
@@ -111,6 +136,25 @@ class Lab:
         first = manifest.default_class or manifest.classes[0]
         index = manifest.classes.index(first)
         return first, manifest.classes[(index + 1) % len(manifest.classes)]
+
+    def clip_after(self, caller: Caller, recording, segment_id: str, key_s: float, what: str,
+                   within_s: float = WITHIN_S) -> float:
+        """Where ``segment_id`` begins after the key; asserts it began within ``within_s``."""
+        after = heard.excerpt(recording, key_s - EARLY_S, 8.0)
+        score, at = heard.best(after, self.clip(segment_id))
+        begins = round(at - EARLY_S, 3)
+        assert score >= MATCH and begins <= within_s, (
+            f"{what}: key at {key_s} s; best match of {segment_id} scores {score} at {begins} s "
+            f"after the key (needs >= {MATCH} within {within_s} s)\n{self.player_log(caller)}")
+        return begins
+
+    def heard_track(self, recording, track: str, start_s: float, length_s: float = 0.6):
+        """(score, position in ``track``) of a short excerpt of the recording from ``start_s``."""
+        return heard.where_in(self.clip(track), heard.excerpt(recording, start_s, length_s))
+
+    def sentence_s(self, keys) -> float:
+        """How long the prompt clips of ``keys`` last together."""
+        return sum(len(self.clip(f"prompt:en/{key}")) for key in keys) / heard.RATE
 
     def first_track(self, music_class: str) -> str:
         manifest = self.store.current()

@@ -8,62 +8,71 @@ at most the tolerated start loss before it).
 
 import pytest
 
-import heard
+from asterisk_fixtures import MUSIC_MATCH
 
 pytestmark = pytest.mark.asterisk
 
 NUMBER = "15550001"
-MATCH = 0.9          # an exported clip where it plays scores about 0.99
-MUSIC_MATCH = 0.98   # music is copied sample for sample; other places of a track score <= 0.95
-WITHIN_S = 1.0
-EARLY_S = 0.3        # the recording may start up to this much late
-
-
-def clip_after(lab, caller, recording, segment_id: str, key_s: float, what: str,
-               within_s: float = WITHIN_S) -> float:
-    """Where ``segment_id`` begins after the key; asserts it began within ``within_s``."""
-    clip = lab.clip(segment_id)
-    after = heard.excerpt(recording, key_s - EARLY_S, 8.0)
-    score, at = heard.best(after, clip)
-    begins = round(at - EARLY_S, 3)
-    assert score >= MATCH and begins <= within_s, (
-        f"{what}: key at {key_s} s; best match of {segment_id} scores {score} at {begins} s "
-        f"after the key (needs >= {MATCH} within {within_s} s)\n{lab.player_log(caller)}")
-    return begins
-
-
-def heard_track(lab, recording, track: str, start_s: float) -> tuple[float, float]:
-    """(score, position in ``track``) of one second of the recording from ``start_s``."""
-    return heard.where_in(lab.clip(track), heard.excerpt(recording, start_s, 1.0))
-
-
 def test_balance_next_class_and_position_follow_their_keys(lab):
+    """Key 3 comes before the first advice (due at the 5 s slot) so the music is plain."""
     lab.start({NUMBER: "15"})
     first, other = lab.classes()
     caller = lab.caller(NUMBER)
     caller.originate()
     caller.wait_music()
     lab.wait_player(caller)
-    caller.hold_until(1.5)
+    caller.hold_until(0.8)
     key2 = caller.press("2")
-    caller.hold_until(key2 + 3.5)
+    caller.hold_until(key2 + lab.sentence_s(["balance_is", "n15", "cur_USD_n"]) + 1.4)
     key3 = caller.press("3")
     caller.hold_until(key3 + 2.5)
     key4 = caller.press("4")
-    caller.hold_until(key4 + 2.5)
+    caller.hold_until(key4 + lab.sentence_s(["position_1"]) + 1.0)
     caller.hang_up()
     recording = lab.recording(caller)
 
-    balance_s = clip_after(lab, caller, recording, "prompt:en/balance_is", key2, "key 2")
-    opening_s = len(lab.clip("prompt:en/balance_is")) / heard.RATE
-    clip_after(lab, caller, recording, "prompt:en/n15", key2 + balance_s, "the amount after "
+    balance_s = lab.clip_after(caller, recording, "prompt:en/balance_is", key2, "key 2")
+    opening_s = lab.sentence_s(["balance_is"])
+    lab.clip_after(caller, recording, "prompt:en/n15", key2 + balance_s, "the amount after "
                "'balance is'", within_s=opening_s + 0.5)
-    before = heard_track(lab, recording, lab.first_track(first), key3 - 1.2)
-    after = heard_track(lab, recording, lab.first_track(other), key3 + 1.2)
+    before = lab.heard_track(recording, lab.first_track(first), key3 - 0.6, 0.5)
+    after = lab.heard_track(recording, lab.first_track(other), key3 + 1.2)
     assert before[0] >= MUSIC_MATCH and after[0] >= MUSIC_MATCH and after[1] < 2.5, (
-        f"key 3 at {key3} s: before it {lab.first_track(first)} scored {before}, 1.2 s after it "
-        f"{lab.first_track(other)} scored {after} (score, position s)\n{lab.player_log(caller)}")
-    position_s = clip_after(lab, caller, recording, "prompt:en/position_1", key4, "key 4")
-    lab.check_everywhere()
-    print(f"balance {balance_s} s, position {position_s} s after the key; "
-          f"music before/after key 3 {before}/{after}")
+        f"key 3 at {key3} s: just before it {lab.first_track(first)} scored {before}, 1.2 s "
+        f"after it {lab.first_track(other)} scored {after} (score, position s)\n"
+        f"{lab.player_log(caller)}")
+    position_s = lab.clip_after(caller, recording, "prompt:en/position_1", key4, "key 4")
+    lost = lab.check_everywhere()
+    print(f"balance {balance_s} s, position {position_s} s after the key; music before/after "
+          f"key 3 (score, position s) {before}/{after}; lost at the start {lost}")
+
+
+def test_a_returning_caller_hears_the_class_chosen_last_time(lab):
+    lab.start({NUMBER: "15"})
+    first, other = lab.classes()
+    before = lab.caller(NUMBER)
+    before.originate()
+    before.wait_music()
+    lab.wait_player(before)
+    before.hold_until(0.8)
+    before.press("3")
+    before.hold_until(2.5)
+    before.hang_up()
+    again = lab.caller(NUMBER)
+    again.originate()
+    again.wait_music()
+    again.hold_until(2.5)
+    again.hang_up()
+    recording = lab.recording(again)
+    chosen, default = lab.first_track(other), lab.first_track(first)
+    windows = [(start / 4, lab.heard_track(recording, chosen, start / 4, 0.5)[0],
+                lab.heard_track(recording, default, start / 4, 0.5)[0]) for start in range(9)]
+    playing = [at for at, score, rival in windows if score >= MUSIC_MATCH and score > rival]
+    remembered = playing[0] if playing else None
+    assert remembered is not None and remembered <= 1.5 and playing == [
+        at for at, _, _ in windows if at >= remembered], (
+        f"the second call of {NUMBER} should play {chosen} (chosen in the first call) from "
+        f"1.5 s on; (start s, its score, {default}'s score) of half seconds: {windows}\n"
+        f"{lab.player_log(again)}")
+    lost = lab.check_everywhere()
+    print(f"remembered class from {remembered} s; half seconds {windows}; lost {lost}")
