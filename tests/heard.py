@@ -27,6 +27,7 @@ def pcm(data: bytes) -> np.ndarray:
 
 def scores(recording: np.ndarray, clip: np.ndarray) -> np.ndarray:
     """NCC of ``clip`` at every offset where it fits whole in ``recording``."""
+    recording, clip = np.asarray(recording, np.float64), np.asarray(clip, np.float64)
     n, m = len(recording), len(clip)
     if m == 0 or n < m:
         return np.zeros(0)

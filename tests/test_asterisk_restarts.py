@@ -4,6 +4,7 @@ import pytest
 
 import heard
 from asterisk_fixtures import MATCH, MUSIC_MATCH
+from asterisk_lab import default_class_audio
 
 pytestmark = pytest.mark.asterisk
 
@@ -76,3 +77,33 @@ def test_music_and_advice_continue_across_app_queue_restarts(lab):
     assert all(len(ended) <= 1 and len(begun) <= starts for begun, ended in advice.values()), said
     lost = lab.check_everywhere()
     print(said.split("\n")[0] + f"; lost at the start {lost}")
+
+
+def test_without_serve_callers_hear_the_static_class_and_keys_work_once_it_is_back(lab):
+    """Caller A joins with serve up; serve stops; B joins; serve starts; A presses 2."""
+    lab.start({NUMBER: "15", "15550002": "16"})
+    a = lab.caller(NUMBER)
+    a.originate()
+    a.wait_music()
+    lab.wait_player(a)
+    lab.serve.stop()
+    b = lab.caller("15550002")
+    b.originate()
+    b.wait_music()
+    b.hold_until(1.5)
+    lab.serve.start()
+    lab.wait_player(a, welcomes=2, timeout_s=10.0)       # the player retries every 5 s
+    key = a.press("2")
+    a.hold_until(key + lab.sentence_s(["balance_is", "n15", "cur_USD_n"]) + 1.0)
+    a.hang_up()
+    b.hang_up()
+    fallback = default_class_audio()
+    heard_b = lab.recording(b)
+    static = [heard.where_in(fallback, heard.excerpt(heard_b, at, 0.5)) for at in (0.2, 0.7, 1.2)]
+    assert all(score >= MUSIC_MATCH for score, _ in static), (
+        f"caller B, joining while serve was down, should hear the static default class; "
+        f"(score, position s) of its first seconds in it: {static}\n{lab.asterisk.tail()}")
+    begins = lab.clip_after(a, lab.recording(a), "prompt:en/balance_is", key,
+                            "key 2 after serve came back")
+    lost = lab.check_everywhere()
+    print(f"B in the static class {static}; A's balance {begins} s after the key; lost {lost}")
