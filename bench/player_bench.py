@@ -57,7 +57,7 @@ def warm_up(work, env):
     line = "%s play --uniqueid 1.1 --cache %s --log %s" % (
         PROGMOH, os.path.join(work, "c"), os.path.join(work, "warm.log"))
     ar.play(line, 0.3, env=env)
-    subprocess.run([PYTHON, "-c", "pass"], env=env, check=True)
+    subprocess.run([PYTHON, "-c", "pass"], env=env, check=True, timeout=30)
 
 
 def bare_python_peak_kb():
@@ -65,7 +65,7 @@ def bare_python_peak_kb():
     count this big parent's pages before the exec) of a bare interpreter."""
     code = "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
     peaks = [int(subprocess.run([PYTHON, "-c", code], capture_output=True, text=True,
-                                env=ENV).stdout) for _ in range(5)]
+                                env=ENV, timeout=30).stdout) for _ in range(5)]
     return statistics.median(peaks)
 
 
@@ -201,7 +201,8 @@ def run_group(channels, seconds, log, startup_s_per_process=0.03):
             spawner.start()
         ar.run(channels, seconds + 2.0 + count * startup_s_per_process, steady.on_tick)
         for spawner in spawners:
-            spawner.join()
+            spawner.join(SPAWN_TIMEOUT_S)
+            assert not spawner.is_alive(), "spawning players took over %d s" % SPAWN_TIMEOUT_S
     cpu_end, steady_end = [proc_cpu_s(c.proc.pid) for c in channels], time.monotonic()
     peaks = [proc_peak_kb(c.proc.pid) for c in channels]
     for channel in channels:
@@ -216,6 +217,7 @@ def run_group(channels, seconds, log, startup_s_per_process=0.03):
 
 
 SPAWNERS = 4
+SPAWN_TIMEOUT_S = 120
 
 
 def spawn(channels, watcher):
@@ -304,8 +306,8 @@ def compare(ours, theirs):
 
 
 def standin_main(path):
-    from progmoh.player.sim.standin import StandIn
-    with StandIn(path):
+    from progmoh.player.sim.standin import ServeStandIn
+    with ServeStandIn(path):
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
 
 
@@ -367,7 +369,11 @@ def main():
     finally:
         if serve is not None:
             serve.terminate()
-            serve.wait()
+            try:
+                serve.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+                serve.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,4 +1,4 @@
-"""Renderer figures on this machine (DESIGN.md section 8): run on demand.
+"""Renderer figures on this machine: run on demand.
 
     .venv/bin/python bench/render_bench.py
 

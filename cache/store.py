@@ -1,4 +1,4 @@
-"""The segment store (DESIGN.md section 4): content-addressed objects, one
+"""The segment store (docs/architecture.md, "The cache contract"): content-addressed objects, one
 manifest per generation, an atomically switched CURRENT pointer, and a
 writer lock so that two renders never interleave.
 

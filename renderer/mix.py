@@ -1,4 +1,4 @@
-"""Advice pre-mixed over the track's own music (DESIGN.md section 3).
+"""Advice pre-mixed over the track's own music (docs/architecture.md, "The cache contract").
 
 Layout of one advice segment starting at ``slot_sample`` of a track::
 

@@ -1,4 +1,4 @@
-"""One render: library + settings -> a new cache generation (DESIGN.md section 3).
+"""One render: library + settings -> a new cache generation.
 
 Runs under the cache's writer lock from the first object to the publish.
 Every segment whose render key is in the current generation (and whose

@@ -4,7 +4,8 @@ Plain dicts and tuples read with ``json`` (not ``cache.manifest``, which
 imports ``dataclasses``).  The manifest is read a window at a time and each
 segment stored as a small tuple the moment it is parsed, so neither the
 text nor the dicts pile up: a large library's manifest is what decides the
-player's memory (section 8 of DESIGN.md: within 3 MB of a bare interpreter).
+player's memory (its budget is a few MB over a bare interpreter; see
+bench/player_bench.py).
 """
 
 from progmoh.cache import layout

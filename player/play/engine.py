@@ -60,15 +60,15 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_
     program = Program(catalog, log, local_time, shuffle)
     p = catalog.program
     mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
-    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
     if program.tracks():
         log("t=0.000 music %s" % program.tracks()[0][2])
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
-    loop.link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
-    loop.session = Session(catalog, program, mixer, loop.link, log)
+    link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
+    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock,
+                link, Session(catalog, program, mixer, link, log))
     quiet_gc()
     return loop.run()
 
@@ -91,10 +91,14 @@ def _catalog(cache_dir, log):
 
 
 class Loop:
-    def __init__(self, program, mixer, pacer, output, log, clock):
+    """One call's wake-ups: ``write`` the audio due, then ``control`` (talk to serve and
+    sleep until audio is due or a message arrives).  ``run`` repeats the two; tests
+    call them one at a time against a fake clock."""
+
+    def __init__(self, program, mixer, pacer, output, log, clock, link=None, session=None):
         self.program, self.mixer, self.pacer, self.output = program, mixer, pacer, output
         self.log, self.clock = log, clock
-        self.link = self.session = None
+        self.link, self.session = link, session
         self.state_at = 0.0
         self.errors = 0
 
@@ -102,8 +106,8 @@ class Loop:
         force = False
         try:
             while True:
-                self._write(force)
-                force = self._control()
+                self.write(force)
+                force = self.control()
         except BrokenPipeError:
             self.log("t=%.3f pipe closed: end" % self.program.seconds())
             return 0
@@ -125,7 +129,8 @@ class Loop:
             self.mixer.reset()
             return bytes(samples * 2)
 
-    def _write(self, force):
+    def write(self, force=False):
+        """Write the whole frames due now (at least one if ``force``: an insert starts)."""
         frames, behind = self.pacer.frames_due(force)
         if behind:
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
@@ -139,12 +144,14 @@ class Loop:
                 self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
                 return
 
-    def _control(self):
-        """Talk to serve, then sleep until audio is due or a message arrives."""
+    def control(self):
+        """Talk to serve, then sleep until audio is due or a message arrives.
+
+        Returns True when a message wants audio written at once (an insert)."""
         link = self.link
         if link is not None:
             link.tick()
-            self._report()
+            self.report()
         fd = link.fileno() if link is not None else -1
         readable, _, _ = select.select([fd] if fd >= 0 else [], [], [], self.pacer.timeout())
         force = False
@@ -157,7 +164,8 @@ class Loop:
                         message.get("type"), type(error).__name__, error))
         return force
 
-    def _report(self):
+    def report(self):
+        """Send the call's state to serve if it changed or a second has passed."""
         now = self.clock()
         if self.link.sock is None or not self.link.welcomed or not (self.program.changed or now - self.state_at >= STATE_EVERY_S):
             return

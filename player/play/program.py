@@ -11,7 +11,6 @@ from progmoh.player.play import limits
 from progmoh.player.play.source import ObjectError, Tail
 
 RATE = 8000
-_GROUPS = ("first", "middle", "last")
 
 
 class Program:

@@ -1,7 +1,7 @@
 """A reader that treats a music-on-hold application the way Asterisk does.
 
 Used by tests, the simulated call and the benchmark, so they judge the
-player by Asterisk's rules (see ASTERISK.md): argv split from an
+player by Asterisk's rules (docs/asterisk.md): argv split from an
 application line on single spaces, own process group, stdin /dev/null,
 stdout a pipe, every other descriptor closed; a read of 640 bytes every
 40 ms on an absolute schedule, short reads counted and thrown away; stop
