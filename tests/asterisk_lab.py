@@ -1,11 +1,12 @@
 """A real Asterisk and the real ``progmoh serve`` in one temporary folder, for tests.
 
-Asterisk runs from a generated config (every directory inside the folder,
-AMI and serve's realtime HTTP on free loopback ports, res_musiconhold debug
-on so each short pipe read is logged) and is stopped by PID.  serve runs
+Asterisk runs from a generated config (its config, run, log, spool and
+database folders inside the folder, AMI and serve's realtime HTTP on free
+loopback ports, res_musiconhold debug on so each short pipe read is logged)
+and is stopped by PID.  serve runs
 through the CLI exactly as an admin starts it.  Queue callers are Local
 channels: the ``;2`` half runs the dialplan into a queue, the ``;1`` half
-records what the caller hears.
+records what the caller hears (docs/asterisk.md, "A real Asterisk for the tests").
 """
 
 import json
