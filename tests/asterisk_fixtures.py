@@ -117,6 +117,15 @@ class Lab:
         self.callers.append(caller)
         return caller
 
+    def call(self, number: str, queue: str = "support", player: bool = True) -> Caller:
+        """A caller in the queue with music on hold started (and its player welcomed by serve)."""
+        caller = self.caller(number, queue)
+        caller.originate()
+        caller.wait_music()
+        if player:
+            self.wait_player(caller)
+        return caller
+
     def wait_player(self, caller: Caller, welcomes: int = 1, timeout_s: float = 5.0) -> None:
         """Until the caller's player has been welcomed by serve ``welcomes`` times."""
         needle = f"call={caller.call_id} welcome"
@@ -139,13 +148,21 @@ class Lab:
 
     def clip_after(self, caller: Caller, recording, segment_id: str, key_s: float, what: str,
                    within_s: float = WITHIN_S) -> float:
-        """Where ``segment_id`` begins after the key; asserts it began within ``within_s``."""
-        after = heard.excerpt(recording, key_s - EARLY_S, 8.0)
+        """Where ``segment_id`` begins after the key; asserts it began within ``within_s``.
+
+        ``key_s`` is on the call's clock; in the file it is earlier by what the
+        recording lost at the start (callers joining together lose most).
+        """
+        lost_s = max(0.0, caller.held_s() - len(recording) / heard.RATE)
+        in_file_s = key_s - lost_s
+        after = heard.excerpt(recording, in_file_s - EARLY_S, 8.0)
         score, at = heard.best(after, self.clip(segment_id))
         begins = round(at - EARLY_S, 3)
         assert score >= MATCH and begins <= within_s, (
-            f"{what}: key at {key_s} s; best match of {segment_id} scores {score} at {begins} s "
-            f"after the key (needs >= {MATCH} within {within_s} s)\n{self.player_log(caller)}")
+            f"{what}: key at {key_s} s of the call, {in_file_s:.3f} s into the recording "
+            f"(recorded {len(recording) / heard.RATE} s of {caller.held_s()} s on hold); best "
+            f"match of {segment_id} scores {score} at {begins} s after the key (needs >= {MATCH} "
+            f"within {within_s} s)\n{self.player_log(caller)}")
         return begins
 
     def heard_track(self, recording, track: str, start_s: float, length_s: float = 0.6):
@@ -233,4 +250,7 @@ def lab(asterisk_prefix, demo_cache):
         yield lab
     finally:
         lab.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get("PROGMOH_TEST_KEEP_LAB"):     # to read a failed call's logs and WAVs
+            print(f"lab kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)

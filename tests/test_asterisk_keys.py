@@ -13,14 +13,13 @@ from asterisk_fixtures import MUSIC_MATCH
 pytestmark = pytest.mark.asterisk
 
 NUMBER = "15550001"
+
+
 def test_balance_next_class_and_position_follow_their_keys(lab):
     """Key 3 comes before the first advice (due at the 5 s slot) so the music is plain."""
     lab.start({NUMBER: "15"})
     first, other = lab.classes()
-    caller = lab.caller(NUMBER)
-    caller.originate()
-    caller.wait_music()
-    lab.wait_player(caller)
+    caller = lab.call(NUMBER)
     caller.hold_until(0.8)
     key2 = caller.press("2")
     caller.hold_until(key2 + lab.sentence_s(["balance_is", "n15", "cur_USD_n"]) + 1.4)
@@ -34,7 +33,7 @@ def test_balance_next_class_and_position_follow_their_keys(lab):
     balance_s = lab.clip_after(caller, recording, "prompt:en/balance_is", key2, "key 2")
     opening_s = lab.sentence_s(["balance_is"])
     lab.clip_after(caller, recording, "prompt:en/n15", key2 + balance_s, "the amount after "
-               "'balance is'", within_s=opening_s + 0.5)
+                   "'balance is'", within_s=opening_s + 0.5)
     before = lab.heard_track(recording, lab.first_track(first), key3 - 0.6, 0.5)
     after = lab.heard_track(recording, lab.first_track(other), key3 + 1.2)
     assert before[0] >= MUSIC_MATCH and after[0] >= MUSIC_MATCH and after[1] < 2.5, (
@@ -50,17 +49,12 @@ def test_balance_next_class_and_position_follow_their_keys(lab):
 def test_a_returning_caller_hears_the_class_chosen_last_time(lab):
     lab.start({NUMBER: "15"})
     first, other = lab.classes()
-    before = lab.caller(NUMBER)
-    before.originate()
-    before.wait_music()
-    lab.wait_player(before)
+    before = lab.call(NUMBER)
     before.hold_until(0.8)
     before.press("3")
     before.hold_until(2.5)
     before.hang_up()
-    again = lab.caller(NUMBER)
-    again.originate()
-    again.wait_music()
+    again = lab.call(NUMBER, player=False)
     again.hold_until(2.5)
     again.hang_up()
     recording = lab.recording(again)
