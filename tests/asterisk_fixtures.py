@@ -59,15 +59,15 @@ def asterisk_prefix() -> Path:
 
 
 def write_music(folder: Path, seconds: float = 30.0) -> None:
-    """Two classes of two tracks: random notes of 125 to 375 ms, a seed per track."""
+    """Two classes of two tracks: random notes of 62 to 250 ms, a seed per track."""
     for seed, name in enumerate(("bright/01-morning", "bright/02-noon", "calm/01-dawn",
                                  "calm/02-dusk")):
         rng = np.random.default_rng(1000 + seed)
         notes, total = [], 0
         while total < seconds * heard.RATE:
-            samples = int(rng.integers(1, 4) * 0.125 * heard.RATE)
+            samples = int(rng.integers(1, 5) * 0.0625 * heard.RATE)
             t = np.arange(samples) / heard.RATE
-            pitch = 330.0 * 2 ** (rng.integers(0, 24) / 12)
+            pitch = 330.0 * 2 ** (rng.integers(0, 30) / 12)
             tone = sum(np.sin(2 * np.pi * pitch * h * t) / h for h in (1, 2, 3))
             notes.append(tone * np.hanning(samples) ** 0.25 * rng.uniform(3000, 9000))
             total += samples

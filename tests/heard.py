@@ -81,3 +81,13 @@ def zero_runs(recording: np.ndarray, min_s: float) -> list[tuple[float, float]]:
     runs = zip(edges[0::2], edges[1::2])
     return [(round(a / RATE, 3), round((b - a) / RATE, 3)) for a, b in runs
             if b - a >= min_s * RATE]
+
+
+def loud_windows(audio: np.ndarray, length_s: float) -> tuple[float, float]:
+    """Starts (s) of the first and the last window of ``length_s`` at least half as loud
+    as the loudest one: where a voice really begins and ends, past any silence."""
+    size, step = int(length_s * RATE), int(0.05 * RATE)
+    starts = range(0, max(1, len(audio) - size + 1), step)
+    rms = np.array([np.sqrt(np.mean(np.square(audio[at:at + size]))) for at in starts])
+    loud = [at for at, level in zip(starts, rms) if level >= 0.5 * rms.max()]
+    return loud[0] / RATE, loud[-1] / RATE

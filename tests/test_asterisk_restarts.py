@@ -9,34 +9,40 @@ from asterisk_lab import default_class_audio
 pytestmark = pytest.mark.asterisk
 
 NUMBER = "15550001"
+DUCK_GAIN = 0.1          # render.duck_db = -20: the music under an advice voice
 
 
-def track_offsets(lab, recording, track: str, step_s: float = 0.5) -> list[tuple[float, float]]:
-    """(recording s, track position s - recording s) of every half second that is plain music."""
+def track_offsets(lab, recording, track: str) -> list[tuple[float, float]]:
+    """(recording s, track position s - recording s) of each plain-music second, every 0.5 s."""
     audio, found = lab.clip(track), []
-    for index in range(int(len(recording) / heard.RATE / step_s) - 1):
-        start = index * step_s
-        score, position = heard.where_in(audio, heard.excerpt(recording, start, step_s))
+    for index in range(int(len(recording) / heard.RATE / 0.5) - 2):
+        start = index * 0.5
+        score, position = heard.where_in(audio, heard.excerpt(recording, start, 1.0))
         if score >= MUSIC_MATCH:
             found.append((start, round(position - start, 3)))
     return found
 
 
 def advice_heard(lab, recording, track: str) -> dict[str, tuple[list, list]]:
-    """Every advice item of ``track``: where its voice's first and last half second were heard.
+    """Every advice item of ``track``: where the first and last 0.4 s of its voice were heard.
 
-    A segment is a 1 s fade down, the voice over ducked music, a 1 s fade up.
+    A segment is a 1 s fade down, the voice over the track's music ducked 20 dB,
+    a 1 s fade up; the voice alone is the segment less that ducked music (else a
+    quiet edge of the voice would match the plain music at that place).
     """
-    manifest = lab.store.current()
-    first = {}
-    for segment in manifest.segments:
+    music = lab.clip(track)
+    segments = {}
+    for segment in lab.store.current().segments:
         if segment.kind == "advice" and f"music:{segment.music_class}/{segment.track}" == track:
-            first.setdefault(segment.advice, heard.pcm(lab.store.read(segment.object)))
+            segments.setdefault(segment.advice, segment)
     found = {}
-    for name, audio in first.items():
-        end_s = len(audio) / heard.RATE - 1.0
-        found[name] = tuple(heard.occurrences(recording, heard.excerpt(audio, at, 0.5), MATCH)
-                            for at in (1.0, end_s - 0.5))
+    for name, segment in segments.items():
+        audio = heard.pcm(lab.store.read(segment.object))
+        bed = music[segment.slot_sample:segment.slot_sample + len(audio)]
+        voice = (audio - DUCK_GAIN * bed)[heard.RATE:-heard.RATE]
+        edges = heard.loud_windows(voice, 0.4)
+        found[name] = tuple(heard.occurrences(recording, heard.excerpt(voice, at, 0.4), MATCH)
+                            for at in edges)
     return found
 
 
@@ -55,7 +61,7 @@ def test_music_and_advice_continue_across_app_queue_restarts(lab):
     first, _ = lab.classes()
     track = lab.first_track(first)
     caller = lab.call(NUMBER, queue="restarts")
-    caller.hold_until(19.0)
+    caller.hold_until(21.0)
     caller.hang_up()
     recording = lab.recording(caller)
     starts = len(lab.events.events("MusicOnHoldStart", Uniqueid=caller.call_id))
@@ -72,7 +78,9 @@ def test_music_and_advice_continue_across_app_queue_restarts(lab):
     assert all(-MAX_JUMP_BACK_S <= jump <= MAX_SKIP_AHEAD_S for _, jump in jumps), said
     assert any(begun for begun, _ in advice.values()), f"no advice heard: {said}"
     assert all(len(ended) <= 1 and len(begun) <= starts for begun, ended in advice.values()), said
-    lost = lab.check_everywhere()
+    # Restarts leave gaps and repeats, so the recording's length says nothing about the
+    # start here: the other tests hold a single call's start loss.
+    lost = lab.check_everywhere(single_calls=False)
     print(said.split("\n")[0] + f"; lost at the start {lost}")
 
 
