@@ -15,7 +15,7 @@ demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
-	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15
+	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15 --png var/demo-call.png
 
 # tests/services/asterisk.sh builds Asterisk once per machine (a few minutes)
 # from ../shared/asterisk/ beside the clone and prints its install prefix.
@@ -39,8 +39,8 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,plot]'
 	touch $@
 
 clean-demo:
-	rm -rf var/cache var/demo-call.wav
+	rm -rf var/cache var/demo-call.wav var/demo-call.png

@@ -29,6 +29,10 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from progmoh.cache.audio_format import (  # noqa: E402
+    CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+)
+from progmoh.player.play.defaults import LEAD_MS  # noqa: E402
 from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
@@ -93,7 +97,7 @@ def proc_peak_kb(pid):
     return 0
 
 
-def player_group(count, seconds, work, lead_ms=200):
+def player_group(count, seconds, work, lead_ms=LEAD_MS):
     log = os.path.join(work, "play-%d.log" % count)
     line = "%s play --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
         PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
@@ -116,13 +120,13 @@ FLOOR_WRITER = """
 import os, select, time
 start, written, lead, wake = time.monotonic(), 0, 1600, 960
 while True:
-    due = int((time.monotonic() - start) * 8000) + lead
-    frames = (due - written) // 320
+    due = int((time.monotonic() - start) * %(rate)d) + lead
+    frames = (due - written) // %(frame)d
     if frames > 0:
-        os.write(1, bytes(frames * 640))
-        written += frames * 320
-    select.select([], [], [], max(0, start + (written - lead + wake) / 8000 - time.monotonic()))
-"""
+        os.write(1, bytes(frames * %(frame_bytes)d))
+        written += frames * %(frame)d
+    select.select([], [], [], max(0, start + (written - lead + wake) / %(rate)d - time.monotonic()))
+""" % {"rate": SAMPLE_RATE_HZ, "frame": FRAME_SAMPLES, "frame_bytes": FRAME_BYTES}
 
 
 def floor_group(count, seconds, work):
@@ -145,7 +149,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
         common = dict(music_class=music_class, track=track, track_index=t, render_key="k" * 64)
-        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=8000 * 240,
+        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=SAMPLE_RATE_HZ * 240,
                                 object=hashlib.sha256(track.encode()).hexdigest(),
                                 sources=("/srv/music/%s/%s.mp3" % (music_class, track),), **common))
         for slot, item in ((s, i) for s in range(slots) for i in range(items)):
@@ -153,7 +157,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
             segments.append(Segment(
                 id=segment_id("advice", slot=slot, advice=name, **common), kind="advice",
                 object=hashlib.sha256(b"%d %d %d %d" % (c, t, slot, item)).hexdigest(),
-                samples=8000 * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
+                samples=SAMPLE_RATE_HZ * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
                 group="middle", sources=("/srv/music/x.mp3", "/srv/advice/%s.txt" % name), **common))
     manifest = Manifest(generation="big", created="-", default_class="class00",
                         classes=tuple("class%02d" % c for c in range(classes)), program={},
@@ -184,11 +188,12 @@ def write_wav(path, seconds, freq):
     import math
     import wave
     with wave.open(path, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(array.array("h", (int(8000 * math.sin(2 * math.pi * freq * i / 8000))
-                                          for i in range(int(seconds * 8000)))).tobytes())
+        out.setnchannels(CHANNELS)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(SAMPLE_RATE_HZ)
+        rate, amplitude = SAMPLE_RATE_HZ, 8000
+        out.writeframes(array.array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / rate))
+                                          for i in range(int(seconds * rate)))).tobytes())
 
 
 def run_group(channels, seconds, log, startup_s_per_process=0.03):
@@ -327,7 +332,7 @@ def arguments():
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
                         help="skip the large-library manifest measurement")
-    parser.add_argument("--lead-ms", type=int, default=200,
+    parser.add_argument("--lead-ms", type=int, default=LEAD_MS,
                         help="the players' lead (their wake-up interval follows from it)")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     return parser.parse_args()

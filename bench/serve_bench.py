@@ -32,6 +32,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import ami_recordings as rec  # noqa: E402
+from progmoh.cache.audio_format import FRAME_BYTES  # noqa: E402
 from progmoh.player.serve.ami.framing import Framer  # noqa: E402
 from progmoh.player.serve.ami.message import parse  # noqa: E402
 
@@ -135,8 +136,8 @@ class Call:
                 return
             self.last_pos, self.pos = self.pos, None
             self._insert_seen(now)
-        elif len(data) >= 640:
-            self.pos = self._realign(data[-640:])
+        elif len(data) >= FRAME_BYTES:
+            self.pos = self._realign(data[-FRAME_BYTES:])
         if self.pos is None:
             self.last_insert_at = now
 
@@ -158,13 +159,12 @@ class Call:
 
 
 def write_config(work: pathlib.Path, ami_port: int, cache_root: str) -> pathlib.Path:
-    me = pathlib.Path(f"/proc/{os.getpid()}/comm").read_text().strip()
     path = work / "bench.toml"
     path.write_text(f"""
 [serve]
 port = 0
 socket = "s"
-allowed_parents = ["{me}"]
+asterisk_executables = ["{sys.executable}"]
 [cache]
 dir = "{cache_root}"
 [player]

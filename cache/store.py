@@ -22,7 +22,8 @@ from typing import Iterator
 from progmoh.cache import housekeeping, layout
 from progmoh.cache.atomic import write_atomic
 from progmoh.cache.errors import CacheError
-from progmoh.cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
+from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.manifest import Manifest, dumps, loads
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")

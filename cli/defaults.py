@@ -3,8 +3,12 @@
 The loader checks a user's file against this tree: a key that is not here is
 unknown, and a value whose type differs from the default's is wrong.  Paths
 are relative to the configuration file's folder (or, with no file, to the
-project folder, so that the demo runs from a fresh clone).
+project folder, so that the demo runs from a fresh clone).  The player's own
+defaults (lead, program) are written once in ``player/play/defaults.py``,
+which ``progmoh play`` reads without loading any configuration.
 """
+
+from progmoh.player.play.defaults import LEAD_MS, PROGRAM_DEFAULTS
 
 DEFAULTS = {
     "library": {
@@ -35,19 +39,13 @@ DEFAULTS = {
             "ru": "msu_ru_nsh_clunits",
         },
     },
-    "program": {
-        "first_advice_s": 20.0,
-        "advice_gap_s": 45.0,
-        "insert_duck_db": -20.0,
-        "insert_ramp_ms": 150,
-        "crossfade_ms": 800,
-    },
+    "program": dict(PROGRAM_DEFAULTS),
     "cache": {
         "dir": "var/cache",
         "gc_grace_hours": 6.0,
     },
     "player": {
-        "lead_ms": 200,
+        "lead_ms": LEAD_MS,
         "log": "var/log/progmoh-play.log",
     },
     "serve": {
@@ -57,10 +55,15 @@ DEFAULTS = {
         "executable": "",
         "socket": "var/run/progmoh.sock",
         "socket_mode": "0660",
-        "allowed_parents": ["asterisk"],
+        "asterisk_executables": ["/usr/sbin/asterisk", "/usr/local/sbin/asterisk"],
         "language": "en",
         "call_grace_s": 600.0,
         "log": "",
+        "metrics_enabled": True,
+        "metrics_listen": "127.0.0.1",
+        "metrics_port": 9466,
+        "status_socket": "var/run/progmoh-status.sock",
+        "status_socket_mode": "0660",
     },
     "keys": {
         "balance": "2",

@@ -6,8 +6,9 @@ this after its first audio is out.
 
 Player -> serve
   hello    {"uniqueid"}                       first line; serve checks SO_PEERCRED
-  state    {"state": CallState}               whenever progress changes (and about
-                                              once a second while playing)
+  state    {"state": CallState,               whenever progress changes (and about
+            "audio": {problem: count},        once a second while playing); audio
+            "now": {"kind", "name"}}          counts since this process started
   class_changed {"music_class"}               after key 3: serve saves the choice
 
 Serve -> player
@@ -19,12 +20,12 @@ Serve -> player
   next_class {}                               switch to the next music class
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, make_dataclass
 
 from progmoh.player import wire
 from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
-    BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES, NEXT_CLASS,
-    POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
+    AUDIO_PROBLEMS, BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES,
+    NEXT_CLASS, NOW_KINDS, POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
 )
 
 
@@ -36,16 +37,15 @@ class Account:
     locked: bool = False
 
 
-@dataclass(frozen=True)
-class CallState:
-    """What a restarted player needs to continue the same call's program."""
-    music_class: str = ""
-    track_index: int = 0
-    offset_samples: int = 0          # position inside the current track
-    advice_played: tuple[str, ...] = ()
-    middle_order: tuple[str, ...] = ()   # this call's shuffled middle group
-    call_samples: int = 0            # audio played so far in this call
-    next_advice_at: int = 0          # call_samples at which the next advice may start
+# What a restarted player needs to continue the same call's program: serve's
+# typed view of wire.STATE_DEFAULTS (the one definition, commented there).
+CallState = make_dataclass(
+    "CallState",
+    [(name, tuple[str, ...] if isinstance(default, tuple) else type(default), default)
+     for name, default in wire.STATE_DEFAULTS],
+    frozen=True)
+CallState.__module__ = __name__
+CallState.__doc__ = "A call's progress, as the player reports it (fields: wire.STATE_DEFAULTS)."
 
 
 def encode(kind: str, **fields) -> bytes:
@@ -54,12 +54,14 @@ def encode(kind: str, **fields) -> bytes:
                                 else value for name, value in fields.items()})
 
 
-def call_state(data: dict | None) -> CallState | None:
-    if not data:
-        return None
-    known = CallState.__dataclass_fields__
-    values = {k: v for k, v in data.items() if k in known}
-    for name in ("advice_played", "middle_order"):
-        values[name] = tuple(values.get(name, ()))
-    return CallState(**values)
+def call_state(data) -> CallState | None:
+    """A state from the wire, checked by wire.check_state; None for no state.
+
+    Serve's side of the one check: any bad field makes the whole state a
+    ProtocolError (the player's side takes defaults instead).
+    """
+    state, problems = wire.check_state(data)
+    if problems:
+        raise ProtocolError("bad state: " + "; ".join(problems))
+    return None if state is None else CallState(**state)
 

@@ -228,7 +228,7 @@ def serve_config(folder: Path, asterisk: Asterisk, cache_dir: Path) -> dict[str,
     return {
         "serve": {"listen": "127.0.0.1", "port": asterisk.http_port, "prefix": "/moh",
                   "executable": str(PROGMOH), "socket": str(folder / "serve.sock"),
-                  "allowed_parents": ["asterisk"], "log": str(folder / "serve.log")},
+                  "asterisk_executables": [str(asterisk.binary)], "log": str(folder / "serve.log")},
         "cache": {"dir": str(cache_dir)},
         "player": {"log": str(folder / "play.log")},
         "keys": {"position_every_s": 0.0, "announce_position_change": False},

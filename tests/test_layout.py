@@ -18,9 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TOP_FOLDERS = ("cli", "cache", "renderer", "player")
 # What the per-call player may import from the project besides player/play/ itself:
-# the shared wire format and words, and the cache's layout (all standard library only).
+# the shared wire format and words, the cache's layout and the audio format (all
+# standard library only).
 PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.words",
-                   "progmoh.cache.layout")
+                   "progmoh.cache.layout", "progmoh.cache.audio_format")
 
 
 def _modules(folder: str):
@@ -75,6 +76,16 @@ def test_renderer_and_cache_import_neither_plane():
 def test_only_cli_imports_click():
     for folder in ("cache", "renderer", "player"):
         assert _violations(folder, lambda name: not _is_under(name, ("click",))) == []
+
+
+def test_only_the_call_picture_imports_matplotlib_and_only_serve_prometheus_client():
+    """matplotlib is an optional extra (progmoh[plot]); prometheus_client is serve's alone."""
+    for library, home in (("matplotlib", "player/sim/picture.py"),
+                          ("prometheus_client", "player/serve/")):
+        users = {str(path.relative_to(REPO)) for folder in TOP_FOLDERS
+                 for path, tree in _modules(folder)
+                 if any(_is_under(name, (library,)) for name in _imports(tree))}
+        assert users and all(user.startswith(home) for user in users), (library, users)
 
 
 def test_no_code_uses_the_old_top_level_names():

@@ -14,7 +14,8 @@ from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.engine import Loop
 from progmoh.player.play.link import Link
 from progmoh.player.play.mixer import Mixer
-from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
+from progmoh.cache.audio_format import FRAME_SAMPLES
+from progmoh.player.play.pacer import Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 from progmoh.player.sim.standin import ServeStandIn
@@ -65,8 +66,12 @@ def test_an_insert_is_written_at_once_and_state_is_reported(short_dir):
         serve.wait_for(lambda e: e[3]["type"] == "hello")
         loop.control()                                   # the welcome
         loop.report()
-        state = serve.wait_for(lambda e: e[3]["type"] == "state")[3]["state"]
+        report = serve.wait_for(lambda e: e[3]["type"] == "state")[3]
+        state = report["state"]
         assert state["music_class"] == "calm" and state["call_samples"] == 1600
+        assert report["audio"] == {"blocked_writes": 0, "schedule_resets": 0,
+                                   "skipped_objects": 0, "internal_errors": 0}
+        assert report["now"] == {"kind": "music", "name": "music:calm/00-track"}
         assert loop.write(False) is None and len(loop.output.writes) == 1   # nothing due yet
         serve.send(CALL, "position", position=2)
         force = loop.control()                           # the message is already waiting
@@ -88,5 +93,5 @@ def test_without_serve_the_loop_only_plays(short_dir):
         loop.report()
         clock.now_s += 0.12
     assert loop.link.sock is None
-    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written
+    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written_samples
     assert sum("cannot reach control socket" in m for m in events) == 1   # said once

@@ -1,7 +1,8 @@
 """Pacing against a fake clock: whole frames, the lead, the first burst, resets."""
 
+from progmoh.cache.audio_format import FRAME_SAMPLES
 from progmoh.player.play.engine import Loop
-from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
+from progmoh.player.play.pacer import Pacer
 from fake_clock import FakeClock
 
 FRAME_BYTES = FRAME_SAMPLES * 2
@@ -27,9 +28,9 @@ def test_steady_state_keeps_the_lead_without_underrun():
         assert not behind
         pacer.wrote(frames)
         sizes.append(frames)
-        elapsed = int((clock.now_s - pacer.start) * 8000)
-        assert elapsed <= pacer.written <= elapsed + 1600 + FRAME_SAMPLES
-        assert pacer.written - elapsed >= 1600 - FRAME_SAMPLES
+        elapsed = int((clock.now_s - pacer.start_s) * 8000)
+        assert elapsed <= pacer.written_samples <= elapsed + 1600 + FRAME_SAMPLES
+        assert pacer.written_samples - elapsed >= 1600 - FRAME_SAMPLES
     assert set(sizes) <= {3, 4}                   # a few frames per wake-up, not one
     assert pacer.resets == 0
 
@@ -62,7 +63,7 @@ def test_running_late_resets_without_a_catch_up_burst():
 
 def test_wake_interval_follows_the_lead():
     clock = FakeClock(100.0)
-    assert [Pacer(clock, lead).wake for lead in (40, 100, 200, 250, 400, 2000)] == [
+    assert [Pacer(clock, lead).wake_samples for lead in (40, 100, 200, 250, 400, 2000)] == [
         320, 320, 960, 1280, 1920, 1920]
 
 
@@ -123,7 +124,7 @@ def test_loop_writes_only_whole_frames_and_never_more_than_pipe_buf():
         loop.write(False)
     assert output.writes[0] >= 1600
     assert all(size % FRAME_BYTES == 0 and 0 < size <= 4096 for size in output.writes)
-    assert sum(output.writes) // 2 == loop.pacer.written
+    assert sum(output.writes) // 2 == loop.pacer.written_samples
 
 
 class BrokenMixer:
@@ -144,7 +145,7 @@ def test_a_bug_in_mixing_costs_the_extras_not_the_audio():
     for _ in range(5):
         loop.write(False)
         clock.now_s += 0.12
-    assert sum(output.writes) // 2 == loop.pacer.written > 0      # audio went on (silence)
+    assert sum(output.writes) // 2 == loop.pacer.written_samples > 0      # audio went on (silence)
     assert mixer.resets == 3
     assert [m.split(";")[1].strip() for m in events] == [
         "inserts dropped", "inserts dropped", "silence from now on"]

@@ -11,13 +11,15 @@ import os
 import select
 import time
 
+from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_BYTES
 from progmoh.player import wire
 from progmoh.player.play.catalog import Catalog, CatalogError, load
+from progmoh.player.play.defaults import LEAD_MS
 from progmoh.player.play.link import Link
 from progmoh.player.play.log import Log
 from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.output import Output
-from progmoh.player.play.pacer import FRAME_SAMPLES, MAX_WRITE_FRAMES, Pacer
+from progmoh.player.play.pacer import MAX_WRITE_FRAMES, Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 
@@ -50,7 +52,7 @@ def install_signals(log):
         _signal.signal(signum, stop)
 
 
-def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_fd=1,
+def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, out_fd=1,
          clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
     """Play the call until Asterisk closes the pipe (or a signal ends the process)."""
     valid = valid_uniqueid(uniqueid)
@@ -63,7 +65,7 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
     if program.tracks():
-        log("t=0.000 music %s" % program.tracks()[0][2])
+        log("t=0.000 music %s" % program.tracks()[0].label)
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
     link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
@@ -99,8 +101,10 @@ class Loop:
         self.program, self.mixer, self.pacer, self.output = program, mixer, pacer, output
         self.log, self.clock = log, clock
         self.link, self.session = link, session
-        self.state_at = 0.0
-        self.errors = 0
+        self.state_at_s = 0.0
+        self.errors = 0                 # in the mixing: after MAX_INTERNAL_ERRORS, silence
+        self.message_errors = 0
+        self.blocked_writes = self.schedule_resets = 0
 
     def run(self):
         force = False
@@ -118,7 +122,7 @@ class Loop:
     def _audio(self, samples):
         """The next samples; a bug in the mixing costs the call its extras, not its audio."""
         if self.errors >= MAX_INTERNAL_ERRORS:
-            return bytes(samples * 2)
+            return bytes(samples * SAMPLE_BYTES)
         try:
             return self.mixer.read(samples)
         except Exception as error:          # noqa: BLE001  (logged, never silent)
@@ -127,12 +131,13 @@ class Loop:
                 self.program.seconds(), type(error).__name__, error,
                 "silence from now on" if self.errors >= MAX_INTERNAL_ERRORS else "inserts dropped"))
             self.mixer.reset()
-            return bytes(samples * 2)
+            return bytes(samples * SAMPLE_BYTES)
 
     def write(self, force=False):
         """Write the whole frames due now (at least one if ``force``: an insert starts)."""
         frames, behind = self.pacer.frames_due(force)
         if behind:
+            self.schedule_resets += 1
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
         while frames > 0:
             batch = min(frames, MAX_WRITE_FRAMES)
@@ -141,6 +146,7 @@ class Loop:
             frames -= batch
             if blocked:
                 self.pacer.blocked(self.output.queued_samples())
+                self.blocked_writes += 1
                 self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
                 return
 
@@ -160,15 +166,26 @@ class Loop:
                 try:
                     force = self.session.handle(message) or force
                 except Exception as error:  # noqa: BLE001  (logged; the music goes on)
+                    self.message_errors += 1
                     self.log("internal error on %s message: %s: %s" % (
                         message.get("type"), type(error).__name__, error))
         return force
 
     def report(self):
         """Send the call's state to serve if it changed or a second has passed."""
-        now = self.clock()
-        if self.link.sock is None or not self.link.welcomed or not (self.program.changed or now - self.state_at >= STATE_EVERY_S):
+        now_s = self.clock()
+        due = self.program.changed or now_s - self.state_at_s >= STATE_EVERY_S
+        if self.link.sock is None or not self.link.welcomed or not due:
             return
         self.program.changed = False
-        self.state_at = now
-        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot()), droppable=True)
+        self.state_at_s = now_s
+        kind, name = self.mixer.playing()
+        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot(),
+                                   audio=self.audio_problems(), now={"kind": kind, "name": name}),
+                       droppable=True)
+
+    def audio_problems(self):
+        """This process's counts so far; serve adds them up per call (wire.AUDIO_PROBLEMS)."""
+        return {"blocked_writes": self.blocked_writes, "schedule_resets": self.schedule_resets,
+                "skipped_objects": self.program.skipped,
+                "internal_errors": self.errors + self.message_errors}

@@ -16,8 +16,11 @@ import threading
 import time
 import wave
 
-FRAME_BYTES = 640
-PERIOD_S = 0.040
+from progmoh.cache.audio_format import (
+    CHANNELS, FRAME_BYTES, FRAME_MS, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+)
+
+PERIOD_S = FRAME_MS / 1000
 KILL_STEP_S = 0.100
 MAX_APPLICATION_CHARS = 255
 
@@ -123,9 +126,9 @@ class Channel:
 
     def write_wav(self, path):
         with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(8000)
+            out.setnchannels(CHANNELS)
+            out.setsampwidth(SAMPLE_BYTES)
+            out.setframerate(SAMPLE_RATE_HZ)
             out.writeframes(self.heard())
 
 
