@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 DEBIAN_RUNTIME := ffmpeg festival festvox-kallpc16k festvox-us-slt-hts festvox-ru python3-venv
 DEBIAN_TEST := mariadb-server mariadb-client
 
-.PHONY: demo test system system-test venv clean-demo
+.PHONY: demo test test-asterisk system system-test venv clean-demo
 
 demo: system venv
 	$(BIN)/progmoh render --verbose
@@ -17,8 +17,16 @@ demo: system venv
 	$(BIN)/progmoh cache ls
 	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 64 --keys 2@42,3@50,4@54,5@58 --ahead-leaves 15 --png var/demo-call.png
 
+# tests/services/asterisk.sh builds Asterisk once per machine (a few minutes)
+# from ../shared/asterisk/ beside the clone and prints its install prefix.
 test: system system-test venv
-	url="$$(tests/services/mariadb.sh start)" && PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
+	prefix="$$(tests/services/asterisk.sh)" && url="$$(tests/services/mariadb.sh start)" && \
+	PROGMOH_TEST_ASTERISK_PREFIX="$$prefix" PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
+
+# Only the tests of queue callers on the real Asterisk.
+test-asterisk: system venv
+	prefix="$$(tests/services/asterisk.sh)" && \
+	PROGMOH_TEST_ASTERISK_PREFIX="$$prefix" $(BIN)/pytest -m asterisk
 
 system:
 	@scripts/apt-ensure $(DEBIAN_RUNTIME)

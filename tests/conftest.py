@@ -63,3 +63,7 @@ def mysql_url():
     finally:
         with _connect(url, None) as connection, connection.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+# The real-Asterisk tests' fixtures (asterisk_prefix, demo_cache, lab).
+pytest_plugins = ["asterisk_fixtures"]
