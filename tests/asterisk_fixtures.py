@@ -21,7 +21,7 @@ from progmoh.cache.store import Store
 REPO = Path(__file__).resolve().parent.parent
 MATCH = 0.9          # an exported clip where it plays scores about 0.99, under ducked music too
 MUSIC_MATCH = 0.98   # music is copied sample for sample; other places of a track score <= 0.95
-WITHIN_S = 1.0       # an announcement begins at most this long after its key
+WITHIN_S = 0.3       # an announcement begins at most this long after its key goes down
 EARLY_S = 0.3        # a clip may seem to begin this much before its key (event timing)
 BUILD_SCRIPT = REPO / "tests" / "services" / "asterisk.sh"
 

@@ -16,6 +16,7 @@ PROGRAM_DEFAULTS = {
     "first_advice_s": 20.0,     # call time before the first advice may start
     "advice_gap_s": 45.0,       # call time between the end of one advice and the next
     "insert_duck_db": -20.0,    # music level under a balance or position insert
-    "insert_ramp_ms": 150,      # the fade into and out of that level
+    "insert_ramp_ms": 60,       # the fade into and out of that level; the voice starts
+                                # when it ends, so it is part of a key's answer time
     "crossfade_ms": 800,        # a class switch or a restart fades over this
 }
