@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +26,8 @@ from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
+DIR_MODE = 0o770
+LOCK_MODE = 0o660
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _GENERATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -209,8 +212,18 @@ def _size(path: Path) -> int | None:
 
 
 def _make_dir(folder: Path) -> None:
+    """Group-writable, so the service user can render into folders root made
+    (and the reverse); setgid is kept where the parent has it, so the group
+    stays the service group all the way down."""
+    if folder.is_dir():
+        return
+    _make_dir(folder.parent)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+        setgid = folder.parent.stat().st_mode & stat.S_ISGID
+        os.chmod(folder, DIR_MODE | setgid)
+    except FileExistsError:
+        pass
     except OSError as error:
         raise CacheError(f"{folder}: cannot create cache folder: {error.strerror}") from None
 
@@ -224,6 +237,9 @@ def _write(path: Path, data: bytes, tmp: Path) -> None:
 
 def _open_lock(path: Path):
     try:
-        return open(path, "a+b")
+        handle = open(path, "a+b")
+        if os.fstat(handle.fileno()).st_uid == os.geteuid():
+            os.fchmod(handle.fileno(), LOCK_MODE)      # whoever renders next opens it too
+        return handle
     except OSError as error:
         raise CacheError(f"{path}: cannot open the cache lock: {error.strerror}") from None

@@ -16,7 +16,10 @@ from datetime import time
 from pathlib import Path
 
 from progmoh.cache.settings import CacheSettings
-from progmoh.cli.defaults import DEFAULTS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS
+from progmoh.cli import paths
+from progmoh.cli.defaults import (
+    DEFAULTS, INSTALLED_PATHS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS,
+)
 from progmoh.player.serve.settings import (
     AmiSettings, BillingFields, BillingSettings, KeySettings, RewriteRule,
     ServeSettings, StoreSettings,
@@ -25,7 +28,7 @@ from progmoh.player.settings import ProgramSettings
 from progmoh.player.words.vocabulary import LANGUAGES
 from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
 
 # The element type of every array: an empty default says nothing about its items.
@@ -66,17 +69,32 @@ class Config:
 
 
 def config_path(option: str | None) -> Path | None:
-    """The file chosen by ``--config``, else ``$PROGMOH_CONFIG``, else none."""
-    chosen = option or os.environ.get(ENV_VAR) or None
+    """The file chosen by ``--config``, else ``$PROGMOH_CONFIG``, else an install's
+    ``ETCDIR/progmoh.toml``, else none (the defaults)."""
+    chosen = option or os.environ.get(ENV_VAR) or paths.config_file()
     return Path(chosen) if chosen else None
 
 
+def defaults() -> dict:
+    """A fresh copy of the defaults: the demo's in a checkout, system paths in an install."""
+    values = copy.deepcopy(DEFAULTS)
+    if paths.is_installed():
+        for (section, key), template in INSTALLED_PATHS.items():
+            values[section][key] = paths.fill(template)
+    return values
+
+
+def default_base() -> Path:
+    """What relative paths resolve against when there is no configuration file."""
+    return Path(paths.installed.ETC_DIR) if paths.is_installed() else PROJECT_DIR
+
+
 def load(path: Path | None) -> Config:
-    """Load ``path`` (or the demo defaults when None) into settings."""
+    """Load ``path`` (or the defaults when None) into settings."""
     user = _read_toml(path) if path else {}
     where = str(path) if path else "defaults"
-    values = _merge(copy.deepcopy(DEFAULTS), user, where, ())
-    base = path.resolve().parent if path else PROJECT_DIR
+    values = _merge(defaults(), user, where, ())
+    base = path.resolve().parent if path else default_base()
     return _build(values, base, path, where)
 
 
@@ -279,12 +297,13 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         raise ConfigError(f"{where}: 'serve.language' must be one of render.languages "
                           f"({', '.join(languages)}), not {s['language']!r}")
     executable = _path(base, s["executable"]) if s["executable"] else _default_executable()
+    player_argv = () if s["executable"] else paths.player_argv()
     return ServeSettings(
         listen=s["listen"], port=s["port"], prefix="/" + s["prefix"].strip("/"),
         executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
         allowed_parents=tuple(s["allowed_parents"]), language=s["language"],
         call_grace_s=s["call_grace_s"], log=_log_target(base, s["log"]),
-        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms)
+        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms, player_argv=player_argv)
 
 
 def _default_executable() -> Path:

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from progmoh.cli.config import PROJECT_DIR, config_path, load, loose_permissions, masked
+from progmoh.cli.config import config_path, default_base, load, loose_permissions, masked
 from progmoh.cli.options import config_option
 
 
@@ -27,7 +27,7 @@ def check(config_file, as_json):
     if as_json:
         click.echo(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
         return
-    base = path.resolve().parent if path else PROJECT_DIR
+    base = path.resolve().parent if path else default_base()
     click.echo(f"# {path or 'built-in demo defaults'}: OK")
     click.echo(f"# relative paths are resolved against {base}")
     for line in _toml_lines(shown, ()):

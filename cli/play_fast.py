@@ -10,10 +10,11 @@ tight loop while the caller hears silence.
 import os
 import sys
 
+from progmoh.cli.paths import default_cache
+
 USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
          "[--log FILE|syslog] [--lead-ms N]")
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_CACHE = os.path.join(PROJECT_DIR, "var", "cache")
+DEFAULT_CACHE = default_cache()
 DEFAULT_LEAD_MS = 200
 _OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
             "--log": "log_target", "--lead-ms": "lead_ms"}

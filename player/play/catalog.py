@@ -119,7 +119,10 @@ class _Slim:
 
 def load(root):
     """The current generation of the cache at ``root``; CatalogError if none."""
-    generation = layout.current_generation(root)
+    try:
+        generation = layout.current_generation(root)
+    except (OSError, ValueError) as error:     # e.g. PermissionError: rendered by another user
+        raise CatalogError("cache %s unreadable: %s" % (root, error)) from None
     if generation is None:
         raise CatalogError("no current generation in cache %s" % (root,))
     path = layout.manifest_path(root, generation)

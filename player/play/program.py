@@ -94,7 +94,7 @@ class Program:
         try:
             data = reader.read(self.offset, min(count, limit))
         except ObjectError as error:
-            return self._broken_track(error)
+            return self._broken_track(error, reader.label)
         self.offset += len(data) // 2
         self.call_samples += len(data) // 2
         if self.offset >= reader.samples:
@@ -133,11 +133,15 @@ class Program:
                 if self.offset >= self.music.samples:
                     self.offset = 0
             except ObjectError as error:
-                self._broken_track(error)
+                self._broken_track(error, segment[2])
         return self.music
 
-    def _broken_track(self, error):
-        self.log("t=%.3f skipped: %s" % (self.seconds(), error))
+    def _broken_track(self, error, label):
+        """Skip the track; said once per track, since an unreadable cache would
+        otherwise be reported at every wake-up for the whole call."""
+        if label not in self.broken:
+            self.broken.add(label)
+            self.log("t=%.3f skipped: %s" % (self.seconds(), error))
         self._next_track()
         return b""
 
@@ -150,7 +154,7 @@ class Program:
         self.offset = 0
         self._pending = None
         self.changed = True
-        if tracks:
+        if tracks and tracks[self.track_index][2] not in self.broken:
             self.log("t=%.3f music %s" % (self.seconds(), tracks[self.track_index][2]))
 
     # -- advice ----------------------------------------------------------

@@ -19,6 +19,9 @@ class ServeSettings:
     cache_dir: Path
     player_log: str
     lead_ms: int
+    # The player's command before its options: () means `executable play`; an
+    # install gives its lean start (interpreter -I -S, entry script).
+    player_argv: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
