@@ -6,6 +6,7 @@ import click
 
 from progmoh.cli.config import config_path, default_base, load, loose_permissions, masked
 from progmoh.cli.options import config_option
+from progmoh.cli.service_access import cache_findings, socket_findings
 
 
 @click.group(name="config")
@@ -30,8 +31,23 @@ def check(config_file, as_json):
     base = path.resolve().parent if path else default_base()
     click.echo(f"# {path or 'built-in demo defaults'}: OK")
     click.echo(f"# relative paths are resolved against {base}")
+    _service_user(config)
     for line in _toml_lines(shown, ()):
         click.echo(line)
+
+
+def _service_user(config) -> None:
+    """In an install: whether the players' user can read the cache and reach the socket."""
+    user, problems = cache_findings(config)
+    if user is None:
+        return
+    problems += socket_findings(config)
+    for problem in problems:
+        click.echo(f"Warning: {problem}; players run as {user} would play silence "
+                   f"or music only", err=True)
+    if not problems:
+        click.echo(f"# service user {user}: can read {config.cache.root} and reach "
+                   f"{config.serve.socket_path}")
 
 
 def _toml_lines(table: dict, prefix: tuple) -> list[str]:

@@ -18,8 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TOP_FOLDERS = ("cli", "cache", "renderer", "player")
 # What the per-call player may import from the project besides player/play/ itself:
-# the shared wire format and words, and the cache's layout (all standard library only).
-PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.words",
+# the shared wire format (and its JSON), words, and the cache's layout (all standard library only).
+PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.lean_json",
+                   "progmoh.player.words",
                    "progmoh.cache.layout")
 
 

@@ -61,7 +61,7 @@ def test_the_player_imports_only_light_modules():
     import subprocess
     import sys
     heavy = {"dataclasses", "typing", "logging", "argparse", "hashlib", "socket", "random",
-             "datetime", "asyncio", "urllib.request", "tomllib", "click", "subprocess"}
+             "datetime", "asyncio", "urllib.request", "tomllib", "click", "subprocess", "json"}
     code = ("import sys; import progmoh.cli.play_fast, progmoh.player.play.engine, "
             "progmoh.player.words.compose; "
             "print(sorted(sys.modules.keys() & %r))" % heavy)
