@@ -29,7 +29,7 @@ def manifest_path(root, generation: str) -> str:
 def current_generation(root) -> str | None:
     """The current generation's name, or None when nothing is published yet."""
     try:
-        with open(os.path.join(root, CURRENT), encoding="ascii") as handle:
-            return handle.read().strip() or None
+        with open(os.path.join(root, CURRENT), "rb") as handle:    # no text codec to import
+            return handle.read().decode("ascii").strip() or None
     except FileNotFoundError:
         return None

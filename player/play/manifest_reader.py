@@ -3,7 +3,7 @@
 The manifest is one JSON object (cache/manifest.py); for a large library its
 ``segments`` list is megabytes of text.  ``json.loads`` would hold the text
 and every parsed dict at once; this reader decodes the top-level values one
-by one and the segments one by one from a 64 KiB window, handing each
+by one and the segments one by one from a 16 KiB window, handing each
 segment to ``object_hook`` as soon as it is parsed.  It decodes with
 ``player.lean_json`` (no ``json`` package on the way to the first audio) and
 keeps ``MARGIN_CHARS`` of text ahead of the value it decodes, so a value is
@@ -12,8 +12,8 @@ not normally cut by the window's end: a cut one is retried with more text.
 
 from progmoh.player.lean_json import Scanner
 
-CHUNK_CHARS = 65536
-MARGIN_CHARS = 16384
+CHUNK_CHARS = 16384             # small: the window's text is most of a start's memory peak
+MARGIN_CHARS = 8192
 _WHITESPACE = " \t\n\r"
 
 
