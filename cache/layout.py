@@ -3,6 +3,7 @@ player uses it on its way to the first audio.
 
     ROOT/CURRENT                    name of the current generation (one line)
     ROOT/generations/<gen>.json     one manifest per generation
+    ROOT/generations/<gen>.idx      the players' index of it (cache/player_index.py)
     ROOT/objects/<h[:2]>/<h>.sln    content-addressed 8 kHz s16le mono PCM
     ROOT/tmp/                       temp files, renamed into place when complete
     ROOT/lock                       the writer lock (fcntl.flock)
@@ -24,6 +25,10 @@ def object_path(root, digest: str) -> str:
 
 def manifest_path(root, generation: str) -> str:
     return os.path.join(root, GENERATIONS, generation + ".json")
+
+
+def index_path(root, generation: str) -> str:
+    return os.path.join(root, GENERATIONS, generation + ".idx")
 
 
 def current_generation(root) -> str | None:

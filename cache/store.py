@@ -24,6 +24,7 @@ from progmoh.cache import housekeeping, layout
 from progmoh.cache.atomic import write_atomic
 from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
+from progmoh.cache.player_index import index_text
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
 DIR_MODE = 0o770
@@ -169,6 +170,9 @@ class Writer:
             raise CacheError(f"{path}: generation {manifest.generation!r} already exists")
         self._check_objects(manifest)
         tmp = root / layout.TMP
+        index = index_text(manifest)
+        if index is not None:
+            _write(Path(layout.index_path(root, manifest.generation)), index.encode("utf-8"), tmp)
         _write(path, dumps(manifest).encode("utf-8"), tmp)
         _write(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
 

@@ -1,14 +1,16 @@
 """The current cache generation, read once at start into compact tables.
 
-Plain dicts and tuples read with ``json`` (not ``cache.manifest``, which
-imports ``dataclasses``).  The manifest is read a window at a time and each
+First from the generation's player index (cache/player_index.py: a line
+per segment, no JSON parser), else from the manifest.  Plain dicts and
+tuples (not ``cache.manifest``, which imports ``dataclasses``).  The
+manifest is read a window at a time and each
 segment stored as a small tuple the moment it is parsed, so neither the
 text nor the dicts pile up: a large library's manifest is what decides the
 player's memory (section 8 of DESIGN.md: within 3 MB of a bare interpreter).
 """
 
 from progmoh.cache import layout
-from progmoh.player.play import manifest_reader
+from progmoh.player.play import index_reader
 from progmoh.player.play.source import Reader
 
 PROGRAM_DEFAULTS = {"first_advice_s": 20.0, "advice_gap_s": 45.0, "insert_duck_db": -20.0,
@@ -125,9 +127,14 @@ def load(root):
         raise CatalogError("cache %s unreadable: %s" % (root, error)) from None
     if generation is None:
         raise CatalogError("no current generation in cache %s" % (root,))
+    try:
+        return index_reader.read(layout.index_path(root, generation), Catalog(root))
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        pass                    # no index (an older cache) or a bad one: the manifest says it all
     path = layout.manifest_path(root, generation)
     try:
         catalog = Catalog(root)
+        from progmoh.player.play import manifest_reader     # only without an index
         with open(path, encoding="utf-8") as handle:
             header = manifest_reader.read(handle, _Slim(catalog))
         catalog.finish(header)

@@ -1,0 +1,44 @@
+"""Reading a generation's player index (cache/player_index.py) into a Catalog.
+
+One split per line and no JSON parser but for the one-line header: the
+index is what lets a player reach its first audio within a few milliseconds
+of the interpreter's own start.  Anything wrong with it raises ValueError
+(or KeyError/IndexError), and the caller reads the manifest instead.
+"""
+
+from progmoh.player.lean_json import loads
+
+MAGIC = "progmoh-player-index 1"
+
+
+def read(path, catalog):
+    """Fill ``catalog`` from the index at ``path`` (FileNotFoundError when there is none)."""
+    with open(path, "rb") as handle:
+        lines = handle.read().decode("utf-8").split("\n")
+    if lines[0] != MAGIC:
+        raise ValueError("%s is not a player index" % path)
+    header = loads(lines[1])
+    shared = {}
+    share = shared.setdefault
+    for line in lines[2:]:
+        if line:
+            _add(catalog, line.split("\t"), share)
+    for item, (group, limits) in header["items"].items():
+        catalog.items[item] = (group or "middle", limits or {})
+    catalog.finish(header)
+    return catalog
+
+
+def _add(catalog, f, share):
+    kind = f[0]
+    if kind == "a":
+        slots = catalog.advice.setdefault((share(f[1], f[1]), int(f[2])), {})
+        slot = int(f[3])
+        segment = (bytes.fromhex(f[5]), share(int(f[6]), int(f[6])), "")
+        slots.setdefault(share(slot, slot), {})[share(f[4], f[4])] = segment
+    elif kind == "m":
+        catalog._music.append((f[1], int(f[2]), (bytes.fromhex(f[3]), int(f[4]), f[5])))
+    elif kind == "p":
+        catalog.prompts[(f[1], f[2])] = (bytes.fromhex(f[3]), int(f[4]), f[5])
+    else:
+        raise ValueError("unknown line kind %r" % kind)
