@@ -8,7 +8,8 @@
                                  package under a player, and calls keep playing
     PREFIX/bin/progmoh-play      the lean player entry script (see ENTRY_SCRIPT)
     BINDIR/progmoh               a link to PREFIX/venv/bin/progmoh
-    ETCDIR/progmoh.toml          written from the example once, never overwritten
+    ETCDIR/progmoh.toml          written from the example once, never overwritten;
+                                 the service user's alone (0600): it holds secrets
     STATEDIR/                    the cache (setgid to the service group), the
                                  library folders and the SQLite store
     RUNDIR/                      the players' socket (systemd recreates it at boot)
@@ -181,6 +182,7 @@ def make_folder(path, uid, gid, mode):
 def system_folders(layout, uid, gid):
     make_folder(layout.etc, 0, gid, 0o750)
     make_folder(layout.state, uid, gid, 0o750)
+    make_folder(layout.state / "music", uid, gid, 0o2755)
     for name in ("classes", "advice", "prompts"):
         make_folder(layout.state / "music" / name, uid, gid, 0o2755)
     cache = layout.state / "cache"
@@ -202,8 +204,10 @@ def repair_cache(cache, gid):
             os.chmod(path, os.stat(path).st_mode & 0o777 | 0o040)
 
 
-def write_config(layout, gid):
-    """ETCDIR/progmoh.toml from the example with this install's paths; never overwritten."""
+def write_config(layout, uid, gid):
+    """ETCDIR/progmoh.toml from the example with this install's paths; never overwritten.
+    Owned by the service user, mode 0600: it will hold secrets, and serve refuses a
+    file with secrets that anyone else can read."""
     config = layout.etc / "progmoh.toml"
     if config.exists():
         say("keeping %s" % config)
@@ -211,8 +215,8 @@ def write_config(layout, gid):
     tmp = layout.etc / "progmoh.toml.new"
     run([layout.venv / "bin" / "python", "-m", "progmoh.cli.install_files", "config",
          CHECKOUT / "progmoh.example.toml", tmp])
-    os.chown(tmp, 0, gid)
-    os.chmod(tmp, 0o640)
+    os.chown(tmp, uid, gid)
+    os.chmod(tmp, 0o600)
     os.replace(tmp, config)
     say("wrote %s" % config)
 
@@ -239,7 +243,7 @@ def install(layout):
     switch(layout, release)
     write_entry_points(layout)
     system_folders(layout, uid, gid)
-    write_config(layout, gid)
+    write_config(layout, uid, gid)
     write_units(layout)
     say("done: progmoh %s; the player runs as: %s" % (layout.venv.resolve().name,
                                                      " ".join(layout.player_argv())))

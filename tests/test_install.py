@@ -96,7 +96,7 @@ def play(install, seconds, **kwargs):
 def test_the_install_lays_out_system_folders(installed):
     uid, gid = pwd.getpwnam(installed.user)[2:4]
     config = installed.etc / "progmoh.toml"
-    assert (config.stat().st_uid, config.stat().st_gid, config.stat().st_mode & 0o777) == (0, gid, 0o640)
+    assert (config.stat().st_uid, config.stat().st_gid, config.stat().st_mode & 0o777) == (uid, gid, 0o600)
     cache = installed.state / "cache"
     assert (cache.stat().st_uid, cache.stat().st_mode & 0o7777) == (uid, 0o2770)
     assert f'dir = "{cache}"' in config.read_text()
