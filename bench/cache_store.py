@@ -20,7 +20,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent),
                 str(Path(__file__).resolve().parent.parent / "tests")]
 
 from progmoh.cache import layout  # noqa: E402
-from progmoh.cache.manifest import RATE  # noqa: E402
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ  # noqa: E402
 from progmoh.cache.store import Store  # noqa: E402
 from cache_factory import EPOCH, advice, manifest, music, pcm  # noqa: E402
 
@@ -28,7 +28,7 @@ BUDGET_BYTES = 240e6         # audio written per run, to spare the disk
 
 
 def object_seconds(count: int) -> int:
-    return int(max(1, min(30, BUDGET_BYTES / (3 * count * RATE * 2))))
+    return int(max(1, min(30, BUDGET_BYTES / (3 * count * SAMPLE_RATE_HZ * 2))))
 
 
 def timed(function, repeat: int = 1) -> float:
@@ -43,7 +43,7 @@ def timed(function, repeat: int = 1) -> float:
 
 def build(root: Path, count: int, generations: int) -> tuple[float, float, int]:
     """Publish ``generations`` generations of ``count`` segments; (put s, publish s, bytes)."""
-    base = pcm(1, object_seconds(count) * RATE)
+    base = pcm(1, object_seconds(count) * SAMPLE_RATE_HZ)
     put_s = publish_s = 0.0
     written = 0
     for generation in range(generations):

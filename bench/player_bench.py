@@ -36,6 +36,10 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from progmoh.cache.audio_format import (  # noqa: E402
+    CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+)
+from progmoh.player.play.defaults import LEAD_MS  # noqa: E402
 from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
@@ -87,7 +91,7 @@ def warm_up(work, env):
     line = "%s --uniqueid 1.1 --cache %s --log %s" % (
         PLAYER["line"], os.path.join(work, "c"), os.path.join(work, "warm.log"))
     ar.play(line, 0.3, env=env, user=PLAYER["user"])
-    subprocess.run([PLAYER["python"], "-c", "pass"], env=env, check=True,
+    subprocess.run([PLAYER["python"], "-c", "pass"], env=env, check=True, timeout=30,
                    **ar.as_user(PLAYER["user"]))
 
 
@@ -96,7 +100,7 @@ def bare_python_peak_kb():
     count this big parent's pages before the exec) of a bare interpreter."""
     code = "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
     argv = [PLAYER["python"], *PLAYER["bare_flags"], "-c", code]
-    peaks = [int(subprocess.run(argv, capture_output=True, text=True, env=ENV,
+    peaks = [int(subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=30,
                                 **ar.as_user(PLAYER["user"])).stdout) for _ in range(5)]
     return statistics.median(peaks)
 
@@ -125,7 +129,7 @@ def proc_peak_kb(pid):
     return 0
 
 
-def player_group(count, seconds, work, lead_ms=200):
+def player_group(count, seconds, work, lead_ms=LEAD_MS):
     log = os.path.join(work, "play-%d.log" % count)
     line = "%s --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
         PLAYER["line"], os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
@@ -177,13 +181,13 @@ FLOOR_WRITER = """
 import os, select, time
 start, written, lead, wake = time.monotonic(), 0, 1600, 960
 while True:
-    due = int((time.monotonic() - start) * 8000) + lead
-    frames = (due - written) // 320
+    due = int((time.monotonic() - start) * %(rate)d) + lead
+    frames = (due - written) // %(frame)d
     if frames > 0:
-        os.write(1, bytes(frames * 640))
-        written += frames * 320
-    select.select([], [], [], max(0, start + (written - lead + wake) / 8000 - time.monotonic()))
-"""
+        os.write(1, bytes(frames * %(frame_bytes)d))
+        written += frames * %(frame)d
+    select.select([], [], [], max(0, start + (written - lead + wake) / %(rate)d - time.monotonic()))
+""" % {"rate": SAMPLE_RATE_HZ, "frame": FRAME_SAMPLES, "frame_bytes": FRAME_BYTES}
 
 
 def floor_group(count, seconds, work):
@@ -207,7 +211,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
         common = dict(music_class=music_class, track=track, track_index=t, render_key="k" * 64)
-        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=8000 * 240,
+        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=SAMPLE_RATE_HZ * 240,
                                 object=hashlib.sha256(track.encode()).hexdigest(),
                                 sources=("/srv/music/%s/%s.mp3" % (music_class, track),), **common))
         for slot, item in ((s, i) for s in range(slots) for i in range(items)):
@@ -215,7 +219,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
             segments.append(Segment(
                 id=segment_id("advice", slot=slot, advice=name, **common), kind="advice",
                 object=hashlib.sha256(b"%d %d %d %d" % (c, t, slot, item)).hexdigest(),
-                samples=8000 * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
+                samples=SAMPLE_RATE_HZ * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
                 group="middle", sources=("/srv/music/x.mp3", "/srv/advice/%s.txt" % name), **common))
     manifest = Manifest(generation="big", created="-", default_class="class00",
                         classes=tuple("class%02d" % c for c in range(classes)), program={},
@@ -247,11 +251,12 @@ def write_wav(path, seconds, freq):
     import math
     import wave
     with wave.open(path, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(array.array("h", (int(8000 * math.sin(2 * math.pi * freq * i / 8000))
-                                          for i in range(int(seconds * 8000)))).tobytes())
+        out.setnchannels(CHANNELS)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(SAMPLE_RATE_HZ)
+        rate, amplitude = SAMPLE_RATE_HZ, 8000
+        out.writeframes(array.array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / rate))
+                                          for i in range(int(seconds * rate)))).tobytes())
 
 
 def run_group(channels, seconds, log, startup_s_per_process=0.03):
@@ -264,7 +269,8 @@ def run_group(channels, seconds, log, startup_s_per_process=0.03):
             spawner.start()
         ar.run(channels, seconds + 2.0 + count * startup_s_per_process, steady.on_tick)
         for spawner in spawners:
-            spawner.join()
+            spawner.join(SPAWN_TIMEOUT_S)
+            assert not spawner.is_alive(), "spawning players took over %d s" % SPAWN_TIMEOUT_S
     cpu_end, steady_end = [proc_cpu_s(c.proc.pid) for c in channels], time.monotonic()
     peaks = [proc_peak_kb(c.proc.pid) for c in channels]
     for channel in channels:
@@ -279,6 +285,7 @@ def run_group(channels, seconds, log, startup_s_per_process=0.03):
 
 
 SPAWNERS = 4
+SPAWN_TIMEOUT_S = 120
 
 
 def note_cpu(channel):
@@ -406,8 +413,8 @@ def compare(ours, theirs):
 
 
 def standin_main(path):
-    from progmoh.player.sim.standin import StandIn
-    with StandIn(path):
+    from progmoh.player.sim.standin import ServeStandIn
+    with ServeStandIn(path):
         os.chmod(path, 0o666)           # players may run as another user (--user)
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
 
@@ -428,7 +435,7 @@ def arguments():
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
                         help="skip the large-library manifest measurement")
-    parser.add_argument("--lead-ms", type=int, default=200,
+    parser.add_argument("--lead-ms", type=int, default=LEAD_MS,
                         help="the players' lead (their wake-up interval follows from it)")
     parser.add_argument("--starts", type=int, default=30, metavar="N",
                         help="start one player alone N times for the medians of its start (0 to skip)")
@@ -484,7 +491,11 @@ def main():
     finally:
         if serve is not None:
             serve.terminate()
-            serve.wait()
+            try:
+                serve.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+                serve.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -47,7 +47,6 @@ class Bench:
         self.welcomed: asyncio.Queue = asyncio.Queue()
         self.seen: asyncio.Queue = asyncio.Queue()
         self.links = {}
-        self.hello_at = {}
 
     async def player_connected(self, uniqueid, link):
         self.links[uniqueid] = link
@@ -101,7 +100,7 @@ async def run(calls: int, rounds: int) -> None:
     rss_grew = rss_kib() - rss_before
     await server.close()
     for process in players:
-        await process.wait()
+        await asyncio.wait_for(process.wait(), 10)
     print(f"calls={calls:4d}  all admitted in {admit_s:6.2f} s (spawn + hello + peer checks)")
     print(f"  one call at a time : p50 {percentile(one, .5):6.2f} ms  p99 {percentile(one, .99):6.2f} ms"
           f"  ({len(one)} messages)")

@@ -1,4 +1,4 @@
-"""Renderer figures on this machine (DESIGN.md section 8): run on demand.
+"""Renderer figures on this machine: run on demand.
 
     .venv/bin/python bench/render_bench.py
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from progmoh.cache.manifest import RATE, SAMPLE_BYTES  # noqa: E402
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
 from progmoh.cache.store import Store  # noqa: E402
 from progmoh.cli.config import load  # noqa: E402
 from progmoh.renderer.condition import Conditioning, condition_file  # noqa: E402
@@ -50,7 +50,7 @@ def bench_mix(config, root: Path) -> None:
     music = next(s for s in store.current().segments if s.kind == "music")
     track = store.read(music.object)
     ducking = Ducking(config.render.duck_db, config.render.duck_fade_ms)
-    voice_samples = int(MIX_SEGMENT_S * RATE) - ducking.segment_samples(0)
+    voice_samples = int(MIX_SEGMENT_S * SAMPLE_RATE_HZ) - ducking.segment_samples(0)
     voice = track[:voice_samples * SAMPLE_BYTES]
     bed = track[:ducking.segment_samples(voice_samples) * SAMPLE_BYTES]
     elapsed, _ = timed(lambda: [duck_mix(bed, voice, ducking) for _ in range(MIX_REPEATS)])
@@ -64,18 +64,18 @@ def bench_conditioning(config) -> None:
     c = Conditioning(config.render.music_dbfs, config.render.band_low_hz,
                      config.render.band_high_hz)
     elapsed, pcms = timed(lambda: [condition_file(p, c) for p in tracks])
-    audio_s = sum(len(p) for p in pcms) / SAMPLE_BYTES / RATE
+    audio_s = sum(len(p) for p in pcms) / SAMPLE_BYTES / SAMPLE_RATE_HZ
     print(f"music conditioning (one ffmpeg):   {audio_s / elapsed:6.0f}x real time "
           f"({len(tracks)} tracks, {audio_s:.0f} s of music in {elapsed:.2f} s)")
 
 
 def bench_cache_size(root: Path, spacing_s: float) -> None:
     manifest = Store(root).current()
-    music_s = sum(s.samples for s in manifest.segments if s.kind == "music") / RATE
+    music_s = sum(s.samples for s in manifest.segments if s.kind == "music") / SAMPLE_RATE_HZ
     advice = [s for s in manifest.segments if s.kind == "advice"]
     items = len({s.advice for s in advice})
     advice_bytes = sum(s.samples for s in advice) * SAMPLE_BYTES
-    music_bytes = music_s * RATE * SAMPLE_BYTES
+    music_bytes = music_s * SAMPLE_RATE_HZ * SAMPLE_BYTES
     per_hour_item = advice_bytes / items / (music_s / 3600)
     print(f"cache: music {music_bytes / 1e6:.1f} MB for {music_s:.0f} s; advice "
           f"{advice_bytes / 1e6:.1f} MB for {items} items in {len(advice)} segments")
@@ -83,7 +83,7 @@ def bench_cache_size(root: Path, spacing_s: float) -> None:
     print(f"cache bytes per hour of music per advice item: {per_hour_item / 1e6:.1f} MB in the "
           f"demo (short tracks, few slots fit); {3600 / spacing_s * mean_bytes / 1e6:.1f} MB "
           f"for long tracks ({3600 / spacing_s:.0f} slots/h x {mean_bytes / 1e3:.0f} kB mean "
-          f"segment); music itself: {RATE * SAMPLE_BYTES * 3600 / 1e6:.1f} MB per hour")
+          f"segment); music itself: {SAMPLE_RATE_HZ * SAMPLE_BYTES * 3600 / 1e6:.1f} MB per hour")
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import ami_recordings as rec  # noqa: E402
+from progmoh.cache.audio_format import FRAME_BYTES  # noqa: E402
 from progmoh.player.serve.ami.framing import Framer  # noqa: E402
 from progmoh.player.serve.ami.message import parse  # noqa: E402
 
@@ -40,6 +41,7 @@ TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 RECORDED_UID = b"1795710278.1"
 TARGET_P99_MS = 50.0
 QUIET_S = 0.6
+START_TIMEOUT_S = 30.0          # serve starting, answering a lookup, stopping
 SEARCH_BYTES = 5 * 16000          # look for the music within 5 s of where it was left
 
 
@@ -134,8 +136,8 @@ class Call:
                 return
             self.last_pos, self.pos = self.pos, None
             self._insert_seen(now)
-        elif len(data) >= 640:
-            self.pos = self._realign(data[-640:])
+        elif len(data) >= FRAME_BYTES:
+            self.pos = self._realign(data[-FRAME_BYTES:])
         if self.pos is None:
             self.last_insert_at = now
 
@@ -188,7 +190,7 @@ url = "sqlite:///choices.db"
 async def start_serve(config: pathlib.Path):
     serve = await asyncio.create_subprocess_exec(
         PROGMOH, "serve", "--config", str(config), stderr=asyncio.subprocess.PIPE)
-    while line := await serve.stderr.readline():
+    while line := await asyncio.wait_for(serve.stderr.readline(), START_TIMEOUT_S):
         found = re.search(rb"realtime backend on http://127\.0\.0\.1:(\d+)/moh", line)
         if found:
             asyncio.get_running_loop().create_task(_drain(serve.stderr))
@@ -214,7 +216,7 @@ async def lookup(port: int, uid: str) -> str:
 
 
 async def start_call(ami: Asterisk, port: int, uid: str, position: int, music: bytes) -> Call:
-    argv = (await lookup(port, uid)).split(" ")
+    argv = (await asyncio.wait_for(lookup(port, uid), START_TIMEOUT_S)).split(" ")
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                start_new_session=True, close_fds=True)
     call = Call(uid, process, music)
@@ -321,10 +323,14 @@ async def scenario(count: int, rounds: int, idle_s: float, cache, work: pathlib.
             except ProcessLookupError:
                 pass
         for call in calls:
-            call.process.wait()
+            try:
+                call.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(call.process.pid, 9)
+                call.process.wait()
             call.process.stdout.close()
         serve.terminate()
-        await serve.wait()
+        await asyncio.wait_for(serve.wait(), START_TIMEOUT_S)
 
 
 async def measure_idle(pid: int, count: int, idle_s: float) -> None:

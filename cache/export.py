@@ -4,7 +4,8 @@ import wave
 from pathlib import Path
 
 from progmoh.cache.errors import CacheError
-from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Segment
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.manifest import Segment
 
 
 def export_wav(store, segment: Segment, out_path: Path) -> int:
@@ -18,7 +19,7 @@ def export_wav(store, segment: Segment, out_path: Path) -> int:
         with open(out_path, "wb") as handle, wave.open(handle, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(SAMPLE_BYTES)
-            out.setframerate(RATE)
+            out.setframerate(SAMPLE_RATE_HZ)
             out.writeframes(pcm)
     except OSError as error:
         raise CacheError(f"{out_path}: cannot write WAV file: {error.strerror}") from None

@@ -8,7 +8,8 @@ import difflib
 from dataclasses import dataclass
 
 from progmoh.cache.errors import CacheError
-from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.manifest import Manifest, Segment
 from progmoh.cache.reports import GenerationInfo
 
 
@@ -70,7 +71,7 @@ def segment_row(segment: Segment) -> SegmentRow:
     return SegmentRow(
         id=segment.id, kind=segment.kind, music_class=segment.music_class, track=segment.track,
         slot=segment.slot if segment.slot >= 0 else None, advice=segment.advice,
-        group=segment.group, dayparts=tuple(dayparts), duration_s=segment.samples / RATE,
+        group=segment.group, dayparts=tuple(dayparts), duration_s=segment.samples / SAMPLE_RATE_HZ,
         bytes=segment.samples * SAMPLE_BYTES, object=segment.object)
 
 

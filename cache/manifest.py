@@ -17,9 +17,7 @@ Segment kinds:
 import json
 from dataclasses import asdict, dataclass, field
 
-FORMAT = 1
-RATE = 8000                  # samples per second
-SAMPLE_BYTES = 2             # signed 16-bit little-endian mono
+FORMAT = 1                   # audio: cache/audio_format.py
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class Segment:
     id: str                  # stable, human-readable, unique in a generation
     kind: str                # "music" | "advice" | "prompt"
     object: str              # hex sha256 of the PCM bytes = object name
-    samples: int             # length in samples (bytes / 2)
+    samples: int             # length in samples (bytes / SAMPLE_BYTES)
     music_class: str = ""
     track: str = ""          # track name (source file stem)
     track_index: int = -1

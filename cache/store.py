@@ -1,4 +1,4 @@
-"""The segment store (DESIGN.md section 4): content-addressed objects, one
+"""The segment store (docs/architecture.md, "The cache contract"): content-addressed objects, one
 manifest per generation, an atomically switched CURRENT pointer, and a
 writer lock so that two renders never interleave.
 
@@ -23,7 +23,8 @@ from typing import Iterator
 from progmoh.cache import housekeeping, layout
 from progmoh.cache.atomic import write_atomic
 from progmoh.cache.errors import CacheError
-from progmoh.cache.manifest import SAMPLE_BYTES, Manifest, dumps, loads
+from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.manifest import Manifest, dumps, loads
 from progmoh.cache.player_index import index_text
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 

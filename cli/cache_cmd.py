@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from progmoh.cache import listing
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.export import export_wav
 from progmoh.cache.store import Store
 from progmoh.cli.options import config_option, load_config
@@ -182,7 +183,7 @@ def export(segment_id, out_path, generation, config_file):
     store = _store(config_file)
     segment = listing.find_segment(listing.chosen_manifest(store, generation), segment_id)
     samples = export_wav(store, segment, out_path)
-    click.echo(f"Wrote {out_path} ({_duration(samples / 8000)}, 8000 Hz mono 16-bit)")
+    click.echo(f"Wrote {out_path} ({_duration(samples / SAMPLE_RATE_HZ)}, {SAMPLE_RATE_HZ} Hz mono 16-bit)")
 
 
 def _table(headers, rows, right=()) -> None:

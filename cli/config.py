@@ -24,6 +24,7 @@ from progmoh.player.serve.settings import (
     AmiSettings, BillingFields, BillingSettings, KeySettings, RewriteRule,
     ServeSettings, StoreSettings,
 )
+from progmoh.player.play.defaults import LEAD_MS_MAX, LEAD_MS_MIN
 from progmoh.player.settings import ProgramSettings
 from progmoh.player.words.vocabulary import LANGUAGES
 from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
@@ -242,8 +243,9 @@ def _log_target(base: Path, value: str) -> str:
 
 
 def _lead_ms(value: int, where: str) -> int:
-    if not 40 <= value <= 2000:
-        raise ConfigError(f"{where}: 'player.lead_ms' must be between 40 and 2000, not {value}")
+    if not LEAD_MS_MIN <= value <= LEAD_MS_MAX:
+        raise ConfigError(f"{where}: 'player.lead_ms' must be between {LEAD_MS_MIN} and "
+                          f"{LEAD_MS_MAX}, not {value}")
     return value
 
 

@@ -5,8 +5,12 @@ unknown, and a value whose type differs from the default's is wrong.  Paths
 are relative to the configuration file's folder (or, with no file, to the
 project folder, so that the demo runs from a fresh clone).  In an install
 (``cli.paths``) the path keys of ``INSTALLED_PATHS`` default to system folders
-instead.
+instead.  The player's own defaults (lead, program) are written once in
+``player/play/defaults.py``, which ``progmoh play`` reads without loading any
+configuration.
 """
+
+from progmoh.player.play.defaults import LEAD_MS, PROGRAM_DEFAULTS
 
 DEFAULTS = {
     "library": {
@@ -37,19 +41,13 @@ DEFAULTS = {
             "ru": "msu_ru_nsh_clunits",
         },
     },
-    "program": {
-        "first_advice_s": 20.0,
-        "advice_gap_s": 45.0,
-        "insert_duck_db": -20.0,
-        "insert_ramp_ms": 150,
-        "crossfade_ms": 800,
-    },
+    "program": dict(PROGRAM_DEFAULTS),
     "cache": {
         "dir": "var/cache",
         "gc_grace_hours": 6.0,
     },
     "player": {
-        "lead_ms": 200,
+        "lead_ms": LEAD_MS,
         "log": "var/log/progmoh-play.log",
     },
     "serve": {

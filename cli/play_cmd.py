@@ -7,7 +7,8 @@ exists for ``--help`` and the docs, and runs the very same function.
 
 import click
 
-from progmoh.cli.play_fast import DEFAULT_CACHE, DEFAULT_LEAD_MS, run
+from progmoh.cli.play_fast import DEFAULT_CACHE, run
+from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 
 @click.command(name="play")
@@ -20,7 +21,7 @@ from progmoh.cli.play_fast import DEFAULT_CACHE, DEFAULT_LEAD_MS, run
               help="progmoh serve's player socket; without it, music and advice only.")
 @click.option("--log", "log_target", default="", metavar="FILE|syslog",
               help="Where event lines go (default: stderr; never stdout).")
-@click.option("--lead-ms", type=click.IntRange(40, 2000), default=DEFAULT_LEAD_MS,
+@click.option("--lead-ms", type=click.IntRange(LEAD_MS_MIN, LEAD_MS_MAX), default=LEAD_MS,
               show_default=True, help="How far ahead of real time audio is written.")
 def command(uniqueid, cache_dir, socket_path, log_target, lead_ms):
     """Stream one call's music on hold to stdout (8 kHz s16le mono), as Asterisk's

@@ -11,11 +11,11 @@ import os
 import sys
 
 from progmoh.cli.paths import default_cache
+from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
          "[--log FILE|syslog] [--lead-ms N]")
 DEFAULT_CACHE = default_cache()
-DEFAULT_LEAD_MS = 200
 _OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
             "--log": "log_target", "--lead-ms": "lead_ms"}
 
@@ -23,7 +23,7 @@ _OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socke
 def parse(argv):
     """(options for player.engine.play, problems found); never raises."""
     options = {"uniqueid": "", "cache_dir": DEFAULT_CACHE, "socket_path": None,
-               "log_target": "", "lead_ms": DEFAULT_LEAD_MS}
+               "log_target": "", "lead_ms": LEAD_MS}
     problems = []
     args = list(argv)
     while args:
@@ -49,9 +49,10 @@ def _lead_ms(value, problems):
         lead_ms = int(value)
     except ValueError:
         lead_ms = -1
-    if not 40 <= lead_ms <= 2000:
-        problems.append("--lead-ms must be 40..2000, not %r; using %d" % (value, DEFAULT_LEAD_MS))
-        return DEFAULT_LEAD_MS
+    if not LEAD_MS_MIN <= lead_ms <= LEAD_MS_MAX:
+        problems.append("--lead-ms must be %d..%d, not %r; using %d"
+                        % (LEAD_MS_MIN, LEAD_MS_MAX, value, LEAD_MS))
+        return LEAD_MS
     return lead_ms
 
 

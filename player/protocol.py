@@ -19,7 +19,7 @@ Serve -> player
   next_class {}                               switch to the next music class
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, make_dataclass
 
 from progmoh.player import wire
 from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
@@ -36,16 +36,15 @@ class Account:
     locked: bool = False
 
 
-@dataclass(frozen=True)
-class CallState:
-    """What a restarted player needs to continue the same call's program."""
-    music_class: str = ""
-    track_index: int = 0
-    offset_samples: int = 0          # position inside the current track
-    advice_played: tuple[str, ...] = ()
-    middle_order: tuple[str, ...] = ()   # this call's shuffled middle group
-    call_samples: int = 0            # audio played so far in this call
-    next_advice_at: int = 0          # call_samples at which the next advice may start
+# What a restarted player needs to continue the same call's program: serve's
+# typed view of wire.STATE_DEFAULTS (the one definition, commented there).
+CallState = make_dataclass(
+    "CallState",
+    [(name, tuple[str, ...] if isinstance(default, tuple) else type(default), default)
+     for name, default in wire.STATE_DEFAULTS],
+    frozen=True)
+CallState.__module__ = __name__
+CallState.__doc__ = "A call's progress, as the player reports it (fields: wire.STATE_DEFAULTS)."
 
 
 def encode(kind: str, **fields) -> bytes:
@@ -54,12 +53,14 @@ def encode(kind: str, **fields) -> bytes:
                                 else value for name, value in fields.items()})
 
 
-def call_state(data: dict | None) -> CallState | None:
-    if not data:
-        return None
-    known = CallState.__dataclass_fields__
-    values = {k: v for k, v in data.items() if k in known}
-    for name in ("advice_played", "middle_order"):
-        values[name] = tuple(values.get(name, ()))
-    return CallState(**values)
+def call_state(data) -> CallState | None:
+    """A state from the wire, checked by wire.check_state; None for no state.
+
+    Serve's side of the one check: any bad field makes the whole state a
+    ProtocolError (the player's side takes defaults instead).
+    """
+    state, problems = wire.check_state(data)
+    if problems:
+        raise ProtocolError("bad state: " + "; ".join(problems))
+    return None if state is None else CallState(**state)
 

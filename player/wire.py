@@ -4,6 +4,15 @@ The player imports this on its hot path, where importing ``dataclasses``
 alone would cost about 2.5 MB of its 3 MB budget; ``player.protocol``
 re-exports these names and adds the dataclasses ``serve`` uses, so both
 sides speak exactly the same bytes.
+
+The call state (what a restarted player needs to continue the same call)
+is defined here once, ``STATE_DEFAULTS``, and checked here once,
+``check_state``; ``protocol.CallState`` is built from the same table.
+The two sides act differently on what the check finds: the player takes
+each bad field's default and logs it (a bad field must never stop a call's
+audio), while ``serve`` rejects the message and drops that player's
+connection (a player sending bad state is broken, and its state is not
+worth keeping).
 """
 
 from progmoh.player import lean_json
@@ -16,11 +25,17 @@ WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS = (
     "welcome", "denied", "balance", "position", "next_class")
 BALANCE_STATUSES = ("ok", "not_registered", "unavailable")
 
-# CallState's fields and defaults, as plain data (see protocol.CallState).
+# The call state's fields and defaults, in order: the one definition.  A
+# str field holds text, an int field a count >= 0, a tuple field text items.
 STATE_DEFAULTS = (
-    ("music_class", ""), ("track_index", 0), ("offset_samples", 0),
-    ("advice_played", ()), ("middle_order", ()), ("call_samples", 0),
-    ("next_advice_at", 0))
+    ("music_class", ""),        # the class playing
+    ("track_index", 0),         # the track in that class's playlist
+    ("offset_samples", 0),      # position inside the current track
+    ("advice_played", ()),      # advice items played in this call, in order
+    ("middle_order", ()),       # this call's shuffled middle group
+    ("call_samples", 0),        # audio played so far in this call
+    ("next_advice_at", 0),      # call_samples at which the next advice may start
+)
 
 
 class ProtocolError(ValueError):
@@ -52,18 +67,36 @@ def decode(line):
     return message
 
 
-def plain_state(data):
-    """A state dict from the wire with every field present and lists as tuples,
-    or None; unknown fields are dropped and wrong types fall back to defaults."""
-    if not isinstance(data, dict) or not data:
-        return None
-    state = {}
+def check_state(data):
+    """``(state, problems)`` for a call state from the wire.
+
+    ``state`` is None for no state (None or an empty object), else a dict
+    with every field of STATE_DEFAULTS, lists as tuples; a field missing
+    takes its default, a field of the wrong type (or a negative count)
+    takes its default and is named in ``problems``.  Unknown fields are
+    dropped without a word: a newer peer may send more.
+    """
+    if data is None or data == {}:
+        return None, []
+    if not isinstance(data, dict):
+        return None, ["state is not an object but %s" % type(data).__name__]
+    state, problems = {}, []
     for name, default in STATE_DEFAULTS:
         value = data.get(name, default)
-        if isinstance(default, tuple):
-            ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
-            value = tuple(value) if ok else default
-        elif type(value) is not type(default):
+        if not _state_value_ok(value, default):
+            problems.append("state field %r: %.40r is not %s; using %r"
+                            % (name, value, _STATE_KINDS[type(default)], default))
             value = default
-        state[name] = value
-    return state
+        state[name] = tuple(value) if isinstance(default, tuple) else value
+    return state, problems
+
+
+_STATE_KINDS = {str: "text", int: "a count >= 0", tuple: "a list of text"}
+
+
+def _state_value_ok(value, default):
+    if isinstance(default, tuple):
+        return isinstance(value, (list, tuple)) and all(type(v) is str for v in value)
+    if type(default) is int:
+        return type(value) is int and value >= 0
+    return type(value) is type(default)

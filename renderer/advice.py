@@ -8,7 +8,8 @@ advice item just to find out which slots it fits.
 
 from dataclasses import dataclass
 
-from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Segment, segment_id
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.manifest import Segment, segment_id
 from progmoh.renderer.condition import Conditioning
 from progmoh.renderer.errors import InputProblem
 from progmoh.renderer.keys import advice_key, audio_key, file_digest, speech_key
@@ -58,7 +59,7 @@ def _slot_spacing(run: Run) -> float:
 
 def known_voice_samples(run: Run, voice: AdviceVoice, tracks, ducking: Ducking) -> int | None:
     """The item's voice length, read off a reusable segment of its first slot."""
-    first_slot = round(_slot_spacing(run) * RATE)
+    first_slot = round(_slot_spacing(run) * SAMPLE_RATE_HZ)
     for track in tracks:
         old = run.reusable(advice_key(track.segment.render_key, voice.job.render_key,
                                       first_slot, ducking))

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from progmoh.cache.manifest import RATE
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.renderer.errors import InputProblem, RenderError
 
 PEAK_DBFS = -1.0             # no sample louder than this after normalising
@@ -44,7 +44,7 @@ def filter_chain(c: Conditioning) -> str:
     """Two 2-pole sections per edge: 24 dB/octave outside the telephone band."""
     return ",".join((
         "aformat=sample_fmts=fltp:channel_layouts=mono",
-        f"aresample={RATE}:resampler=soxr",
+        f"aresample={SAMPLE_RATE_HZ}:resampler=soxr",
         f"highpass=f={c.band_low_hz}", f"highpass=f={c.band_low_hz}",
         f"lowpass=f={c.band_high_hz}", f"lowpass=f={c.band_high_hz}",
         f"volume={HEADROOM}"))
@@ -72,7 +72,7 @@ def condition_clips(clips: list[bytes], rate: int, c: Conditioning, labels: list
         at += (len(clip) + len(gap)) // 2
     pcm32 = _run_ffmpeg(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"], c,
                         b"".join(joined), labels[0] if labels else "clips")
-    return [_clip_result(pcm32[4 * round(a * RATE / rate):4 * round(b * RATE / rate)], c, label)
+    return [_clip_result(pcm32[4 * round(a * SAMPLE_RATE_HZ / rate):4 * round(b * SAMPLE_RATE_HZ / rate)], c, label)
             for (a, b), label in zip(spans, labels)]
 
 
@@ -97,7 +97,7 @@ def _decode(path: Path, c: Conditioning) -> bytes:
 def _run_ffmpeg(inputs: list[str], c: Conditioning, stdin: bytes | None, path) -> bytes:
     no_stdin = ["-nostdin"] if stdin is None else []
     argv = ["ffmpeg", *no_stdin, "-hide_banner", "-loglevel", "error", *inputs,
-            "-af", filter_chain(c), "-ac", "1", "-ar", str(RATE), "-f", "s32le", "-"]
+            "-af", filter_chain(c), "-ac", "1", "-ar", str(SAMPLE_RATE_HZ), "-f", "s32le", "-"]
     try:
         done = subprocess.run(argv, input=stdin, capture_output=True, timeout=DECODE_TIMEOUT_S)
     except FileNotFoundError:
@@ -155,4 +155,4 @@ def trim_silence(pcm: bytes, width: int) -> bytes:
 
 
 def silence(duration_ms: int) -> bytes:
-    return b"\0\0" * (RATE * duration_ms // 1000)
+    return b"\0\0" * (SAMPLE_RATE_HZ * duration_ms // 1000)

@@ -1,4 +1,4 @@
-"""What the library folders hold (DESIGN.md section 2).
+"""What the library folders hold (the README, "Your library").
 
 Music: each subfolder of ``music_dir`` is a class; each file in it a track
 named by its stem, in alphabetical order.  Advice: ``advice_dir/first``,

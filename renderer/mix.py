@@ -1,4 +1,4 @@
-"""Advice pre-mixed over the track's own music (DESIGN.md section 3).
+"""Advice pre-mixed over the track's own music (docs/architecture.md, "The cache contract").
 
 Layout of one advice segment starting at ``slot_sample`` of a track::
 
@@ -16,7 +16,7 @@ every 2 ms: no zipper noise), all in audioop's C loops.
 import audioop
 from dataclasses import dataclass
 
-from progmoh.cache.manifest import RATE
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 
 STEP_SAMPLES = 16            # 2 ms envelope steps
 TAIL_MS = 300                # ducked music after the voice, before the fade up
@@ -29,11 +29,11 @@ class Ducking:
 
     @property
     def fade_samples(self) -> int:
-        steps = max(1, round(self.duck_fade_ms * RATE / 1000 / STEP_SAMPLES))
+        steps = max(1, round(self.duck_fade_ms * SAMPLE_RATE_HZ / 1000 / STEP_SAMPLES))
         return steps * STEP_SAMPLES
 
     def segment_samples(self, voice_samples: int) -> int:
-        return 2 * self.fade_samples + voice_samples + RATE * TAIL_MS // 1000
+        return 2 * self.fade_samples + voice_samples + SAMPLE_RATE_HZ * TAIL_MS // 1000
 
     def voice_samples(self, segment_samples: int) -> int:
         """Inverse of ``segment_samples``: the voice length inside a rendered segment."""
@@ -42,7 +42,7 @@ class Ducking:
 
 def slot_samples(track_samples: int, spacing_s: float, segment_samples: int) -> list[int]:
     """Slot k starts (k+1)*spacing into the track; only slots whose segment fits."""
-    spacing = round(spacing_s * RATE)
+    spacing = round(spacing_s * SAMPLE_RATE_HZ)
     if spacing <= 0:
         return []
     starts = range(spacing, track_samples - segment_samples + 1, spacing)
@@ -50,27 +50,29 @@ def slot_samples(track_samples: int, spacing_s: float, segment_samples: int) -> 
 
 
 def duck_mix(bed: bytes, voice: bytes, ducking: Ducking) -> bytes:
-    """``bed`` (exactly ``segment_samples(len(voice)//2)`` samples) ducked under ``voice``."""
+    """``bed`` (exactly ``segment_samples(voice samples)`` samples) ducked under ``voice``."""
+    width = SAMPLE_BYTES
     fade = ducking.fade_samples
-    total = ducking.segment_samples(len(voice) // 2)
-    if len(bed) != 2 * total:
-        raise ValueError(f"bed has {len(bed) // 2} samples, the segment needs {total}")
+    total = ducking.segment_samples(len(voice) // width)
+    if len(bed) != width * total:
+        raise ValueError(f"bed has {len(bed) // width} samples, the segment needs {total}")
     duck = 10 ** (ducking.duck_db / 20)
-    head, middle, end = bed[:2 * fade], bed[2 * fade:2 * (total - fade)], bed[2 * (total - fade):]
-    shaped = b"".join((_fade(head, ducking.duck_db, down=True), audioop.mul(middle, 2, duck),
+    head = bed[:width * fade]
+    middle, end = bed[width * fade:width * (total - fade)], bed[width * (total - fade):]
+    shaped = b"".join((_fade(head, ducking.duck_db, down=True), audioop.mul(middle, width, duck),
                        _fade(end, ducking.duck_db, down=False)))
-    padded = b"\0\0" * fade + voice + b"\0\0" * (total - fade - len(voice) // 2)
-    return audioop.add(shaped, padded, 2)
+    padded = bytes(width * fade) + voice + bytes(width * (total - fade) - len(voice))
+    return audioop.add(shaped, padded, width)
 
 
 def _fade(pcm: bytes, duck_db: float, down: bool) -> bytes:
     """Down: step 0 at gain 1.0; up: the last step at gain 1.0 exactly."""
-    step_bytes = 2 * STEP_SAMPLES
+    step_bytes = SAMPLE_BYTES * STEP_SAMPLES
     steps = len(pcm) // step_bytes
     parts = []
     for i in range(steps):
         fraction = i / steps if down else (steps - 1 - i) / steps
         gain = 10 ** (duck_db * fraction / 20)
         chunk = pcm[i * step_bytes:(i + 1) * step_bytes]
-        parts.append(chunk if gain == 1.0 else audioop.mul(chunk, 2, gain))
+        parts.append(chunk if gain == 1.0 else audioop.mul(chunk, SAMPLE_BYTES, gain))
     return b"".join(parts)

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from progmoh.cache.manifest import SAMPLE_BYTES, Segment, segment_id
+from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.manifest import Segment, segment_id
 from progmoh.renderer.condition import Conditioning, condition_file
 from progmoh.renderer.errors import InputProblem
 from progmoh.renderer.keys import audio_key, file_digest

@@ -1,4 +1,4 @@
-"""One render: library + settings -> a new cache generation (DESIGN.md section 3).
+"""One render: library + settings -> a new cache generation.
 
 Runs under the cache's writer lock from the first object to the publish.
 Every segment whose render key is in the current generation (and whose
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from progmoh.cache.manifest import RATE, SAMPLE_BYTES, Manifest, Segment, segment_id
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.manifest import Manifest, Segment, segment_id
 from progmoh.cache.store import Store, new_generation_name
 from progmoh.player.settings import ProgramSettings
 from progmoh.renderer import library as lib
@@ -101,7 +102,7 @@ def _unplaced(run: Run, voices, advice: list[Segment], speech: dict[str, bytes])
     for voice in voices:
         clip = speech.get(voice.job.render_key)
         if voice.item.name not in placed and clip is not None:
-            seconds = len(clip) / SAMPLE_BYTES / RATE
+            seconds = len(clip) / SAMPLE_BYTES / SAMPLE_RATE_HZ
             run.problems.append(f"{voice.item.path}: {seconds:.1f} s of speech fits no advice "
                                 f"slot of any track, so it never plays")
 

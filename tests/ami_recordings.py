@@ -1,8 +1,7 @@
 """Helpers for the recorded AMI sessions in tests/data/ami (read-only, byte-exact).
 
-They are a verbatim copy of the recordings made on a real Asterisk (shared/ami
-beside the repository), kept in the repository so that a fresh clone tests
-without it; SHA256SUMS there pins every byte.
+They are verbatim recordings of sessions with a real Asterisk built from
+source (docs/asterisk.md, "What AMI sends"); SHA256SUMS there pins every byte.
 """
 
 import random

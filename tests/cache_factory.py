@@ -10,7 +10,8 @@ import struct
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from progmoh.cache.manifest import RATE, Limits, Manifest, Segment, segment_id
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.cache.manifest import Limits, Manifest, Segment, segment_id
 from progmoh.cache.store import Store, new_generation_name
 
 EPOCH = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
@@ -41,7 +42,7 @@ def advice(data: bytes, music_class="calm", track="01-dawn", slot=1, item="welco
     return Segment(id=segment_id("advice", music_class=music_class, track=track, slot=slot,
                                  advice=item),
                    kind="advice", object=digest_of(data), samples=len(data) // 2,
-                   music_class=music_class, track=track, slot=slot, slot_sample=slot * 30 * RATE,
+                   music_class=music_class, track=track, slot=slot, slot_sample=slot * 30 * SAMPLE_RATE_HZ,
                    advice=item, group=group, limits=limits,
                    sources=(f"music/advice/{group}/{item}.txt",))
 

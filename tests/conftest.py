@@ -13,6 +13,16 @@ REPO = Path(__file__).resolve().parent.parent
 MARIADB_SCRIPT = REPO / "tests" / "services" / "mariadb.sh"
 
 
+def pytest_collection_modifyitems(items):
+    """A test that takes ``mysql_url`` must say so with ``@pytest.mark.mariadb``
+    (so ``-m "not mariadb"`` really leaves the server out)."""
+    unmarked = [item.nodeid for item in items
+                if "mysql_url" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("mariadb") is None]
+    if unmarked:
+        raise pytest.UsageError("mysql_url without @pytest.mark.mariadb: " + ", ".join(unmarked))
+
+
 def _server_url() -> str:
     """``$PROGMOH_TEST_MYSQL_URL`` (set by ``make test``), else a private server started now."""
     url = os.environ.get("PROGMOH_TEST_MYSQL_URL", "").strip()

@@ -49,10 +49,15 @@ class FakeAmi:
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
 
-    async def wait_for_action(self, connection: int, action_id: str) -> Message:
+    async def wait_for_action(self, connection: int, action_id: str,
+                              timeout_s: float = 10.0) -> Message:
+        await self.wait_until_sent(lambda: self._find(connection, action_id) is not None, timeout_s)
+        return self._find(connection, action_id)
+
+    async def wait_until_sent(self, condition, timeout_s: float = 10.0) -> None:
+        """Wait until ``condition()`` holds over what clients sent; fail after ``timeout_s``."""
         async with self._got:
-            await self._got.wait_for(lambda: self._find(connection, action_id) is not None)
-            return self._find(connection, action_id)
+            await asyncio.wait_for(self._got.wait_for(condition), timeout_s)
 
     def _find(self, connection: int, action_id: str) -> Message | None:
         if connection >= len(self.sent_by_client):

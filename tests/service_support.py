@@ -1,4 +1,4 @@
-"""Config, fake clock and stand-in players for the service and system tests."""
+"""Config and stand-in players for the service and system tests."""
 
 import asyncio
 import json
@@ -62,19 +62,12 @@ def service_settings(path: Path) -> ServiceSettings:
     return ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now_s = 1000.0
-
-    def __call__(self) -> float:
-        return self.now_s
-
-
-class StandIn(PipedProcess):
-    """A real subprocess whose argv carries ``--uniqueid`` and whose parent is this test."""
+class PlayerStandIn(PipedProcess):
+    """Plays a player towards serve: a real subprocess (stand_in_player.py) whose argv
+    carries ``--uniqueid`` and whose parent is this test."""
 
     @classmethod
-    async def start(cls, socket_path: Path, uniqueid: str) -> "StandIn":
+    async def start(cls, socket_path: Path, uniqueid: str) -> "PlayerStandIn":
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(HERE / "stand_in_player.py"), str(socket_path), "--uniqueid",
             uniqueid, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)

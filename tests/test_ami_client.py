@@ -206,9 +206,8 @@ def test_session_ending_during_a_ping_leaves_no_orphan_task():
                            sleep=FakeSleep(1))
         task = asyncio.create_task(client.run())
         try:
-            async with server._got:
-                await asyncio.wait_for(server._got.wait_for(lambda: any(
-                    m.get("Action") == "Ping" for sent in server.sent_by_client for m in sent)), 10)
+            await server.wait_until_sent(lambda: any(
+                m.get("Action") == "Ping" for sent in server.sent_by_client for m in sent))
             await server.close()
             await listener.until(lambda: listener.downs >= 1)
         finally:

@@ -5,18 +5,11 @@ import asyncio
 from billing_server import BillingServer, json_answer
 from progmoh.player.serve.billing import BalanceBook, rewrite_number
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
+from fake_clock import FakeClock
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
                        currency="currency", locked="locked")
 RUSSIAN = (RewriteRule(r"\+7(\d{10})", r"8\1"), RewriteRule(r"7(\d{10})", r"8\1"))
-
-
-class FakeClock:
-    def __init__(self):
-        self.now_s = 500.0
-
-    def __call__(self) -> float:
-        return self.now_s
 
 
 def settings_for(url: str, **overrides) -> BillingSettings:
@@ -44,7 +37,7 @@ def test_rewrite_first_matching_rule_wins():
 
 def test_prefetch_and_gets_share_one_fetch():
     async def scenario(server):
-        book = BalanceBook(settings_for(server.origin + "/b/{number}"), FakeClock())
+        book = BalanceBook(settings_for(server.origin + "/b/{number}"), FakeClock(500.0))
         book.prefetch("+79161234567")
         book.prefetch("79161234567")          # the same number once rewritten
         waiting = [asyncio.ensure_future(book.get("+79161234567")) for _ in range(3)]
@@ -64,7 +57,7 @@ def test_prefetch_and_gets_share_one_fetch():
 
 
 def test_answer_kept_until_max_age_then_refetched():
-    clock = FakeClock()
+    clock = FakeClock(500.0)
 
     async def scenario(server):
         book = BalanceBook(settings_for(server.origin + "/b/{number}"), clock)
@@ -88,7 +81,7 @@ def test_answer_kept_until_max_age_then_refetched():
 
 
 def test_prefetch_of_a_fresh_answer_does_nothing():
-    clock = FakeClock()
+    clock = FakeClock(500.0)
 
     async def scenario(server):
         book = BalanceBook(settings_for(server.origin + "/b/{number}"), clock)
@@ -103,7 +96,7 @@ def test_prefetch_of_a_fresh_answer_does_nothing():
 
 
 def test_unavailable_answer_is_not_kept():
-    clock = FakeClock()
+    clock = FakeClock(500.0)
 
     async def scenario(server):
         book = BalanceBook(settings_for(server.origin + "/b/{number}"), clock)
@@ -121,7 +114,7 @@ def test_unavailable_answer_is_not_kept():
 
 def test_numbers_are_kept_apart():
     async def scenario(server):
-        book = BalanceBook(settings_for(server.origin + "/b/{number}"), FakeClock())
+        book = BalanceBook(settings_for(server.origin + "/b/{number}"), FakeClock(500.0))
         results = await asyncio.gather(book.get("111"), book.get("222"))
         await book.close()
         return results

@@ -1,5 +1,6 @@
 """The HTTP billing backend against a real local HTTP server."""
 
+import asyncio
 import base64
 import logging
 import ssl
@@ -117,7 +118,7 @@ def test_trickling_answer_frees_its_thread_at_the_timeout(server):
     backend = HttpBilling(settings_for(server.origin + "/balance/{number}", timeout_s=0.3))
     started = time.monotonic()
     with pytest.raises(BillingUnavailable, match="still arriving"):
-        backend._fetch_blocking("1")
+        asyncio.run(backend.fetch("1"))   # returns when the worker thread has returned
     assert time.monotonic() - started < 1.5
 
 
@@ -202,7 +203,7 @@ def test_tls_verification_is_on(tmp_path):
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, timeout=60)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     with BillingServer(tls_context=context) as tls_server:

@@ -29,7 +29,7 @@ def _drop_table(url: str) -> None:
         cursor.execute("DROP TABLE IF EXISTS queue_music")
 
 
-@pytest.fixture(params=["sqlite", "mariadb"])
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def store_url(request, tmp_path):
     """A store URL with no queue_music table yet, so schema creation is part of every test."""
     if request.param == "sqlite":
@@ -132,6 +132,7 @@ def test_unreachable_sqlite_file_means_no_choice_and_a_log_line(tmp_path, caplog
     assert "write failed" in caplog.text and "read failed" in caplog.text
 
 
+@pytest.mark.mariadb
 def test_mysql_server_down_means_no_choice_and_no_password_logged(mysql_url, caplog):
     parts = urllib.parse.urlsplit(mysql_url)
     dead = urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:s3cret-pw@127.0.0.1:9"))
@@ -145,6 +146,7 @@ def test_mysql_server_down_means_no_choice_and_no_password_logged(mysql_url, cap
     assert "s3cret-pw" not in caplog.text
 
 
+@pytest.mark.mariadb
 def test_slow_read_is_cut_short_by_the_timeout(mysql_url, caplog):
     """A read stuck behind a locked row returns None within timeout_s."""
     arguments = connect_arguments(mysql_url, 1.0)
@@ -164,6 +166,7 @@ def test_slow_read_is_cut_short_by_the_timeout(mysql_url, caplog):
     assert "no answer within 0.3 s" in caplog.text
 
 
+@pytest.mark.mariadb
 def test_unix_socket_url_reaches_the_same_database(mysql_url):
     with pymysql.connect(**connect_arguments(mysql_url, 1.0)) as connection:
         with connection.cursor() as cursor:
@@ -188,6 +191,7 @@ def test_unknown_scheme_is_an_error():
         open_choice_store(StoreSettings(url="postgres://x/y", timeout_s=1.0))
 
 
+@pytest.mark.mariadb
 def test_write_behind_a_locked_table_returns_soon_and_lands_later(mysql_url, monkeypatch, caplog):
     monkeypatch.setattr("progmoh.player.serve.choices.WRITE_WAIT_S", 0.2)
     run_with_store(mysql_url, lambda store: store.put("+1888", "old"))

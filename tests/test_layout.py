@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TOP_FOLDERS = ("cli", "cache", "renderer", "player")
 # What the per-call player may import from the project besides player/play/ itself:
-# the shared wire format (and its JSON), words, and the cache's layout (all standard library only).
+# the shared wire format (and its JSON), words, the cache's layout and the audio
+# format (all standard library only).
 PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.lean_json",
-                   "progmoh.player.words",
-                   "progmoh.cache.layout")
+                   "progmoh.player.words", "progmoh.cache.layout", "progmoh.cache.audio_format")
 
 
 def _modules(folder: str):
@@ -114,3 +114,22 @@ def test_the_wheel_holds_every_package_of_the_tree(wheel):
     expected = {"progmoh/" + str(init.relative_to(REPO))
                 for folder in TOP_FOLDERS for init in (REPO / folder).rglob("__init__.py")}
     assert expected - set(wheel.namelist()) == set()
+
+
+def _logger_names(tree: ast.AST):
+    """The argument of every ``logging.getLogger(...)`` call, as source text."""
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "getLogger" and node.args):
+            yield ast.unparse(node.args[0])
+
+
+def test_loggers_are_named_progmoh_dot_part():
+    """One naming scheme, ``progmoh.<part>``, so one logging config reaches them all."""
+    odd = [f"{path.relative_to(REPO)}: getLogger({name})"
+           for folder in TOP_FOLDERS for path, tree in _modules(folder)
+           for name in _logger_names(tree)
+           if not (name.startswith(("'progmoh.", '"progmoh.')) or name == "name")]
+    assert odd == []        # ("name": sim/simulate_serve.py walks its SERVE_LOGGERS, checked here)
+    from progmoh.player.sim.simulate_serve import SERVE_LOGGERS
+    assert all(n == "progmoh" or n.startswith("progmoh.") for n in SERVE_LOGGERS)

@@ -17,9 +17,20 @@ LIMITED = (("a-first", "first", Limits()), ("m-evening", "middle", Limits(
     dates=(("2026-12-01", "2026-12-24"),))), ("z-last", "last", Limits()))
 
 
+def plain(value):
+    """Segments as tuples, all the way down, so two catalogs compare."""
+    if isinstance(value, catalog_module.Segment):
+        return (value.digest, value.samples, value.label)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    return value
+
+
 def tables(catalog):
-    return (catalog.generation, catalog.classes, catalog.default_class, catalog.program,
-            catalog.tracks, catalog.advice, catalog.items, catalog.prompts)
+    return plain((catalog.generation, catalog.classes, catalog.default_class, catalog.program,
+                  catalog.tracks, catalog.advice, catalog.items, catalog.prompts))
 
 
 @pytest.mark.parametrize("items", [player_cache.DEFAULT_ITEMS, LIMITED])

@@ -14,21 +14,15 @@ from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.engine import Loop
 from progmoh.player.play.link import Link
 from progmoh.player.play.mixer import Mixer
-from progmoh.player.play.pacer import FRAME_SAMPLES, Pacer
+from progmoh.cache.audio_format import FRAME_SAMPLES
+from progmoh.player.play.pacer import Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
-from progmoh.player.sim.standin import StandIn
+from progmoh.player.sim.standin import ServeStandIn
+from fake_clock import FakeClock
 
 CALL = "1795709779.380"
 NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 class RecordingOutput:
@@ -57,27 +51,27 @@ def make_loop(folder, clock, socket_path):
     program = Program(cat, events.append, lambda: NOON, sorted)
     mixer = Mixer(program, events.append, -20.0, 50, 100)
     bed = Program(cat, lambda m: None, lambda: NOON, sorted)
-    loop = Loop(program, mixer, Pacer(clock, 200), RecordingOutput(), events.append, clock)
-    loop.link = Link(str(socket_path), CALL, events.append, clock)
-    loop.session = Session(cat, program, mixer, loop.link, events.append)
+    link = Link(str(socket_path), CALL, events.append, clock)
+    loop = Loop(program, mixer, Pacer(clock, 200), RecordingOutput(), events.append, clock,
+                link, Session(cat, program, mixer, link, events.append))
     return loop, bed, events
 
 
 def test_an_insert_is_written_at_once_and_state_is_reported(short_dir):
     clock = FakeClock()
-    with StandIn(str(short_dir / "s"), language="en") as serve:
+    with ServeStandIn(str(short_dir / "s"), language="en") as serve:
         loop, bed, _ = make_loop(short_dir, clock, short_dir / "s")
-        loop._write(False)                                # first audio, then connect
+        loop.write(False)                                # first audio, then connect
         loop.link.tick()
         serve.wait_for(lambda e: e[3]["type"] == "hello")
-        loop._control()                                   # the welcome
-        loop._report()
+        loop.control()                                   # the welcome
+        loop.report()
         state = serve.wait_for(lambda e: e[3]["type"] == "state")[3]["state"]
         assert state["music_class"] == "calm" and state["call_samples"] == 1600
-        assert loop._write(False) is None and len(loop.output.writes) == 1   # nothing due yet
+        assert loop.write(False) is None and len(loop.output.writes) == 1   # nothing due yet
         serve.send(CALL, "position", position=2)
-        force = loop._control()                           # the message is already waiting
-        loop._write(force)
+        force = loop.control()                           # the message is already waiting
+        loop.write(force)
     assert force is True
     frame = array("h", loop.output.writes[1])
     assert len(frame) == FRAME_SAMPLES                    # one frame now, ahead of schedule
@@ -90,10 +84,10 @@ def test_without_serve_the_loop_only_plays(short_dir):
     clock = FakeClock()
     loop, _, events = make_loop(short_dir, clock, short_dir / "nobody")
     for _ in range(20):
-        loop._write(False)
+        loop.write(False)
         loop.link.tick()
-        loop._report()
-        clock.now += 0.12
+        loop.report()
+        clock.now_s += 0.12
     assert loop.link.sock is None
-    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written
+    assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written_samples
     assert sum("cannot reach control socket" in m for m in events) == 1   # said once

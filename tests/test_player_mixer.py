@@ -77,35 +77,35 @@ def test_an_advice_in_progress_is_cut_and_played_later(tmp_path):
     mixer.read(int(2.5 * 8000))
     assert mixer.program.advice is not None
     mixer.insert([cat.prompts[("en", "n1")]], "position")
-    assert mixer.program.advice is None and mixer.program.played == []
+    assert mixer.program.advice is None and mixer.program.schedule.played == []
     out = samples(mixer.read(RAMP + 1))
     assert max_jump(out) < 4000                            # faded, not switched
     mixer.read(20 * 8000)
-    assert mixer.program.played[0] == "a-first"
+    assert mixer.program.schedule.played[0] == "a-first"
     assert any("a-first cut (plays later)" in m for m in events)
 
 
 def test_slots_missed_during_an_insert_are_not_waited_for(tmp_path):
     cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
     mixer.read(int(1.9 * 8000))                            # the 2 s slot is chosen
-    assert mixer.program._pending[0] == 16000
+    assert mixer.program.schedule.slot.slot_sample == 16000
     mixer.insert([cat.prompts[("en", "n1")]] * 60, "long")   # holds past the 2 and 4 s slots
     mixer.read(int(3 * 8000))
-    assert not mixer.inserting and mixer.program.offset > 32000
+    assert not mixer.inserting and mixer.program.offset_samples > 32000
     out = samples(mixer.read(12 * 8000))
     assert not any("silence" in m for m in events)
     assert max(abs(v) for v in out[-8000:]) > 1000
-    assert mixer.program.played[:1] == ["a-first"]
+    assert mixer.program.schedule.played[:1] == ["a-first"]
 
 
 def test_a_second_insert_during_the_ramp_up_ducks_again(tmp_path):
     cat, mixer, _, _ = setup(tmp_path)
     clip = cat.prompts[("en", "n1")]
     mixer.insert([clip], "one")
-    mixer.read(RAMP + clip[1] + RAMP // 2)                 # half way back up
+    mixer.read(RAMP + clip.samples + RAMP // 2)                 # half way back up
     mixer.insert([clip], "two")
-    assert mixer.gain_step < 0 and mixer.voice_wait == RAMP
-    mixer.read(RAMP + clip[1] + RAMP)
+    assert mixer.gain_step < 0 and mixer.voice_wait_samples == RAMP
+    mixer.read(RAMP + clip.samples + RAMP)
     assert not mixer.inserting and mixer.gain == 1.0
 
 
@@ -143,10 +143,10 @@ def test_session_balance_and_position_insert_at_once(tmp_path):
     balance = {"type": "balance", "status": "ok",
                "accounts": [{"account": "1", "balance": "21.00", "currency": "RUB"}]}
     assert session.handle(balance) is True
-    assert mixer.inserting and [c[2] for c in mixer.clips] == [
+    assert mixer.inserting and [c.label for c in mixer.clips] == [
         "prompt:ru/balance_is", "prompt:ru/n20", "prompt:ru/n1_m", "prompt:ru/cur_RUB_1"]
     assert session.handle({"type": "position", "position": 3}) is True
-    assert mixer.clips[-1][2] == "prompt:ru/position_3"
+    assert mixer.clips[-1].label == "prompt:ru/position_3"
     assert any("insert position 3 [position_3]" in m for m in events)
 
 
@@ -164,12 +164,24 @@ def test_session_welcome_adopts_state_and_remembered_class(tmp_path):
              "call_samples": 99999, "next_advice_at": 120000}
     session.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": state})
     p = mixer.program
-    assert (p.music_class, p.track_index, p.offset, p.played, p.middle_order) == (
+    assert (p.music_class, p.track_index, p.offset_samples, p.schedule.played, p.schedule.middle_order) == (
         "jazz", 1, 12345, ["a-first"], ["m2", "m1", "m3"])
     session2, mixer2, _, _ = session_of(tmp_path / "b")
     mixer2.read(800)
     session2.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": None})
     assert mixer2.program.music_class == "jazz" and mixer2.tail is not None
+
+
+def test_session_welcome_with_a_bad_state_field_keeps_the_rest_and_says_so(tmp_path):
+    session, mixer, _, events = session_of(tmp_path)
+    state = {"music_class": "jazz", "track_index": "one", "offset_samples": 12345,
+             "advice_played": ["a-first"], "middle_order": [], "call_samples": 99999,
+             "next_advice_at": 120000}
+    session.handle({"type": "welcome", "language": "en", "music_class": "", "state": state})
+    p = mixer.program
+    assert (p.music_class, p.track_index, p.offset_samples, p.schedule.played) == ("jazz", 0, 12345, ["a-first"])
+    assert any("welcome: state field 'track_index': 'one' is not a count >= 0; using 0" in m
+               for m in events)
 
 
 def test_session_denied_and_bad_messages(tmp_path):

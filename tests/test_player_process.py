@@ -15,7 +15,7 @@ import pytest
 
 import player_cache
 from progmoh.player.sim import asterisk_reader as ar
-from progmoh.player.sim.standin import StandIn
+from progmoh.player.sim.standin import ServeStandIn
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
 F_SETPIPE_SZ = 1031
@@ -140,7 +140,7 @@ def test_serve_unreachable_music_goes_on(cache, short_dir):
 
 def test_a_restarted_player_continues_the_call(cache, short_dir):
     sock = str(short_dir / "s")
-    with StandIn(sock) as serve:
+    with ServeStandIn(sock) as serve:
         first = ar.play(app(cache, short_dir, socket=sock), 2.0)
         assert first.short_reads == 0
         offset = serve.states[CALL]["offset_samples"]
@@ -154,7 +154,7 @@ def test_a_restarted_player_continues_the_call(cache, short_dir):
 
 def test_keys_reach_the_player_through_the_socket(cache, short_dir):
     sock = str(short_dir / "s")
-    with StandIn(sock, language="ru") as serve:
+    with ServeStandIn(sock, language="ru") as serve:
         channel = ar.Channel(app(cache, short_dir, socket=sock)).start()
         serve.wait_for(lambda e: e[1] == "in" and e[3]["type"] == "hello")
         serve.wait_for(lambda e: e[1] == "in" and e[3]["type"] == "state")
@@ -173,7 +173,7 @@ def test_keys_reach_the_player_through_the_socket(cache, short_dir):
 
 def test_a_denied_player_plays_music_only(cache, short_dir):
     sock = str(short_dir / "s")
-    with StandIn(sock) as serve:
+    with ServeStandIn(sock) as serve:
         serve.deny.add(CALL)
         channel = ar.play(app(cache, short_dir, socket=sock), 0.5)
     assert channel.frames_read >= 10

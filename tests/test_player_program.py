@@ -55,21 +55,21 @@ def test_splices_are_sample_exact(tmp_path):
                 + t1[24000 * 2:] + t0[:8000])
     heard = read_in_odd_chunks(program, len(expected) // 2)
     assert heard == expected
-    assert program.played == ["a-first", "b-first"]
+    assert program.schedule.played == ["a-first", "b-first"]
 
 
 def test_order_first_middle_last_each_once(tmp_path):
     _, program, events = make(tmp_path, program={"first_advice_s": 0.5, "advice_gap_s": 0.5})
     read_in_odd_chunks(program, 120 * RATE, chunk=4000)
     assert started(events) == ["a-first", "b-first", "m3", "m2", "m1", "z-last"]
-    assert program.played == ["a-first", "b-first", "m3", "m2", "m1", "z-last"]
+    assert program.schedule.played == ["a-first", "b-first", "m3", "m2", "m1", "z-last"]
 
 
 def test_middle_order_is_random_per_call(tmp_path):
     from progmoh.player.play.engine import shuffled
     player_cache.build(tmp_path)
     cat = catalog_module.load(str(tmp_path))
-    orders = {tuple(Program(cat, Events(), lambda: NOON_MONDAY, shuffled).middle_order)
+    orders = {tuple(Program(cat, Events(), lambda: NOON_MONDAY, shuffled).schedule.middle_order)
               for _ in range(60)}
     assert len(orders) > 1 and all(sorted(o) == ["m1", "m2", "m3"] for o in orders)
 
@@ -121,18 +121,18 @@ def test_restart_continues_the_same_program(tmp_path):
     second.read(4000)                              # the new process already played a little
     second.adopt(state)
     assert read_in_odd_chunks(second, 20 * RATE) == read_in_odd_chunks(first, 20 * RATE)
-    assert second.played == first.played
+    assert second.schedule.played == first.schedule.played
 
 
 def test_restart_in_the_middle_of_an_advice_plays_it_later(tmp_path):
     _, first, _ = make(tmp_path)
     read_in_odd_chunks(first, int(2.5 * RATE))
-    assert first.advice is not None and first.played == []
+    assert first.advice is not None and first.schedule.played == []
     second = Program(first.catalog, Events(), lambda: NOON_MONDAY, lambda items: items)
     second.adopt(first.snapshot())
-    assert second.advice is None and second.offset == first.offset
+    assert second.advice is None and second.offset_samples == first.offset_samples
     read_in_odd_chunks(second, 10 * RATE)
-    assert second.played[0] == "a-first"
+    assert second.schedule.played[0] == "a-first"
 
 
 def test_class_switch_starts_the_next_class(tmp_path):
@@ -182,10 +182,10 @@ def test_the_catalog_keeps_what_the_player_needs(tmp_path):
     assert cat.items["night"] == ("first", {"dayparts": [["22:00", "06:00"]], "daypart_names": [],
                                             "weekdays": [5], "dates": []})
     assert cat.items["any"] == ("last", {})
-    digest, samples, label = cat.tracks["jazz"][1]
-    assert (samples, label) == (48000, "music:jazz/01-track")
+    track = cat.tracks["jazz"][1]
+    assert (track.samples, track.label) == (48000, "music:jazz/01-track")
     assert open(cat.path(cat.tracks["jazz"][1]), "rb").read() == built.tracks[("jazz", 1)]
-    assert cat.advice[("calm", 0)][16000]["any"][2] == ""          # advice carries no label
+    assert cat.advice[("calm", 0)][16000]["any"].label == ""          # advice carries no label
     assert sorted(cat.advice[("calm", 0)]) == [16000, 32000]
     assert cat.max_position("ru") == 3 and cat.max_position("en") == 0
     assert cat.next_class("calm") == "jazz" and cat.start_class("nope") == "calm"

@@ -2,8 +2,10 @@
 
 import os
 import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,8 +79,12 @@ def test_progress_bar_only_on_a_terminal(config):
     process = subprocess.Popen([PROGMOH, "render", "--config", str(config)],
                                stdout=secondary, stderr=subprocess.PIPE)
     os.close(secondary)
-    shown = b""
+    shown, deadline = b"", time.monotonic() + 60
     while True:
+        remaining_s = deadline - time.monotonic()
+        if remaining_s <= 0 or not select.select([primary], [], [], remaining_s)[0]:
+            process.kill()
+            raise AssertionError(f"render still running after 60 s; terminal showed {shown[-300:]!r}")
         try:
             chunk = os.read(primary, 4096)
         except OSError:                     # EIO: the child closed the terminal

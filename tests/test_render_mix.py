@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from progmoh.cache.manifest import RATE
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.store import Store
 from progmoh.renderer.mix import Ducking, duck_mix, slot_samples
 from test_render_support import copy_base, max_jump, rms_dbfs
@@ -60,7 +60,7 @@ def test_music_is_ducked_under_the_voice_by_duck_db(rendered):
     pcm = store.read(seg.object)
     # The tail (after the voice, before the fade up) is music alone, ducked.
     tail_end = seg.samples - ducking.fade_samples
-    tail_start = tail_end - RATE // 5
+    tail_start = tail_end - SAMPLE_RATE_HZ // 5
     bed = track[2 * (seg.slot_sample + tail_start):2 * (seg.slot_sample + tail_end)]
     ducked = pcm[2 * tail_start:2 * tail_end]
     assert rms_dbfs(ducked) - rms_dbfs(bed) == pytest.approx(config.render.duck_db, abs=0.5)
@@ -75,16 +75,16 @@ def test_voice_sits_at_speech_level_over_the_bed(rendered):
 
 
 def test_slots_start_one_spacing_in_and_only_where_the_segment_fits():
-    assert slot_samples(14 * RATE, 5.0, 3 * RATE) == [5 * RATE, 10 * RATE]
-    assert slot_samples(12 * RATE, 5.0, 3 * RATE) == [5 * RATE]
-    assert slot_samples(12 * RATE, 5.0, 2 * RATE) == [5 * RATE, 10 * RATE]
-    assert slot_samples(4 * RATE, 5.0, RATE) == []
+    assert slot_samples(14 * SAMPLE_RATE_HZ, 5.0, 3 * SAMPLE_RATE_HZ) == [5 * SAMPLE_RATE_HZ, 10 * SAMPLE_RATE_HZ]
+    assert slot_samples(12 * SAMPLE_RATE_HZ, 5.0, 3 * SAMPLE_RATE_HZ) == [5 * SAMPLE_RATE_HZ]
+    assert slot_samples(12 * SAMPLE_RATE_HZ, 5.0, 2 * SAMPLE_RATE_HZ) == [5 * SAMPLE_RATE_HZ, 10 * SAMPLE_RATE_HZ]
+    assert slot_samples(4 * SAMPLE_RATE_HZ, 5.0, SAMPLE_RATE_HZ) == []
 
 
 def test_duck_mix_keeps_exact_edges_on_noise_and_refuses_a_wrong_bed():
     ducking = Ducking(duck_db=-20.0, duck_fade_ms=1000)
-    voice = os.urandom(2 * RATE)
-    bed = os.urandom(2 * ducking.segment_samples(RATE))
+    voice = os.urandom(2 * SAMPLE_RATE_HZ)
+    bed = os.urandom(2 * ducking.segment_samples(SAMPLE_RATE_HZ))
     mixed = duck_mix(bed, voice, ducking)
     assert len(mixed) == len(bed)
     assert mixed[:32] == bed[:32] and mixed[-32:] == bed[-32:]

@@ -46,7 +46,7 @@ def ffmpeg(source: str, out: Path, *options: str) -> Path:
     """Synthesize ``out`` from a lavfi ``source`` (format from the file name)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", source, *options, str(out)], check=True)
+                    "-i", source, *options, str(out)], check=True, timeout=60)
     return out
 
 

@@ -4,20 +4,10 @@ from dataclasses import replace
 
 from progmoh.player.serve.rules import KeyRules, PositionAnnouncer
 from progmoh.player.serve.settings import KeySettings
+from fake_clock import FakeClock
 
 KEYS = KeySettings(balance="2", next_music="3", position="4", min_interval_s=3.0,
                    position_every_s=120.0, announce_position_change=True)
-
-
-class FakeClock:
-    def __init__(self):
-        self.now_s = 1000.0
-
-    def __call__(self) -> float:
-        return self.now_s
-
-    def advance(self, seconds: float) -> None:
-        self.now_s += seconds
 
 
 def test_default_keys_map_to_actions():

@@ -6,9 +6,11 @@ import asyncio
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.service import Service
-from service_support import FakeClock, StandIn, service_settings, write_config
+from fake_clock import FakeClock
+from service_support import PlayerStandIn, service_settings, write_config
 
 A, B = "1795710278.1", "1795710278.3"
+SCENARIO_TIMEOUT_S = 30.0
 NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
 
 
@@ -42,6 +44,14 @@ def hangup(uid):
     return msg(Event="Hangup", Uniqueid=uid, Cause=16)
 
 
+async def unlinked(service, uid, timeout_s=5.0):
+    """Until serve has noticed the player left: a spin over the event loop, with a deadline."""
+    async def spin():
+        while service.calls.get(uid).link is not None:
+            await asyncio.sleep(0)
+    await asyncio.wait_for(spin(), timeout_s)
+
+
 def run(tmp_path, scenario, remembered=None):
     settings = service_settings(write_config(tmp_path))
 
@@ -55,7 +65,8 @@ def run(tmp_path, scenario, remembered=None):
         await service.start()
         players = []
         try:
-            return await scenario(service, clock, players, settings.serve.socket_path)
+            return await asyncio.wait_for(
+                scenario(service, clock, players, settings.serve.socket_path), SCENARIO_TIMEOUT_S)
         finally:
             for player in players:
                 await player.stop()
@@ -63,8 +74,8 @@ def run(tmp_path, scenario, remembered=None):
     return asyncio.run(main())
 
 
-async def connect(players, path, uid) -> StandIn:
-    player = await StandIn.start(path, uid)
+async def connect(players, path, uid) -> PlayerStandIn:
+    player = await PlayerStandIn.start(path, uid)
     players.append(player)
     return player
 
@@ -170,8 +181,7 @@ def test_periodic_position_hangup_and_forgetting_after_grace(tmp_path):
         service.ami_event(leave(A, 3))
         service.ami_event(hangup(A))
         await player.stop()
-        while service.calls.get(A).link is not None:
-            await asyncio.sleep(0)
+        await unlinked(service, A)
         clock.now_s += service.settings.serve.call_grace_s - 1
         service.tick()
         kept = service.calls.get(A) is not None
@@ -206,8 +216,7 @@ def test_a_player_never_seen_on_ami_is_welcomed_plainly_and_forgotten_after_grac
         player = await connect(players, path, A)
         welcome = await player.message()                 # after WELCOME_WAIT_S without AMI
         await player.stop()
-        while service.calls.get(A).link is not None:
-            await asyncio.sleep(0)
+        await unlinked(service, A)
         clock.now_s += service.settings.serve.call_grace_s
         service.tick()
         return welcome, service.calls.get(A)

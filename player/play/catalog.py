@@ -2,34 +2,42 @@
 
 First from the generation's player index (cache/player_index.py: a line
 per segment, no JSON parser), else from the manifest.  Plain dicts and
-tuples (not ``cache.manifest``, which imports ``dataclasses``).  The
-manifest is read a window at a time and each
-segment stored as a small tuple the moment it is parsed, so neither the
+small ``__slots__`` objects (not ``cache.manifest``, which imports
+``dataclasses``).  The manifest is read a window at a time and each segment stored as a ``Segment`` the moment it is
+parsed, so neither the
 text nor the dicts pile up: a large library's manifest is what decides the
-player's memory (section 8 of DESIGN.md: within 3 MB of a bare interpreter).
+player's memory (its budget is a few MB over a bare interpreter; see
+bench/player_bench.py).
 """
 
 from progmoh.cache import layout
 from progmoh.player.play import index_reader
+from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import Reader
-
-PROGRAM_DEFAULTS = {"first_advice_s": 20.0, "advice_gap_s": 45.0, "insert_duck_db": -20.0,
-                    "insert_ramp_ms": 150, "crossfade_ms": 800}
 
 
 class CatalogError(Exception):
     """No usable generation in the cache."""
 
 
+class Segment:
+    """One cache object as a call needs it.
+
+    ``digest`` is the object's sha256 as 32 bytes (its path is derived when
+    it is opened), ``samples`` its length; ``label`` is the segment's id
+    for the log, for music and prompts only: advice segments, by far the
+    most numerous, carry none.
+    """
+
+    __slots__ = ("digest", "samples", "label")
+
+    def __init__(self, digest, samples, label):
+        self.digest, self.samples, self.label = digest, samples, label
+
+
 class Catalog:
     """Music tracks per class, advice segments per (class, track, slot), items,
-    prompt clips per (language, key).
-
-    A segment is ``(digest, samples, label)``: the object's sha256 as 32
-    bytes (its path is derived when it is opened) and, for music and
-    prompts, its id for the log; advice segments, by far the most
-    numerous, carry no label.
-    """
+    prompt clips per (language, key), each a ``Segment``."""
 
     def __init__(self, root, header=None):
         self.root = root
@@ -64,11 +72,11 @@ class Catalog:
             self.prompts[(s["language"], s["key"])] = segment
 
     def path(self, segment):
-        return layout.object_path(self.root, segment[0].hex())
+        return layout.object_path(self.root, segment.digest.hex())
 
     def reader(self, segment):
         """A reader of ``segment``'s object (not yet opened)."""
-        return Reader(self.path(segment), segment[1], segment[2])
+        return Reader(self.path(segment), segment.samples, segment.label)
 
     def start_class(self, wanted=""):
         """``wanted`` if it has tracks, else the default class, else the first with tracks."""
@@ -98,7 +106,7 @@ _LIMIT_KEYS = frozenset(("dayparts", "daypart_names", "weekdays", "dates"))
 
 class _Slim:
     """A json object_hook putting each segment into the catalog the moment it
-    is parsed, as a small tuple (the dicts never pile up), sharing repeated
+    is parsed, as a small Segment (the dicts never pile up), sharing repeated
     strings and numbers and the many empty limits."""
 
     def __init__(self, catalog):
@@ -111,7 +119,7 @@ class _Slim:
         if "kind" in d and "object" in d:
             kind = d["kind"]
             label = "" if kind == "advice" else d["id"]
-            segment = (bytes.fromhex(d["object"]), self.share(int(d["samples"])), label)
+            segment = Segment(bytes.fromhex(d["object"]), self.share(int(d["samples"])), label)
             self.catalog.add(kind, segment, d, self.share)
             return None
         if d.keys() <= _LIMIT_KEYS and not any(d.values()):
@@ -128,7 +136,7 @@ def load(root):
     if generation is None:
         raise CatalogError("no current generation in cache %s" % (root,))
     try:
-        return index_reader.read(layout.index_path(root, generation), Catalog(root))
+        return index_reader.read(layout.index_path(root, generation), Catalog(root), Segment)
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         pass                    # no index (an older cache) or a bad one: the manifest says it all
     path = layout.manifest_path(root, generation)

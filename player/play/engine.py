@@ -11,13 +11,15 @@ import os
 import select
 import time
 
+from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_BYTES
 from progmoh.player import wire
 from progmoh.player.play.catalog import Catalog, CatalogError, load
+from progmoh.player.play.defaults import LEAD_MS
 from progmoh.player.play.link import Link
 from progmoh.player.play.log import Log
 from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.output import Output
-from progmoh.player.play.pacer import FRAME_SAMPLES, MAX_WRITE_FRAMES, Pacer
+from progmoh.player.play.pacer import MAX_WRITE_FRAMES, Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 
@@ -50,7 +52,7 @@ def install_signals(log):
         _signal.signal(signum, stop)
 
 
-def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_fd=1,
+def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, out_fd=1,
          clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
     """Play the call until Asterisk closes the pipe (or a signal ends the process)."""
     valid = valid_uniqueid(uniqueid)
@@ -60,15 +62,15 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=200, out_
     program = Program(catalog, log, local_time, shuffle)
     p = catalog.program
     mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
-    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
     if program.tracks():
-        log("t=0.000 music %s" % program.tracks()[0][2])
+        log("t=0.000 music %s" % program.tracks()[0].label)
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
-    loop.link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
-    loop.session = Session(catalog, program, mixer, loop.link, log)
+    link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
+    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock,
+                link, Session(catalog, program, mixer, link, log))
     quiet_gc()
     return loop.run()
 
@@ -91,19 +93,23 @@ def _catalog(cache_dir, log):
 
 
 class Loop:
-    def __init__(self, program, mixer, pacer, output, log, clock):
+    """One call's wake-ups: ``write`` the audio due, then ``control`` (talk to serve and
+    sleep until audio is due or a message arrives).  ``run`` repeats the two; tests
+    call them one at a time against a fake clock."""
+
+    def __init__(self, program, mixer, pacer, output, log, clock, link=None, session=None):
         self.program, self.mixer, self.pacer, self.output = program, mixer, pacer, output
         self.log, self.clock = log, clock
-        self.link = self.session = None
-        self.state_at = 0.0
+        self.link, self.session = link, session
+        self.state_at_s = 0.0
         self.errors = 0
 
     def run(self):
         force = False
         try:
             while True:
-                self._write(force)
-                force = self._control()
+                self.write(force)
+                force = self.control()
         except BrokenPipeError:
             self.log("t=%.3f pipe closed: end" % self.program.seconds())
             return 0
@@ -114,7 +120,7 @@ class Loop:
     def _audio(self, samples):
         """The next samples; a bug in the mixing costs the call its extras, not its audio."""
         if self.errors >= MAX_INTERNAL_ERRORS:
-            return bytes(samples * 2)
+            return bytes(samples * SAMPLE_BYTES)
         try:
             return self.mixer.read(samples)
         except Exception as error:          # noqa: BLE001  (logged, never silent)
@@ -123,9 +129,10 @@ class Loop:
                 self.program.seconds(), type(error).__name__, error,
                 "silence from now on" if self.errors >= MAX_INTERNAL_ERRORS else "inserts dropped"))
             self.mixer.reset()
-            return bytes(samples * 2)
+            return bytes(samples * SAMPLE_BYTES)
 
-    def _write(self, force):
+    def write(self, force=False):
+        """Write the whole frames due now (at least one if ``force``: an insert starts)."""
         frames, behind = self.pacer.frames_due(force)
         if behind:
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
@@ -139,12 +146,14 @@ class Loop:
                 self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
                 return
 
-    def _control(self):
-        """Talk to serve, then sleep until audio is due or a message arrives."""
+    def control(self):
+        """Talk to serve, then sleep until audio is due or a message arrives.
+
+        Returns True when a message wants audio written at once (an insert)."""
         link = self.link
         if link is not None:
             link.tick()
-            self._report()
+            self.report()
         fd = link.fileno() if link is not None else -1
         readable, _, _ = select.select([fd] if fd >= 0 else [], [], [], self.pacer.timeout())
         force = False
@@ -157,10 +166,12 @@ class Loop:
                         message.get("type"), type(error).__name__, error))
         return force
 
-    def _report(self):
-        now = self.clock()
-        if self.link.sock is None or not self.link.welcomed or not (self.program.changed or now - self.state_at >= STATE_EVERY_S):
+    def report(self):
+        """Send the call's state to serve if it changed or a second has passed."""
+        now_s = self.clock()
+        due = self.program.changed or now_s - self.state_at_s >= STATE_EVERY_S
+        if self.link.sock is None or not self.link.welcomed or not due:
             return
         self.program.changed = False
-        self.state_at = now
+        self.state_at_s = now_s
         self.link.send(wire.encode(wire.STATE, state=self.program.snapshot()), droppable=True)

@@ -11,8 +11,9 @@ from progmoh.player.lean_json import loads
 MAGIC = "progmoh-player-index 1"
 
 
-def read(path, catalog):
-    """Fill ``catalog`` from the index at ``path`` (FileNotFoundError when there is none)."""
+def read(path, catalog, segment):
+    """Fill ``catalog`` from the index at ``path`` (FileNotFoundError when there is none);
+    ``segment`` makes each entry (catalog.Segment)."""
     with open(path, "rb") as handle:
         lines = handle.read().decode("utf-8").split("\n")
     if lines[0] != MAGIC:
@@ -22,23 +23,23 @@ def read(path, catalog):
     share = shared.setdefault
     for line in lines[2:]:
         if line:
-            _add(catalog, line.split("\t"), share)
+            _add(catalog, line.split("\t"), share, segment)
     for item, (group, limits) in header["items"].items():
         catalog.items[item] = (group or "middle", limits or {})
     catalog.finish(header)
     return catalog
 
 
-def _add(catalog, f, share):
+def _add(catalog, f, share, segment):
     kind = f[0]
     if kind == "a":
         slots = catalog.advice.setdefault((share(f[1], f[1]), int(f[2])), {})
-        slot = int(f[3])
-        segment = (bytes.fromhex(f[5]), share(int(f[6]), int(f[6])), "")
-        slots.setdefault(share(slot, slot), {})[share(f[4], f[4])] = segment
+        slot, samples = int(f[3]), int(f[6])
+        entry = segment(bytes.fromhex(f[5]), share(samples, samples), "")
+        slots.setdefault(share(slot, slot), {})[share(f[4], f[4])] = entry
     elif kind == "m":
-        catalog._music.append((f[1], int(f[2]), (bytes.fromhex(f[3]), int(f[4]), f[5])))
+        catalog._music.append((f[1], int(f[2]), segment(bytes.fromhex(f[3]), int(f[4]), f[5])))
     elif kind == "p":
-        catalog.prompts[(f[1], f[2])] = (bytes.fromhex(f[3]), int(f[4]), f[5])
+        catalog.prompts[(f[1], f[2])] = segment(bytes.fromhex(f[3]), int(f[4]), f[5])
     else:
         raise ValueError("unknown line kind %r" % kind)

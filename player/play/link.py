@@ -20,7 +20,7 @@ class Link:
         self.path, self.uniqueid, self.log, self.clock = path, uniqueid, log, clock
         self.sock = None
         self.inbox, self.outbox = b"", b""
-        self.retry_at = 0.0
+        self.retry_at_s = 0.0
         self.given_up = False
         self.welcomed = 0           # welcomes received by this process
         self.last_error = ""
@@ -30,7 +30,7 @@ class Link:
 
     def tick(self):
         """Connect when it is time to (try) again."""
-        if self.sock is None and not self.given_up and self.clock() >= self.retry_at:
+        if self.sock is None and not self.given_up and self.clock() >= self.retry_at_s:
             self._connect()
 
     def _connect(self):
@@ -50,7 +50,7 @@ class Link:
         if message != self.last_error:
             self.log(message + "; music and advice only, retrying every %.0f s" % RETRY_S)
             self.last_error = message
-        self.retry_at = self.clock() + RETRY_S
+        self.retry_at_s = self.clock() + RETRY_S
 
     def close(self, reason, retry=True):
         if self.sock is not None:

@@ -10,9 +10,9 @@ edited through ``memoryview.cast("h")``, not ``array`` (whose import pulls in
 
 import audioop
 
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import ObjectError
-
-RATE = 8000
 
 
 def ramp(data, gain, step):
@@ -37,28 +37,30 @@ def crossfade(new, old, done, total):
 class Mixer:
     """Bed (the program) -> crossfade tail -> gain -> inserted voice."""
 
-    def __init__(self, program, log, duck_db=-20.0, ramp_ms=150, crossfade_ms=800):
+    def __init__(self, program, log, duck_db=PROGRAM_DEFAULTS["insert_duck_db"],
+                 ramp_ms=PROGRAM_DEFAULTS["insert_ramp_ms"],
+                 crossfade_ms=PROGRAM_DEFAULTS["crossfade_ms"]):
         self.program, self.log = program, log
         self.duck_gain = 10.0 ** (float(duck_db) / 20.0)
-        self.ramp_samples = max(1, int(ramp_ms) * RATE // 1000)
-        self.crossfade_samples = max(1, int(crossfade_ms) * RATE // 1000)
-        self.gain, self.gain_step, self.ramp_left = 1.0, 0.0, 0
-        self.tail, self.tail_done, self.tail_total = None, 0, 0
+        self.ramp_samples = max(1, int(ramp_ms) * SAMPLE_RATE_HZ // 1000)
+        self.crossfade_samples = max(1, int(crossfade_ms) * SAMPLE_RATE_HZ // 1000)
+        self.gain, self.gain_step, self.ramp_left_samples = 1.0, 0.0, 0
+        self.tail, self.tail_done_samples, self.tail_total_samples = None, 0, 0
         self.inserting = False
-        self.voice_wait = 0         # samples of ramp-down before the first clip
+        self.voice_wait_samples = 0 # ramp-down before the first clip
         self.clips = []             # segments queued
-        self.clip, self.clip_pos = None, 0
+        self.clip, self.clip_pos_samples = None, 0
 
     # -- commands ----------------------------------------------------------
 
-    def fade_from(self, tail, samples=None):
+    def fade_from(self, tail, fade_samples=None):
         """Crossfade from ``tail`` (the stream that was playing) into the program."""
         if tail is None:
             return
         if self.tail is not None:
             self.tail.close()
-        self.tail, self.tail_done = tail, 0
-        self.tail_total = samples or self.crossfade_samples
+        self.tail, self.tail_done_samples = tail, 0
+        self.tail_total_samples = fade_samples or self.crossfade_samples
 
     def insert(self, segments, what):
         """Duck the bed and play ``segments`` over it; an advice is cut to play later."""
@@ -66,10 +68,10 @@ class Mixer:
         self.program.hold = True
         self.fade_from(self.program.cut_advice(), self.ramp_samples)
         self.log("t=%.3f insert %s: %d clips" % (self.program.seconds(), what, len(segments)))
-        if not self.inserting or self.clip is None and self.voice_wait == 0:
+        if not self.inserting or self.clip is None and self.voice_wait_samples == 0:
             self.inserting = True
             self._ramp_to(self.duck_gain)
-            self.voice_wait = self.ramp_samples
+            self.voice_wait_samples = self.ramp_samples
 
     def reset(self):
         """Back to the plain program at full level (after an internal error)."""
@@ -77,18 +79,18 @@ class Mixer:
             if stream is not None:
                 stream.close()
         self.tail = self.clip = None
-        self.clips, self.inserting, self.voice_wait = [], False, 0
-        self.gain, self.gain_step, self.ramp_left = 1.0, 0.0, 0
+        self.clips, self.inserting, self.voice_wait_samples = [], False, 0
+        self.gain, self.gain_step, self.ramp_left_samples = 1.0, 0.0, 0
         self.program.hold = False
 
     def _ramp_to(self, target):
-        self.ramp_left = self.ramp_samples
+        self.ramp_left_samples = self.ramp_samples
         self.gain_step = (target - self.gain) / self.ramp_samples
 
     # -- reading -------------------------------------------------------------
 
     def read(self, count):
-        if self.tail is None and not self.inserting and not self.ramp_left and self.gain == 1.0:
+        if self.tail is None and not self.inserting and not self.ramp_left_samples and self.gain == 1.0:
             return self.program.read(count)     # nothing to mix: the common case
         parts = []
         while count > 0:
@@ -100,13 +102,13 @@ class Mixer:
     def _until_change(self):
         limits = [1 << 30]
         if self.tail is not None:
-            limits.append(self.tail_total - self.tail_done)
-        if self.ramp_left:
-            limits.append(self.ramp_left)
-        if self.voice_wait:
-            limits.append(self.voice_wait)
+            limits.append(self.tail_total_samples - self.tail_done_samples)
+        if self.ramp_left_samples:
+            limits.append(self.ramp_left_samples)
+        if self.voice_wait_samples:
+            limits.append(self.voice_wait_samples)
         if self.clip is not None:
-            limits.append(self.clip.samples - self.clip_pos)
+            limits.append(self.clip.samples - self.clip_pos_samples)
         return max(1, min(limits))
 
     def _piece(self, count):
@@ -119,22 +121,22 @@ class Mixer:
         return bed
 
     def _fade_tail(self, bed, count):
-        bed = crossfade(bed, self.tail.read(count), self.tail_done, self.tail_total)
-        self.tail_done += count
-        if self.tail_done >= self.tail_total:
+        bed = crossfade(bed, self.tail.read(count), self.tail_done_samples, self.tail_total_samples)
+        self.tail_done_samples += count
+        if self.tail_done_samples >= self.tail_total_samples:
             self.tail.close()
             self.tail = None
         return bed
 
     def _gain(self, bed, count):
-        if self.ramp_left:
+        if self.ramp_left_samples:
             bed = ramp(bed, self.gain, self.gain_step)
             self.gain += self.gain_step * count
-            self.ramp_left -= count
-            if self.ramp_left == 0:
+            self.ramp_left_samples -= count
+            if self.ramp_left_samples == 0:
                 self._ramp_done()
         elif self.gain != 1.0:
-            bed = audioop.mul(bed, 2, self.gain)
+            bed = audioop.mul(bed, SAMPLE_BYTES, self.gain)
         return bed
 
     def _ramp_done(self):
@@ -147,23 +149,23 @@ class Mixer:
                 self.log("t=%.3f insert end" % self.program.seconds())
 
     def _voice(self, bed, count):
-        if self.voice_wait:
-            self.voice_wait -= count
-            if self.voice_wait == 0:
+        if self.voice_wait_samples:
+            self.voice_wait_samples -= count
+            if self.voice_wait_samples == 0:
                 self._next_clip()
             return bed
         if self.clip is None:
             return bed
         try:
-            voice = self.clip.read(self.clip_pos, count)
+            voice = self.clip.read(self.clip_pos_samples, count)
         except ObjectError as error:
             self.log("t=%.3f clip cut: %s" % (self.program.seconds(), error))
-            voice, self.clip_pos = b"", self.clip.samples
-        voice += bytes(count * 2 - len(voice))
-        self.clip_pos += count
-        if self.clip_pos >= self.clip.samples:
+            voice, self.clip_pos_samples = b"", self.clip.samples
+        voice += bytes(count * SAMPLE_BYTES - len(voice))
+        self.clip_pos_samples += count
+        if self.clip_pos_samples >= self.clip.samples:
             self._next_clip()
-        return audioop.add(bed, voice, 2)
+        return audioop.add(bed, voice, SAMPLE_BYTES)
 
     def _next_clip(self):
         if self.clip is not None:
@@ -172,7 +174,7 @@ class Mixer:
         while self.clips:
             segment = self.clips.pop(0)
             try:
-                self.clip, self.clip_pos = self.program.catalog.reader(segment).open(), 0
+                self.clip, self.clip_pos_samples = self.program.catalog.reader(segment).open(), 0
                 return
             except ObjectError as error:
                 self.log("t=%.3f clip skipped: %s" % (self.program.seconds(), error))

@@ -4,6 +4,8 @@ import fcntl
 import os
 import sys
 
+from progmoh.cache.audio_format import SAMPLE_BYTES
+
 FIONREAD = 0x541B               # Linux: bytes waiting in a pipe, from either end
 
 
@@ -17,13 +19,13 @@ class Output:
         BrokenPipeError (Asterisk closed the pipe) is left to the caller:
         for a player it is the normal end of a call.
         """
-        started = self.clock()
+        started_s = self.clock()
         written = os.write(self.fd, data)
         if written < len(data):
             view = memoryview(data)[written:]
             while view:
                 view = view[os.write(self.fd, view):]
-        return self.clock() - started > self.blocked_s
+        return self.clock() - started_s > self.blocked_s
 
     def queued_samples(self):
         """Samples still in the pipe, or None when the descriptor cannot say."""
@@ -31,4 +33,4 @@ class Output:
             raw = fcntl.ioctl(self.fd, FIONREAD, b"\0\0\0\0")
         except OSError:
             return None
-        return int.from_bytes(raw, sys.byteorder) // 2
+        return int.from_bytes(raw, sys.byteorder) // SAMPLE_BYTES

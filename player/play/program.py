@@ -1,38 +1,60 @@
 """The call's bed: music tracks in order with advice segments spliced in at slots.
 
-An advice segment replaces samples ``[slot, slot + samples)`` of its track
-with the same music ducked under the voice, so splicing is a switch of
-reader at exact sample offsets and ``offset`` (the track position) advances
-through an advice exactly as through music.  This module only decides and
-reads; gains and inserts are the mixer's job.
+An advice segment replaces samples ``[slot_sample, slot_sample + samples)``
+of its track with the same music ducked under the voice, so splicing is a
+switch of reader at exact sample offsets and ``offset_samples`` (the track
+position) advances through an advice exactly as through music.  This
+module only decides and reads; gains and inserts are the mixer's job.
+Which advice plays where is ``AdviceSchedule``'s part; ``Program`` reads.
 """
 
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player.play import limits
 from progmoh.player.play.source import ObjectError, Tail
 
-RATE = 8000
-_GROUPS = ("first", "middle", "last")
+
+class PlayingAdvice:
+    """The advice now playing: its item, its open reader, how far into it."""
+
+    __slots__ = ("item", "reader", "pos_samples")
+
+    def __init__(self, item, reader, pos_samples):
+        self.item, self.reader, self.pos_samples = item, reader, pos_samples
 
 
-class Program:
-    """Per-call program state; ``snapshot()`` is what a restarted player needs."""
+class Slot:
+    """An advice chosen to start in the current track at ``slot_sample``."""
 
-    def __init__(self, catalog, log, local_time, shuffle, music_class=""):
-        self.catalog, self.log, self.local_time = catalog, log, local_time
+    __slots__ = ("slot_sample", "item", "segment")
+
+    def __init__(self, slot_sample, item, segment):
+        self.slot_sample, self.item, self.segment = slot_sample, item, segment
+
+
+class AdviceSchedule:
+    """When advice may start, which item comes next, and where in the current track.
+
+    No advice starts before ``next_at_samples`` of call time (the first
+    delay, then a gap after each advice).  Once due, the current track's
+    slots are searched once (``searched``) for the first eligible item in
+    this call's order; ``slot`` is what was found, None when nothing in
+    this track is eligible: the track is not searched again on every
+    wake-up until it changes (``forget``).
+    """
+
+    __slots__ = ("catalog", "local_time", "gap_samples", "next_at_samples", "played",
+                 "middle_order", "broken", "slot", "searched")
+
+    def __init__(self, catalog, local_time, shuffle):
+        self.catalog, self.local_time = catalog, local_time
         p = catalog.program
-        self.gap_samples = int(float(p["advice_gap_s"]) * RATE)
-        self.music_class = catalog.start_class(music_class)
-        self.track_index = self.offset = self.call_samples = 0
-        self.next_advice_at = int(float(p["first_advice_s"]) * RATE)
-        self.played = []
+        self.gap_samples = int(float(p["advice_gap_s"]) * SAMPLE_RATE_HZ)
+        self.next_at_samples = int(float(p["first_advice_s"]) * SAMPLE_RATE_HZ)
+        self.played = []            # items played in this call, in order
         self.middle_order = shuffle(self._group("middle"))
-        self.advice = None          # [item, Reader, pos]
-        self.music = None           # Reader of the current track
-        self.hold = False           # no advice may start (an insert is playing)
-        self.broken = set()         # labels and items that failed to open
-        self._pending = None        # cached (slot_sample, item, segment) or False
-        self.changed = True
-        self.silent = False
+        self.broken = set()         # items (and labels) that failed to open
+        self.slot = None
+        self.searched = False
 
     def _group(self, group):
         return sorted(i for i, (g, _) in self.catalog.items.items() if g == group)
@@ -43,22 +65,83 @@ class Program:
         middle += [i for i in self._group("middle") if i not in middle]
         return self._group("first") + middle + self._group("last")
 
+    def forget(self):
+        """The track, the position or the call's advice changed: search again."""
+        self.slot, self.searched = None, False
+
+    def none_in_track(self):
+        """True when the current track was searched and holds nothing to play."""
+        return self.searched and self.slot is None
+
+    def due(self, music_class, track_index, offset_samples):
+        """The Slot to start in this track at or after ``offset_samples``, or None.
+
+        The caller has checked that advice may start now; a slot passed
+        while advice could not start (an insert was playing) is searched past.
+        """
+        if not self.searched or self.slot is not None and self.slot.slot_sample < offset_samples:
+            self.slot = self._find(music_class, track_index, offset_samples)
+            self.searched = True
+        return self.slot
+
+    def _find(self, music_class, track_index, offset_samples):
+        slots = self.catalog.advice.get((music_class, track_index))
+        if not slots:
+            return None
+        now = self.local_time()
+        eligible = [i for i in self.order() if i not in self.played and i not in self.broken
+                    and limits.allowed(self.catalog.items[i][1], now)]
+        for slot_sample in sorted(s for s in slots if s >= offset_samples):
+            for item in eligible:
+                if item in slots[slot_sample]:
+                    return Slot(slot_sample, item, slots[slot_sample][item])
+        return None
+
+    def finished(self, item, call_samples):
+        """An advice ended: counted as played unless it broke; the gap starts."""
+        self.forget()
+        self.next_at_samples = call_samples + self.gap_samples
+        if item in self.broken:
+            return False
+        self.played.append(item)
+        return True
+
+
+class Program:
+    """Per-call program state; ``snapshot()`` is what a restarted player needs."""
+
+    def __init__(self, catalog, log, local_time, shuffle, music_class=""):
+        self.catalog, self.log = catalog, log
+        self.schedule = AdviceSchedule(catalog, local_time, shuffle)
+        self.music_class = catalog.start_class(music_class)
+        self.track_index = self.offset_samples = self.call_samples = 0
+        self.advice = None          # PlayingAdvice while one plays
+        self.music = None           # Reader of the current track
+        self.hold = False           # no advice may start (an insert is playing)
+        self.changed = True
+        self.silent = False
+
     # -- reading ---------------------------------------------------------
 
     def read(self, count):
         """Exactly ``count`` samples of bed (silence only if nothing is playable)."""
         music = self.music
-        if self.advice is None and music is not None and self.offset + count < music.samples and (
-                self.hold or self.call_samples + count <= self.next_advice_at
-                or self._pending is False):
+        if (self.advice is None and music is not None
+                and self.offset_samples + count < music.samples and self._no_advice_within(count)):
             try:                        # the common case, kept short: it runs every wake-up
-                data = music.read(self.offset, count)
-                self.offset += count
+                data = music.read(self.offset_samples, count)
+                self.offset_samples += count
                 self.call_samples += count
                 return data
             except ObjectError:
                 pass
         return self._read_spliced(count)
+
+    def _no_advice_within(self, count):
+        """True when no advice can start in the next ``count`` samples."""
+        schedule = self.schedule
+        return (self.hold or self.call_samples + count <= schedule.next_at_samples
+                or schedule.none_in_track())
 
     def _read_spliced(self, count):
         parts, idle = [], 0
@@ -68,7 +151,7 @@ class Program:
                 data = self._silence(count)
             idle = 0 if data else idle + 1
             parts.append(data)
-            count -= len(data) // 2
+            count -= len(data) // SAMPLE_BYTES
         return b"".join(parts)
 
     def _silence(self, count):
@@ -76,45 +159,47 @@ class Program:
             self.silent = True
             self.log("t=%.3f nothing playable in class %r: silence" % (self.seconds(), self.music_class))
         self.call_samples += count
-        return bytes(count * 2)
+        return bytes(count * SAMPLE_BYTES)
 
     def _music_part(self, count):
         reader = self._music_reader()
         if reader is None:
             return None
-        limit = reader.samples - self.offset
-        if not self.hold and self.call_samples < self.next_advice_at:
-            limit = min(limit, self.next_advice_at - self.call_samples)
-        pending = self._due()
-        if pending:
-            if pending[0] == self.offset:
-                self._start_advice(pending)
+        limit = reader.samples - self.offset_samples
+        if not self.hold and self.call_samples < self.schedule.next_at_samples:
+            limit = min(limit, self.schedule.next_at_samples - self.call_samples)
+        slot = self._due()
+        if slot is not None:
+            if slot.slot_sample == self.offset_samples:
+                self._start_advice(slot)
                 return b""
-            limit = min(limit, pending[0] - self.offset)
+            limit = min(limit, slot.slot_sample - self.offset_samples)
         try:
-            data = reader.read(self.offset, min(count, limit))
+            data = reader.read(self.offset_samples, min(count, limit))
         except ObjectError as error:
             return self._broken_track(error, reader.label)
-        self.offset += len(data) // 2
-        self.call_samples += len(data) // 2
-        if self.offset >= reader.samples:
+        self._advance(len(data) // SAMPLE_BYTES)
+        if self.offset_samples >= reader.samples:
             self._next_track()
         return data
 
+    def _advance(self, samples):
+        self.offset_samples += samples
+        self.call_samples += samples
+
     def _advice_part(self, count):
-        item, reader, pos = self.advice
+        advice = self.advice
         try:
-            data = reader.read(pos, count)
+            data = advice.reader.read(advice.pos_samples, count)
         except ObjectError as error:
-            self.log("t=%.3f advice %s cut: %s" % (self.seconds(), item, error))
-            self.broken.add(item)
+            self.log("t=%.3f advice %s cut: %s" % (self.seconds(), advice.item, error))
+            self.schedule.broken.add(advice.item)
             data = b""
-        taken = len(data) // 2
-        self.advice[2] += taken
-        self.offset += taken
-        self.call_samples += taken
-        if not data or self.advice[2] >= reader.samples:
-            self._finish_advice(item)
+        taken = len(data) // SAMPLE_BYTES
+        advice.pos_samples += taken
+        self._advance(taken)
+        if not data or advice.pos_samples >= advice.reader.samples:
+            self._finish_advice(advice)
         return data
 
     # -- music -----------------------------------------------------------
@@ -130,17 +215,17 @@ class Program:
             segment = tracks[self.track_index % len(tracks)]
             try:
                 self.music = self.catalog.reader(segment).open()
-                if self.offset >= self.music.samples:
-                    self.offset = 0
+                if self.offset_samples >= self.music.samples:
+                    self.offset_samples = 0
             except ObjectError as error:
-                self._broken_track(error, segment[2])
+                self._broken_track(error, segment.label)
         return self.music
 
     def _broken_track(self, error, label):
         """Skip the track; said once per track, since an unreadable cache would
         otherwise be reported at every wake-up for the whole call."""
-        if label not in self.broken:
-            self.broken.add(label)
+        if label not in self.schedule.broken:
+            self.schedule.broken.add(label)
             self.log("t=%.3f skipped: %s" % (self.seconds(), error))
         self._next_track()
         return b""
@@ -151,70 +236,54 @@ class Program:
             self.music = None
         tracks = self.tracks()
         self.track_index = (self.track_index + 1) % max(1, len(tracks))
-        self.offset = 0
-        self._pending = None
+        self.offset_samples = 0
+        self.schedule.forget()
         self.changed = True
-        if tracks and tracks[self.track_index][2] not in self.broken:
-            self.log("t=%.3f music %s" % (self.seconds(), tracks[self.track_index][2]))
+        if tracks and tracks[self.track_index].label not in self.schedule.broken:
+            self.log("t=%.3f music %s" % (self.seconds(), tracks[self.track_index].label))
 
     # -- advice ----------------------------------------------------------
 
     def _due(self):
-        """The (slot, item, segment) to start in this track, or None when not due."""
-        if self.hold or self.call_samples < self.next_advice_at:
+        """The Slot to start in this track, or None when no advice is due."""
+        if self.hold or self.call_samples < self.schedule.next_at_samples:
             return None
-        if self._pending is None or self._pending and self._pending[0] < self.offset:
-            self._pending = self._find_slot() or False     # none yet, or a slot missed on hold
-        return self._pending
+        track_index = self.track_index % max(1, len(self.tracks()))
+        return self.schedule.due(self.music_class, track_index, self.offset_samples)
 
-    def _find_slot(self):
-        slots = self.catalog.advice.get((self.music_class, self.track_index % max(1, len(self.tracks()))))
-        if not slots:
-            return None
-        now = self.local_time()
-        eligible = [i for i in self.order() if i not in self.played and i not in self.broken
-                    and limits.allowed(self.catalog.items[i][1], now)]
-        for slot in sorted(s for s in slots if s >= self.offset):
-            for item in eligible:
-                if item in slots[slot]:
-                    return slot, item, slots[slot][item]
-        return None
-
-    def _start_advice(self, pending):
-        slot, item, segment = pending
-        self._pending = None
+    def _start_advice(self, slot):
+        self.schedule.forget()
         try:
-            self.advice = [item, self.catalog.reader(segment).open(), self.offset - slot]
+            reader = self.catalog.reader(slot.segment).open()
         except ObjectError as error:
-            self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), item, error))
-            self.broken.add(item)
+            self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), slot.item, error))
+            self.schedule.broken.add(slot.item)
             return
+        self.advice = PlayingAdvice(slot.item, reader, self.offset_samples - slot.slot_sample)
         self.changed = True
         self.log("t=%.3f advice %s start (%s at %.1f s)" % (
-            self.seconds(), item, self.tracks()[self.track_index][2], slot / RATE))
+            self.seconds(), slot.item, self.tracks()[self.track_index].label,
+            slot.slot_sample / SAMPLE_RATE_HZ))
 
-    def _finish_advice(self, item):
-        self.advice[1].close()
+    def _finish_advice(self, advice):
+        advice.reader.close()
         self.advice = None
-        self._pending = None
         self.changed = True
-        if item not in self.broken:
-            self.played.append(item)
-            self.log("t=%.3f advice %s end" % (self.seconds(), item))
-        self.next_advice_at = self.call_samples + self.gap_samples
-        if self.music is not None and self.offset >= self.music.samples:
+        if self.schedule.finished(advice.item, self.call_samples):
+            self.log("t=%.3f advice %s end" % (self.seconds(), advice.item))
+        if self.music is not None and self.offset_samples >= self.music.samples:
             self._next_track()
 
     def cut_advice(self):
         """Stop an advice in progress (not counted as played); its rest, to fade out."""
-        if self.advice is None:
+        advice = self.advice
+        if advice is None:
             return None
-        item, reader, pos = self.advice
         self.advice = None
-        self._pending = None
+        self.schedule.forget()
         self.changed = True
-        self.log("t=%.3f advice %s cut (plays later)" % (self.seconds(), item))
-        return Tail(reader, pos)
+        self.log("t=%.3f advice %s cut (plays later)" % (self.seconds(), advice.item))
+        return Tail(advice.reader, advice.pos_samples)
 
     # -- jumps (class switch, restart) -------------------------------------
 
@@ -222,7 +291,7 @@ class Program:
         """The stream now playing, handed over to be faded out."""
         tail = self.cut_advice()
         if tail is None and self.music is not None:
-            tail = Tail(self.music, self.offset)
+            tail = Tail(self.music, self.offset_samples)
         elif self.music is not None:
             self.music.close()
         self.music = None
@@ -231,40 +300,41 @@ class Program:
     def switch_class(self, music_class):
         tail = self._current_tail()
         self.music_class = self.catalog.start_class(music_class)
-        self.track_index = self.offset = 0
-        self._pending = None
+        self.track_index = self.offset_samples = 0
+        self.schedule.forget()
         self.changed = True
         self.log("t=%.3f class %s, music %s" % (self.seconds(), self.music_class,
-                                                self.tracks()[0][2] if self.tracks() else "-"))
+                                                self.tracks()[0].label if self.tracks() else "-"))
         return tail
 
     def adopt(self, state, position_too=True):
         """Continue a call from a previous process's state; returns the tail to fade."""
-        self.played = [i for i in state["advice_played"]]
+        schedule = self.schedule
+        schedule.played = list(state["advice_played"])
         if state["middle_order"]:
-            self.middle_order = list(state["middle_order"])
-        self._pending = None
+            schedule.middle_order = list(state["middle_order"])
+        schedule.forget()
         if not position_too:
             return None
         tail = self._current_tail()
         self.music_class = self.catalog.start_class(state["music_class"])
-        count = max(1, len(self.tracks()))
-        self.track_index = state["track_index"] % count
-        self.offset = max(0, state["offset_samples"])
+        self.track_index = state["track_index"] % max(1, len(self.tracks()))
+        self.offset_samples = max(0, state["offset_samples"])
         self.call_samples = max(self.call_samples, state["call_samples"])
-        self.next_advice_at = state["next_advice_at"]
+        schedule.next_at_samples = state["next_advice_at"]
         self.changed = True
         self.log("t=%.3f continued: class %s track %d at %.3f s, %d advice played"
-                 % (self.seconds(), self.music_class, self.track_index, self.offset / RATE,
-                    len(self.played)))
+                 % (self.seconds(), self.music_class, self.track_index,
+                    self.offset_samples / SAMPLE_RATE_HZ, len(schedule.played)))
         return tail
 
     def snapshot(self):
-        """The CallState fields as plain data for the ``state`` message."""
+        """The call state (wire.STATE_DEFAULTS) as plain data for the ``state`` message."""
+        schedule = self.schedule
         return {"music_class": self.music_class, "track_index": self.track_index,
-                "offset_samples": self.offset, "advice_played": list(self.played),
-                "middle_order": list(self.middle_order), "call_samples": self.call_samples,
-                "next_advice_at": self.next_advice_at}
+                "offset_samples": self.offset_samples, "advice_played": list(schedule.played),
+                "middle_order": list(schedule.middle_order), "call_samples": self.call_samples,
+                "next_advice_at": schedule.next_at_samples}
 
     def seconds(self):
-        return self.call_samples / RATE
+        return self.call_samples / SAMPLE_RATE_HZ

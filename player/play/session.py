@@ -7,7 +7,6 @@ never says anything personal.
 
 from progmoh.player import wire
 
-RATE = 8000
 FIRST_WELCOME_S = 2.0           # a state arriving later than this only merges advice
 
 
@@ -37,7 +36,9 @@ class Session:
         language = message.get("language")
         if isinstance(language, str) and language:
             self.language = language
-        state = wire.plain_state(message.get("state"))
+        state, problems = wire.check_state(message.get("state"))
+        for problem in problems:
+            self.log("welcome: %s" % problem)
         fresh = self.link.welcomed == 1 and self.program.seconds() < FIRST_WELCOME_S
         self.log("welcome: language %s, state %s" % (self.language, "yes" if state else "none"))
         if state:

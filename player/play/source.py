@@ -7,7 +7,7 @@ which keeps a call's memory flat however long the music is.
 
 import os
 
-SAMPLE_BYTES = 2
+from progmoh.cache.audio_format import SAMPLE_BYTES
 
 
 class ObjectError(Exception):
@@ -37,18 +37,18 @@ class Reader:
         self.fd = fd
         return self
 
-    def read(self, pos, count):
-        """Up to ``count`` samples from sample ``pos``; fewer only at the end."""
-        count = max(0, min(count, self.samples - pos))
+    def read(self, pos_samples, count):
+        """Up to ``count`` samples from sample ``pos_samples``; fewer only at the end."""
+        count = max(0, min(count, self.samples - pos_samples))
         if count == 0:
             return b""
         try:
-            data = os.pread(self.fd, count * SAMPLE_BYTES, pos * SAMPLE_BYTES)
+            data = os.pread(self.fd, count * SAMPLE_BYTES, pos_samples * SAMPLE_BYTES)
         except OSError as error:
             raise ObjectError("%sobject %s: read failed: %s" % (self._who(), self.path, error.strerror)) from None
         if len(data) != count * SAMPLE_BYTES:
             raise ObjectError("%sobject %s ended early at sample %d"
-                              % (self._who(), self.path, pos + len(data) // SAMPLE_BYTES))
+                              % (self._who(), self.path, pos_samples + len(data) // SAMPLE_BYTES))
         return data
 
     def _who(self):
@@ -63,19 +63,19 @@ class Reader:
 class Tail:
     """The rest of a stream being faded out: a reader from a position, then silence."""
 
-    __slots__ = ("reader", "pos")
+    __slots__ = ("reader", "pos_samples")
 
-    def __init__(self, reader, pos):
-        self.reader, self.pos = reader, pos
+    def __init__(self, reader, pos_samples):
+        self.reader, self.pos_samples = reader, pos_samples
 
     def read(self, count):
         data = b""
         if self.reader is not None:
             try:
-                data = self.reader.read(self.pos, count)
+                data = self.reader.read(self.pos_samples, count)
             except ObjectError:
                 data = b""
-            self.pos += len(data) // SAMPLE_BYTES
+            self.pos_samples += len(data) // SAMPLE_BYTES
         return data + bytes(count * SAMPLE_BYTES - len(data))
 
     def close(self):

@@ -1,7 +1,7 @@
 """The Asterisk and systemd snippets ``progmoh asterisk-config`` prints, filled from config.
 
 Every line that matters carries a comment saying why, because each one
-encodes something learned the hard way on a real Asterisk (see ASTERISK.md):
+encodes something learned the hard way on a real Asterisk (see docs/asterisk.md):
 per-call realtime classes, ``%20`` answers, MOH restarts around queue
 announcements, and a manager user with only the read classes serve needs.
 The AMI secret is never printed: the admin copies it from the config file.

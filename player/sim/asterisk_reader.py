@@ -1,7 +1,7 @@
 """A reader that treats a music-on-hold application the way Asterisk does.
 
 Used by tests, the simulated call and the benchmark, so they judge the
-player by Asterisk's rules (see ASTERISK.md): argv split from an
+player by Asterisk's rules (docs/asterisk.md): argv split from an
 application line on single spaces, own process group, stdin /dev/null,
 stdout a pipe, every other descriptor closed; a read of 640 bytes every
 40 ms on an absolute schedule, short reads counted and thrown away; stop
@@ -16,8 +16,11 @@ import threading
 import time
 import wave
 
-FRAME_BYTES = 640
-PERIOD_S = 0.040
+from progmoh.cache.audio_format import (
+    CHANNELS, FRAME_BYTES, FRAME_MS, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+)
+
+PERIOD_S = FRAME_MS / 1000
 KILL_STEP_S = 0.100
 MAX_APPLICATION_CHARS = 255
 
@@ -135,9 +138,9 @@ class Channel:
 
     def write_wav(self, path):
         with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(8000)
+            out.setnchannels(CHANNELS)
+            out.setsampwidth(SAMPLE_BYTES)
+            out.setframerate(SAMPLE_RATE_HZ)
             out.writeframes(self.heard())
 
 

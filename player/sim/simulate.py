@@ -21,7 +21,7 @@ from progmoh.cache import layout
 from progmoh.player.sim import asterisk_reader
 from progmoh.player import wire
 from progmoh.player.sim.simulate_serve import DEMO_NUMBER, Backstage, SimulationError
-from progmoh.player.sim.standin import StandIn
+from progmoh.player.sim.standin import ServeStandIn
 
 __all__ = ["CallReport", "SimulationError", "simulate_call"]
 
@@ -148,7 +148,7 @@ def _through_standin(settings, work, uniqueid, seconds, presses):
     if len(line) > asterisk_reader.MAX_APPLICATION_CHARS:
         raise SimulationError("the application line would be %d characters; Asterisk allows "
                               "%d: use a shorter cache path" % (len(line), asterisk_reader.MAX_APPLICATION_CHARS))
-    with StandIn(sock, language=serve.language) as standin:
+    with ServeStandIn(sock, language=serve.language) as standin:
         pressed = []
         on_tick = _presser(standin, uniqueid, presses, settings.keys, serve.language, pressed)
         channel = asterisk_reader.Channel(line, record=True).start()

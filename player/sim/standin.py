@@ -16,7 +16,9 @@ import time
 from progmoh.player import protocol
 
 
-class StandIn:
+class ServeStandIn:
+    """Plays serve towards real players (the opposite of the tests' PlayerStandIn)."""
+
     def __init__(self, path, language="en", music_class="", clock=time.monotonic):
         self.path, self.language, self.music_class, self.clock = path, language, music_class, clock
         self.states = {}            # uniqueid -> last state dict

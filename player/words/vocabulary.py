@@ -12,7 +12,6 @@ Russian forms are ``1`` (один рубль), ``2`` (два рубля) and ``5
 """
 
 LANGUAGES = ("en", "ru")
-CURRENCIES = ("RUB", "USD", "EUR")
 PAUSE = "pause"
 
 _EN_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
