@@ -309,8 +309,9 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
 
 
 def _default_executable() -> Path:
-    """The progmoh script beside this interpreter: Asterisk must exec it by absolute path."""
-    return Path(sys.executable).parent / "progmoh"
+    """The install's progmoh, else the one beside this interpreter: systemd and
+    Asterisk exec it by absolute path."""
+    return Path(paths.executable() or Path(sys.executable).parent / "progmoh")
 
 
 def _billing(b: dict, where: str) -> BillingSettings:

@@ -52,6 +52,12 @@ def service_user():
     return installed.SERVICE_USER if installed is not None else None
 
 
+def executable():
+    """The install's progmoh through its stable ``PREFIX/venv`` link (not the release
+    folder an upgrade removes); None in a checkout."""
+    return installed.EXECUTABLE if installed is not None else None
+
+
 def player_argv():
     """The lean player command of this install (interpreter, flags, entry script); () in a checkout."""
     return tuple(installed.PLAYER_ARGV) if installed is not None else ()

@@ -52,6 +52,7 @@ ETC_DIR = {etc!r}
 STATE_DIR = {state!r}
 RUN_DIR = {run!r}
 SERVICE_USER = {user!r}
+EXECUTABLE = {executable!r}
 PLAYER_ARGV = {argv!r}
 '''
 
@@ -113,7 +114,7 @@ def build_release(layout):
     site = site_packages(release)
     (site / "progmoh" / "cli" / "installed.py").write_text(INSTALLED_MODULE.format(
         etc=str(layout.etc), state=str(layout.state), run=str(layout.run), user=layout.user,
-        argv=layout.player_argv()))
+        executable=str(layout.venv / "bin" / "progmoh"), argv=layout.player_argv()))
     compile_bytecode(site)
     return release
 

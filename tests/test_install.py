@@ -103,6 +103,8 @@ def test_the_install_lays_out_system_folders(installed):
     assert sorted(p.name for p in installed.units.iterdir()) == [
         "progmoh-render.service", "progmoh-serve.service"]
     assert f"User={installed.user}" in (installed.units / "progmoh-serve.service").read_text()
+    done = installed.progmoh("asterisk-config")
+    assert f"ExecStart={installed.prefix}/venv/bin/progmoh serve --config {config}\n" in done.stdout
     assert (installed.bindir / "progmoh").resolve().is_relative_to(installed.prefix.resolve())
 
 
