@@ -207,6 +207,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     import hashlib
     from progmoh.cache import layout
     from progmoh.cache.manifest import Manifest, Segment, dumps, segment_id
+    from progmoh.cache.player_index import index_text
     segments = []
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
@@ -227,6 +228,8 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     os.makedirs(os.path.join(root, layout.GENERATIONS))
     with open(layout.manifest_path(root, "big"), "w") as handle:
         handle.write(dumps(manifest))
+    with open(layout.index_path(root, "big"), "w") as handle:     # as a publish writes it
+        handle.write(index_text(manifest))
     with open(os.path.join(root, layout.CURRENT), "w") as handle:
         handle.write("big\n")
     return len(segments), os.path.getsize(layout.manifest_path(root, "big"))

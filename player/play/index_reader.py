@@ -14,16 +14,16 @@ MAGIC = "progmoh-player-index 1"
 def read(path, catalog, segment):
     """Fill ``catalog`` from the index at ``path`` (FileNotFoundError when there is none);
     ``segment`` makes each entry (catalog.Segment)."""
-    with open(path, "rb") as handle:
-        lines = handle.read().decode("utf-8").split("\n")
-    if lines[0] != MAGIC:
-        raise ValueError("%s is not a player index" % path)
-    header = loads(lines[1])
     shared = {}
     share = shared.setdefault
-    for line in lines[2:]:
-        if line:
-            _add(catalog, line.split("\t"), share, segment)
+    with open(path, "rb") as handle:            # a line at a time: a large index is megabytes
+        if handle.readline().decode("utf-8").rstrip("\n") != MAGIC:
+            raise ValueError("%s is not a player index" % path)
+        header = loads(handle.readline().decode("utf-8"))
+        for line in handle:
+            line = line.decode("utf-8").rstrip("\n")
+            if line:
+                _add(catalog, line.split("\t"), share, segment)
     for item, (group, limits) in header["items"].items():
         catalog.items[item] = (group or "middle", limits or {})
     catalog.finish(header)
