@@ -38,14 +38,16 @@ def check(config_file, as_json):
 
 def _service_user(config) -> None:
     """In an install: whether the players' user can read the cache and reach the socket."""
-    user, problems = cache_findings(config)
+    user, unreadable = cache_findings(config)
     if user is None:
         return
-    problems += socket_findings(config)
-    for problem in problems:
-        click.echo(f"Warning: {problem}; players run as {user} would play silence "
-                   f"or music only", err=True)
-    if not problems:
+    unreachable = socket_findings(config)
+    for problem in unreadable:
+        click.echo(f"Warning: {problem}; players run as {user} would play silence", err=True)
+    for problem in unreachable:
+        click.echo(f"Warning: {problem}; players run as {user} would play music and "
+                   f"advice only, nothing personal", err=True)
+    if not unreadable and not unreachable:
         click.echo(f"# service user {user}: can read {config.cache.root} and reach "
                    f"{config.serve.socket_path}")
 
