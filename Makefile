@@ -29,7 +29,7 @@ demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
-	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15
+	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 60 --keys 2@42,3@50,4@54 --ahead-leaves 15 --png var/demo-call.png
 
 test: system system-test venv
 	url="$$(tests/services/mariadb.sh start)" && PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
@@ -45,7 +45,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,plot]'
 	touch $@
 
 install: system
@@ -55,4 +55,4 @@ uninstall:
 	$(INSTALL_PYTHON) scripts/install.py uninstall $(INSTALL_ARGS)
 
 clean-demo:
-	rm -rf var/cache var/demo-call.wav
+	rm -rf var/cache var/demo-call.wav var/demo-call.png

@@ -35,12 +35,13 @@ ENV_VAR = "PROGMOH_CONFIG"
 # The element type of every array: an empty default says nothing about its items.
 LIST_ITEMS = {
     ("render", "languages"): str,
-    ("serve", "allowed_parents"): str,
+    ("serve", "asterisk_executables"): str,
     ("billing", "command"): str,
     ("billing", "rewrite"): dict,
 }
 DTMF_KEYS = "0123456789*#"
-PORTS = {("serve", "port"): 0, ("ami", "port"): 1}   # lowest allowed; 0 picks a free port
+# Lowest allowed port; 0 picks a free port.
+PORTS = {("serve", "port"): 0, ("serve", "metrics_port"): 0, ("ami", "port"): 1}
 
 
 class ConfigError(Exception):
@@ -287,25 +288,37 @@ def _render(r: dict, where: str) -> RenderSettings:
     return RenderSettings(**fields)
 
 
-def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> ServeSettings:
+def _socket_mode(s: dict, key: str, where: str) -> int:
     try:
-        mode = int(s["socket_mode"], 8)
+        mode = int(s[key], 8)
     except ValueError:
-        raise ConfigError(f"{where}: 'serve.socket_mode' must be octal like \"0660\", "
-                          f"not {s['socket_mode']!r}") from None
+        raise ConfigError(f"{where}: 'serve.{key}' must be octal like \"0660\", "
+                          f"not {s[key]!r}") from None
     if mode & 0o002:
-        raise ConfigError(f"{where}: 'serve.socket_mode' {s['socket_mode']} is world-writable")
+        raise ConfigError(f"{where}: 'serve.{key}' {s[key]} is world-writable")
+    return mode
+
+
+def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> ServeSettings:
+    mode = _socket_mode(s, "socket_mode", where)
     if s["language"] not in languages:
         raise ConfigError(f"{where}: 'serve.language' must be one of render.languages "
                           f"({', '.join(languages)}), not {s['language']!r}")
     executable = _path(base, s["executable"]) if s["executable"] else _default_executable()
+    for item in s["asterisk_executables"]:
+        if not os.path.isabs(item):
+            raise ConfigError(f"{where}: 'serve.asterisk_executables' must hold absolute paths, "
+                              f"not {item!r}")
     player_argv = () if s["executable"] else paths.player_argv()
     return ServeSettings(
         listen=s["listen"], port=s["port"], prefix="/" + s["prefix"].strip("/"),
         executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
-        allowed_parents=tuple(s["allowed_parents"]), language=s["language"],
+        asterisk_executables=tuple(s["asterisk_executables"]), language=s["language"],
         call_grace_s=s["call_grace_s"], log=_log_target(base, s["log"]),
-        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms, player_argv=player_argv)
+        cache_dir=cache_dir, player_log=player_log, lead_ms=lead_ms,
+        metrics_enabled=s["metrics_enabled"], metrics_listen=s["metrics_listen"],
+        metrics_port=s["metrics_port"], status_socket=_path(base, s["status_socket"]),
+        status_socket_mode=_socket_mode(s, "status_socket_mode", where), player_argv=player_argv)
 
 
 def _default_executable() -> Path:

@@ -57,10 +57,15 @@ DEFAULTS = {
         "executable": "",
         "socket": "var/run/progmoh.sock",
         "socket_mode": "0660",
-        "allowed_parents": ["asterisk"],
+        "asterisk_executables": ["/usr/sbin/asterisk", "/usr/local/sbin/asterisk"],
         "language": "en",
         "call_grace_s": 600.0,
         "log": "",
+        "metrics_enabled": True,
+        "metrics_listen": "127.0.0.1",
+        "metrics_port": 9466,
+        "status_socket": "var/run/progmoh-status.sock",
+        "status_socket_mode": "0660",
     },
     "keys": {
         "balance": "2",
@@ -117,6 +122,7 @@ INSTALLED_PATHS = {
     ("cache", "dir"): "{state}/cache",
     ("player", "log"): "syslog",
     ("serve", "socket"): "{run}/progmoh.sock",
+    ("serve", "status_socket"): "{run}/progmoh-status.sock",
     ("store", "url"): "sqlite:///{state}/progmoh.db",
 }
 

@@ -31,13 +31,17 @@ def _presses(ctx, param, value):
               help="Second at which the caller ahead hangs up, so the position changes.")
 @click.option("--standin", is_flag=True,
               help="Use the stand-in control plane instead of the real serve.")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also draw what the caller heard (waveform, spectrogram, events) to this "
+                   "PNG; needs the plot extra (pip install 'progmoh[plot]').")
 @config_option
-def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, config_file):
+def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, png_path, config_file):
     """Simulate a call: the real player under an Asterisk-like reader, keys pressed at set
     times.  By default the call goes through the real control plane (serve, with an AMI
     emulator playing Asterisk and a demo billing script); --standin uses a stand-in that
     sends the player its commands directly.  What the caller heard is written to OUT_WAV."""
     config = load_config(config_file)
+    draw = _picture_maker() if png_path else None
     settings = ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
     report = simulate_call(out_wav, settings, seconds, presses, standin=standin,
                            ahead_leaves_at_s=ahead_leaves_at_s)
@@ -48,3 +52,17 @@ def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, config_file):
     for at_s, what in report.timeline:
         click.echo(f"{at_s:8.3f}  {what}")
     click.echo(f"WAV: {report.wav_path}")
+    if draw is not None:
+        draw(report.wav_path, report.timeline, png_path,
+             f"Simulated call {report.uniqueid} through {report.through}: what the caller heard")
+        click.echo(f"PNG: {png_path}")
+
+
+def _picture_maker():
+    """The drawing function, checked before the call so a missing extra fails fast."""
+    try:
+        from progmoh.player.sim.picture import save_picture
+    except ImportError as error:
+        raise click.ClickException(f"--png needs matplotlib ({error}): "
+                                   "pip install 'progmoh[plot]' (make demo does)") from None
+    return save_picture

@@ -6,8 +6,9 @@ this after its first audio is out.
 
 Player -> serve
   hello    {"uniqueid"}                       first line; serve checks SO_PEERCRED
-  state    {"state": CallState}               whenever progress changes (and about
-                                              once a second while playing)
+  state    {"state": CallState,               whenever progress changes (and about
+            "audio": {problem: count},        once a second while playing); audio
+            "now": {"kind", "name"}}          counts since this process started
   class_changed {"music_class"}               after key 3: serve saves the choice
 
 Serve -> player
@@ -23,8 +24,8 @@ from dataclasses import asdict, dataclass, make_dataclass
 
 from progmoh.player import wire
 from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
-    BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES, NEXT_CLASS,
-    POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
+    AUDIO_PROBLEMS, BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES,
+    NEXT_CLASS, NOW_KINDS, POSITION, STATE, VERSION, WELCOME, ProtocolError, decode,
 )
 
 

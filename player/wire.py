@@ -24,6 +24,9 @@ HELLO, STATE, CLASS_CHANGED = "hello", "state", "class_changed"
 WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS = (
     "welcome", "denied", "balance", "position", "next_class")
 BALANCE_STATUSES = ("ok", "not_registered", "unavailable")
+# Counters a player reports in each state message ("audio"), counted from its start.
+AUDIO_PROBLEMS = ("blocked_writes", "schedule_resets", "skipped_objects", "internal_errors")
+NOW_KINDS = ("music", "advice", "insert")        # "now": {"kind", "name"}: what is playing
 
 # The call state's fields and defaults, in order: the one definition.  A
 # str field holds text, an int field a count >= 0, a tuple field text items.

@@ -5,6 +5,7 @@ import http.server
 import json
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 
 from progmoh.player.serve.billing import BalanceBook
@@ -20,6 +21,7 @@ class Answer:
     hold: bool = False             # wait for BillingServer.release before answering
     length: bool = True            # send Content-Length
     trickle_s: float = 0.0         # pause between body bytes: a server that never quite stops
+    drip_head_s: float = 0.0       # pause between bytes of a long status line and headers
 
 
 def json_answer(value, **options) -> Answer:
@@ -34,6 +36,7 @@ class BillingServer:
         self.answers: dict[str, Answer] = {}
         self.requests: list[tuple[str, dict]] = []
         self.arrived = threading.Event()
+        self.dropped: list[float] = []     # monotonic times a client hung up on a drip
         self.release = threading.Event()
         self._httpd = http.server.ThreadingHTTPServer((host, 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -69,6 +72,9 @@ class BillingServer:
                 self._send(answer)
 
             def _send(self, answer: Answer):
+                if answer.drip_head_s:
+                    self._drip(answer)
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
@@ -91,6 +97,19 @@ class BillingServer:
                     self.wfile.flush()
                     if server.release.wait(answer.trickle_s):
                         return
+
+            def _drip(self, answer: Answer):
+                head = (f"HTTP/1.1 {answer.status} OK\r\nX-Padding: {'x' * 300}\r\n"
+                        f"Content-Length: {len(answer.body)}\r\n\r\n").encode()
+                self.close_connection = True
+                try:
+                    for index in range(len(head)):
+                        self.wfile.write(head[index:index + 1])
+                        if server.release.wait(answer.drip_head_s):
+                            return
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    server.dropped.append(time.monotonic())
 
             def log_message(self, *args):
                 pass

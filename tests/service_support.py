@@ -30,10 +30,11 @@ def write_config(tmp_path: Path, ami_port: int = 5038, cache_dir: str = "cache",
     text = f"""
 [serve]
 port = 0
+metrics_port = 0
 executable = "{executable}"
 log = "{serve_log}"
 socket = "run/serve.sock"
-allowed_parents = ["{MY_NAME}"]
+asterisk_executables = ["{sys.executable}"]
 call_grace_s = 30.0
 [cache]
 dir = "{cache_dir}"

@@ -66,10 +66,10 @@ def script(name, await_ids=("lst-1", "lst-2")) -> Script:
     return Script(rec.recorded_chunks(name), set(await_ids))
 
 
-async def run_client(scripts, ids, sleep_limit=1, until=None, **kw):
+async def run_client(scripts, ids, sleep_limit=1, until=None, listener_class=None, **kw):
     server = FakeAmi(scripts)
     port = await server.start()
-    listener, sleep = Listener(), FakeSleep(sleep_limit)
+    listener, sleep = (listener_class or Listener)(), FakeSleep(sleep_limit)
     sessions = iter(ids)
     client = AmiClient(settings(port, **kw), listener, action_ids=lambda: iter(next(sessions)),
                        sleep=sleep)
@@ -218,3 +218,22 @@ def test_session_ending_during_a_ping_leaves_no_orphan_task():
         return orphans
 
     assert asyncio.run(scenario()) == []
+
+
+class FailingListener(Listener):
+    """Takes every event like the service, then fails on QueueCallerJoin like a buggy handler."""
+
+    def ami_event(self, message):
+        super().ami_event(message)
+        if message.event == "QueueCallerJoin":
+            raise RuntimeError("handler bug")
+
+
+def test_a_failing_event_handler_is_logged_with_the_event_and_ami_carries_on(caplog):
+    server, listener, sleep = asyncio.run(run_client(
+        [script("one-caller-dtmf")], [["lst-1", "lst-2", "lst-3"]], listener_class=FailingListener))
+    expected = rec.without_numbers({c.uniqueid: c for c in rec.expected_callers("one-caller-dtmf")})
+    assert rec.without_numbers(rec.queued(listener.history)) == expected   # later events applied
+    assert listener.ups == 1 and sleep.delays == [0.5]                     # still reconnecting
+    failed = [r for r in caplog.records if "QueueCallerJoin" in r.getMessage()]
+    assert failed and failed[0].exc_info and "handler bug" in caplog.text

@@ -1,5 +1,6 @@
 """The command billing backend with real scripts: no shell, JSON on stdout, timeout."""
 
+import asyncio
 import json
 import os
 import sys
@@ -9,6 +10,8 @@ from dataclasses import replace
 import pytest
 
 from billing_server import balance
+from progmoh.player.serve.billing import BalanceBook
+from progmoh.player.serve.peercred import is_running
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
 from progmoh.player.protocol import Account
 
@@ -110,3 +113,49 @@ def test_rewritten_number_is_passed(tmp_path):
     settings = replace(settings_for(command), rewrite=(RewriteRule(r"\+7(\d{10})", r"8\1"),))
     balance(settings, "+79161234567")
     assert json.loads(seen.read_text()) == ["89161234567"]
+
+
+# Prints the answer, but leaves a child in the background that holds its stdout open.
+LEAVES_A_CHILD = """
+import json, subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+open(sys.argv[1], "w").write(str(child.pid))
+print(json.dumps([{"account": "9", "balance": "5", "currency": "USD"}]), flush=True)
+"""
+
+
+def test_background_child_holding_stdout_neither_spoils_the_answer_nor_survives(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    command = [sys.executable, script(tmp_path, "leaves.py", LEAVES_A_CHILD), str(pid_file)]
+    started = time.monotonic()
+    result = balance(settings_for(command, timeout_s=5.0), "1")
+    assert result.status == "ok" and result.accounts == (Account("9", "5", "USD"),)
+    assert time.monotonic() - started < 4.0
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5.0
+    while is_running(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not is_running(child)
+
+
+def test_stderr_is_logged_as_a_short_first_line_with_every_secret_masked(tmp_path, caplog):
+    noisy = ("import sys\n"
+             "sys.stderr.write('login as hunter2pw with tok-SEKRET and amisecret refused '"
+             " + 'x' * 3000 + '\\nsecond line says more\\n')\n"
+             "sys.exit(4)\n")
+    settings = settings_for([sys.executable, script(tmp_path, "noisy.py", noisy)],
+                            password="hunter2pw", token="tok-SEKRET")
+
+    async def ask():
+        book = BalanceBook(settings, secrets=("amisecret",))
+        try:
+            return await book.get("1")
+        finally:
+            await book.close()
+
+    assert asyncio.run(ask()).status == "unavailable"
+    line, = [record.message for record in caplog.records if "exit status 4" in record.message]
+    assert "login as *** with *** and *** refused" in line
+    for secret in ("hunter2pw", "tok-SEKRET", "amisecret", "second line"):
+        assert secret not in caplog.text
+    assert len(line) < 300

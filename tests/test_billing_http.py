@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from billing_server import Answer, BillingServer, balance, json_answer
+from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.billing_errors import BillingUnavailable
 from progmoh.player.serve.billing_http import HttpBilling
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
@@ -57,10 +58,10 @@ def test_several_accounts_keep_their_order_and_exact_amounts(server, settings):
     server.answers["/balance/1"] = json_answer({"accounts": [
         {"account": "A1", "balance": "-12.5", "currency": "usd"},
         {"account": 77, "balance": 0, "currency": "EUR"},
-        {"account": "A3", "balance": "100000000000000000000.01", "currency": "RUB"}]})
+        {"account": "A3", "balance": "999999999999999.99", "currency": "RUB"}]})
     result = balance(settings, "1")
     assert [(a.account, a.balance, a.currency) for a in result.accounts] == [
-        ("A1", "-12.5", "USD"), ("77", "0", "EUR"), ("A3", "100000000000000000000.01", "RUB")]
+        ("A1", "-12.5", "USD"), ("77", "0", "EUR"), ("A3", "999999999999999.99", "RUB")]
 
 
 def test_json_numbers_keep_their_decimal_text(server, settings):
@@ -68,6 +69,17 @@ def test_json_numbers_keep_their_decimal_text(server, settings):
         body=b'{"accounts": [{"account": "1", "balance": 0.10, "currency": "RUB"},'
              b' {"account": "2", "balance": 1234567890.123456789, "currency": "RUB"}]}')
     assert [a.balance for a in balance(settings, "1").accounts] == ["0.10", "1234567890.123456789"]
+
+
+@pytest.mark.parametrize("amount", [b"1e100000", b'"1e100000"', b"1e308", b'"-1000000000000000"',
+                                    b'"1e-100000"', b'"Infinity"', b'"' + b"9" * 60000 + b'"'])
+def test_huge_non_finite_or_absurd_amounts_are_unavailable_in_one_short_line(
+        server, settings, amount, caplog):
+    server.answers["/balance/1"] = Answer(
+        body=b'{"accounts": [{"account": "1", "balance": ' + amount + b', "currency": "RUB"}]}')
+    assert balance(settings, "1").status == "unavailable"
+    line, = [record.getMessage() for record in caplog.records if "balance" in record.getMessage()]
+    assert len(line) < 200
 
 
 def test_locked_account(server, settings):
@@ -117,8 +129,8 @@ def test_trickling_answer_frees_its_thread_at_the_timeout(server):
     server.answers["/balance/1"] = Answer(body=b" " * 1000 + b"[]", trickle_s=0.05)
     backend = HttpBilling(settings_for(server.origin + "/balance/{number}", timeout_s=0.3))
     started = time.monotonic()
-    with pytest.raises(BillingUnavailable, match="still arriving"):
-        asyncio.run(backend.fetch("1"))   # returns when the worker thread has returned
+    with pytest.raises(BillingUnavailable, match="no complete answer within 0.3 s"):
+        asyncio.run(backend.fetch("1"))
     assert time.monotonic() - started < 1.5
 
 
@@ -216,3 +228,31 @@ def test_tls_verification_is_on(tmp_path):
 
 def test_backend_none_is_unavailable():
     assert balance(settings_for("", backend="none"), "1").status == "unavailable"
+
+
+def test_dripping_headers_never_tie_up_the_workers(server):
+    """40 lookups whose answer head drips in byte by byte, then a healthy one on the same book."""
+    for n in range(40):
+        server.answers[f"/balance/{n}"] = json_answer({"accounts": []}, drip_head_s=0.05)
+    server.answers["/balance/healthy"] = json_answer({"accounts": [{"account": "1", "balance": "2"}]})
+    settings = settings_for(server.origin + "/balance/{number}", timeout_s=0.5)
+
+    async def main():
+        book = BalanceBook(settings)
+        try:
+            started = time.monotonic()
+            flood = await asyncio.gather(*(book.get(str(n)) for n in range(40)))
+            flood_s = time.monotonic() - started
+            return flood, flood_s, await book.get("healthy"), started
+        finally:
+            await book.close()
+
+    flood, flood_s, healthy, started = asyncio.run(main())
+    assert {result.status for result in flood} == {"unavailable"} and flood_s < 1.5
+    assert healthy.status == "ok"
+    dripped = len(server.requests) - 1
+    deadline = time.monotonic() + 5.0
+    while len(server.dropped) < dripped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dripped > 0 and len(server.dropped) == dripped
+    assert max(server.dropped) - started < 0.5 + 0.5       # hung up at the deadline, not later

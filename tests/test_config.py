@@ -90,8 +90,10 @@ def test_unknown_keys_and_wrong_types_name_the_key(tmp_path, text, expected):
 @pytest.mark.parametrize("text, expected", [
     ('[render]\nlanguages = ["en", 7]\n', "'render.languages[1]' must be a string, not an integer"),
     ('[billing]\ncommand = ["/bin/x", 5]\n', "'billing.command[1]' must be a string, not an integer"),
-    ('[serve]\nallowed_parents = [["asterisk"]]\n',
-     "'serve.allowed_parents[0]' must be a string, not an array"),
+    ('[serve]\nasterisk_executables = [["asterisk"]]\n',
+     "'serve.asterisk_executables[0]' must be a string, not an array"),
+    ('[serve]\nasterisk_executables = ["asterisk"]\n',
+     "'serve.asterisk_executables' must hold absolute paths, not 'asterisk'"),
     ('[billing]\nrewrite = ["^8"]\n', "'billing.rewrite[0]' must be a table, not a string"),
     ('[billing]\nrewrite = [{match = "^8"}]\n',
      "'billing.rewrite[0]' must be a table with 'match' and 'replace'"),

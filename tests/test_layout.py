@@ -78,6 +78,16 @@ def test_only_cli_imports_click():
         assert _violations(folder, lambda name: not _is_under(name, ("click",))) == []
 
 
+def test_only_the_call_picture_imports_matplotlib_and_only_serve_prometheus_client():
+    """matplotlib is an optional extra (progmoh[plot]); prometheus_client is serve's alone."""
+    for library, home in (("matplotlib", "player/sim/picture.py"),
+                          ("prometheus_client", "player/serve/")):
+        users = {str(path.relative_to(REPO)) for folder in TOP_FOLDERS
+                 for path, tree in _modules(folder)
+                 if any(_is_under(name, (library,)) for name in _imports(tree))}
+        assert users and all(user.startswith(home) for user in users), (library, users)
+
+
 def test_no_code_uses_the_old_top_level_names():
     old = ("cli", "cache", "renderer", "player")
     for folder in (*TOP_FOLDERS, "tests", "bench"):

@@ -66,8 +66,12 @@ def test_an_insert_is_written_at_once_and_state_is_reported(short_dir):
         serve.wait_for(lambda e: e[3]["type"] == "hello")
         loop.control()                                   # the welcome
         loop.report()
-        state = serve.wait_for(lambda e: e[3]["type"] == "state")[3]["state"]
+        report = serve.wait_for(lambda e: e[3]["type"] == "state")[3]
+        state = report["state"]
         assert state["music_class"] == "calm" and state["call_samples"] == 1600
+        assert report["audio"] == {"blocked_writes": 0, "schedule_resets": 0,
+                                   "skipped_objects": 0, "internal_errors": 0}
+        assert report["now"] == {"kind": "music", "name": "music:calm/00-track"}
         assert loop.write(False) is None and len(loop.output.writes) == 1   # nothing due yet
         serve.send(CALL, "position", position=2)
         force = loop.control()                           # the message is already waiting

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from piped_process import TIMEOUT_S, PipedProcess
+from progmoh.cli.defaults import DEFAULTS
 from progmoh.player import protocol
-from progmoh.player.serve.peercred import carries_uniqueid, denial_reason
+from progmoh.player.serve.peercred import carries_uniqueid, denial_reason, resolved
 from progmoh.player.serve.players import PlayerServer, PlayerSocketError, bind_socket
 
 CALL, OTHER_CALL = "1795709779.380", "1795709779.381"
-MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
+MY_EXE = os.readlink(f"/proc/{os.getpid()}/exe")      # what the stand-ins' parent runs
+ASTERISKS = tuple(DEFAULTS["serve"]["asterisk_executables"])
 
 # A stand-in for `progmoh play`: says hello, then copies its stdin to the socket
 # and every line it receives to its stdout.  In "deaf" mode it never reads the socket.
@@ -76,7 +78,7 @@ class Player(PipedProcess):
         return json.loads(await self.line())
 
 
-def run(scenario, tmp_path, mode=0o660, parents=(MY_NAME,), **options):
+def run(scenario, tmp_path, mode=0o660, parents=(sys.executable,), **options):
     """Run ``scenario(server, recorder, path)`` against a started server; always clean up."""
     path = tmp_path / "run" / "players.sock"
 
@@ -128,9 +130,9 @@ def test_player_with_disallowed_parent_is_denied(tmp_path):
         await player.stop()
         return answer, recorder.events.empty()
 
-    answer, nothing_reported = run(scenario, tmp_path, parents=("asterisk",))
+    answer, nothing_reported = run(scenario, tmp_path, parents=ASTERISKS)
     assert answer["type"] == "denied"
-    assert repr(MY_NAME) in answer["reason"]
+    assert repr(MY_EXE) in answer["reason"]
     assert nothing_reported
 
 
@@ -303,4 +305,98 @@ def test_argv_must_name_exactly_this_call(argv, ok):
 
 
 def test_denial_reason_for_a_process_that_is_gone():
-    assert denial_reason(2 ** 22 + 12345, CALL, (MY_NAME,)) == "process not found"
+    assert denial_reason(2 ** 22 + 12345, CALL, resolved((MY_EXE,))) == "process not found"
+
+
+# A parent that calls itself "asterisk" (any process may write its own comm),
+# says so on stdout, then runs the stand-in player as its child.
+RENAMED_PARENT = r"""
+import subprocess, sys
+with open("/proc/self/comm", "w") as comm:
+    comm.write("asterisk")
+print("renamed:" + open("/proc/self/comm").read().strip(), flush=True)
+sys.exit(subprocess.call(sys.argv[1:]))
+"""
+
+
+def test_child_of_a_parent_renamed_asterisk_is_denied(tmp_path):
+    async def scenario(server, recorder, path):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", RENAMED_PARENT,
+            sys.executable, "-c", PLAYER, str(path), CALL, "normal", "--uniqueid", CALL,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        player = Player(process)
+        renamed, answer = await player.line(), await player.message()
+        await player.stop()
+        return renamed, answer, recorder.events.empty()
+
+    renamed, answer, nothing_reported = run(scenario, tmp_path, parents=ASTERISKS)
+    assert renamed == "renamed:asterisk"
+    assert answer["type"] == "denied"
+    assert f"runs {MY_EXE!r}, not one of serve.asterisk_executables" in answer["reason"]
+    assert nothing_reported
+
+
+def test_full_width_digits_are_not_a_call_id(tmp_path):
+    """Python's \\d and str.isdigit take any script's digits; a call id is ASCII."""
+    async def scenario(server, recorder, path):
+        player = await Player.start(path, "\uff11.\uff11")
+        answer = await player.message()
+        await player.stop()
+        return answer, recorder.events.empty()
+
+    answer, nothing_reported = run(scenario, tmp_path)
+    assert answer["type"] == "denied" and "hello naming a call" in answer["reason"]
+    assert nothing_reported
+
+
+def test_second_player_for_a_call_with_a_running_player_is_refused(tmp_path, caplog):
+    async def scenario(server, recorder, path):
+        first = await Player.start(path, CALL)
+        assert (await first.message())["type"] == "welcome"
+        assert await recorder.next() == ("connected", CALL)
+        second = await Player.start(path, CALL)
+        refused = await second.message()
+        first_still_hears = recorder.links[CALL].send(protocol.POSITION, position=2)
+        heard = await first.message()
+        await second.stop()
+        await first.stop()
+        assert await recorder.next() == ("gone", CALL)
+        third = await Player.start(path, CALL)
+        later = await third.message()
+        await third.stop()
+        return second.process.pid, refused, first_still_hears, heard, later
+
+    second_pid, refused, first_still_hears, heard, later = run(scenario, tmp_path)
+    assert refused["type"] == "denied" and "still running" in refused["reason"]
+    assert first_still_hears and heard == {"v": 1, "type": "position", "position": 2}
+    assert later["type"] == "welcome"
+    assert any(f"player pid {second_pid} claiming call {CALL} denied" in record.message
+               for record in caplog.records)
+
+
+def _fake_proc(tmp_path, parent_exe: str) -> Path:
+    """A /proc with a player (pid 20) whose parent (pid 10) runs ``parent_exe``."""
+    proc = tmp_path / "proc"
+    (proc / "20").mkdir(parents=True)
+    (proc / "10").mkdir()
+    (proc / "20" / "cmdline").write_bytes(b"progmoh\0play\0--uniqueid\0" + CALL.encode() + b"\0")
+    (proc / "20" / "status").write_text("Name:\tprogmoh\nPPid:\t10\n")
+    (proc / "10" / "exe").symlink_to(parent_exe)
+    return proc
+
+
+def test_upgraded_asterisk_binary_still_counts(tmp_path):
+    """After a package upgrade the running binary's link reads "<path> (deleted)"."""
+    proc = _fake_proc(tmp_path, "/usr/sbin/asterisk (deleted)")
+    assert denial_reason(20, CALL, resolved(ASTERISKS), proc) is None
+
+
+def test_configured_paths_are_compared_after_resolving_symlinks(tmp_path):
+    real = tmp_path / "opt" / "asterisk"
+    real.parent.mkdir()
+    real.write_text("")
+    (tmp_path / "sbin-asterisk").symlink_to(real)
+    proc = _fake_proc(tmp_path, str(real))
+    assert denial_reason(20, CALL, resolved((str(tmp_path / "sbin-asterisk"),)), proc) is None
+    assert "not one of" in denial_reason(20, CALL, resolved(ASTERISKS), proc)

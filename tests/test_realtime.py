@@ -17,7 +17,7 @@ def serve_settings(**changes) -> ServeSettings:
     base = ServeSettings(
         listen="127.0.0.1", port=0, prefix="/moh", executable=Path("/opt/progmoh/bin/progmoh"),
         socket_path=Path("/run/progmoh/serve.sock"), socket_mode=0o660,
-        allowed_parents=("asterisk",), language="en", call_grace_s=600.0, log="",
+        asterisk_executables=("/usr/sbin/asterisk",), language="en", call_grace_s=600.0, log="",
         cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/progmoh/play.log", lead_ms=200)
     return dataclasses.replace(base, **changes)
 
@@ -98,7 +98,9 @@ def test_keepalive_stream_of_five_lookups_is_answered_five_times_on_one_connecti
 
 def test_a_name_that_is_not_ours_gets_an_empty_body():
     for name in (b"progmohplus-x1", b"progmoh-1.2.3", b"progmoh-abc.1", b"default",
-                 b"progmoh-1795710278.1%0A", b"progmoh-1795710278.1&name=progmoh-2.2"):
+                 b"progmoh-1795710278.1%0A", b"progmoh-1795710278.1&name=progmoh-2.2",
+                 "progmoh-\uff11.\uff11".encode(), b"progmoh-%EF%BC%91.%EF%BC%91",
+                 "progmoh-\u0661.\u0661".encode()):   # full-width and Arabic-Indic digits
         body = b"name=" + name
         request = (b"POST /moh/single HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
                    b"Content-Type: application/x-www-form-urlencoded\r\n\r\n" % len(body)) + body
@@ -144,3 +146,84 @@ def test_paths_with_spaces_are_never_split_by_asterisk():
     assert asyncio.run(exchange([http("single")], settings=spaced)) == EMPTY_ANSWER
     line = application_line(serve_settings(player_log="/var/log/my logs/play.log"), "1795710278.1")
     assert line.endswith("--lead-ms 200") and "--log" not in line
+
+
+LOOKUP = (b"POST /moh/single HTTP/1.1\r\nHost: x\r\nContent-Length: 25\r\n\r\n"
+          b"name=progmoh-1795710278.1")
+
+
+async def _started(**options) -> RealtimeServer:
+    server = RealtimeServer(serve_settings(), **options)
+    await server.start()
+    return server
+
+
+def test_past_the_cap_the_longest_waiting_connection_makes_room():
+    async def scenario():
+        server = await _started(max_connections=2)
+        try:
+            first = await asyncio.open_connection("127.0.0.1", server.port)
+            first[1].write(b"POST /moh/single HTTP/1.1\r\n")          # a head that never ends
+            await first[1].drain()
+            second = await asyncio.open_connection("127.0.0.1", server.port)
+            await asyncio.wait_for(_until(lambda: server._listener.connections == 2), 5)
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(LOOKUP)
+            answer = await asyncio.wait_for(_read_answers(reader, 1), 5)
+            evicted = await asyncio.wait_for(first[0].read(), 5)
+            for stream_writer in (first[1], second[1], writer):
+                stream_writer.close()
+            return answer, evicted, server._listener.connections
+        finally:
+            await server.close()
+
+    answer, evicted, connections = asyncio.run(scenario())
+    assert b"application=" in answer and evicted == b"" and connections <= 2
+
+
+async def _until(condition):
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+def test_a_slow_head_and_an_idle_keepalive_connection_are_closed_in_time():
+    async def scenario():
+        server = await _started(head_timeout_s=0.2, idle_timeout_s=0.4)
+        loop = asyncio.get_running_loop()
+        try:
+            slow_reader, slow_writer = await asyncio.open_connection("127.0.0.1", server.port)
+            slow_writer.write(b"POST /moh/single HTTP/1.1\r\n")
+            started = loop.time()
+            slow_end = await asyncio.wait_for(slow_reader.read(), 5)
+            slow_s = loop.time() - started
+            idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", server.port)
+            idle_writer.write(LOOKUP)
+            await _read_answers(idle_reader, 1)
+            started = loop.time()
+            idle_end = await asyncio.wait_for(idle_reader.read(), 5)
+            idle_s = loop.time() - started
+            slow_writer.close()
+            idle_writer.close()
+            return slow_end, slow_s, idle_end, idle_s
+        finally:
+            await server.close()
+
+    slow_end, slow_s, idle_end, idle_s = asyncio.run(scenario())
+    assert slow_end == b"" and 0.2 <= slow_s < 1.0
+    assert idle_end == b"" and 0.4 <= idle_s < 1.2
+
+
+def test_bad_requests_are_logged_once_a_minute(caplog):
+    async def scenario():
+        server = await _started()
+        try:
+            for _ in range(5):
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                writer.write(b"HELLO\r\n\r\n")
+                await asyncio.wait_for(reader.read(), 5)
+                writer.close()
+        finally:
+            await server.close()
+
+    asyncio.run(scenario())
+    assert len([r for r in caplog.records if "bad request line" in r.getMessage()]) == 1

@@ -2,10 +2,13 @@
 command billing; AMI events are fed as parsed messages (the AMI client has its own tests)."""
 
 import asyncio
+import dataclasses
 
+from progmoh.player.protocol import Account
 from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.choices import open_choice_store
-from progmoh.player.serve.service import Service
+from progmoh.player.serve.service import Service, configured_secrets
 from fake_clock import FakeClock
 from service_support import PlayerStandIn, service_settings, write_config
 
@@ -52,8 +55,8 @@ async def unlinked(service, uid, timeout_s=5.0):
     await asyncio.wait_for(spin(), timeout_s)
 
 
-def run(tmp_path, scenario, remembered=None):
-    settings = service_settings(write_config(tmp_path))
+def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
+    settings = settings or service_settings(write_config(tmp_path))
 
     async def main():
         if remembered:
@@ -61,7 +64,7 @@ def run(tmp_path, scenario, remembered=None):
             await store.put(*remembered)
             store.close()
         clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=IdleAmi)
+        service = Service(settings, clock=clock, ami_factory=IdleAmi, balances=balances)
         await service.start()
         players = []
         try:
@@ -224,3 +227,38 @@ def test_a_player_never_seen_on_ami_is_welcomed_plainly_and_forgotten_after_grac
     welcome, record = run(tmp_path, scenario)
     assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "", "state": None}
     assert record is None
+
+
+def test_the_ami_and_store_secrets_are_masked_in_billing_logs_too(tmp_path):
+    settings = service_settings(write_config(tmp_path))
+    store = dataclasses.replace(settings.store, url="mysql://moh:p%40ss@db:3306/progmoh")
+    secrets = configured_secrets(dataclasses.replace(settings, store=store))
+    assert {"labsecret", "p%40ss", "p@ss"} <= set(secrets)
+
+
+class ManyAccounts:
+    """A billing answer too big for one message on the players' socket."""
+
+    def prefetch(self, number):
+        pass
+
+    async def get(self, number):
+        accounts = tuple(Account(f"{n:020d}", "123456.78", "RUB") for n in range(600))
+        return BalanceResult("ok", accounts, 0.0)
+
+    async def close(self):
+        pass
+
+
+def test_a_balance_too_big_for_one_message_reads_unavailable(tmp_path, caplog):
+    async def scenario(service, clock, players, path):
+        service.ami_event(join(A, NUMBER_A, 1))
+        player = await connect(players, path, A)
+        assert (await player.message())["type"] == "welcome"
+        await player.message()                                  # position 1
+        service.ami_event(key(A, "2"))
+        return await player.message()
+
+    answer = run(tmp_path, scenario, balances=ManyAccounts())
+    assert answer == {"v": 1, "type": "balance", "status": "unavailable", "accounts": []}
+    assert "too big for one message" in caplog.text

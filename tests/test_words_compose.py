@@ -7,19 +7,26 @@ from progmoh.player.words import compose
 from progmoh.player.words.vocabulary import prompt_texts
 
 MAX_POSITION = 20
-NUMBERS = (0, 1, 2, 5, 11, 12, 21, 22, 101, 1000, 1001, 2000, 2001, 5000, 21000, 1000000)
+NUMBERS = (0, 1, 2, 5, 11, 12, 21, 22, 101, 1000, 1001, 2000, 2001, 5000, 21000, 1000000,
+           10**9, 2 * 10**9, 5 * 10**9, 21 * 10**9, 10**9 + 1, 10**12, 2 * 10**12, 5 * 10**12)
 
 EN_NUMBERS = {
     0: "n0", 1: "n1", 2: "n2", 5: "n5", 11: "n11", 12: "n12", 21: "n20 n1", 22: "n20 n2",
     101: "n1 hundred and n1", 1000: "n1 thousand", 1001: "n1 thousand and n1",
     2000: "n2 thousand", 2001: "n2 thousand and n1", 5000: "n5 thousand",
     21000: "n20 n1 thousand", 1000000: "n1 million",
+    10**9: "n1 billion", 2 * 10**9: "n2 billion", 5 * 10**9: "n5 billion",
+    21 * 10**9: "n20 n1 billion", 10**9 + 1: "n1 billion and n1", 10**12: "n1 trillion",
+    2 * 10**12: "n2 trillion", 5 * 10**12: "n5 trillion",
 }
 RU_NUMBERS = {
     0: "n0", 1: "n1_m", 2: "n2_m", 5: "n5", 11: "n11", 12: "n12", 21: "n20 n1_m",
     22: "n20 n2_m", 101: "n100 n1_m", 1000: "n1_f thousand_1", 1001: "n1_f thousand_1 n1_m",
     2000: "n2_f thousand_2", 2001: "n2_f thousand_2 n1_m", 5000: "n5 thousand_5",
     21000: "n20 n1_f thousand_1", 1000000: "n1_m million_1",
+    10**9: "n1_m billion_1", 2 * 10**9: "n2_m billion_2", 5 * 10**9: "n5 billion_5",
+    21 * 10**9: "n20 n1_m billion_1", 10**9 + 1: "n1_m billion_1 n1_m", 10**12: "n1_m trillion_1",
+    2 * 10**12: "n2_m trillion_2", 5 * 10**12: "n5 trillion_5",
 }
 
 
@@ -54,6 +61,15 @@ def test_feminine_agreement_and_larger_numbers():
     assert compose.number_keys("en", 115) == "n1 hundred and n15".split()
 
 
+def test_billions_and_trillions_read_properly():
+    assert compose.number_words("en", 10**9) == "one billion"
+    assert compose.number_words("ru", 10**9) == "один миллиард"
+    assert compose.number_words("ru", 3 * 10**9) == "три миллиарда"
+    assert compose.number_words("ru", 11 * 10**9) == "одиннадцать миллиардов"
+    assert compose.number_words("ru", 2 * 10**12 + 2000) == "два триллиона две тысячи"
+    assert compose.number_words("en", 2 * 10**12 + 5 * 10**9) == "two trillion five billion"
+
+
 def test_number_words():
     assert compose.number_words("en", 21) == "twenty one"
     assert compose.number_words("ru", 21) == "двадцать один"
@@ -64,7 +80,8 @@ def test_number_words():
 def test_every_number_up_to_a_few_thousand_is_known():
     for language in ("en", "ru"):
         vocabulary = texts(language)
-        for n in list(range(0, 3000)) + [10**6 + 1, 999_999, 123_456_789]:
+        for n in list(range(0, 3000)) + [10**6 + 1, 999_999, 123_456_789, 10**15 - 1,
+                                         123_456_789_012_345, 11 * 10**9, 14 * 10**12]:
             for gender in ("m", "f"):
                 keys = compose.number_keys(language, n, gender)
                 assert all(k in vocabulary for k in keys), (language, n, keys)
@@ -103,6 +120,12 @@ AMOUNTS = [
     ("en", "12.05", "XYZ", "n12 pause n0 n5"),
     ("en", "-7", "", "minus n7"),
     ("ru", "2.50", "", "n2_m pause n50"),
+    ("ru", "1000000000", "RUB", "n1_m billion_1 cur_RUB_5"),
+    ("ru", "-2000000000000.01", "RUB", "minus n2_m trillion_2 cur_RUB_5 n1_f sub_RUB_1"),
+    ("en", "2500000000.10", "USD", "n2 billion n5 hundred million cur_USD_n n10 sub_USD_n"),
+    ("en", "999999999999999.99", "", "n9 hundred and n90 n9 trillion n9 hundred and n90 n9 billion "
+     "n9 hundred and n90 n9 million n9 hundred and n90 n9 thousand n9 hundred and n90 n9 "
+     "pause n90 n9"),
 ]
 
 
@@ -113,7 +136,9 @@ def test_amounts(language, text, currency, expected):
     assert_known(language, keys)
 
 
-@pytest.mark.parametrize("text", ["", "-", "abc", "1.", "1e3", "1,5", "--1", "١٢", "1.2.3", None])
+@pytest.mark.parametrize("text", ["", "-", "abc", "1.", "1e3", "1,5", "--1", "١٢", "1.2.3", None,
+                                  "1000000000000000", "-1000000000000000.00",
+                                  "999999999999999.995", "1" + "0" * 5000, "0" * 5000 + "1e308"])
 def test_bad_amounts_raise(text):
     with pytest.raises(compose.AmountError):
         compose.amount_keys("en", text, "USD")
@@ -168,6 +193,9 @@ BALANCES = [
     ("ru", "weird", [acct("1", "1")], "unavailable"),
     ("en", "ok", [acct("1", "twelve")], "unavailable"),
     ("en", "ok", [acct("1", "1"), {"account": "2"}], "unavailable"),
+    ("en", "ok", [acct("1", "1" + "0" * 100000)], "unavailable"),
+    ("ru", "ok", [acct("1", "5"), acct("2", "1000000000000000")], "unavailable"),
+    ("en", "ok", [acct("1", "1e308")], "unavailable"),
 ]
 
 

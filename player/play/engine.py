@@ -102,7 +102,9 @@ class Loop:
         self.log, self.clock = log, clock
         self.link, self.session = link, session
         self.state_at_s = 0.0
-        self.errors = 0
+        self.errors = 0                 # in the mixing: after MAX_INTERNAL_ERRORS, silence
+        self.message_errors = 0
+        self.blocked_writes = self.schedule_resets = 0
 
     def run(self):
         force = False
@@ -135,6 +137,7 @@ class Loop:
         """Write the whole frames due now (at least one if ``force``: an insert starts)."""
         frames, behind = self.pacer.frames_due(force)
         if behind:
+            self.schedule_resets += 1
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
         while frames > 0:
             batch = min(frames, MAX_WRITE_FRAMES)
@@ -143,6 +146,7 @@ class Loop:
             frames -= batch
             if blocked:
                 self.pacer.blocked(self.output.queued_samples())
+                self.blocked_writes += 1
                 self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
                 return
 
@@ -162,6 +166,7 @@ class Loop:
                 try:
                     force = self.session.handle(message) or force
                 except Exception as error:  # noqa: BLE001  (logged; the music goes on)
+                    self.message_errors += 1
                     self.log("internal error on %s message: %s: %s" % (
                         message.get("type"), type(error).__name__, error))
         return force
@@ -174,4 +179,13 @@ class Loop:
             return
         self.program.changed = False
         self.state_at_s = now_s
-        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot()), droppable=True)
+        kind, name = self.mixer.playing()
+        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot(),
+                                   audio=self.audio_problems(), now={"kind": kind, "name": name}),
+                       droppable=True)
+
+    def audio_problems(self):
+        """This process's counts so far; serve adds them up per call (wire.AUDIO_PROBLEMS)."""
+        return {"blocked_writes": self.blocked_writes, "schedule_resets": self.schedule_resets,
+                "skipped_objects": self.program.skipped,
+                "internal_errors": self.errors + self.message_errors}

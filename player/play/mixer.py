@@ -50,6 +50,7 @@ class Mixer:
         self.voice_wait_samples = 0 # ramp-down before the first clip
         self.clips = []             # segments queued
         self.clip, self.clip_pos_samples = None, 0
+        self.what = ""               # the insert playing, as logged
 
     # -- commands ----------------------------------------------------------
 
@@ -66,6 +67,8 @@ class Mixer:
         """Duck the bed and play ``segments`` over it; an advice is cut to play later."""
         self.clips.extend(segments)
         self.program.hold = True
+        self.program.changed = True
+        self.what = what
         self.fade_from(self.program.cut_advice(), self.ramp_samples)
         self.log("t=%.3f insert %s: %d clips" % (self.program.seconds(), what, len(segments)))
         if not self.inserting or self.clip is None and self.voice_wait_samples == 0:
@@ -82,6 +85,10 @@ class Mixer:
         self.clips, self.inserting, self.voice_wait_samples = [], False, 0
         self.gain, self.gain_step, self.ramp_left_samples = 1.0, 0.0, 0
         self.program.hold = False
+
+    def playing(self):
+        """What the caller hears now: the insert over the bed, else the bed."""
+        return ("insert", self.what) if self.inserting else self.program.playing()
 
     def _ramp_to(self, target):
         self.ramp_left_samples = self.ramp_samples
@@ -146,6 +153,7 @@ class Mixer:
             if self.inserting and self.clip is None and not self.clips:
                 self.inserting = False
                 self.program.hold = False
+                self.program.changed = True
                 self.log("t=%.3f insert end" % self.program.seconds())
 
     def _voice(self, bed, count):
@@ -160,6 +168,7 @@ class Mixer:
             voice = self.clip.read(self.clip_pos_samples, count)
         except ObjectError as error:
             self.log("t=%.3f clip cut: %s" % (self.program.seconds(), error))
+            self.program.skipped += 1
             voice, self.clip_pos_samples = b"", self.clip.samples
         voice += bytes(count * SAMPLE_BYTES - len(voice))
         self.clip_pos_samples += count
@@ -178,4 +187,5 @@ class Mixer:
                 return
             except ObjectError as error:
                 self.log("t=%.3f clip skipped: %s" % (self.program.seconds(), error))
+                self.program.skipped += 1
         self._ramp_to(1.0)

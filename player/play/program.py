@@ -120,6 +120,7 @@ class Program:
         self.hold = False           # no advice may start (an insert is playing)
         self.changed = True
         self.silent = False
+        self.skipped = 0            # objects skipped or cut as missing or damaged
 
     # -- reading ---------------------------------------------------------
 
@@ -193,6 +194,7 @@ class Program:
             data = advice.reader.read(advice.pos_samples, count)
         except ObjectError as error:
             self.log("t=%.3f advice %s cut: %s" % (self.seconds(), advice.item, error))
+            self.skipped += 1
             self.schedule.broken.add(advice.item)
             data = b""
         taken = len(data) // SAMPLE_BYTES
@@ -222,10 +224,11 @@ class Program:
         return self.music
 
     def _broken_track(self, error, label):
-        """Skip the track; said once per track, since an unreadable cache would
-        otherwise be reported at every wake-up for the whole call."""
+        """Skip the track; said (and counted) once per track, since an unreadable
+        cache would otherwise be reported at every wake-up for the whole call."""
         if label not in self.schedule.broken:
             self.schedule.broken.add(label)
+            self.skipped += 1
             self.log("t=%.3f skipped: %s" % (self.seconds(), error))
         self._next_track()
         return b""
@@ -257,6 +260,7 @@ class Program:
             reader = self.catalog.reader(slot.segment).open()
         except ObjectError as error:
             self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), slot.item, error))
+            self.skipped += 1
             self.schedule.broken.add(slot.item)
             return
         self.advice = PlayingAdvice(slot.item, reader, self.offset_samples - slot.slot_sample)
@@ -335,6 +339,13 @@ class Program:
                 "offset_samples": self.offset_samples, "advice_played": list(schedule.played),
                 "middle_order": list(schedule.middle_order), "call_samples": self.call_samples,
                 "next_advice_at": schedule.next_at_samples}
+
+    def playing(self):
+        """What the bed plays now, for ``progmoh status``: ("advice", item) or ("music", track)."""
+        if self.advice is not None:
+            return "advice", self.advice.item
+        tracks = self.tracks()
+        return "music", tracks[self.track_index % len(tracks)].label if tracks else ""
 
     def seconds(self):
         return self.call_samples / SAMPLE_RATE_HZ

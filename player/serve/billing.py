@@ -23,6 +23,9 @@ log = logging.getLogger("progmoh.serve.billing")
 
 OK, NOT_REGISTERED, UNAVAILABLE = protocol.BALANCE_STATUSES
 TRUE_TEXTS = frozenset({"true", "yes", "1"})
+MAX_AMOUNT = decimal.Decimal(10) ** 15      # from here up a balance is a billing error, not money
+MAX_AMOUNT_CHARS = 40                       # "0.000...1" past this is no amount anyone says
+SHOWN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class BalanceResult:
     status: str                                   # "ok" | "not_registered" | "unavailable"
     accounts: tuple[protocol.Account, ...] = ()
     fetched_at: float = 0.0                        # monotonic seconds
+    timed_out: bool = False                        # unavailable because billing was too slow
 
 
 def rewrite_number(rules: tuple[RewriteRule, ...], number: str) -> str:
@@ -66,13 +70,21 @@ def _account(item, fields: BillingFields, index: int) -> protocol.Account:
 
 
 def _amount(value, name: str, index: int) -> str:
+    """Decimal text of a balance; non-finite, huge (>= 10^15) or absurdly long ones are refused."""
     try:
         amount = decimal.Decimal(value if isinstance(value, decimal.Decimal) else str(value).strip())
     except (decimal.InvalidOperation, TypeError, ValueError):
         amount = None
     if value is None or isinstance(value, bool) or amount is None or not amount.is_finite():
-        raise BillingUnavailable(f"account {index}: {name!r} is not a decimal amount: {value!r}")
-    return format(amount, "f")
+        raise BillingUnavailable(f"account {index}: {name!r} is not a decimal amount: "
+                                 f"{repr(value)[:SHOWN_CHARS]}")
+    if abs(amount) >= MAX_AMOUNT:
+        raise BillingUnavailable(f"account {index}: {name!r} of {amount:.3E} is beyond 10^15")
+    text = format(amount, "f")
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise BillingUnavailable(f"account {index}: {name!r} has {len(text)} characters, "
+                                 f"over {MAX_AMOUNT_CHARS}")
+    return text
 
 
 def _text(value) -> str:
@@ -87,12 +99,16 @@ def _flag(value) -> bool:
     return str(value).strip().lower() in TRUE_TEXTS
 
 
-def open_backend(settings: BillingSettings):
-    """The backend object named by ``settings.backend`` (None for "none")."""
+def open_backend(settings: BillingSettings, secrets: tuple[str, ...] = ()):
+    """The backend object named by ``settings.backend`` (None for "none").
+
+    ``secrets`` are the other configured secrets (AMI, store) that a billing
+    program's stderr must never bring into the log.
+    """
     if settings.backend == "http":
         return HttpBilling(settings)
     if settings.backend == "command" and settings.command:
-        return CommandBilling(settings)
+        return CommandBilling(settings, secrets)
     if settings.backend == "command":
         log.warning("billing backend is \"command\" but billing.command is empty")
     return None
@@ -101,10 +117,12 @@ def open_backend(settings: BillingSettings):
 class BalanceBook:
     """Balances per (rewritten) caller number, with one fetch in flight per number."""
 
-    def __init__(self, settings: BillingSettings, clock=time.monotonic):
+    def __init__(self, settings: BillingSettings, clock=time.monotonic,
+                 secrets: tuple[str, ...] = (), observe=None):
         self._settings = settings
         self._clock = clock
-        self._backend = open_backend(settings)
+        self._observe = observe         # observe(outcome, seconds) after each backend lookup
+        self._backend = open_backend(settings, secrets)
         self._results: dict[str, BalanceResult] = {}
         self._fetches: dict[str, asyncio.Task] = {}
 
@@ -126,6 +144,8 @@ class BalanceBook:
         for task in list(self._fetches.values()):
             task.cancel()
         await asyncio.gather(*self._fetches.values(), return_exceptions=True)
+        if hasattr(self._backend, "close"):
+            self._backend.close()
 
     def _fresh(self, key: str) -> BalanceResult | None:
         kept = self._results.get(key)
@@ -144,7 +164,11 @@ class BalanceBook:
         return task
 
     async def _fetch(self, key: str) -> BalanceResult:
+        started = self._clock()
         result = await self._ask(key)
+        if self._observe is not None and self._backend is not None:
+            outcome = "timeout" if result.timed_out else result.status
+            self._observe(outcome, self._clock() - started)
         self._forget_stale()
         self._results[key] = result
         return result
@@ -158,6 +182,7 @@ class BalanceBook:
         except asyncio.TimeoutError:
             log.warning("billing %s for %s: no answer within %s s", self._backend, key,
                         self._settings.timeout_s)
+            return BalanceResult(UNAVAILABLE, (), self._clock(), timed_out=True)
         except BillingUnavailable as error:
             log.warning("billing %s for %s: %s", self._backend, key, error)
         except Exception:

@@ -25,6 +25,18 @@ class CallRecord:
     position: int = 0                         # 0: not waiting in a queue
     position_unsaid: bool = False             # announce once a player is there
     ended_at: float | None = None             # monotonic seconds of hangup
+    # What `progmoh status` and the metrics show (player/serve/status.py).
+    first_seen_s: float | None = None         # monotonic seconds serve first heard of it
+    queue: str = ""
+    keys: list = field(default_factory=list)  # digits pressed, oldest first (the last few)
+    playing: tuple = ()                       # (kind, name) the player last reported
+    audio: dict = field(default_factory=dict) # problem -> count, over all its players
+    audio_link: object | None = None          # the player whose counts audio_seen holds
+    audio_seen: dict = field(default_factory=dict)
+
+    @property
+    def on_hold(self) -> bool:
+        return self.link is not None or (self.known and self.position > 0)
 
     @property
     def known(self) -> bool:

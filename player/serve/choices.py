@@ -12,6 +12,7 @@ import concurrent.futures
 import logging
 import queue
 import threading
+import time
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.serve.settings import StoreSettings
@@ -56,9 +57,10 @@ class _Worker:
 class ChoiceStore:
     """The loop-side face of a database backend (``choices_sqlite`` or ``choices_mysql``)."""
 
-    def __init__(self, backend, timeout_s: float):
+    def __init__(self, backend, timeout_s: float, observe=None):
         self._backend = backend
         self._timeout_s = timeout_s
+        self._observe = observe or _ignore     # observe(operation, outcome, seconds)
         self._worker = _Worker(f"progmoh-choices-{backend.kind}")
 
     async def get(self, number: str) -> str | None:
@@ -66,12 +68,18 @@ class ChoiceStore:
         if not _usable(number, MAX_NUMBER_CHARS):
             return None
         future = asyncio.wrap_future(self._worker.submit(self._backend.get, number))
+        started, outcome = time.monotonic(), "error"
         try:
-            return await asyncio.wait_for(future, self._timeout_s)
+            found = await asyncio.wait_for(future, self._timeout_s)
+            outcome = "found" if found else "none"
+            return found
         except asyncio.TimeoutError:
+            outcome = "timeout"
             log.warning("choice store (%s): no answer within %s s", self._backend, self._timeout_s)
         except Exception as error:
             log.warning("choice store (%s): read failed: %s", self._backend, _describe(error))
+        finally:
+            self._observe("read", outcome, time.monotonic() - started)
         return None
 
     async def put(self, number: str, music_class: str) -> None:
@@ -84,18 +92,27 @@ class ChoiceStore:
             log.warning("choice store: not saving a class for an empty or over-long number or name")
             return
         future = asyncio.wrap_future(self._worker.submit(self._backend.put, number, music_class))
+        started, outcome = time.monotonic(), "error"
         try:
             await asyncio.wait_for(asyncio.shield(future), max(WRITE_WAIT_S, self._timeout_s))
+            outcome = "ok"
         except asyncio.TimeoutError:
+            outcome = "pending"
             log.warning("choice store (%s): write still pending after %s s", self._backend,
                         max(WRITE_WAIT_S, self._timeout_s))
         except Exception as error:
             log.warning("choice store (%s): write failed: %s", self._backend, _describe(error))
+        finally:
+            self._observe("write", outcome, time.monotonic() - started)
 
     def close(self) -> None:
         """Close the connection after queued queries, without waiting for a stuck one."""
         self._worker.submit(self._backend.close)
         self._worker.stop()
+
+
+def _ignore(*_) -> None:
+    pass
 
 
 def _usable(text: str, max_chars: int) -> bool:
@@ -106,14 +123,14 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def open_choice_store(settings: StoreSettings) -> ChoiceStore:
+def open_choice_store(settings: StoreSettings, observe=None) -> ChoiceStore:
     """A store for ``sqlite:///path`` or ``mysql://user:pass@host:port/db``; connects lazily."""
     url = settings.url
     if url.startswith("sqlite:///"):
         from progmoh.player.serve.choices_sqlite import SqliteChoices
         return ChoiceStore(SqliteChoices(url[len("sqlite:///"):], settings.timeout_s),
-                           settings.timeout_s)
+                           settings.timeout_s, observe)
     if url.startswith(("mysql://", "mariadb://")):
         from progmoh.player.serve.choices_mysql import MysqlChoices
-        return ChoiceStore(MysqlChoices(url, settings.timeout_s), settings.timeout_s)
+        return ChoiceStore(MysqlChoices(url, settings.timeout_s), settings.timeout_s, observe)
     raise ChoiceStoreError("store.url must start with sqlite:/// or mysql://")

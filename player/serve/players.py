@@ -1,10 +1,13 @@
 """The players' socket: each ``progmoh play`` process connects, proves its call, and listens.
 
 A connection is admitted only after a ``hello`` naming a call id whose
-process passes ``peercred.denial_reason`` (argv carries the id, parent is an
-allowed process).  Each client is handled in its own task with bounded lines
-and a bounded send buffer, so one broken or stuck player is dropped without
-touching the others.
+process passes ``peercred.denial_reason`` (argv carries the id, parent runs
+an Asterisk executable), and only while no other live player holds that
+call: a second process claiming a call whose player still runs is refused,
+so it can neither read that caller's data nor silence the real player.
+Each client is handled in its own task with bounded lines and a bounded
+send buffer, so one broken or stuck player is dropped without touching the
+others.
 """
 
 import asyncio
@@ -22,7 +25,7 @@ from progmoh.player.serve import peercred
 
 log = logging.getLogger("progmoh.serve.players")
 
-UNIQUEID = re.compile(r"\d{1,20}\.\d{1,12}")
+UNIQUEID = re.compile(r"[0-9]{1,20}\.[0-9]{1,12}")     # ASCII only: \d takes any script's digits
 HELLO_TIMEOUT_S = 5.0
 MAX_BUFFER_BYTES = 256 * 1024
 
@@ -79,16 +82,18 @@ class PlayerLink:
 
 
 class PlayerServer:
-    def __init__(self, socket_path, socket_mode: int, allowed_parents: tuple[str, ...],
+    def __init__(self, socket_path, socket_mode: int, asterisk_executables: tuple[str, ...],
                  handler: PlayerHandler, *, hello_timeout_s: float = HELLO_TIMEOUT_S,
-                 max_buffer_bytes: int = MAX_BUFFER_BYTES, proc: Path = peercred.PROC):
+                 max_buffer_bytes: int = MAX_BUFFER_BYTES, proc: Path = peercred.PROC,
+                 on_refused=None):
         self._path = Path(socket_path)
         self._mode = socket_mode
-        self._allowed_parents = tuple(allowed_parents)
+        self._executables = peercred.resolved(tuple(asterisk_executables))
         self._handler = handler
         self._hello_timeout_s = hello_timeout_s
         self._max_buffer_bytes = max_buffer_bytes
         self._proc = proc
+        self._on_refused = on_refused or (lambda: None)
         self._server: asyncio.AbstractServer | None = None
         self._inode: int | None = None
         self._links: set[PlayerLink] = set()
@@ -146,14 +151,25 @@ class PlayerServer:
         uniqueid = _hello_uniqueid(line)
         if uniqueid is None:
             log.warning("player socket: first line is not a hello naming a call; denied")
+            self._on_refused()
             return _deny(link, "the first line must be a hello naming a call")
         pid = link.pid = link.peer_pid()
-        reason = peercred.denial_reason(pid, uniqueid, self._allowed_parents, self._proc)
+        reason = (peercred.denial_reason(pid, uniqueid, self._executables, self._proc)
+                  or self._busy_reason(uniqueid))
         if reason is not None:
             log.warning("player pid %s claiming call %s denied: %s", pid, uniqueid, reason)
+            self._on_refused()
             return _deny(link, reason)
         link.uniqueid = uniqueid
         return True
+
+    def _busy_reason(self, uniqueid: str) -> str | None:
+        """Why the call is taken: another admitted link whose process still runs."""
+        for other in self._links:
+            if (other.uniqueid == uniqueid and not other.closed
+                    and peercred.is_running(other.pid, self._proc)):
+                return f"the call's player (pid {other.pid}) is still running"
+        return None
 
     async def _converse(self, reader: asyncio.StreamReader, link: PlayerLink) -> None:
         uniqueid = link.uniqueid

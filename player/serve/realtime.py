@@ -10,24 +10,33 @@ default class.  The row holds no secret: just the player's argv.
 Values are percent-encoded with space as ``%20``: res_config_curl does not
 decode ``+``, and a ``+`` in argv[0] makes Asterisk retry a failing exec in a
 tight loop while the caller hears silence.
+
+Connections are bounded (see ``guarded_listener``): a request head must
+arrive whole within ``HEAD_TIMEOUT_S`` of a new connection, and a keep-alive
+connection that asks nothing for ``IDLE_TIMEOUT_S`` is closed (libcurl opens
+a new one when it needs it).  Bad requests are logged at most once a minute.
 """
 
 import asyncio
 import logging
 import re
+import socket
 import urllib.parse
 from dataclasses import dataclass
 
 from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.guarded_listener import GuardedListener, Throttled, connection_cap
 from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
 
-CLASS_NAME = re.compile(r"progmoh-(\d{1,20}\.\d{1,12})")
+CLASS_NAME = re.compile(r"progmoh-([0-9]{1,20}\.[0-9]{1,12})")   # ASCII: \d takes any digit
 MAX_APPLICATION_CHARS = 255          # Asterisk copies the application into char[256]
 MAX_HEAD_BYTES = 8192
 MAX_BODY_BYTES = 4096
-READ_TIMEOUT_S = 3600.0             # libcurl keeps one connection per call; long-idle ones are closed
+HEAD_TIMEOUT_S = 5.0                # a new connection's first request, head and body
+IDLE_TIMEOUT_S = 60.0               # a keep-alive connection's next request
+BAD_REQUEST_LOG_EVERY_S = 60.0
 
 
 class RealtimeError(ProgmohError):
@@ -158,51 +167,77 @@ async def _body(reader: asyncio.StreamReader, headers: dict) -> bytes:
         raise BadRequest("body cut short") from None
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for ``host``:``port`` (either address family)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class RealtimeServer:
     """``asyncio`` HTTP/1.1 server on loopback for res_config_curl."""
 
-    def __init__(self, settings: ServeSettings) -> None:
+    def __init__(self, settings: ServeSettings, *, max_connections: int | None = None,
+                 head_timeout_s: float = HEAD_TIMEOUT_S,
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, on_lookup=None) -> None:
         self.settings = settings
-        self._server: asyncio.AbstractServer | None = None
+        self._on_lookup = on_lookup or (lambda result: None)   # "answered", "not_ours", "malformed"
+        self.max_connections = max_connections or connection_cap()
+        self._head_timeout_s, self._idle_timeout_s = head_timeout_s, idle_timeout_s
+        self._listener: GuardedListener | None = None
+        self._bad_requests = Throttled(BAD_REQUEST_LOG_EVERY_S)
         self.port = settings.port
 
     async def start(self) -> None:
         for part in unsplittable_parts(self.settings):
             log.error("%r contains a space: Asterisk would split it into two arguments", part)
         try:
-            self._server = await asyncio.start_server(
-                self._serve, self.settings.listen, self.settings.port, limit=MAX_HEAD_BYTES)
+            sock = listening_socket(self.settings.listen, self.settings.port)
         except OSError as error:
             raise RealtimeError(f"cannot listen on {self.settings.listen}:{self.settings.port} "
                                 f"(serve.listen, serve.port): {error.strerror or error}") from None
-        self.port = self._server.sockets[0].getsockname()[1]
-        log.info("realtime backend on http://%s:%d%s", self.settings.listen, self.port,
-                 self.settings.prefix)
+        self._listener = GuardedListener(sock, self._serve, max_connections=self.max_connections,
+                                         limit=MAX_HEAD_BYTES)
+        self._listener.start()
+        self.port = sock.getsockname()[1]
+        log.info("realtime backend on http://%s:%d%s (at most %d connections)",
+                 self.settings.listen, self.port, self.settings.prefix, self.max_connections)
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     connection) -> None:
         try:
-            await self._converse(reader, writer)
+            await self._converse(reader, writer, connection)
         except BadRequest as error:
-            log.warning("realtime: %s", error)
+            self._bad_requests.warn("realtime: %s", error)
+            self._on_lookup("malformed")
             writer.write(response_bytes("400 Bad Request", b"", keep_alive=False))
         except (asyncio.TimeoutError, ConnectionError):
             pass
-        finally:
-            writer.close()
 
-    async def _converse(self, reader, writer) -> None:
+    async def _converse(self, reader, writer, connection) -> None:
+        timeout_s = self._head_timeout_s
         while True:
-            request = await asyncio.wait_for(read_request(reader), READ_TIMEOUT_S)
+            connection.waiting()
+            request = await asyncio.wait_for(read_request(reader), timeout_s)
             if request is None:
                 return
+            connection.working()
             body = answer_body(self.settings, request.path, request.method, request.body)
+            self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()
             if not request.keep_alive:
                 return
+            timeout_s = self._idle_timeout_s

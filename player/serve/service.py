@@ -13,26 +13,33 @@ import dataclasses
 import logging
 import signal
 import time
+import urllib.parse
 from dataclasses import dataclass
 
 from progmoh.player import protocol
 from progmoh.player.serve import tracker as t
 from progmoh.player.serve.ami.client import AmiClient
+from progmoh.player.serve import audio_reports
 from progmoh.player.serve.billing import BalanceBook
+from progmoh.player.serve.cache_state import CacheWatch
 from progmoh.player.serve.calls import CallRecord, CallRegistry
 from progmoh.player.serve.choices import open_choice_store
+from progmoh.player.serve.metrics import Metrics, Present
+from progmoh.player.serve.metrics_http import MetricsServer
 from progmoh.player.serve.players import PlayerServer
 from progmoh.player.serve.realtime import RealtimeServer
 from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, KeyRules, PositionAnnouncer
 from progmoh.player.serve.settings import (
     AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
 )
+from progmoh.player.serve.status import StatusServer, status_report
 
 log = logging.getLogger("progmoh.serve")
 
 WELCOME_WAIT_S = 1.0      # a player may connect a few ms before AMI tells us its call
 TICK_S = 1.0
 MAX_CLASS_CHARS = 255
+MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 
 
 @dataclass(frozen=True)
@@ -44,27 +51,53 @@ class ServiceSettings:
     store: StoreSettings
 
 
+def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
+    """Every secret of the config besides billing's own: what no log line may show."""
+    try:
+        store_password = urllib.parse.urlsplit(settings.store.url).password or ""
+    except ValueError:
+        store_password = ""
+    return (settings.ami.secret, store_password, urllib.parse.unquote(store_password))
+
+
 class Service:
     def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=AmiClient) -> None:
         self.settings, self.clock = settings, clock
+        self._observability(settings.serve)
         self.tracker = t.Tracker()
         self.calls = CallRegistry(settings.serve.call_grace_s)
         self.rules = KeyRules(settings.keys, clock)
         self.announcer = PositionAnnouncer(settings.keys, clock)
-        self.balances = balances or BalanceBook(settings.billing, clock)
-        self.choices = choices or open_choice_store(settings.store)
-        self.realtime = RealtimeServer(settings.serve)
+        self.balances = balances or BalanceBook(settings.billing, clock,
+                                                configured_secrets(settings), self._billing_lookup)
+        self.choices = choices or open_choice_store(settings.store, self._store_operation)
+        self.realtime = RealtimeServer(settings.serve, on_lookup=self.metrics.lookups_inc)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
-                                    settings.serve.allowed_parents, self)
+                                    settings.serve.asterisk_executables, self,
+                                    on_refused=self.metrics.refused.inc)
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
+
+    def _observability(self, serve: ServeSettings) -> None:
+        """Metrics, the status socket, and what they report (see README "Operations")."""
+        self.metrics = Metrics(self.present)
+        self.cache = CacheWatch(serve.cache_dir)
+        self.metrics_server = (MetricsServer(serve.metrics_listen, serve.metrics_port, self.metrics)
+                               if serve.metrics_enabled else None)
+        self.status_server = (StatusServer(serve.status_socket, serve.status_socket_mode, self)
+                              if serve.status_socket else None)
+        self.ami_connected, self.ami_logins, self.ami_event_at = False, 0, None
+        self.last_billing, self.last_store = "", ""
 
     # -- life cycle -------------------------------------------------------------------
 
     async def start(self) -> None:
         await self.realtime.start()
         await self.players.start()
+        for server in (self.metrics_server, self.status_server):
+            if server is not None:
+                await server.start()
         if self.ami is not None:
             self._spawn(self.ami.run())
         else:
@@ -77,6 +110,9 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.realtime.close()
         await self.players.close()
+        for server in (self.metrics_server, self.status_server):
+            if server is not None:
+                await server.close()
         await self.balances.close()
         self.choices.close()
 
@@ -100,6 +136,7 @@ class Service:
         """Periodic position announcements and forgetting finished calls."""
         for record in self.calls.records.values():
             if record.link is not None and record.known and self.announcer.due(record.uniqueid):
+                self.metrics.announcements.labels("periodic").inc()
                 self._send_position(record)
         for uniqueid in self.calls.expire(self.clock()):
             self.rules.forget(uniqueid)
@@ -109,20 +146,29 @@ class Service:
 
     def ami_up(self) -> None:
         log.info("AMI connection up")
+        if self.ami_logins:
+            self.metrics.ami_reconnects.inc()
+        self.ami_logins += 1
+        self.ami_connected = True
 
     def ami_event(self, message) -> None:
+        self.ami_event_at = self.clock()
         self.apply(self.tracker.handle(message))
 
     def ami_resync(self, entries) -> None:
+        self.metrics.ami_resyncs.inc()
         self.apply(self.tracker.resync(entries))
 
     def ami_down(self) -> None:
         log.warning("AMI connection lost: dropping what it told us about every call")
+        self.ami_connected = False
         self.apply(self.tracker.reset())
 
     def apply(self, changes: list) -> None:
         for change in changes:
             record = self.calls.record(change.uniqueid)
+            if record.first_seen_s is None:
+                record.first_seen_s = self.clock()
             if isinstance(change, t.CallEnded):
                 self._ended(record)
                 continue
@@ -138,11 +184,12 @@ class Service:
             record.choice = self._spawn(self.choices.get(change.number))
 
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
-        record.position = change.position
+        record.position, record.queue = change.position, change.queue
         if self.announcer.on_position(record.uniqueid, change.position):
             if record.link is None:
                 record.position_unsaid = True       # said once its player connects
             else:
+                self.metrics.announcements.labels("change").inc()
                 self._send_position(record)
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> None:
@@ -150,6 +197,8 @@ class Service:
         self.announcer.on_position(record.uniqueid, 0)
 
     def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> None:
+        self.metrics.key_pressed(change.digit)
+        record.keys = (record.keys + [change.digit])[-MAX_KEYS_KEPT:]
         action = self.rules.on_digit(record.uniqueid, change.digit)
         if action is None or record.link is None:
             return
@@ -157,6 +206,7 @@ class Service:
             self._spawn(self._send_balance(record))
         elif action == NEXT_MUSIC:
             record.link.send(protocol.NEXT_CLASS)
+            self.metrics.inserts.labels("class_switch").inc()
         elif action == POSITION and record.position:
             self._send_position(record)
 
@@ -171,6 +221,7 @@ class Service:
         self.announcer.announced(record.uniqueid)
         record.position_unsaid = False
         record.link.send(protocol.POSITION, position=record.position)
+        self.metrics.inserts.labels("position").inc()
 
     async def _send_balance(self, record: CallRecord) -> None:
         if not record.number:
@@ -178,9 +229,17 @@ class Service:
         else:
             result = await self.balances.get(record.number)
             result_status, accounts = result.status, result.accounts
-        if record.link is not None and record.known:
+        if record.link is None or not record.known:
+            return
+        try:
             record.link.send(protocol.BALANCE, status=result_status,
                              accounts=[dataclasses.asdict(a) for a in accounts])
+            self.metrics.inserts.labels("balance").inc()
+        except protocol.ProtocolError:
+            log.warning("call %s: balance of %d accounts too big for one message; the caller "
+                        "hears \"unavailable\"", record.uniqueid, len(accounts))
+            record.link.send(protocol.BALANCE, status="unavailable", accounts=[])
+            self.metrics.inserts.labels("balance").inc()
 
     # -- players -----------------------------------------------------------------------
 
@@ -188,6 +247,8 @@ class Service:
         """Welcome first (language, remembered class, progress), then anything personal."""
         record = self.calls.record(uniqueid)
         record.connecting = link
+        if record.first_seen_s is None:
+            record.first_seen_s = self.clock()
         if not record.known:
             record.ended_at = None
         music_class = await self._remembered_class(record)
@@ -197,6 +258,7 @@ class Service:
                   music_class=music_class, state=record.state)
         record.link, record.connecting = link, None
         if record.known and record.position and record.position_unsaid:
+            self.metrics.announcements.labels("change").inc()
             self._send_position(record)
 
     async def _remembered_class(self, record: CallRecord) -> str:
@@ -219,6 +281,7 @@ class Service:
             state = _state(message)
             if record.link is link:
                 record.state = state
+                audio_reports.take(record, link, message, self.metrics.audio_problems)
         elif kind == protocol.CLASS_CHANGED:
             music_class = message.get("music_class")
             if not isinstance(music_class, str) or not 0 < len(music_class) <= MAX_CLASS_CHARS:
@@ -239,6 +302,27 @@ class Service:
         idle = record.link is None and record.connecting is None
         if idle and not record.known and record.ended_at is None:
             record.ended_at = self.clock()         # never seen on AMI: forget it after the grace
+
+
+    # -- what the metrics and `progmoh status` read ------------------------------------
+
+    def present(self) -> Present:
+        calls = self.calls.records.values()
+        age = None if self.ami_event_at is None else self.clock() - self.ami_event_at
+        return Present(sum(r.on_hold for r in calls), sum(r.link is not None for r in calls),
+                       self.ami_connected, age,
+                       {r.uniqueid: dict(r.audio) for r in calls if r.on_hold}, self.cache.state())
+
+    def status(self) -> dict:
+        return status_report(self)
+
+    def _billing_lookup(self, outcome: str, seconds: float) -> None:
+        self.last_billing = outcome
+        self.metrics.billing_lookup(outcome, seconds)
+
+    def _store_operation(self, operation: str, outcome: str, seconds: float) -> None:
+        self.last_store = f"{operation} {outcome}"
+        self.metrics.store_operation(operation, outcome, seconds)
 
 
 def _state(message: dict) -> protocol.CallState:

@@ -12,13 +12,18 @@ class ServeSettings:
     executable: Path            # absolute path of the progmoh console script
     socket_path: Path
     socket_mode: int
-    allowed_parents: tuple[str, ...]   # process names allowed as a player's parent
+    asterisk_executables: tuple[str, ...]   # absolute paths; a player's parent must run one
     language: str
     call_grace_s: float
     log: str
     cache_dir: Path
     player_log: str
     lead_ms: int
+    metrics_enabled: bool = True
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int = 0             # 0 picks a free port
+    status_socket: Path | None = None      # None: no `progmoh status` channel
+    status_socket_mode: int = 0o660
     # The player's command before its options: () means `executable play`; an
     # install gives its lean start (interpreter -I -S, entry script).
     player_argv: tuple[str, ...] = ()

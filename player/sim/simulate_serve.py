@@ -21,7 +21,6 @@ import time
 import urllib.parse
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.player.serve import peercred
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from progmoh.player.serve.service import Service, ServiceSettings
 from progmoh.player.serve.settings import BillingFields, StoreSettings
@@ -41,10 +40,11 @@ class SimulationError(ProgmohError):
 
 def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str) -> ServiceSettings:
     """The loaded config, pointed at the emulator, the demo billing and a temporary folder."""
-    me = peercred.process_name(os.getpid())        # the reader: the players' parent
+    me = sys.executable                              # the reader: the players' parent
     serve = dataclasses.replace(
         base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
-        allowed_parents=tuple(base.serve.allowed_parents) + (me,),
+        asterisk_executables=tuple(base.serve.asterisk_executables) + (me,),
+        metrics_port=0, status_socket=os.path.join(work, "st"),
         player_log=os.path.join(work, "play.log"), log="")
     ami = dataclasses.replace(base.ami, enabled=True, host="127.0.0.1", port=ami_port,
                               username=AMI_USER, secret=secret)

@@ -11,6 +11,7 @@ from progmoh.player.words.vocabulary import PAUSE, base_texts, position_key
 
 _RULES = {"en": numbers_en, "ru": numbers_ru}
 KNOWN_CURRENCIES = ("RUB", "USD", "EUR")
+MAX_UNITS = 10**15 - 1          # the largest amount spoken; more is surely a billing error
 
 
 class AmountError(ValueError):
@@ -42,6 +43,8 @@ def parse_amount(text):
     """(negative, whole units, hundredths) of decimal text, half up past two places.
 
     Never a float: "0.1" + "0.2" style errors must not reach a caller's ear.
+    Amounts from 10^15 up are refused (AmountError) before any arithmetic:
+    they would take minutes to say, and nobody's balance is that large.
     """
     raw = str(text).strip()
     negative = raw.startswith("-")
@@ -49,10 +52,15 @@ def parse_amount(text):
     whole, dot, fraction = body.partition(".")
     if not (whole or fraction) or not (whole or "0").isdigit() \
             or (dot and not fraction.isdigit()) or not whole.isascii() or not fraction.isascii():
-        raise AmountError("balance %r is not decimal text like -1234.05" % (text,))
+        raise AmountError("balance %r is not decimal text like -1234.05" % (raw[:40],))
+    whole = whole.lstrip("0")
+    if len(whole) > len(str(MAX_UNITS)):
+        raise AmountError("balance of %d digits is beyond %d" % (len(whole), MAX_UNITS))
     units, cents = int(whole or "0"), int((fraction + "00")[:2])
     if fraction[2:3] and int(fraction[2]) >= 5:
         units, cents = divmod(units * 100 + cents + 1, 100)
+    if units > MAX_UNITS:
+        raise AmountError("balance %s is beyond %d" % (units, MAX_UNITS))
     return negative and (units or cents) > 0, units, cents
 
 
@@ -131,6 +139,8 @@ def balance_keys(language, status, accounts):
     malformed is answered politely with "unavailable".
     """
     _rules(language)
+    if not isinstance(accounts or (), (list, tuple)):
+        return ["unavailable"]
     accounts = list(accounts or ())
     if status == "not_registered" or (status == "ok" and not accounts):
         return ["not_registered"]

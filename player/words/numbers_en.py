@@ -2,10 +2,11 @@
 
 British style: "and" after "hundred" and before a last group under one
 hundred ("one thousand and one"), which is how a call-centre voice reads a
-balance aloud.
+balance aloud; but the short scale (a billion is a thousand million), which
+is what British English means today.
 """
 
-_SCALES = ((1_000_000, "million"), (1000, "thousand"))
+_SCALES = ((10**12, "trillion"), (10**9, "billion"), (1_000_000, "million"), (1000, "thousand"))
 
 
 def below_thousand(n):

@@ -5,7 +5,8 @@ the noun after a number takes one of three forms: 1 (рубль), 2 (рубля)
 (рублей), chosen by the last two digits.
 """
 
-_SCALES = ((1_000_000, "million", "m"), (1000, "thousand", "f"))
+_SCALES = ((10**12, "trillion", "m"), (10**9, "billion", "m"), (1_000_000, "million", "m"),
+           (1000, "thousand", "f"))
 # Grammatical gender of currency words: main unit, hundredth.
 _GENDERS = {"RUB": ("m", "f"), "USD": ("m", "m"), "EUR": ("m", "m")}
 

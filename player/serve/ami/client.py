@@ -9,7 +9,9 @@ Everything else with an ``Event:`` header is an event.  List actions
 The client reconnects forever with capped exponential backoff, pings to
 notice a dead peer, and resynchronises queue positions with QueueStatus after
 every ``FullyBooted`` and every ``resync_s``.  The secret is sent in the
-Login action only and never logged.
+Login action only and never logged.  A listener that raises is logged with
+the event it was given and AMI carries on; anything else unexpected ends the
+session like a lost connection, and the client reconnects after backoff.
 """
 
 import asyncio
@@ -120,6 +122,8 @@ class AmiClient:
                 log.error("%s", error)
             except (OSError, ProgmohError) as error:
                 log.warning("AMI %s: %s", self._where(), error or type(error).__name__)
+            except Exception:
+                log.exception("AMI %s: session failed unexpectedly", self._where())
             delay = self._backoff.next()
             log.info("AMI: reconnecting in %.1f s", delay)
             await self._sleep(delay)
@@ -164,7 +168,7 @@ class AmiClient:
                      framer.banner)
             self._backoff.reset()
             self.logged_in = True
-            self.listener.ami_up()
+            self._tell("connection up", self.listener.ami_up)
             self._spawn(self._keepalive())
             self._spawn(self._periodic_resync())
             if self._booted:
@@ -201,7 +205,7 @@ class AmiClient:
             self._writer = None
         if self.logged_in:
             self.logged_in = False
-            self.listener.ami_down()
+            self._tell("connection down", self.listener.ami_down)
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.create_task(coroutine)
@@ -234,7 +238,14 @@ class AmiClient:
             self._booted = True
             if self.logged_in:
                 self._spawn(self._resync())
-        self.listener.ami_event(message)
+        self._tell(f"event {message.event}", self.listener.ami_event, message)
+
+    def _tell(self, what: str, handler: Callable, *args) -> None:
+        """Call the listener; its bug is logged, never the end of AMI."""
+        try:
+            handler(*args)
+        except Exception:
+            log.exception("AMI: handling %s failed; carrying on", what)
 
     async def _keepalive(self) -> None:
         while True:
@@ -262,7 +273,7 @@ class AmiClient:
 
     def _apply_queue_status(self, reply: Reply) -> None:
         if reply.ok:
-            self.listener.ami_resync(list(reply.events))
+            self._tell("QueueStatus", self.listener.ami_resync, list(reply.events))
         else:
             log.warning("AMI: QueueStatus refused: %s", reply.response.get("Message"))
 

@@ -1,0 +1,91 @@
+"""``progmoh status``: the calls on hold now and serve's health, from the running serve."""
+
+import json
+import time
+
+import click
+
+from progmoh.cli.options import config_option, load_config
+from progmoh.player.serve.status import read_status
+
+COLUMNS = ("CALL", "CALLER", "QUEUE", "POS", "WAITED", "CLASS", "PLAYING", "KEYS", "PROBLEMS")
+
+
+@click.command(name="status")
+@config_option
+@click.option("--socket", "socket_path", metavar="PATH",
+              help="serve's status socket (default: serve.status_socket from the config).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--watch", is_flag=True, help="Refresh until Ctrl-C.")
+@click.option("--interval", type=click.FloatRange(0.2, 3600), default=2.0, show_default=True,
+              help="Seconds between refreshes with --watch.")
+def command(config_file, socket_path, as_json, watch, interval):
+    """Show the calls on hold now and serve's own health (AMI, billing, store, cache).
+
+    Read from the running serve over its local status socket, never the
+    network; caller numbers are masked except their last digits.
+    """
+    path = socket_path or load_config(config_file).serve.status_socket
+    while True:
+        report = read_status(path)
+        text = json.dumps(report, indent=2) if as_json else render(report)
+        if watch:
+            click.clear()
+        click.echo(text)
+        if not watch:
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+
+def render(report: dict) -> str:
+    """The report as a health line and a table of calls, longest waiting first."""
+    lines = [_health(report["health"]), ""]
+    calls = report["calls"]
+    if not calls:
+        return "\n".join(lines + ["No calls on hold."])
+    rows = [COLUMNS] + [_row(call) for call in calls]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _row(call: dict) -> tuple:
+    playing = call["playing"]
+    problems = sum(call["audio_problems"].values())
+    return (call["uniqueid"], call["caller"] or "-", call["queue"] or "-",
+            str(call["position"] or "-"), _duration(call["waited_s"]), call["music_class"] or "-",
+            f"{playing['kind']} {playing['name']}".strip() or ("-" if call["player"] else
+                                                                "(no player)"),
+            " ".join(call["keys"]) or "-", str(problems) if problems else "-")
+
+
+def _health(health: dict) -> str:
+    ami, billing, store, cache = health["ami"], health["billing"], health["store"], health["cache"]
+    if not ami["enabled"]:
+        ami_text = "AMI disabled"
+    elif ami["connected"]:
+        age = ami["last_event_age_s"]
+        ami_text = "AMI connected" + ("" if age is None else f" (last event {_duration(age)} ago)")
+    else:
+        ami_text = "AMI DOWN"
+    cache_text = "cache: nothing published" if not cache["generation"] else (
+        f"cache {cache['generation']} ({_duration(time.time() - cache['created_s'])} old, "
+        f"{cache['problems']} render problems)")
+    return " | ".join([
+        ami_text, f"billing {billing['backend']} (last: {billing['last_lookup'] or '-'})",
+        f"store (last: {store['last_operation'] or '-'})", cache_text,
+        f"{health['players_connected']} players"])
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"

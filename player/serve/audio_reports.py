@@ -1,0 +1,51 @@
+"""Players' own reports of their audio, added up per call (``state`` messages, player/protocol.py).
+
+A player counts its problems from its own start, and Asterisk restarts the
+player within a call, so each report is taken as a delta against the last
+report of the same process: a new process starts again from zero.
+Malformed reports are ignored; the call's state in the same message is not.
+"""
+
+import logging
+
+from progmoh.player import protocol
+
+log = logging.getLogger("progmoh.serve.players")
+
+MAX_COUNT = 10 ** 9
+MAX_NAME_CHARS = 200
+
+
+def take(record, link, message: dict, counter) -> None:
+    """Add the new problems of ``link``'s report to ``record.audio`` and to ``counter``."""
+    if record.audio_link is not link:
+        record.audio_link, record.audio_seen = link, {}
+    for problem, count in _counts(message.get("audio")).items():
+        new = count - record.audio_seen.get(problem, 0)
+        if new > 0:
+            record.audio[problem] = record.audio.get(problem, 0) + new
+            counter.labels(problem).inc(new)
+        record.audio_seen[problem] = count
+    playing = _playing(message.get("now"))
+    if playing:
+        record.playing = playing
+
+
+def _counts(data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(
+            type(data.get(p, 0)) is int and 0 <= data.get(p, 0) < MAX_COUNT
+            for p in protocol.AUDIO_PROBLEMS):
+        log.warning("player state with malformed audio counts ignored")
+        return {}
+    return {p: data.get(p, 0) for p in protocol.AUDIO_PROBLEMS}
+
+
+def _playing(data) -> tuple:
+    if not isinstance(data, dict):
+        return ()
+    kind, name = data.get("kind"), data.get("name")
+    if kind not in protocol.NOW_KINDS or not isinstance(name, str):
+        return ()
+    return kind, name[:MAX_NAME_CHARS]

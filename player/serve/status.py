@@ -1,0 +1,131 @@
+"""``progmoh status``: the calls on hold now, over a local Unix socket (never the network).
+
+Who may connect is decided by the socket file's mode and owner
+(``serve.status_socket_mode``, never world-writable): whoever may open it
+sees the calls on hold, with each caller number masked except its last
+digits, and nothing else personal (no balances, no account numbers).  Each
+connection gets one JSON document and is closed.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from pathlib import Path
+
+from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.players import bind_socket
+
+log = logging.getLogger("progmoh.serve.status")
+
+SHOWN_DIGITS = 4
+MAX_REPORT_BYTES = 4 * 1024 * 1024
+READ_TIMEOUT_S = 5.0
+
+
+class StatusError(ProgmohError):
+    """The status of serve cannot be read (not running, or not allowed)."""
+
+
+def mask_number(number: str, shown: int = SHOWN_DIGITS) -> str:
+    """Its digits, all but the last ``shown`` as ``*``; at least four are always hidden."""
+    digits = [c for c in number if c.isascii() and c.isdigit()][-40:]
+    keep = min(shown, max(0, len(digits) - 4))
+    return "*" * (len(digits) - keep) + "".join(digits[len(digits) - keep:])
+
+
+def _call(record, now_s: float) -> dict:
+    state = record.state
+    kind, name = record.playing or ("", "")
+    return {"uniqueid": record.uniqueid, "caller": mask_number(record.number),
+            "queue": record.queue, "position": record.position,
+            "waited_s": round(now_s - record.first_seen_s, 1) if record.first_seen_s else 0.0,
+            "music_class": state.music_class if state else "",
+            "playing": {"kind": kind, "name": name}, "keys": "".join(record.keys),
+            "player": record.link is not None, "audio_problems": dict(record.audio)}
+
+
+def status_report(service) -> dict:
+    """The calls on hold (longest waiting first) and serve's own health, as plain JSON data."""
+    now_s = service.clock()
+    present = service.present()
+    calls = [_call(r, now_s) for r in service.calls.records.values() if r.on_hold]
+    cache = present.cache
+    return {
+        "calls": sorted(calls, key=lambda c: -c["waited_s"]),
+        "health": {
+            "ami": {"enabled": service.ami is not None, "connected": present.ami_connected,
+                    "last_event_age_s": present.ami_last_event_age_s},
+            "billing": {"backend": service.settings.billing.backend,
+                        "last_lookup": service.last_billing},
+            "store": {"last_operation": service.last_store},
+            "cache": {"generation": cache.generation, "created_s": cache.created_s,
+                      "problems": cache.problems, "readable": cache.readable},
+            "players_connected": present.players,
+        },
+    }
+
+
+class StatusServer:
+    def __init__(self, path, mode: int, service) -> None:
+        self._path, self._mode, self._service = Path(path), mode, service
+        self._server: asyncio.AbstractServer | None = None
+        self._inode: int | None = None
+
+    async def start(self) -> None:
+        sock = bind_socket(self._path, self._mode)
+        self._inode = os.stat(self._path).st_ino
+        self._server = await asyncio.start_unix_server(self._serve, sock=sock)
+
+    async def close(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        await self._server.wait_closed()
+        self._server = None
+        try:
+            if os.stat(self._path).st_ino == self._inode:     # not another serve's socket
+                os.unlink(self._path)
+        except FileNotFoundError:
+            pass
+
+    async def _serve(self, reader, writer) -> None:
+        try:
+            writer.write(json.dumps(self._service.status()).encode() + b"\n")
+            await writer.drain()
+        except ConnectionError:
+            pass
+        except Exception:
+            log.exception("status: report failed")
+        finally:
+            writer.close()
+
+
+def read_status(path, timeout_s: float = READ_TIMEOUT_S) -> dict:
+    """One report from a running serve; StatusError saying why not, plainly."""
+    path = Path(path)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout_s)
+            sock.connect(str(path))
+            return json.loads(_read_all(sock))
+    except PermissionError:
+        raise StatusError(f"you may not read {path} (permission denied): run status as the "
+                          "user serve runs as, or as a member of its group "
+                          "(serve.status_socket_mode)") from None
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise StatusError(f"serve is not running (nothing listens on {path}; "
+                          "serve.status_socket)") from None
+    except (OSError, ValueError) as error:
+        raise StatusError(f"cannot read the status from {path}: {error}") from None
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks, size = [], 0
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_REPORT_BYTES:
+            raise ValueError(f"report over {MAX_REPORT_BYTES} bytes")
+    return b"".join(chunks)
