@@ -9,7 +9,21 @@ BIN := $(VENV)/bin
 DEBIAN_RUNTIME := ffmpeg festival festvox-kallpc16k festvox-us-slt-hts festvox-ru python3-venv
 DEBIAN_TEST := mariadb-server mariadb-client
 
-.PHONY: demo test test-asterisk system system-test venv clean-demo
+# `make install` (as root): progmoh as a service on an Asterisk server; every
+# folder can be overridden, e.g. `make install PREFIX=/tmp/p ETCDIR=/tmp/e ...`.
+PREFIX ?= /opt/progmoh
+ETCDIR ?= /etc/progmoh
+STATEDIR ?= /var/lib/progmoh
+RUNDIR ?= /run/progmoh
+SYSTEMD_DIR ?= /etc/systemd/system
+BINDIR ?= /usr/local/bin
+SERVICE_USER ?= asterisk
+INSTALL_PYTHON ?= /usr/bin/python3
+INSTALL_ARGS = --prefix '$(PREFIX)' --etcdir '$(ETCDIR)' --statedir '$(STATEDIR)' \
+	--rundir '$(RUNDIR)' --systemd-dir '$(SYSTEMD_DIR)' --bindir '$(BINDIR)' \
+	--service-user '$(SERVICE_USER)' --python '$(INSTALL_PYTHON)'
+
+.PHONY: demo test test-asterisk system system-test venv clean-demo install uninstall
 
 demo: system venv
 	$(BIN)/progmoh render --verbose
@@ -41,6 +55,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,plot]'
 	touch $@
+
+install: system
+	$(INSTALL_PYTHON) scripts/install.py install $(INSTALL_ARGS)
+
+uninstall:
+	$(INSTALL_PYTHON) scripts/install.py uninstall $(INSTALL_ARGS)
 
 clean-demo:
 	rm -rf var/cache var/demo-call.wav var/demo-call.png

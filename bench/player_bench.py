@@ -11,7 +11,14 @@ bare stdlib paced writer with the same lead and wake-ups) and the baseline
 (one Liquidsoap per call, the original tool's way), read the same way.
 
     .venv/bin/python bench/player_bench.py [--groups 1:60,10:20,30:20,100:25,300:25]
-        [--floor 1:30] [--liquidsoap 1:30] [--no-large]
+        [--floor 1:30] [--liquidsoap 1:30] [--no-large] [--installed PREFIX [--user USER]]
+
+With ``--installed PREFIX`` the players are started the way serve's
+application line starts them on a `make install` layout (the venv's
+interpreter with ``-I -S`` and the entry script), with
+PYTHONDONTWRITEBYTECODE=1 in their environment, beside a bare ``-I -S``
+interpreter; ``--user`` runs them (and the bare interpreter and the floor)
+as that user, so the install tree is read-only to them.  Run as root then.
 """
 
 import argparse
@@ -37,6 +44,7 @@ from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
+PLAYER = {"line": PROGMOH + " play", "python": PYTHON, "bare_flags": [], "user": None}
 LIQUIDSOAP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline", "seed_liquidsoap.liq")
 ENV = {}                        # the players' environment, set up in main()
 # The original per-call Liquidsoap approach, measured on this machine (bench/baseline/README.md):
@@ -44,6 +52,10 @@ ENV = {}                        # the players' environment, set up in main()
 LIQUIDSOAP = {"cpu_s_per_min": 0.95, "rss_mb": 180.0,
               "first_audio_ms": {1: 2000.0, 10: 10500.0, 30: 48000.0}}
 TARGETS = {"first_audio_ms": 50.0, "rss_over_bare_mb": 3.0, "cpu_s_per_min": 0.04}
+# Issue 9's targets for an installed player (--installed): one player's median and
+# CPU to first audio, the slowest of 30 together, the p95 of 100.
+INSTALLED_TARGETS = {"first_audio_ms": 12.0, "cpu_to_first_audio_ms": 10.0,
+                     "rss_over_bare_mb": 1.5, "max_of_30_ms": 150.0, "p95_of_100_ms": 300.0}
 
 
 def bytecode_env(work):
@@ -56,20 +68,40 @@ def bytecode_env(work):
     return env
 
 
+def installed_env(prefix):
+    """Players as Asterisk starts them on an install: whatever Asterisk's environment
+    says about bytecode (here the worst case), the install compiled it."""
+    PLAYER.update(line="%s/venv/bin/python -I -S %s/bin/progmoh-play" % (prefix, prefix),
+                  python="%s/venv/bin/python" % prefix, bare_flags=["-I", "-S"])
+    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+
+
+def hand_over(work):
+    """The work folder (cache, logs) to the players' user, when there is one."""
+    if PLAYER["user"] is None:
+        return
+    os.chmod(work, 0o755)
+    for folder, dirs, files in os.walk(work):
+        for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+            shutil.chown(name, PLAYER["user"])
+
+
 def warm_up(work, env):
     """One short call so the bytecode cache exists before anything is timed."""
-    line = "%s play --uniqueid 1.1 --cache %s --log %s" % (
-        PROGMOH, os.path.join(work, "c"), os.path.join(work, "warm.log"))
-    ar.play(line, 0.3, env=env)
-    subprocess.run([PYTHON, "-c", "pass"], env=env, check=True, timeout=30)
+    line = "%s --uniqueid 1.1 --cache %s --log %s" % (
+        PLAYER["line"], os.path.join(work, "c"), os.path.join(work, "warm.log"))
+    ar.play(line, 0.3, env=env, user=PLAYER["user"])
+    subprocess.run([PLAYER["python"], "-c", "pass"], env=env, check=True, timeout=30,
+                   **ar.as_user(PLAYER["user"]))
 
 
 def bare_python_peak_kb():
     """Peak RSS (VmHWM, reset at exec, unlike wait4's ru_maxrss which would
     count this big parent's pages before the exec) of a bare interpreter."""
     code = "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
-    peaks = [int(subprocess.run([PYTHON, "-c", code], capture_output=True, text=True,
-                                env=ENV, timeout=30).stdout) for _ in range(5)]
+    argv = [PLAYER["python"], *PLAYER["bare_flags"], "-c", code]
+    peaks = [int(subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=30,
+                                **ar.as_user(PLAYER["user"])).stdout) for _ in range(5)]
     return statistics.median(peaks)
 
 
@@ -99,10 +131,39 @@ def proc_peak_kb(pid):
 
 def player_group(count, seconds, work, lead_ms=LEAD_MS):
     log = os.path.join(work, "play-%d.log" % count)
-    line = "%s play --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
-        PROGMOH, os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
-    channels = [ar.Channel(line % ("1795709779.%d" % i), env=ENV) for i in range(count)]
+    line = "%s --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
+        PLAYER["line"], os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
+    channels = [ar.Channel(line % ("1795709779.%d" % i), env=ENV, user=PLAYER["user"])
+                for i in range(count)]
     return run_group(channels, seconds, log)
+
+
+def single_starts(count, work, lead_ms=200):
+    """One player at a time, ``count`` times: medians of its start, not one sample."""
+    log = os.path.join(work, "single.log")
+    line = "%s --uniqueid %%s --cache %s --socket %s --log %s --lead-ms %d" % (
+        PLAYER["line"], os.path.join(work, "c"), os.path.join(work, "s"), log, lead_ms)
+    first, cpu, peaks, shorts = [], [], [], 0
+    for i in range(count):
+        channel = ar.Channel(line % ("1795709780.%d" % i), env=ENV, user=PLAYER["user"])
+        with ar.FirstAudioWatcher(on_first_audio=note_cpu) as watcher:
+            watcher.add(channel.start())
+            ar.run([channel], 0.6)
+        peaks.append(proc_peak_kb(channel.proc.pid))
+        channel.stop()
+        first.append(channel.first_audio_ms())
+        cpu.append(getattr(channel, "first_audio_cpu_ms", None))
+        shorts += channel.short_reads
+    return {"first_audio_ms": statistics.median(first), "cpu_to_first_audio_ms": _median_max(cpu)[0],
+            "peak_rss_kb": max(peaks), "short_reads": shorts, "starts": count}
+
+
+def report_single(result, bare_kb):
+    print("== one player started alone, %d times" % result["starts"])
+    print("  exec -> first audio median %.1f ms; CPU until first audio median %.1f ms; peak RSS max "
+          "%.1f MB (+%.2f MB over bare); %d short reads" % (
+              result["first_audio_ms"], result["cpu_to_first_audio_ms"], result["peak_rss_kb"] / 1024,
+              (result["peak_rss_kb"] - bare_kb) / 1024, result["short_reads"]))
 
 
 def liquidsoap_group(count, seconds, work):
@@ -135,7 +196,8 @@ def floor_group(count, seconds, work):
     path = os.path.join(work, "floor.py")
     with open(path, "w") as handle:
         handle.write(FLOOR_WRITER)
-    channels = [ar.Channel("%s %s" % (PYTHON, path), env=ENV) for _ in range(count)]
+    channels = [ar.Channel("%s %s" % (PLAYER["python"], path), env=ENV, user=PLAYER["user"])
+                for _ in range(count)]
     return run_group(channels, seconds, None)
 
 
@@ -145,6 +207,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     import hashlib
     from progmoh.cache import layout
     from progmoh.cache.manifest import Manifest, Segment, dumps, segment_id
+    from progmoh.cache.player_index import index_text
     segments = []
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
@@ -165,6 +228,8 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     os.makedirs(os.path.join(root, layout.GENERATIONS))
     with open(layout.manifest_path(root, "big"), "w") as handle:
         handle.write(dumps(manifest))
+    with open(layout.index_path(root, "big"), "w") as handle:     # as a publish writes it
+        handle.write(index_text(manifest))
     with open(os.path.join(root, layout.CURRENT), "w") as handle:
         handle.write("big\n")
     return len(segments), os.path.getsize(layout.manifest_path(root, "big"))
@@ -173,8 +238,9 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
 def manifest_scale(work, bare_kb):
     root = os.path.join(work, "big")
     count, size = big_manifest(root)
-    line = "%s play --uniqueid 1.1 --cache %s --log %s" % (PROGMOH, root, os.path.join(work, "big.log"))
-    channel = ar.Channel(line, env=ENV).start()
+    hand_over(root)
+    line = "%s --uniqueid 1.1 --cache %s --log %s" % (PLAYER["line"], root, os.path.join(work, "big.log"))
+    channel = ar.Channel(line, env=ENV, user=PLAYER["user"]).start()
     ar.run([channel], 1.0)
     peak = proc_peak_kb(channel.proc.pid)
     channel.stop()
@@ -199,7 +265,7 @@ def write_wav(path, seconds, freq):
 def run_group(channels, seconds, log, startup_s_per_process=0.03):
     count = len(channels)
     steady = SteadyWindow(channels)
-    with ar.FirstAudioWatcher() as watcher:
+    with ar.FirstAudioWatcher(on_first_audio=note_cpu) as watcher:
         spawners = [threading.Thread(target=spawn, args=(channels[i::SPAWNERS], watcher))
                     for i in range(SPAWNERS)]
         for spawner in spawners:                       # Asterisk spawns while it reads others
@@ -223,6 +289,14 @@ def run_group(channels, seconds, log, startup_s_per_process=0.03):
 
 SPAWNERS = 4
 SPAWN_TIMEOUT_S = 120
+
+
+def note_cpu(channel):
+    """CPU the process used until its first audio (read as the pipe turns readable)."""
+    try:
+        channel.first_audio_cpu_ms = proc_cpu_s(channel.proc.pid) * 1000
+    except OSError:
+        channel.first_audio_cpu_ms = None
 
 
 def spawn(channels, watcher):
@@ -258,6 +332,7 @@ def summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text):
         "first_audio_ms": (first[0], statistics.median(first), first[-(-len(first) * 95 // 100) - 1],
                            first[-1]) if first else None,
         "missing_first_audio": len(channels) - len(first),
+        "cpu_to_first_audio_ms": _median_max([getattr(c, "first_audio_cpu_ms", None) for c in channels]),
         "peak_rss_kb": (statistics.median(peaks), max(peaks)),
         "cpu_s_per_min_whole": (statistics.median(whole), max(whole)),
         "cpu_s_per_min_steady": (statistics.median(steady), max(steady)),
@@ -268,6 +343,11 @@ def summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text):
         "exit_ms_max": max(c.exit_ms() for c in channels),
         "resets": log_text.count("behind schedule") + log_text.count("write blocked"),
     }
+
+
+def _median_max(values):
+    values = [v for v in values if v is not None]
+    return (statistics.median(values), max(values)) if values else (float("nan"), float("nan"))
 
 
 def report(result, bare_kb, baseline=False):
@@ -281,6 +361,7 @@ def report(result, bare_kb, baseline=False):
     print("  peak RSS: median %.1f MB, max %.1f MB; bare python %.1f MB -> +%.2f MB (target <= +%.0f)"
           % (rss_med / 1024, rss_max / 1024, bare_kb / 1024, (rss_max - bare_kb) / 1024,
              TARGETS["rss_over_bare_mb"]))
+    print("  CPU until first audio: median %.1f ms, max %.1f ms" % result["cpu_to_first_audio_ms"])
     print("  CPU-s per audio minute: whole life median %.4f max %.4f; steady median %.4f max %.4f"
           " (target <= %.2f)" % (whole + steady + (TARGETS["cpu_s_per_min"],)))
     print("  reader: %d frames, %d short reads, %d empty ticks (%s of them in the %.0f s after the"
@@ -298,6 +379,30 @@ def report(result, bare_kb, baseline=False):
               "%.0fx faster" % (result["players"], fa[3], liq_first, liq_first / max(fa[3], 1e-3)))
 
 
+def check_installed(ours, single, bare_kb):
+    """Issue 9's targets, each with its figure and a verdict."""
+    t = INSTALLED_TARGETS
+    rows = []
+    if single:
+        rows += [("one player: exec -> first audio median ms", single["first_audio_ms"], t["first_audio_ms"]),
+                 ("one player: CPU until first audio median ms", single["cpu_to_first_audio_ms"],
+                  t["cpu_to_first_audio_ms"])]
+    if 1 in ours:
+        one = ours[1]
+        rows += [("one player: peak RSS over bare -I -S MB (whole call)",
+                  (max(one["peak_rss_kb"][1], single["peak_rss_kb"] if single else 0) - bare_kb) / 1024,
+                  t["rss_over_bare_mb"])]
+    if 30 in ours:
+        rows.append(("30 together: slowest first audio ms", ours[30]["first_audio_ms"][3], t["max_of_30_ms"]))
+    if 100 in ours:
+        rows.append(("100 together: p95 first audio ms", ours[100]["first_audio_ms"][2], t["p95_of_100_ms"]))
+    print("\n-- targets (installed layout)")
+    for name, value, limit in rows:
+        print("  %-46s %8.2f  (target <= %g)  %s" % (name, value, limit, "ok" if value <= limit else "MISSED"))
+    shorts = sum(r["short_reads"] for r in ours.values()) + (single["short_reads"] if single else 0)
+    print("  %-46s %8d  (target 0)  %s" % ("short reads, all groups", shorts, "ok" if not shorts else "MISSED"))
+
+
 def compare(ours, theirs):
     """Ratios against the Liquidsoap baseline measured in this same run."""
     for count in sorted(ours.keys() & theirs.keys()):
@@ -313,6 +418,7 @@ def compare(ours, theirs):
 def standin_main(path):
     from progmoh.player.sim.standin import ServeStandIn
     with ServeStandIn(path):
+        os.chmod(path, 0o666)           # players may run as another user (--user)
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
 
 
@@ -334,12 +440,20 @@ def arguments():
                         help="skip the large-library manifest measurement")
     parser.add_argument("--lead-ms", type=int, default=LEAD_MS,
                         help="the players' lead (their wake-up interval follows from it)")
+    parser.add_argument("--starts", type=int, default=30, metavar="N",
+                        help="start one player alone N times for the medians of its start (0 to skip)")
+    parser.add_argument("--installed", metavar="PREFIX",
+                        help="measure the players of a `make install` layout at PREFIX")
+    parser.add_argument("--user", help="run the players as this user (the bench then runs as root)")
     parser.add_argument("--standin", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 def measure(args, work, bare_kb):
-    ours, theirs = {}, {}
+    ours, theirs, single = {}, {}, None
+    if args.starts:
+        single = single_starts(args.starts, work, args.lead_ms)
+        report_single(single, bare_kb)
     for count, seconds in args.groups:
         ours[count] = player_group(count, seconds, work, args.lead_ms)
         report(ours[count], bare_kb)
@@ -348,6 +462,8 @@ def measure(args, work, bare_kb):
     for count, seconds in args.floor:
         print("\n-- floor: a bare stdlib paced writer, same lead and wake-ups, nothing else")
         report(floor_group(count, seconds, work), bare_kb, baseline=True)
+    if args.installed:
+        check_installed(ours, single, bare_kb)
     if args.liquidsoap and shutil.which("liquidsoap"):
         print("\n-- baseline: one Liquidsoap per call (%s)" % LIQUIDSOAP_SCRIPT)
         for count, seconds in args.liquidsoap:
@@ -365,11 +481,15 @@ def main():
     serve = None
     try:
         build_cache(os.path.join(work, "c"))
-        ENV.update(bytecode_env(work))
+        PLAYER["user"] = args.user
+        ENV.update(installed_env(args.installed) if args.installed else bytecode_env(work))
+        hand_over(work)
         warm_up(work, ENV)
         serve = subprocess.Popen([PYTHON, __file__, "--standin", os.path.join(work, "s")])
         bare_kb = bare_python_peak_kb()
-        print("bare `%s -c pass`: %.1f MB peak RSS; %d CPUs" % (PYTHON, bare_kb / 1024, os.cpu_count()))
+        print("players: %s (as %s)\nbare `%s %s -c pass`: %.1f MB peak RSS; %d CPUs" % (
+            PLAYER["line"], args.user or "this user", PLAYER["python"], " ".join(PLAYER["bare_flags"]),
+            bare_kb / 1024, os.cpu_count()))
         measure(args, work, bare_kb)
     finally:
         if serve is not None:

@@ -3,6 +3,7 @@ player uses it on its way to the first audio.
 
     ROOT/CURRENT                    name of the current generation (one line)
     ROOT/generations/<gen>.json     one manifest per generation
+    ROOT/generations/<gen>.idx      the players' index of it (cache/player_index.py)
     ROOT/objects/<h[:2]>/<h>.sln    content-addressed 8 kHz s16le mono PCM
     ROOT/objects/<h[:2]>/<h>.crc32-4096   its block checksums (cache/blocks.py)
     ROOT/tmp/                       temp files, renamed into place when complete
@@ -27,10 +28,14 @@ def manifest_path(root, generation: str) -> str:
     return os.path.join(root, GENERATIONS, generation + ".json")
 
 
+def index_path(root, generation: str) -> str:
+    return os.path.join(root, GENERATIONS, generation + ".idx")
+
+
 def current_generation(root) -> str | None:
     """The current generation's name, or None when nothing is published yet."""
     try:
-        with open(os.path.join(root, CURRENT), encoding="ascii") as handle:
-            return handle.read().strip() or None
+        with open(os.path.join(root, CURRENT), "rb") as handle:    # no text codec to import
+            return handle.read().decode("ascii").strip() or None
     except FileNotFoundError:
         return None

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,8 +25,11 @@ from progmoh.cache.atomic import write_atomic
 from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES
 from progmoh.cache.manifest import Manifest, dumps, loads
+from progmoh.cache.player_index import index_text
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
+DIR_MODE = 0o770
+LOCK_MODE = 0o660
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _GENERATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -170,6 +174,9 @@ class Writer:
             raise CacheError(f"{path}: generation {manifest.generation!r} already exists")
         self._check_objects(manifest)
         tmp = root / layout.TMP
+        index = index_text(manifest)
+        if index is not None:
+            _write(Path(layout.index_path(root, manifest.generation)), index.encode("utf-8"), tmp)
         _write(path, dumps(manifest).encode("utf-8"), tmp)
         _write(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
 
@@ -233,8 +240,18 @@ def _content(path: Path) -> bytes | None:
 
 
 def _make_dir(folder: Path) -> None:
+    """Group-writable, so the service user can render into folders root made
+    (and the reverse); setgid is kept where the parent has it, so the group
+    stays the service group all the way down."""
+    if folder.is_dir():
+        return
+    _make_dir(folder.parent)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+        setgid = folder.parent.stat().st_mode & stat.S_ISGID
+        os.chmod(folder, DIR_MODE | setgid)
+    except FileExistsError:
+        pass
     except OSError as error:
         raise CacheError(f"{folder}: cannot create cache folder: {error.strerror}") from None
 
@@ -248,6 +265,9 @@ def _write(path: Path, data: bytes, tmp: Path) -> None:
 
 def _open_lock(path: Path):
     try:
-        return open(path, "a+b")
+        handle = open(path, "a+b")
+        if os.fstat(handle.fileno()).st_uid == os.geteuid():
+            os.fchmod(handle.fileno(), LOCK_MODE)      # whoever renders next opens it too
+        return handle
     except OSError as error:
         raise CacheError(f"{path}: cannot open the cache lock: {error.strerror}") from None

@@ -2,6 +2,7 @@
 
 import click
 
+from progmoh.cli import paths
 from progmoh.cli.options import config_option, load_config
 
 
@@ -12,4 +13,5 @@ def command(config_file):
     extensions.conf, queues.conf, manager.conf and the systemd units."""
     from progmoh.player.serve.asterisk_config import snippets
     config = load_config(config_file)
-    click.echo(snippets(config.serve, config.ami, config.source), nl=False)
+    click.echo(snippets(config.serve, config.ami, config.source,
+                        paths.service_user() or "asterisk"), nl=False)

@@ -12,6 +12,7 @@ from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.export import export_wav
 from progmoh.cache.store import Store
 from progmoh.cli.options import config_option, load_config
+from progmoh.cli.service_access import cache_findings, socket_findings
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 generation_option = click.option("--generation", metavar="GENERATION",
@@ -119,17 +120,27 @@ def verify(config_file, as_json):
 
     Re-hashes every object that any generation uses; exits 1 naming each bad one.
     """
-    store = _store(config_file)
+    config = load_config(config_file)
+    store = Store(config.cache.root)
     listing.published_generations(store)
     report = store.verify()
+    user, unreadable = cache_findings(config)
+    for problem in socket_findings(config):
+        click.echo(f"Warning: {problem}", err=True)
     if as_json:
-        _echo_json(dict(asdict(report), ok=report.ok))
+        _echo_json(dict(asdict(report), ok=report.ok and not unreadable, service_user=user,
+                        unreadable=unreadable))
     else:
         for bad in report.bad:
             click.echo(f"BAD {bad.path}: {bad.problem}")
         if report.ok:
             click.echo(f"OK: {report.checked} object(s), {_size(report.bytes)}, "
                        f"in {len(report.generations)} generation(s)")
+    if unreadable:
+        raise click.ClickException(
+            f"the service user {user} cannot read the cache, so its players would play "
+            f"silence:\n  " + "\n  ".join(unreadable) +
+            f"\nmake the cache group-readable by {user}'s group (`make install` does)")
     if not report.ok:
         raise click.ClickException(f"{len(report.bad)} of {report.checked} object(s) in "
                                    f"{store.root} are bad; delete them and run "

@@ -17,7 +17,10 @@ from datetime import time
 from pathlib import Path
 
 from progmoh.cache.settings import CacheSettings
-from progmoh.cli.defaults import DEFAULTS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS
+from progmoh.cli import paths
+from progmoh.cli.defaults import (
+    DEFAULTS, INSTALLED_PATHS, OPEN_SECTIONS, OPEN_TABLES, SECRET_KEYS,
+)
 from progmoh.player.serve.settings import (
     AmiSettings, BillingFields, BillingSettings, KeySettings, RewriteRule,
     ServeSettings, StoreSettings,
@@ -27,7 +30,7 @@ from progmoh.player.settings import ProgramSettings
 from progmoh.player.words.vocabulary import LANGUAGES
 from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
 
 # The element type of every array: an empty default says nothing about its items.
@@ -85,17 +88,32 @@ class Config:
 
 
 def config_path(option: str | None) -> Path | None:
-    """The file chosen by ``--config``, else ``$PROGMOH_CONFIG``, else none."""
-    chosen = option or os.environ.get(ENV_VAR) or None
+    """The file chosen by ``--config``, else ``$PROGMOH_CONFIG``, else an install's
+    ``ETCDIR/progmoh.toml``, else none (the defaults)."""
+    chosen = option or os.environ.get(ENV_VAR) or paths.config_file()
     return Path(chosen) if chosen else None
 
 
+def defaults() -> dict:
+    """A fresh copy of the defaults: the demo's in a checkout, system paths in an install."""
+    values = copy.deepcopy(DEFAULTS)
+    if paths.is_installed():
+        for (section, key), template in INSTALLED_PATHS.items():
+            values[section][key] = paths.fill(template)
+    return values
+
+
+def default_base() -> Path:
+    """What relative paths resolve against when there is no configuration file."""
+    return Path(paths.installed.ETC_DIR) if paths.is_installed() else PROJECT_DIR
+
+
 def load(path: Path | None) -> Config:
-    """Load ``path`` (or the demo defaults when None) into settings."""
+    """Load ``path`` (or the defaults when None) into settings."""
     user = _read_toml(path) if path else {}
     where = str(path) if path else "defaults"
-    values = _merge(copy.deepcopy(DEFAULTS), user, where, ())
-    base = path.resolve().parent if path else PROJECT_DIR
+    values = _merge(defaults(), user, where, ())
+    base = path.resolve().parent if path else default_base()
     return _build(values, base, path, where)
 
 
@@ -319,6 +337,7 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         if not os.path.isabs(item):
             raise ConfigError(f"{where}: 'serve.asterisk_executables' must hold absolute paths, "
                               f"not {item!r}")
+    player_argv = () if s["executable"] else paths.player_argv()
     return ServeSettings(
         listen=s["listen"], port=s["port"], prefix="/" + s["prefix"].strip("/"),
         executable=executable, socket_path=_path(base, s["socket"]), socket_mode=mode,
@@ -328,12 +347,13 @@ def _serve(s: dict, base, cache_dir, player_log, lead_ms, languages, where) -> S
         metrics_enabled=s["metrics_enabled"], metrics_listen=s["metrics_listen"],
         metrics_port=s["metrics_port"], status_socket=_path(base, s["status_socket"]),
         status_socket_mode=_socket_mode(s, "status_socket_mode", where),
-        languages=tuple(languages))
+        languages=tuple(languages), player_argv=player_argv)
 
 
 def _default_executable() -> Path:
-    """The progmoh script beside this interpreter: Asterisk must exec it by absolute path."""
-    return Path(sys.executable).parent / "progmoh"
+    """The install's progmoh, else the one beside this interpreter: systemd and
+    Asterisk exec it by absolute path."""
+    return Path(paths.executable() or Path(sys.executable).parent / "progmoh")
 
 
 def _billing(b: dict, where: str) -> BillingSettings:

@@ -5,9 +5,10 @@ import sys
 
 import click
 
-from progmoh.cli.config import PROJECT_DIR, config_path, load, loose_permissions, masked
+from progmoh.cli.config import config_path, default_base, load, loose_permissions, masked
 from progmoh.cli.options import config_option
-from progmoh.cli.paths import path_problems
+from progmoh.cli.path_checks import path_problems
+from progmoh.cli.service_access import cache_findings, socket_findings
 
 
 @click.group(name="config")
@@ -35,18 +36,35 @@ def check(config_file, as_json):
     if as_json:
         click.echo(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        _print_toml(path, shown, problems)
+        _print_toml(path, config, shown, problems)
     if problems:
         sys.exit(1)
 
 
-def _print_toml(path, shown: dict, problems: list[str]) -> None:
-    base = path.resolve().parent if path else PROJECT_DIR
+def _print_toml(path, config, shown: dict, problems: list[str]) -> None:
+    base = path.resolve().parent if path else default_base()
     verdict = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}" if problems else "OK"
     click.echo(f"# {path or 'built-in demo defaults'}: {verdict}")
     click.echo(f"# relative paths are resolved against {base}")
+    _service_user(config)
     for line in _toml_lines(shown, ()):
         click.echo(line)
+
+
+def _service_user(config) -> None:
+    """In an install: whether the players' user can read the cache and reach the socket."""
+    user, unreadable = cache_findings(config)
+    if user is None:
+        return
+    unreachable = socket_findings(config)
+    for problem in unreadable:
+        click.echo(f"Warning: {problem}; players run as {user} would play silence", err=True)
+    for problem in unreachable:
+        click.echo(f"Warning: {problem}; players run as {user} would play music and "
+                   f"advice only, nothing personal", err=True)
+    if not unreadable and not unreachable:
+        click.echo(f"# service user {user}: can read {config.cache.root} and reach "
+                   f"{config.serve.socket_path}")
 
 
 def _toml_lines(table: dict, prefix: tuple) -> list[str]:

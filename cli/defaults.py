@@ -3,9 +3,11 @@
 The loader checks a user's file against this tree: a key that is not here is
 unknown, and a value whose type differs from the default's is wrong.  Paths
 are relative to the configuration file's folder (or, with no file, to the
-project folder, so that the demo runs from a fresh clone).  The player's own
-defaults (lead, program) are written once in ``player/play/defaults.py``,
-which ``progmoh play`` reads without loading any configuration.
+project folder, so that the demo runs from a fresh clone).  In an install
+(``cli.paths``) the path keys of ``INSTALLED_PATHS`` default to system folders
+instead.  The player's own defaults (lead, program) are written once in
+``player/play/defaults.py``, which ``progmoh play`` reads without loading any
+configuration.
 """
 
 from progmoh.player.play.defaults import LEAD_MS, PROGRAM_DEFAULTS
@@ -110,6 +112,20 @@ DEFAULTS = {
         "url": "sqlite:///var/progmoh.db",
         "timeout_s": 0.5,
     },
+}
+
+# In an install (cli/paths.py), these keys default to absolute paths under its
+# STATEDIR ({state}) and RUNDIR ({run}) instead of the checkout's demo folders;
+# `make install` writes them into the progmoh.toml it creates.
+INSTALLED_PATHS = {
+    ("library", "music_dir"): "{state}/music/classes",
+    ("library", "advice_dir"): "{state}/music/advice",
+    ("library", "prompts_dir"): "{state}/music/prompts",
+    ("cache", "dir"): "{state}/cache",
+    ("player", "log"): "syslog",
+    ("serve", "socket"): "{run}/progmoh.sock",
+    ("serve", "status_socket"): "{run}/progmoh-status.sock",
+    ("store", "url"): "sqlite:///{state}/progmoh.db",
 }
 
 # Keys whose values are never printed or logged.

@@ -1,42 +1,63 @@
-"""Paths in a loaded configuration that do not exist or cannot be used.
+"""Where this progmoh keeps its files: an install's system folders, or a checkout's own.
 
-Loading a configuration checks what its text says; this checks what it
-points at, so that ``config check`` does not say OK about a cache that is
-not there, and ``serve`` does not hand Asterisk a program it cannot run
-(Asterisk retries a failed exec in a tight loop while the caller hears
-silence: see README.md, "Configuration").
+``make install`` (scripts/install.py) writes ``progmoh/cli/installed.py`` beside
+this module, naming the folders it was given (ETCDIR, STATEDIR, RUNDIR), the
+service user and the lean player's command.  That generated file is the one
+thing that makes a progmoh "installed": its configuration file is then
+``ETC_DIR/progmoh.toml`` and its path defaults point into STATE_DIR and RUN_DIR
+(``cli.defaults.INSTALLED_PATHS``), never into site-packages.  A checkout has
+no such file and keeps the demo's defaults: ``music/`` and ``var/`` in the
+checkout.
+
+Standard library only and cheap: ``progmoh play`` imports it at every start.
 """
 
 import os
-from pathlib import Path
+
+try:
+    from progmoh.cli import installed
+except ImportError:
+    installed = None
+
+CHECKOUT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG_NAME = "progmoh.toml"
 
 
-def executable_problem(path: Path) -> str | None:
-    """Why ``serve.executable`` cannot be run, or None."""
-    if not path.exists():
-        return f"'serve.executable' {path}: no such file"
-    if not path.is_file():
-        return f"'serve.executable' {path}: not a file"
-    if not os.access(path, os.X_OK):
-        return f"'serve.executable' {path}: not executable"
-    return None
+def is_installed():
+    return installed is not None
 
 
-def path_problems(config) -> list[str]:
-    """One line per configured path that is missing or unusable, naming its key."""
-    problems = [_folder_problem("library.music_dir", config.library.music_dir),
-                _folder_problem("library.advice_dir", config.library.advice_dir),
-                _folder_problem("cache.dir", config.cache.root,
-                                " (`progmoh render` creates it)"),
-                executable_problem(config.serve.executable)]
-    return [p for p in problems if p]
+def config_file():
+    """The installed configuration file when it exists, else None (a checkout has none)."""
+    if installed is None:
+        return None
+    path = os.path.join(installed.ETC_DIR, CONFIG_NAME)
+    return path if os.path.exists(path) else None
 
 
-def _folder_problem(key: str, path: Path, hint: str = "") -> str | None:
-    if not path.exists():
-        return f"'{key}' {path}: no such folder{hint}"
-    if not path.is_dir():
-        return f"'{key}' {path}: not a folder"
-    if not os.access(path, os.R_OK | os.X_OK):
-        return f"'{key}' {path}: not readable"
-    return None
+def default_cache():
+    """The cache ``progmoh play`` reads when no ``--cache`` is given."""
+    if installed is None:
+        return os.path.join(CHECKOUT_DIR, "var", "cache")
+    return os.path.join(installed.STATE_DIR, "cache")
+
+
+def fill(template):
+    """An installed default: ``{state}`` and ``{run}`` replaced by this install's folders."""
+    return template.format(state=installed.STATE_DIR, run=installed.RUN_DIR)
+
+
+def service_user():
+    """The user Asterisk and serve run as in this install; None in a checkout."""
+    return installed.SERVICE_USER if installed is not None else None
+
+
+def executable():
+    """The install's progmoh through its stable ``PREFIX/venv`` link (not the release
+    folder an upgrade removes); None in a checkout."""
+    return installed.EXECUTABLE if installed is not None else None
+
+
+def player_argv():
+    """The lean player command of this install (interpreter, flags, entry script); () in a checkout."""
+    return tuple(installed.PLAYER_ARGV) if installed is not None else ()

@@ -10,12 +10,12 @@ tight loop while the caller hears silence.
 import os
 import sys
 
+from progmoh.cli.paths import default_cache
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
          "[--log FILE|syslog] [--lead-ms N] [--class NAME]")
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_CACHE = os.path.join(PROJECT_DIR, "var", "cache")
+DEFAULT_CACHE = default_cache()
 _OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
             "--log": "log_target", "--lead-ms": "lead_ms", "--class": "music_class"}
 

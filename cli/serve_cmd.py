@@ -8,7 +8,7 @@ import click
 
 from progmoh.cli.config import loose_permissions
 from progmoh.cli.options import config_option, load_config
-from progmoh.cli.paths import executable_problem
+from progmoh.cli.path_checks import executable_problem
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -15,7 +15,7 @@ connection (a player sending bad state is broken, and its state is not
 worth keeping).
 """
 
-import json
+from progmoh.player import lean_json
 
 VERSION = 1
 MAX_LINE_BYTES = 16384
@@ -49,7 +49,7 @@ def encode(kind, **fields):
     """One message as a newline-terminated line; field values are plain JSON data."""
     payload = {"v": VERSION, "type": kind}
     payload.update(fields)
-    line = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    line = lean_json.dumps_compact(payload).encode() + b"\n"
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError(f"message {kind!r} is {len(line)} bytes, over {MAX_LINE_BYTES}")
     return line
@@ -60,7 +60,7 @@ def decode(line):
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError(f"line of {len(line)} bytes is over {MAX_LINE_BYTES}")
     try:
-        message = json.loads(line)
+        message = lean_json.loads(line)
     except (ValueError, UnicodeDecodeError) as error:
         raise ProtocolError(f"not JSON: {error}") from None
     if not isinstance(message, dict) or message.get("v") != VERSION:

@@ -14,6 +14,7 @@ from array import array
 
 from progmoh.cache import blocks, layout
 from progmoh.cache.manifest import Limits, Manifest, Segment, dumps, segment_id
+from progmoh.cache.player_index import index_text
 from progmoh.player.words.compose import number_words
 from progmoh.player.words.vocabulary import prompt_texts
 
@@ -74,8 +75,9 @@ DEFAULT_ITEMS = (("a-first", "first", Limits()), ("b-first", "first", Limits()),
 def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_every_s=2.0,
           advice_s=1.0, items=DEFAULT_ITEMS, program=None, languages=("en", "ru"),
           max_position=5, prompt_ms=40, generation="g1", default_class="calm",
-          block_check=blocks.SCHEME):
-    """``block_check=""`` writes a manifest as it was before block checksums."""
+          block_check=blocks.SCHEME, index=True):
+    """``block_check=""`` writes a manifest as it was before block checksums; ``index=False``
+    one without the players' index."""
     built = Built(root)
     track_samples = int(track_s * RATE)
     advice_samples = int(advice_s * RATE)
@@ -98,6 +100,10 @@ def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_
     os.makedirs(os.path.join(root, layout.GENERATIONS), exist_ok=True)
     with open(layout.manifest_path(str(root), generation), "w", encoding="utf-8") as handle:
         handle.write(dumps(built.manifest))
+    text = index_text(built.manifest) if index else None
+    if text is not None:                    # as the store publishes it
+        with open(layout.index_path(str(root), generation), "w", encoding="utf-8") as handle:
+            handle.write(text)
     with open(os.path.join(root, layout.CURRENT), "w", encoding="ascii") as handle:
         handle.write(generation + "\n")
     return built

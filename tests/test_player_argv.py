@@ -4,7 +4,7 @@ import os
 
 from click.testing import CliRunner
 
-from progmoh.cli import play_fast
+from progmoh.cli import paths, play_fast
 from progmoh.cli.commands import progmoh
 from progmoh.player.play.engine import valid_uniqueid
 
@@ -21,7 +21,7 @@ def test_full_argv():
 def test_defaults():
     options, problems = play_fast.parse(["--uniqueid", "1.2"])
     assert problems == []
-    assert options["cache_dir"] == os.path.join(play_fast.PROJECT_DIR, "var", "cache")
+    assert options["cache_dir"] == os.path.join(paths.CHECKOUT_DIR, "var", "cache")
     assert options["socket_path"] is None and options["log_target"] == ""
     assert options["lead_ms"] == 200 and options["music_class"] == ""
 
@@ -61,7 +61,7 @@ def test_the_player_imports_only_light_modules():
     import subprocess
     import sys
     heavy = {"dataclasses", "typing", "logging", "argparse", "hashlib", "socket", "random",
-             "datetime", "asyncio", "urllib.request", "tomllib", "click", "subprocess"}
+             "datetime", "asyncio", "urllib.request", "tomllib", "click", "subprocess", "json"}
     code = ("import sys; import progmoh.cli.play_fast, progmoh.player.play.engine, "
             "progmoh.player.words.compose; "
             "print(sorted(sys.modules.keys() & %r))" % heavy)

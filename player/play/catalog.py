@@ -1,8 +1,9 @@
 """The current cache generation, read once at start into compact tables.
 
-Plain dicts and small ``__slots__`` objects read with ``json`` (not
-``cache.manifest``, which imports ``dataclasses``).  The manifest is read a
-window at a time and each segment stored as a ``Segment`` the moment it is
+First from the generation's player index (cache/player_index.py: a line
+per segment, no JSON parser), else from the manifest.  Plain dicts and
+small ``__slots__`` objects (not ``cache.manifest``, which imports
+``dataclasses``).  The manifest is read a window at a time and each segment stored as a ``Segment`` the moment it is
 parsed, so neither the
 text nor the dicts pile up: a large library's manifest is what decides the
 player's memory (its budget is a few MB over a bare interpreter; see
@@ -10,7 +11,7 @@ bench/player_bench.py).
 """
 
 from progmoh.cache import blocks, layout
-from progmoh.player.play import manifest_reader
+from progmoh.player.play import index_reader
 from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import Reader
 
@@ -138,12 +139,20 @@ class _Slim:
 
 def load(root):
     """The current generation of the cache at ``root``; CatalogError if none."""
-    generation = layout.current_generation(root)
+    try:
+        generation = layout.current_generation(root)
+    except (OSError, ValueError) as error:     # e.g. PermissionError: rendered by another user
+        raise CatalogError("cache %s unreadable: %s" % (root, error)) from None
     if generation is None:
         raise CatalogError("no current generation in cache %s" % (root,))
+    try:
+        return index_reader.read(layout.index_path(root, generation), Catalog(root), Segment)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        pass                    # no index (an older cache) or a bad one: the manifest says it all
     path = layout.manifest_path(root, generation)
     try:
         catalog = Catalog(root)
+        from progmoh.player.play import manifest_reader     # only without an index
         with open(path, encoding="utf-8") as handle:
             header = manifest_reader.read(handle, _Slim(catalog))
         catalog.finish(header)

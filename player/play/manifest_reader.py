@@ -3,13 +3,17 @@
 The manifest is one JSON object (cache/manifest.py); for a large library its
 ``segments`` list is megabytes of text.  ``json.loads`` would hold the text
 and every parsed dict at once; this reader decodes the top-level values one
-by one and the segments one by one from a 64 KiB window, handing each
-segment to ``object_hook`` as soon as it is parsed.
+by one and the segments one by one from a 16 KiB window, handing each
+segment to ``object_hook`` as soon as it is parsed.  It decodes with
+``player.lean_json`` (no ``json`` package on the way to the first audio) and
+keeps ``MARGIN_CHARS`` of text ahead of the value it decodes, so a value is
+not normally cut by the window's end: a cut one is retried with more text.
 """
 
-import json
+from progmoh.player.lean_json import Scanner
 
-CHUNK_CHARS = 65536
+CHUNK_CHARS = 16384             # small: the window's text is most of a start's memory peak
+MARGIN_CHARS = 8192
 _WHITESPACE = " \t\n\r"
 
 
@@ -45,20 +49,28 @@ class _Window:
     def value(self, decoder):
         """The next JSON value; more text is read until it is surely complete."""
         self.peek()
+        while len(self.text) - self.pos < MARGIN_CHARS and not self.eof:
+            self._read_ahead()
         while True:
             try:
                 value, end = decoder.raw_decode(self.text, self.pos)
                 if end < len(self.text) or self.eof:      # a number could go on
                     self.pos = end
                     return value
-            except json.JSONDecodeError:
+            except ValueError:
                 pass
             self.more()
+
+    def _read_ahead(self):
+        try:
+            self.more()
+        except ValueError:          # the end of the file: what is there is all there is
+            self.eof = True
 
 
 def read(handle, object_hook):
     """The manifest as a dict whose ``segments`` are what ``object_hook`` made of them."""
-    decoder = json.JSONDecoder(object_hook=object_hook)
+    decoder = Scanner(object_hook)
     window = _Window(handle)
     window.expect("{")
     data = {}

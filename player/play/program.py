@@ -189,7 +189,7 @@ class Program:
         try:
             data = reader.read(self.offset_samples, min(count, limit))
         except ObjectError as error:
-            return self._broken_track(error)
+            return self._broken_track(error, reader.label)
         self._advance(len(data) // SAMPLE_BYTES)
         if self.offset_samples >= reader.samples:
             self._next_track()
@@ -234,16 +234,16 @@ class Program:
                 if self.offset_samples >= self.music.samples:
                     self.offset_samples = 0
             except ObjectError as error:
-                self._broken_track(error)
+                self._broken_track(error, segment.label)
         return self.music
 
-    def _broken_track(self, error):
-        """Log it once; the track is left out of this call's playlist from now on."""
-        self.skipped += 1
-        self.log("t=%.3f skipped: %s" % (self.seconds(), error))
-        tracks = self.tracks()
-        if tracks:
-            self.broken_tracks.add(tracks[self.track_index % len(tracks)].label)
+    def _broken_track(self, error, label):
+        """Said (and counted) once per track, which is left out of this call's playlist
+        from now on: an unreadable cache would otherwise be reported at every wake-up."""
+        if label not in self.broken_tracks:
+            self.broken_tracks.add(label)
+            self.skipped += 1
+            self.log("t=%.3f skipped: %s" % (self.seconds(), error))
         self._next_track()
         return b""
 

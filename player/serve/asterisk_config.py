@@ -15,10 +15,13 @@ from progmoh.player.serve.settings import AmiSettings, ServeSettings
 DEFAULT_CONFIG = Path("/etc/progmoh/progmoh.toml")
 
 
-def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None) -> str:
+def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None,
+             user: str = "asterisk") -> str:
     config = config_path.resolve() if config_path else DEFAULT_CONFIG
+    units = [f"# ===== /etc/systemd/system/{name} =====\n{text}"
+             for name, text in unit_files(serve, config, user).items()]
     parts = (_extconfig(serve), _musiconhold(), _modules(), _extensions(), _queues(),
-             _manager(ami, config), _serve_unit(serve, config), _render_unit(serve, config))
+             _manager(ami, config), *units)
     return "\n".join(parts)
 
 
@@ -112,10 +115,27 @@ write =
 """
 
 
-def _serve_unit(serve: ServeSettings, config: Path) -> str:
+SERVE_UNIT = "progmoh-serve.service"
+RENDER_UNIT = "progmoh-render.service"
+
+
+def unit_files(serve: ServeSettings, config: Path, user: str) -> dict[str, str]:
+    """The systemd units by file name; ``make install`` writes them, this prints them."""
+    return {SERVE_UNIT: _serve_unit(serve, config, user),
+            RENDER_UNIT: _render_unit(serve, config, user)}
+
+
+def _runtime_directory(serve: ServeSettings) -> str:
+    """systemd creates the socket's folder at each start when it lives under /run."""
+    folder = serve.socket_path.parent
+    if folder.parent != Path("/run"):
+        return f"# the socket's folder {folder} is not under /run: create it yourself"
+    return f"RuntimeDirectory={folder.name}\nRuntimeDirectoryMode=0750\nRuntimeDirectoryPreserve=yes"
+
+
+def _serve_unit(serve: ServeSettings, config: Path, user: str) -> str:
     return f"""\
-# ===== /etc/systemd/system/progmoh-serve.service =====
-# Runs as the asterisk user so the players Asterisk starts can reach its socket
+# Runs as the {user} user so the players Asterisk starts can reach its socket
 # ({serve.socket_path}, mode {serve.socket_mode:04o}).
 [Unit]
 Description=progmoh serve: per-caller music on hold control plane
@@ -124,8 +144,8 @@ Before=asterisk.service
 
 [Service]
 Type=simple
-User=asterisk
-Group=asterisk
+User={user}
+{_runtime_directory(serve)}
 ExecStart={serve.executable} serve --config {config}
 Restart=always
 RestartSec=2
@@ -135,9 +155,8 @@ WantedBy=multi-user.target
 """
 
 
-def _render_unit(serve: ServeSettings, config: Path) -> str:
+def _render_unit(serve: ServeSettings, config: Path, user: str) -> str:
     return f"""\
-# ===== /etc/systemd/system/progmoh-render.service =====
 # Renders the library into {serve.cache_dir} on the schedule in the config
 # (render.schedule, plus each daypart boundary).
 [Unit]
@@ -146,8 +165,8 @@ After=network.target
 
 [Service]
 Type=simple
-User=asterisk
-Group=asterisk
+User={user}
+UMask=0027
 ExecStart={serve.executable} render --schedule --config {config}
 Restart=on-failure
 Nice=10

@@ -80,7 +80,7 @@ def application_line(settings: ServeSettings, uniqueid: str, music_class: str = 
     one makes the line unusable, and an optional one is left out.  The
     optional parts go in order of worth: the lead, the caller's class, the log.
     """
-    required = [str(settings.executable), "play", "--uniqueid", uniqueid,
+    required = player_command(settings) + ["--uniqueid", uniqueid,
                 "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
     optional = [["--lead-ms", str(settings.lead_ms)]]
     if class_argument_ok(music_class):
@@ -105,10 +105,15 @@ def class_argument_ok(music_class: str) -> bool:
             and not music_class.startswith("-"))
 
 
+def player_command(settings: ServeSettings) -> list[str]:
+    """The player's argv before its options: an install's lean start, else ``progmoh play``."""
+    return list(settings.player_argv) or [str(settings.executable), "play"]
+
+
 def unsplittable_parts(settings: ServeSettings) -> list[str]:
     """Paths Asterisk would split apart: it splits the application on every space."""
-    parts = [str(settings.executable), str(settings.cache_dir), str(settings.socket_path),
-             settings.player_log]
+    parts = player_command(settings) + [str(settings.cache_dir), str(settings.socket_path),
+                                        settings.player_log]
     return [part for part in parts if " " in part]
 
 

@@ -26,6 +26,9 @@ class ServeSettings:
     status_socket_mode: int = 0o660
     languages: tuple[str, ...] = ()    # render.languages: a caller's channel language is used
                                        # when it is one of these, else ``language``
+    # The player's command before its options: () means `executable play`; an
+    # install gives its lean start (interpreter -I -S, entry script).
+    player_argv: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,24 @@ def split_application(line):
     return line.split(" ")
 
 
+def as_user(user):
+    """Popen's arguments to run as ``user`` with its own groups, as Asterisk runs."""
+    if user is None:
+        return {}
+    import pwd
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid,
+            "extra_groups": os.getgrouplist(user, entry.pw_gid)}
+
+
 class Channel:
     """One call's music-on-hold process and what its caller heard."""
 
-    def __init__(self, application, record=False, env=None, stderr=None, clock=time.monotonic):
+    def __init__(self, application, record=False, env=None, stderr=None, clock=time.monotonic,
+                 user=None):
         self.argv = split_application(application)
         self.record, self.env, self.stderr, self.clock = record, env, stderr, clock
+        self.user = user            # run as this user (Asterisk's), from a root parent
         self.proc = None
         self.frames = []            # what the caller heard (if recording)
         self.frames_read = 0
@@ -53,7 +65,7 @@ class Channel:
         self.exec_at = self.clock()
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr,
-            close_fds=True, start_new_session=True, env=self.env)
+            close_fds=True, start_new_session=True, env=self.env, **as_user(self.user))
         return self
 
     @property
@@ -208,8 +220,8 @@ class FirstAudioWatcher:
     many players one after another (Asterisk spawns from many threads at
     once) does not delay the measurement of those already started."""
 
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
+    def __init__(self, clock=time.monotonic, on_first_audio=None):
+        self.clock, self.on_first_audio = clock, on_first_audio
         self.poller = select.poll()
         self.waiting = {}
         self.lock = threading.Lock()
@@ -238,11 +250,14 @@ class FirstAudioWatcher:
                     self.poller.unregister(fd)
                 if channel is not None and channel.first_audio_at is None:
                     channel.first_audio_at = now
+                    if self.on_first_audio is not None:
+                        self.on_first_audio(channel)
 
 
-def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None):
+def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None, user=None):
     """Run one call for ``seconds``, stop it as Asterisk does, optionally write the WAV."""
-    channel = Channel(application, record=wav_path is not None, env=env, stderr=stderr).start()
+    channel = Channel(application, record=wav_path is not None, env=env, stderr=stderr,
+                      user=user).start()
     try:
         run([channel], seconds, on_tick)
     finally:

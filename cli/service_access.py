@@ -1,0 +1,31 @@
+"""What an install's service user could not reach, for ``config check`` and ``cache verify``.
+
+In an install (cli/paths.py) the players run as the service user whoever
+renders; a checkout has no service user and nothing to say.
+"""
+
+from progmoh.cache.access import cache_problems, socket_problem
+from progmoh.cli import paths
+from progmoh.cli.config import Config
+
+
+def cache_findings(config: Config) -> tuple[str | None, list[str]]:
+    """(the service user or None, what it cannot read of the cache)."""
+    user = paths.service_user()
+    if user is None:
+        return None, []
+    try:
+        return user, cache_problems(config.cache.root, user)
+    except KeyError:
+        return user, [f"the service user {user} does not exist"]
+
+
+def socket_findings(config: Config) -> list[str]:
+    user = paths.service_user()
+    if user is None:
+        return []
+    try:
+        problem = socket_problem(config.serve.socket_path, user)
+    except KeyError:
+        return [f"the service user {user} does not exist"]
+    return [problem] if problem else []
