@@ -7,7 +7,8 @@ exists for ``--help`` and the docs, and runs the very same function.
 
 import click
 
-from progmoh.cli.play_fast import DEFAULT_CACHE, run
+from progmoh.cli.paths import default_cache
+from progmoh.cli.play_fast import run
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 
@@ -15,7 +16,7 @@ from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 @click.option("--uniqueid", required=True, metavar="ID",
               help="The call's Asterisk unique id (digits.digits); anything else gets "
                    "music and advice only.")
-@click.option("--cache", "cache_dir", default=DEFAULT_CACHE, show_default=True, metavar="DIR",
+@click.option("--cache", "cache_dir", default=default_cache(), show_default=True, metavar="DIR",
               help="The rendered cache.")
 @click.option("--socket", "socket_path", default=None, metavar="PATH",
               help="progmoh serve's player socket; without it, music and advice only.")

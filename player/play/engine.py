@@ -1,27 +1,25 @@
 """``progmoh play``: the real-time loop gluing catalog, program, mixer, pacer and output.
 
-Standard library only on the way to the first audio; the control socket
-is connected after the first write.  The process never exits on its own
-except when Asterisk closes the pipe: Asterisk would respawn it at once.
+Standard library only on the way to the first audio; the control socket,
+its message code and the first log lines come after the first write.  The
+process never exits on its own except when Asterisk closes the pipe:
+Asterisk would respawn it at once.
 """
 
 import _signal
 import gc
-import os
+import posix
 import select
 import time
 
 from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_BYTES
-from progmoh.player import wire
 from progmoh.player.play.catalog import Catalog, CatalogError, load
 from progmoh.player.play.defaults import LEAD_MS
-from progmoh.player.play.link import Link
 from progmoh.player.play.log import Log
 from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.output import Output
 from progmoh.player.play.pacer import MAX_WRITE_FRAMES, Pacer
 from progmoh.player.play.program import Program
-from progmoh.player.play.session import Session
 
 STATE_EVERY_S = 1.0
 MAX_INTERNAL_ERRORS = 3         # then silence: better than a crash Asterisk respawns in a loop
@@ -34,10 +32,10 @@ def valid_uniqueid(text):
 
 
 def shuffled(items):
-    """A random order from os.urandom (``random`` costs 0.6 MB)."""
+    """A random order from os.urandom (``random`` costs 0.6 MB; ``posix`` is ``os`` without its 0.5 MB)."""
     items = list(items)
     for i in range(len(items) - 1, 0, -1):
-        j = int.from_bytes(os.urandom(4), "little") % (i + 1)
+        j = int.from_bytes(posix.urandom(4), "little") % (i + 1)
         items[i], items[j] = items[j], items[i]
     return items
 
@@ -47,7 +45,7 @@ def install_signals(log):
     Python would otherwise retry a write blocked on a full pipe."""
     def stop(signum, frame):
         log("stopped by signal %d" % signum)
-        os._exit(0)
+        posix._exit(0)
     for signum in (_signal.SIGHUP, _signal.SIGTERM, _signal.SIGINT):
         _signal.signal(signum, stop)
 
@@ -66,6 +64,17 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     program = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
     mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
+    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
+    quiet_gc()
+
+    def started():
+        _log_start(log, catalog, program, lead_ms, music_class, valid)
+        if socket_path and valid:
+            connect(loop, catalog, socket_path, uniqueid)
+    return loop.run(started)
+
+
+def _log_start(log, catalog, program, lead_ms, music_class, valid):
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
     if music_class and music_class != program.music_class:
@@ -75,11 +84,15 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
         log("t=0.000 music %s" % program.tracks()[0].label)
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
-    link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
-    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock,
-                link, Session(catalog, program, mixer, link, log))
-    quiet_gc()
-    return loop.run()
+
+
+def connect(loop, catalog, socket_path, uniqueid):
+    """Give ``loop`` its control socket.  Called after the first audio: the socket
+    and message code (``_socket``, the wire format, the session) would delay it."""
+    from progmoh.player.play.link import Link
+    from progmoh.player.play.session import Session
+    loop.link = Link(socket_path, uniqueid, loop.log, loop.clock)
+    loop.session = Session(catalog, loop.program, loop.mixer, loop.link, loop.log)
 
 
 def quiet_gc():
@@ -113,12 +126,16 @@ class Loop:
         self.message_errors = 0
         self.blocked_writes = self.schedule_resets = 0
 
-    def run(self):
-        force = False
+    def run(self, started=None):
+        """Write, then talk to serve, until the pipe closes; ``started`` runs once
+        after the first write (what the first audio need not wait for)."""
         try:
+            self.write()
+            if started is not None:
+                started()
             while True:
-                self.write(force)
                 force = self.control()
+                self.write(force)
         except BrokenPipeError:
             self.log("t=%.3f pipe closed: end" % self.program.seconds())
             return 0
@@ -186,6 +203,7 @@ class Loop:
             return
         self.program.changed = False
         self.state_at_s = now_s
+        from progmoh.player import wire     # loaded with the link, after the first audio
         kind, name = self.mixer.playing()
         self.link.send(wire.encode(wire.STATE, state=self.program.snapshot(),
                                    audio=self.audio_problems(), now={"kind": kind, "name": name}),

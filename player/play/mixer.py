@@ -6,9 +6,9 @@ however the wake-ups fall.  Per-sample loops run only while a ramp or
 crossfade is in progress; steady ducking is one ``audioop.mul``.  Samples are
 edited through ``memoryview.cast("h")``, not ``array`` (whose import pulls in
 ``collections``: a millisecond and 0.6 MB at every player start).
+``audioop`` itself (half a millisecond) is imported when an insert first
+needs it, not before the first audio.
 """
-
-import audioop
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player.play.defaults import PROGRAM_DEFAULTS
@@ -158,6 +158,7 @@ class Mixer:
             if self.ramp_left_samples == 0:
                 self._ramp_done()
         elif self.gain != 1.0:
+            import audioop
             bed = audioop.mul(bed, SAMPLE_BYTES, self.gain)
         return bed
 
@@ -189,6 +190,7 @@ class Mixer:
         self.clip_pos_samples += count
         if self.clip_pos_samples >= self.clip.samples:
             self._next_clip()
+        import audioop
         return audioop.add(bed, voice, SAMPLE_BYTES)
 
     def _next_clip(self):

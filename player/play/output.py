@@ -1,7 +1,7 @@
 """Writing frames to Asterisk's pipe and noticing when it stops reading."""
 
 import fcntl
-import os
+import posix
 import sys
 
 from progmoh.cache.audio_format import SAMPLE_BYTES
@@ -20,11 +20,11 @@ class Output:
         for a player it is the normal end of a call.
         """
         started_s = self.clock()
-        written = os.write(self.fd, data)
+        written = posix.write(self.fd, data)
         if written < len(data):
             view = memoryview(data)[written:]
             while view:
-                view = view[os.write(self.fd, view):]
+                view = view[posix.write(self.fd, view):]
         return self.clock() - started_s > self.blocked_s
 
     def queued_samples(self):

@@ -10,7 +10,7 @@ samples is handed out and kept for the reads that follow, so an object
 damaged in place is dropped before a caller hears it.
 """
 
-import os
+import posix
 
 from progmoh.cache import blocks
 from progmoh.cache.audio_format import SAMPLE_BYTES
@@ -38,12 +38,12 @@ class Reader:
         if self.checked:
             self.sums = self._sums()
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = posix.open(self.path, posix.O_RDONLY | posix.O_CLOEXEC)
         except OSError as error:
             raise ObjectError("%sobject %s: %s" % (self._who(), self.path, error.strerror)) from None
-        size = os.fstat(fd).st_size
+        size = posix.fstat(fd).st_size
         if size != self.samples * SAMPLE_BYTES:
-            os.close(fd)
+            posix.close(fd)
             raise ObjectError("%sobject %s has %d bytes, manifest says %d samples"
                               % (self._who(), self.path, size, self.samples))
         self.fd = fd
@@ -95,7 +95,7 @@ class Reader:
 
     def _pread(self, pos_samples, count):
         try:
-            data = os.pread(self.fd, count * SAMPLE_BYTES, pos_samples * SAMPLE_BYTES)
+            data = posix.pread(self.fd, count * SAMPLE_BYTES, pos_samples * SAMPLE_BYTES)
         except OSError as error:
             raise ObjectError("%sobject %s: read failed: %s" % (self._who(), self.path, error.strerror)) from None
         if len(data) != count * SAMPLE_BYTES:
@@ -108,7 +108,7 @@ class Reader:
 
     def close(self):
         if self.fd >= 0:
-            os.close(self.fd)
+            posix.close(self.fd)
             self.fd = -1
         self.block, self.data = -1, b""
 
