@@ -1,9 +1,9 @@
 """``progmoh play``: the real-time loop gluing catalog, program, mixer, pacer and output.
 
 Standard library only on the way to the first audio; the control socket,
-its message code and the first log lines come after the first write.  The
-process never exits on its own except when Asterisk closes the pipe:
-Asterisk would respawn it at once.
+its message code and the first log lines come after the first write and
+the first sleep.  The process never exits on its own except when Asterisk
+closes the pipe: Asterisk would respawn it at once.
 """
 
 import _signal
@@ -127,15 +127,17 @@ class Loop:
         self.blocked_writes = self.schedule_resets = 0
 
     def run(self, started=None):
-        """Write, then talk to serve, until the pipe closes; ``started`` runs once
-        after the first write (what the first audio need not wait for)."""
+        """Write, then talk to serve, until the pipe closes.  ``started`` runs once,
+        after the first write and the sleep after it: what the first audio need not
+        wait for, kept out of the way of players starting at the same moment."""
         try:
             self.write()
+            force = self.control()
             if started is not None:
                 started()
             while True:
-                force = self.control()
                 self.write(force)
+                force = self.control()
         except BrokenPipeError:
             self.log("t=%.3f pipe closed: end" % self.program.seconds())
             return 0
