@@ -30,6 +30,8 @@ NOW_KINDS = ("music", "advice", "insert")        # "now": {"kind", "name"}: what
 
 # The call state's fields and defaults, in order: the one definition.  A
 # str field holds text, an int field a count >= 0, a tuple field text items.
+# Positions are what the caller has heard (written less what is still in
+# Asterisk's pipe), so a restarted player repeats nothing.
 STATE_DEFAULTS = (
     ("music_class", ""),        # the class playing
     ("track_index", 0),         # the track in that class's playlist
@@ -38,6 +40,8 @@ STATE_DEFAULTS = (
     ("middle_order", ()),       # this call's shuffled middle group
     ("call_samples", 0),        # audio played so far in this call
     ("next_advice_at", 0),      # call_samples at which the next advice may start
+    ("advice_item", ""),        # the advice in progress ("" = none): a restart continues it
+    ("advice_samples", 0),      # how far into that advice's segment
 )
 
 

@@ -18,10 +18,11 @@ from progmoh.player.play.program import Program
 
 FULL = {"music_class": "jazz", "track_index": 2, "offset_samples": 8000,
         "advice_played": ["a1", "a2"], "middle_order": ["m2", "m1"], "call_samples": 99000,
-        "next_advice_at": 120000}
+        "next_advice_at": 120000, "advice_item": "a3", "advice_samples": 2400}
 BAD_FIELDS = [("music_class", 7), ("track_index", "2"), ("track_index", -1),
               ("track_index", True), ("offset_samples", 1.5), ("advice_played", "a1"),
-              ("middle_order", ["m1", 2]), ("call_samples", None), ("next_advice_at", [])]
+              ("middle_order", ["m1", 2]), ("call_samples", None), ("next_advice_at", []),
+              ("advice_item", ["a3"]), ("advice_samples", -5)]
 
 
 def test_call_state_fields_and_defaults_are_the_wire_schema():

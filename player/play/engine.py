@@ -42,11 +42,20 @@ def shuffled(items):
     return items
 
 
-def install_signals(log):
+def install_signals(log, last_words=None):
     """HUP/TERM/INT end the process from inside the handler, even mid-write:
-    Python would otherwise retry a write blocked on a full pipe."""
+    Python would otherwise retry a write blocked on a full pipe.
+
+    ``last_words`` (once the loop exists) first tells serve where the caller
+    is, without blocking (docs/asterisk.md: the player has 100 ms)."""
     def stop(signum, frame):
-        log("stopped by signal %d" % signum)
+        said = ""
+        if last_words is not None:
+            try:
+                said = last_words()
+            except Exception as error:  # noqa: BLE001  (logged; leaving is what matters)
+                said = "; last state not sent: %s: %s" % (type(error).__name__, error)
+        log("stopped by signal %d%s" % (signum, said))
         os._exit(0)
     for signum in (_signal.SIGHUP, _signal.SIGTERM, _signal.SIGINT):
         _signal.signal(signum, stop)
@@ -78,6 +87,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None
     loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock,
                 link, Session(catalog, program, mixer, link, log))
+    if link is not None:
+        install_signals(log, loop.last_words)
     quiet_gc()
     return loop.run()
 
@@ -112,6 +123,7 @@ class Loop:
         self.errors = 0                 # in the mixing: after MAX_INTERNAL_ERRORS, silence
         self.message_errors = 0
         self.blocked_writes = self.schedule_resets = 0
+        self.unwritten_samples = 0      # mixed but not yet in the pipe (a write in progress)
 
     def run(self):
         force = False
@@ -148,7 +160,10 @@ class Loop:
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
         while frames > 0:
             batch = min(frames, MAX_WRITE_FRAMES)
-            blocked = self.output.write(self._audio(batch * FRAME_SAMPLES))
+            data = self._audio(batch * FRAME_SAMPLES)
+            self.unwritten_samples = batch * FRAME_SAMPLES
+            blocked = self.output.write(data)
+            self.unwritten_samples = 0
             self.pacer.wrote(batch)
             frames -= batch
             if blocked:
@@ -186,10 +201,32 @@ class Loop:
             return
         self.program.changed = False
         self.state_at_s = now_s
+        self.link.send(self.state_line(self.heard_state()), droppable=True)
+
+    def heard_state(self):
+        """The call state where the caller is: what they heard, not what was written."""
+        return self.program.snapshot(self.unheard_samples())
+
+    def state_line(self, state):
         kind, name = self.mixer.playing()
-        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot(),
-                                   audio=self.audio_problems(), now={"kind": kind, "name": name}),
-                       droppable=True)
+        return wire.encode(wire.STATE, state=state, audio=self.audio_problems(),
+                           now={"kind": kind, "name": name})
+
+    def unheard_samples(self):
+        """Samples mixed that the caller has not heard: a write in progress and the pipe's
+        content (an atomic write under PIPE_BUF is all in the pipe or none of it)."""
+        return self.unwritten_samples + (self.output.queued_samples() or 0)
+
+    def last_words(self):
+        """From the signal handler: the heard state, in one send that never blocks; Asterisk
+        drops what is left in the pipe, so the next player goes on from the last sample heard."""
+        if self.link.sock is None or not self.link.welcomed:
+            return ""
+        state = self.heard_state()
+        self.link.send_last(self.state_line(state))
+        return "; last state: track %d at %d, advice %r at %d" % (
+            state["track_index"], state["offset_samples"], state["advice_item"],
+            state["advice_samples"])
 
     def audio_problems(self):
         """This process's counts so far; serve adds them up per call (wire.AUDIO_PROBLEMS)."""

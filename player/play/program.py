@@ -350,15 +350,55 @@ class Program:
         self.log("t=%.3f continued: class %s track %d at %.3f s, %d advice played"
                  % (self.seconds(), self.music_class, self.track_index,
                     self.offset_samples / SAMPLE_RATE_HZ, len(schedule.played)))
+        if state["advice_item"]:
+            self._resume_advice(state["advice_item"], state["advice_samples"])
         return tail
 
-    def snapshot(self):
-        """The call state (wire.STATE_DEFAULTS) as plain data for the ``state`` message."""
-        schedule = self.schedule
+    def _resume_advice(self, item, into_samples):
+        """Go on with the advice a restart cut, from the sample last heard.
+
+        A segment is its track's music with the voice over it, so going on
+        mid-segment is seamless; an advice this cache no longer has at that
+        place is not counted as played and plays later from its start."""
+        slot_sample = self.offset_samples - into_samples
+        slots = self.catalog.advice.get((self.music_class, self.track_index)) or {}
+        segment = (slots.get(slot_sample) or {}).get(item)
+        if segment is None or item in self.schedule.played or self._music_reader() is None:
+            self.log("t=%.3f advice %s cannot go on here: plays later" % (self.seconds(), item))
+            return
+        try:
+            reader = self.catalog.reader(segment).open()
+        except ObjectError as error:
+            self.log("t=%.3f advice %s cannot go on: %s" % (self.seconds(), item, error))
+            return
+        if into_samples >= reader.samples:
+            reader.close()
+            return
+        self.advice = PlayingAdvice(item, reader, into_samples)
+        self.log("t=%.3f advice %s goes on at %.3f s" % (
+            self.seconds(), item, into_samples / SAMPLE_RATE_HZ))
+
+    def snapshot(self, unheard_samples=0):
+        """The call state (wire.STATE_DEFAULTS) as plain data for the ``state`` message.
+
+        ``unheard_samples``: of the samples read so far, how many the caller
+        has not heard yet (still in Asterisk's pipe); the state is where the
+        caller is, so a restarted player repeats nothing.  Heard back into
+        the previous track, it says the start of this one (a skip of at most
+        the lead); an advice not heard yet is not in progress.
+        """
+        schedule, advice = self.schedule, self.advice
+        back = min(max(0, unheard_samples), self.offset_samples)
+        item, into = "", 0
+        if advice is not None and advice.pos_samples > back:
+            item, into = advice.item, advice.pos_samples - back
         return {"music_class": self.music_class, "track_index": self.track_index,
-                "offset_samples": self.offset_samples, "advice_played": list(schedule.played),
-                "middle_order": list(schedule.middle_order), "call_samples": self.call_samples,
-                "next_advice_at": schedule.next_at_samples}
+                "offset_samples": self.offset_samples - back,
+                "advice_played": list(schedule.played),
+                "middle_order": list(schedule.middle_order),
+                "call_samples": max(0, self.call_samples - back),
+                "next_advice_at": schedule.next_at_samples,
+                "advice_item": item, "advice_samples": into}
 
     def playing(self):
         """What the bed plays now, for ``progmoh status``: ("advice", item) or ("music", track)."""
