@@ -14,16 +14,17 @@ from progmoh.cli.paths import default_cache
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
-         "[--log FILE|syslog] [--lead-ms N] [--class NAME]")
+         "[--log FILE|syslog] [--lead-ms N] [--class NAME] [--at PLACE]")
 DEFAULT_CACHE = default_cache()
 _OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
-            "--log": "log_target", "--lead-ms": "lead_ms", "--class": "music_class"}
+            "--log": "log_target", "--lead-ms": "lead_ms", "--class": "music_class",
+            "--at": "place"}
 
 
 def parse(argv):
     """(options for player.engine.play, problems found); never raises."""
     options = {"uniqueid": "", "cache_dir": DEFAULT_CACHE, "socket_path": None,
-               "log_target": "", "lead_ms": LEAD_MS, "music_class": ""}
+               "log_target": "", "lead_ms": LEAD_MS, "music_class": "", "place": ""}
     problems = []
     args = list(argv)
     while args:

@@ -45,6 +45,25 @@ STATE_DEFAULTS = (
 )
 
 
+def place_argument(state):
+    """``--at`` for a restarted player: ``TRACK:OFFSET:ADVICE_SAMPLES:ADVICE_ITEM``, the
+    heard place of ``state`` (a dict of STATE_DEFAULTS), so its very first sample goes on
+    from there; "" when the advice's name would not survive Asterisk's split on spaces."""
+    item = state["advice_item"]
+    if item and (not item.isprintable() or any(c.isspace() for c in item) or len(item) > 64):
+        return ""
+    return "%d:%d:%d:%s" % (state["track_index"], state["offset_samples"],
+                            state["advice_samples"], item)
+
+
+def read_place(text):
+    """``(track_index, offset_samples, advice_samples, advice_item)`` of ``--at``, or None."""
+    parts = str(text).split(":", 3)
+    if len(parts) != 4 or not all(p.isdigit() and p.isascii() for p in parts[:3]):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2]), parts[3]
+
+
 class ProtocolError(ValueError):
     """A line that is not a valid message of this protocol."""
 

@@ -62,11 +62,12 @@ def install_signals(log, last_words=None):
 
 
 def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, music_class="",
-         out_fd=1, clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
+         out_fd=1, clock=time.monotonic, local_time=time.localtime, shuffle=shuffled, place=""):
     """Play the call until Asterisk closes the pipe (or a signal ends the process).
 
     ``music_class`` (``--class``) is the caller's remembered class, so the
     first sample is their own music; the cache decides whether it exists.
+    ``place`` (``--at``) is where a restarted call's caller is in that class.
     """
     valid = valid_uniqueid(uniqueid)
     log = Log(log_target, uniqueid if valid else repr(str(uniqueid)[:40]))
@@ -82,6 +83,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
             str(music_class)[:64], program.music_class or "-"))
     if program.tracks():
         log("t=0.000 music %s" % program.tracks()[0].label)
+    if place:
+        program.start_at(place, music_class)
     if not valid:
         log("uniqueid is not <digits>.<digits>: music and advice only")
     link = Link(socket_path, uniqueid, log, clock) if socket_path and valid else None

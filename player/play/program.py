@@ -9,6 +9,7 @@ Which advice plays where is ``AdviceSchedule``'s part; ``Program`` reads.
 """
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.player import wire
 from progmoh.player.play import limits
 from progmoh.player.play.source import ObjectError, Tail
 
@@ -132,6 +133,7 @@ class Program:
         self.changed = True
         self.silent = False
         self.skipped = 0            # objects skipped or cut as missing or damaged
+        self.started_at = None      # the place ``--at`` started this process at, if it did
 
     # -- reading ---------------------------------------------------------
 
@@ -331,6 +333,24 @@ class Program:
         """The caller's language (from the welcome) picks which advice folders play."""
         self.schedule.speak(language)
 
+    def start_at(self, text, music_class):
+        """Start where the previous process of this call left its caller (``--at``, see
+        wire.place_argument), before the first sample: a restart repeats nothing.
+        A place in a class this cache lacks, or unreadable, is ignored (and logged)."""
+        place = wire.read_place(text)
+        if place is None or music_class != self.music_class:
+            self.log("--at %r ignored: not TRACK:OFFSET:ADVICE_SAMPLES:ITEM in class %r"
+                     % (str(text)[:80], str(music_class)[:64]))
+            return
+        track_index, offset_samples, into_samples, item = place
+        self.track_index = track_index % max(1, len(self.tracks()))
+        self.offset_samples = offset_samples
+        self.started_at = place
+        self.log("t=0.000 starts at track %d %.3f s" % (
+            self.track_index, offset_samples / SAMPLE_RATE_HZ))
+        if item:
+            self._resume_advice(item, into_samples)
+
     def adopt(self, state, position_too=True):
         """Continue a call from a previous process's state; returns the tail to fade."""
         schedule = self.schedule
@@ -339,6 +359,12 @@ class Program:
             schedule.middle_order = list(state["middle_order"])
         schedule.forget()
         if not position_too:
+            return None
+        if self.started_at is not None and self._started_at_state(state):
+            self.call_samples += state["call_samples"]
+            schedule.next_at_samples = state["next_advice_at"]
+            self.log("t=%.3f continued from the start: %d advice played"
+                     % (self.seconds(), len(schedule.played)))
             return None
         tail = self._current_tail()
         self.music_class = self.catalog.start_class(state["music_class"])
@@ -353,6 +379,12 @@ class Program:
         if state["advice_item"]:
             self._resume_advice(state["advice_item"], state["advice_samples"])
         return tail
+
+    def _started_at_state(self, state):
+        """True when ``--at`` was this state's place: nothing to jump to."""
+        return (state["music_class"] == self.music_class and self.started_at == (
+            state["track_index"], state["offset_samples"], state["advice_samples"],
+            state["advice_item"]))
 
     def _resume_advice(self, item, into_samples):
         """Go on with the advice a restart cut, from the sample last heard.
