@@ -131,11 +131,18 @@ def test_a_slow_database_means_the_default_class_at_once(tmp_path):
 
 
 def test_a_restarted_player_starts_where_the_call_was(tmp_path):
+    """Its class, and the place its caller heard (``--at``; the lookup's line here, under
+    pytest's long tmp_path, has no room left for it, so the place is read directly)."""
     async def scenario(service):
         await service.choices.put(NUMBER, "jazz")
         service.ami_event(new_callerid())
         await service.calls.get(A).choice
-        service.calls.get(A).state = CallState(music_class="rock")
-        return await lookup(service)
+        before = service.start_place(A)
+        service.calls.get(A).state = CallState(music_class="rock", track_index=1,
+                                               offset_samples=8000, advice_item="tip",
+                                               advice_samples=400)
+        return before, service.start_place(A), await lookup(service)
 
-    assert class_of(run(tmp_path, scenario)) == "rock"
+    before, place, argv = run(tmp_path, scenario)
+    assert class_of(argv) == "rock"
+    assert (before, place) == ("", "1:8000:400:tip")

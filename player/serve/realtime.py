@@ -13,6 +13,8 @@ AMI names the caller (Newchannel/NewCallerid, well before this lookup), so
 the player's first sample is the caller's own music.  A read still in
 flight is waited for at most ``CLASS_WAIT_S``; a slow or dead database
 means no ``--class`` (the default class) at once, never a late start.
+With it may go ``--at``: where in that class a restarted call's caller
+is (the last player's last state), so the new player repeats nothing.
 
 Values are percent-encoded with space as ``%20``: res_config_curl does not
 decode ``+``, and a ``+`` in argv[0] makes Asterisk retry a failing exec in a
