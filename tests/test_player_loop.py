@@ -1,9 +1,6 @@
 """The real-time loop with a real control socket and a fake clock: an insert
 is written at once, state is reported, a dead serve costs nothing."""
 
-import pathlib
-import shutil
-import tempfile
 import time
 from array import array
 
@@ -36,12 +33,6 @@ class RecordingOutput:
     def queued_samples(self):
         return None
 
-
-@pytest.fixture
-def short_dir():
-    path = pathlib.Path(tempfile.mkdtemp(prefix="pm-", dir="/tmp"))
-    yield path
-    shutil.rmtree(path)
 
 
 def make_loop(folder, clock, socket_path):

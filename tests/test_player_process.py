@@ -3,12 +3,9 @@ real pipes, real signals, a real Unix socket (the stand-in control plane)."""
 
 import fcntl
 import os
-import pathlib
 import select
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from array import array
 
@@ -23,14 +20,6 @@ PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
 F_SETPIPE_SZ = 1031
 CALL = "1795709779.380"
 
-
-@pytest.fixture
-def short_dir():
-    """A short folder: Asterisk's application line holds at most 255 characters
-    and a Unix socket path at most 107."""
-    path = tempfile.mkdtemp(prefix="pm-", dir="/tmp")
-    yield pathlib.Path(path)
-    shutil.rmtree(path)
 
 
 @pytest.fixture
