@@ -1,6 +1,6 @@
 """Where things live inside a cache folder.  Standard library only: the
 player uses it on its way to the first audio, so paths are joined here
-without ``os`` (half a millisecond and 0.5 MB of every player's start).
+without ``os`` (a millisecond and 0.2 MB of every player's start).
 
     ROOT/CURRENT                    name of the current generation (one line)
     ROOT/generations/<gen>.json     one manifest per generation

@@ -27,9 +27,13 @@ from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 @click.option("--class", "music_class", default="", metavar="NAME",
               help="The music class to start with (the caller's remembered choice, put here "
                    "by serve); one the cache does not have means the default class.")
-def command(uniqueid, cache_dir, socket_path, log_target, lead_ms, music_class):
+@click.option("--at", "place", default="", metavar="PLACE",
+              help="Where a restarted call's caller is in that class "
+                   "(TRACK:OFFSET:ADVICE_SAMPLES:ITEM, put here by serve).")
+def command(uniqueid, cache_dir, socket_path, log_target, lead_ms, music_class, place):
     """Stream one call's music on hold to stdout (8 kHz s16le mono), as Asterisk's
     custom music-on-hold application.  Asterisk starts it per call; see
     `progmoh asterisk-config`."""
     run({"uniqueid": uniqueid, "cache_dir": cache_dir, "socket_path": socket_path,
-         "log_target": log_target, "lead_ms": lead_ms, "music_class": music_class})
+         "log_target": log_target, "lead_ms": lead_ms, "music_class": music_class,
+         "place": place})

@@ -30,6 +30,8 @@ NOW_KINDS = ("music", "advice", "insert")        # "now": {"kind", "name"}: what
 
 # The call state's fields and defaults, in order: the one definition.  A
 # str field holds text, an int field a count >= 0, a tuple field text items.
+# Positions are what the caller has heard (written less what is still in
+# Asterisk's pipe), so a restarted player repeats nothing.
 STATE_DEFAULTS = (
     ("music_class", ""),        # the class playing
     ("track_index", 0),         # the track in that class's playlist
@@ -38,7 +40,28 @@ STATE_DEFAULTS = (
     ("middle_order", ()),       # this call's shuffled middle group
     ("call_samples", 0),        # audio played so far in this call
     ("next_advice_at", 0),      # call_samples at which the next advice may start
+    ("advice_item", ""),        # the advice in progress ("" = none): a restart continues it
+    ("advice_samples", 0),      # how far into that advice's segment
 )
+
+
+def place_argument(state):
+    """``--at`` for a restarted player: ``TRACK:OFFSET:ADVICE_SAMPLES:ADVICE_ITEM``, the
+    heard place of ``state`` (a dict of STATE_DEFAULTS), so its very first sample goes on
+    from there; "" when the advice's name would not survive Asterisk's split on spaces."""
+    item = state["advice_item"]
+    if item and (not item.isprintable() or any(c.isspace() for c in item) or len(item) > 64):
+        return ""
+    return "%d:%d:%d:%s" % (state["track_index"], state["offset_samples"],
+                            state["advice_samples"], item)
+
+
+def read_place(text):
+    """``(track_index, offset_samples, advice_samples, advice_item)`` of ``--at``, or None."""
+    parts = str(text).split(":", 3)
+    if len(parts) != 4 or not all(p.isdigit() and p.isascii() for p in parts[:3]):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2]), parts[3]
 
 
 class ProtocolError(ValueError):

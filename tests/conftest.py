@@ -2,7 +2,9 @@
 
 import os
 import secrets
+import shutil
 import subprocess
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -67,3 +69,15 @@ def mysql_url():
 
 # The real-Asterisk tests' fixtures (asterisk_prefix, demo_cache, lab).
 pytest_plugins = ["asterisk_fixtures"]
+
+
+@pytest.fixture
+def short_dir(monkeypatch):
+    """A short folder of its own, which is also HOME, with no PROGMOH_CONFIG: Asterisk's
+    application line holds at most 255 characters and a Unix socket path at most 107,
+    and pytest's own folders (or a deep clone) are long enough to break either."""
+    path = Path(tempfile.mkdtemp(prefix="pm-", dir="/tmp"))
+    monkeypatch.setenv("HOME", str(path))
+    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
+    yield path
+    shutil.rmtree(path)

@@ -18,10 +18,11 @@ from progmoh.player.play.program import Program
 
 FULL = {"music_class": "jazz", "track_index": 2, "offset_samples": 8000,
         "advice_played": ["a1", "a2"], "middle_order": ["m2", "m1"], "call_samples": 99000,
-        "next_advice_at": 120000}
+        "next_advice_at": 120000, "advice_item": "a3", "advice_samples": 2400}
 BAD_FIELDS = [("music_class", 7), ("track_index", "2"), ("track_index", -1),
               ("track_index", True), ("offset_samples", 1.5), ("advice_played", "a1"),
-              ("middle_order", ["m1", 2]), ("call_samples", None), ("next_advice_at", [])]
+              ("middle_order", ["m1", 2]), ("call_samples", None), ("next_advice_at", []),
+              ("advice_item", ["a3"]), ("advice_samples", -5)]
 
 
 def test_call_state_fields_and_defaults_are_the_wire_schema():
@@ -74,3 +75,13 @@ def test_a_state_that_is_not_an_object_is_a_problem_on_both_sides():
     assert state is None and problems == ["state is not an object but list"]
     with pytest.raises(protocol.ProtocolError, match="not an object"):
         protocol.call_state(["jazz"])
+
+
+def test_the_place_on_a_restarted_player_s_command_line_reads_back():
+    state, _ = wire.check_state(FULL)
+    assert wire.place_argument(state) == "2:8000:2400:a3"
+    assert wire.read_place("2:8000:2400:a3") == (2, 8000, 2400, "a3")
+    assert wire.read_place("0:16000:0:") == (0, 16000, 0, "")
+    assert wire.place_argument(dict(state, advice_item="two words")) == ""
+    for bad in ("", "1:2", "a:1:2:x", "1:-2:0:x", "1:2:3"):
+        assert wire.read_place(bad) is None, bad

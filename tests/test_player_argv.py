@@ -12,10 +12,11 @@ from progmoh.player.play.engine import valid_uniqueid
 def test_full_argv():
     options, problems = play_fast.parse([
         "--uniqueid", "1795709779.380", "--cache", "/c", "--socket=/s", "--log", "syslog",
-        "--lead-ms", "150", "--class", "jazz"])
+        "--lead-ms", "150", "--class", "jazz", "--at", "1:8000:0:"])
     assert problems == []
     assert options == {"uniqueid": "1795709779.380", "cache_dir": "/c", "socket_path": "/s",
-                       "log_target": "syslog", "lead_ms": 150, "music_class": "jazz"}
+                       "log_target": "syslog", "lead_ms": 150, "music_class": "jazz",
+                       "place": "1:8000:0:"}
 
 
 def test_defaults():
@@ -23,7 +24,7 @@ def test_defaults():
     assert problems == []
     assert options["cache_dir"] == os.path.join(paths.CHECKOUT_DIR, "var", "cache")
     assert options["socket_path"] is None and options["log_target"] == ""
-    assert options["lead_ms"] == 200 and options["music_class"] == ""
+    assert options["lead_ms"] == 200 and options["music_class"] == "" and options["place"] == ""
 
 
 def test_problems_are_reported_but_never_fatal():
@@ -42,7 +43,7 @@ def test_uniqueid_shape():
 def test_help_is_click_documented():
     result = CliRunner().invoke(progmoh, ["play", "--help"], catch_exceptions=False)
     assert result.exit_code == 0
-    for option in ("--uniqueid", "--cache", "--socket", "--log", "--lead-ms", "--class"):
+    for option in ("--uniqueid", "--cache", "--socket", "--log", "--lead-ms", "--class", "--at"):
         assert option in result.output
 
 

@@ -1,9 +1,6 @@
 """The real-time loop with a real control socket and a fake clock: an insert
 is written at once, state is reported, a dead serve costs nothing."""
 
-import pathlib
-import shutil
-import tempfile
 import time
 from array import array
 
@@ -36,12 +33,6 @@ class RecordingOutput:
     def queued_samples(self):
         return None
 
-
-@pytest.fixture
-def short_dir():
-    path = pathlib.Path(tempfile.mkdtemp(prefix="pm-", dir="/tmp"))
-    yield path
-    shutil.rmtree(path)
 
 
 def make_loop(folder, clock, socket_path):
@@ -95,3 +86,26 @@ def test_without_serve_the_loop_only_plays(short_dir):
     assert loop.link.sock is None
     assert sum(len(w) for w in loop.output.writes) // 2 == loop.pacer.written_samples
     assert sum("cannot reach control socket" in m for m in events) == 1   # said once
+
+
+def test_state_is_where_the_caller_is_and_the_last_words_say_it_once_more(short_dir):
+    """What is still in the pipe was not heard: the periodic state and the one sent
+    from the signal handler (last_words, one non-blocking send) both leave it out."""
+    clock = FakeClock()
+    with ServeStandIn(str(short_dir / "s"), language="en") as serve:
+        loop, _, _ = make_loop(short_dir, clock, short_dir / "s")
+        loop.write(False)                                # 1600 samples written
+        loop.link.tick()
+        assert loop.last_words() == ""                   # not welcomed: nothing to say yet
+        serve.wait_for(lambda e: e[3]["type"] == "hello")
+        loop.control()                                   # the welcome
+        loop.output.queued_samples = lambda: 1000        # the pipe still holds 1000
+        loop.report()
+        periodic = serve.wait_for(lambda e: e[3]["type"] == "state")[3]["state"]
+        loop.output.queued_samples = lambda: 400
+        said = loop.last_words()
+        last = serve.wait_for(lambda e: e[3]["type"] == "state"
+                              and e[3]["state"]["offset_samples"] != 600)[3]["state"]
+    assert (periodic["offset_samples"], periodic["call_samples"]) == (600, 600)
+    assert (last["offset_samples"], last["call_samples"]) == (1200, 1200)
+    assert said == "; last state: track 0 at 1200, advice '' at 0"

@@ -3,18 +3,16 @@ real pipes, real signals, a real Unix socket (the stand-in control plane)."""
 
 import fcntl
 import os
-import pathlib
 import select
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from array import array
 
 import pytest
 
 import player_cache
+from progmoh.player import wire
 from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.sim.standin import ServeStandIn
 
@@ -22,14 +20,6 @@ PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
 F_SETPIPE_SZ = 1031
 CALL = "1795709779.380"
 
-
-@pytest.fixture
-def short_dir():
-    """A short folder: Asterisk's application line holds at most 255 characters
-    and a Unix socket path at most 107."""
-    path = tempfile.mkdtemp(prefix="pm-", dir="/tmp")
-    yield pathlib.Path(path)
-    shutil.rmtree(path)
 
 
 @pytest.fixture
@@ -195,6 +185,63 @@ def test_a_restarted_player_continues_the_call(cache, short_dir):
     position = cache.tracks[("calm", 0)].find(tail) // 2
     assert position >= offset                          # continued, not started over
     assert "continued: class calm track 0" in log_of(short_dir)
+
+
+BATCH_SAMPLES = 6 * 160         # one write (pacer.MAX_WRITE_FRAMES frames)
+
+
+def last_state(serve, channel):
+    """The state the player sent as it was stopped (after ``stopped_at``)."""
+    entry = serve.wait_for(lambda e: e[1] == "in" and e[3]["type"] == "state"
+                           and e[0] >= channel.stopped_at, timeout_s=3.0)
+    return entry[3]["state"]
+
+
+def restarted(cache, short_dir, sock, state, seconds):
+    """The call's next player, given what serve would put on its command line."""
+    line = app(cache, short_dir, socket=sock) + " --class %s --at %s" % (
+        state["music_class"], wire.place_argument(state))
+    return ar.play(line, seconds, wav_path=short_dir / "b.wav")
+
+
+def test_a_stopped_player_tells_serve_the_place_its_caller_heard(cache, short_dir):
+    """SIGHUP: one last state with what the caller heard (not what was written, ~200 ms
+    more); the next player starts there with its first sample: nothing heard twice."""
+    sock = str(short_dir / "s")
+    with ServeStandIn(sock) as serve:
+        first = ar.play(app(cache, short_dir, socket=sock), 1.5, wav_path=short_dir / "a.wav")
+        heard = len(first.heard()) // 2
+        state = last_state(serve, first)
+        offset = state["offset_samples"]
+        assert 0 <= heard - offset <= BATCH_SAMPLES, (heard, state)   # a write in progress
+        second = restarted(cache, short_dir, sock, state, 1.0)
+    track = cache.tracks[("calm", 0)]
+    assert second.heard() == track[offset * 2:offset * 2 + len(second.heard())]
+    log = log_of(short_dir)
+    assert "stopped by signal 1; last state: track 0 at %d, advice '' at 0" % offset in log
+    assert "continued from the start: 0 advice played" in log
+
+
+def test_a_restart_in_the_middle_of_an_advice_goes_on_inside_it(short_dir):
+    """a-first (3 s) plays from 2 s of calm track 0; stopped at about 3.5 s, the next
+    player goes on inside the same segment, and the advice is played once."""
+    built = player_cache.build(short_dir / "c", track_s=8.0, advice_s=3.0)
+    expected = (built.tracks[("calm", 0)][:16000 * 2] + built.advice[("calm", 0, 16000, "a-first")]
+                + built.tracks[("calm", 0)][40000 * 2:])
+    sock = str(short_dir / "s")
+    with ServeStandIn(sock) as serve:
+        first = ar.play(app(built, short_dir, socket=sock), 3.5, wav_path=short_dir / "a.wav")
+        state = last_state(serve, first)
+        assert state["advice_item"] == "a-first" and state["advice_played"] == []
+        assert state["offset_samples"] - state["advice_samples"] == 16000
+        second = restarted(built, short_dir, sock, state, 2.5)
+        played = serve.wait_for(lambda e: e[3]["type"] == "state"
+                                and e[3]["state"]["advice_played"], timeout_s=3.0)
+    offset, heard = state["offset_samples"], second.heard()
+    assert heard == expected[offset * 2:offset * 2 + len(heard)]
+    assert played[3]["state"]["advice_played"] == ["a-first"]
+    log = log_of(short_dir)
+    assert log.count("advice a-first start") == 1 and "advice a-first goes on at" in log
 
 
 def test_keys_reach_the_player_through_the_socket(cache, short_dir):

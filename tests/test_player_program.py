@@ -142,15 +142,52 @@ def test_restart_continues_the_same_program(tmp_path):
     assert second.schedule.played == first.schedule.played
 
 
-def test_restart_in_the_middle_of_an_advice_plays_it_later(tmp_path):
+def restarted(first, state):
+    """A new process of the same call (same catalog and order), given ``state``."""
+    events = Events()
+    second = Program(first.catalog, events, lambda: NOON_MONDAY, lambda items: list(reversed(items)))
+    second.read(4000)                              # the new process already played a little
+    second.adopt(state)
+    return second, events
+
+
+def test_a_restart_goes_on_with_the_advice_from_the_sample_heard(tmp_path):
+    """a-first plays at 2 s of calm track 0 (16000); the caller heard 2.5 s less 1600
+    samples still in the pipe: the next process goes on inside the segment, exactly."""
     _, first, _ = make(tmp_path)
     read_in_odd_chunks(first, int(2.5 * RATE))
     assert first.advice is not None and first.schedule.played == []
-    second = Program(first.catalog, Events(), lambda: NOON_MONDAY, lambda items: items)
-    second.adopt(first.snapshot())
-    assert second.advice is None and second.offset_samples == first.offset_samples
+    state = first.snapshot(unheard_samples=1600)
+    assert (state["advice_item"], state["advice_samples"]) == ("a-first", 2400)
+    assert (state["offset_samples"], state["call_samples"]) == (18400, 18400)
+    _, reference, _ = make(tmp_path / "ref")
+    read_in_odd_chunks(reference, 18400)
+    second, events = restarted(first, state)
+    assert read_in_odd_chunks(second, 10 * RATE) == read_in_odd_chunks(reference, 10 * RATE)
+    assert second.schedule.played[0] == "a-first" and started(events)[:1] != ["a-first"]
+    assert "advice a-first goes on at 0.300 s" in " ".join(events)
+
+
+def test_an_advice_not_heard_yet_is_not_in_progress(tmp_path):
+    """Written but all still in the pipe: the state is the music before the slot."""
+    _, first, _ = make(tmp_path)
+    read_in_odd_chunks(first, 16000 + 800)
+    state = first.snapshot(unheard_samples=1600)
+    assert (state["advice_item"], state["offset_samples"]) == ("", 15200)
+    second, events = restarted(first, state)
     read_in_odd_chunks(second, 10 * RATE)
-    assert second.schedule.played[0] == "a-first"
+    assert started(events)[:1] == ["a-first"]
+
+
+def test_an_advice_gone_from_the_cache_plays_later_from_its_start(tmp_path):
+    _, first, _ = make(tmp_path)
+    read_in_odd_chunks(first, int(2.5 * RATE))
+    state = dict(first.snapshot(), advice_samples=3)   # no segment of a-first starts there
+    second, events = restarted(first, state)
+    assert second.advice is None and second.offset_samples == first.offset_samples
+    assert "advice a-first cannot go on here: plays later" in " ".join(events)
+    read_in_odd_chunks(second, 10 * RATE)
+    assert second.schedule.played[0] == "a-first" and "a-first" in started(events)
 
 
 def test_class_switch_starts_the_next_class(tmp_path):

@@ -238,3 +238,11 @@ def test_the_remembered_class_goes_before_the_log_and_only_as_one_argument():
     line = application_line(serve_settings(cache_dir=long_dir, player_log="/l/" + "p" * 60),
                             "1795710278.1", "jazz")
     assert "--class jazz" in line and "--log" not in line and len(line) <= 255
+
+
+def test_a_restarted_call_s_place_goes_with_its_class_before_the_log():
+    line = application_line(serve_settings(player_log="/l/p.log"), "1795710278.1", "jazz",
+                            "1:8000:0:")
+    assert line.endswith(" --class jazz --at 1:8000:0: --log /l/p.log")
+    assert "--at" not in application_line(serve_settings(), "1795710278.1", "", "1:8000:0:")
+    assert "--at" not in application_line(serve_settings(), "1795710278.1", "jazz", "1:2:3:a b")

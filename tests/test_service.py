@@ -130,7 +130,7 @@ def test_keys_of_one_call_never_reach_another_calls_player(tmp_path):
 def test_a_restarted_player_continues_from_the_last_state_and_class_choice_is_saved(tmp_path):
     state = {"music_class": "rock", "track_index": 2, "offset_samples": 8000,
              "advice_played": ["a1"], "middle_order": ["m2", "m1"], "call_samples": 99000,
-             "next_advice_at": 120000}
+             "next_advice_at": 120000, "advice_item": "a2", "advice_samples": 4000}
 
     async def scenario(service, clock, players, path):
         service.ami_event(join(A, NUMBER_A, 1))

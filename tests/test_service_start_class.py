@@ -56,8 +56,8 @@ class Balances:
         pass
 
 
-def run(tmp_path, scenario, choices=None, balances=None):
-    settings = service_settings(write_config(tmp_path))
+def run(folder, scenario, choices=None, balances=None):
+    settings = service_settings(write_config(folder))
 
     async def main():
         service = Service(settings, clock=FakeClock(), ami_factory=IdleAmi, choices=choices,
@@ -81,7 +81,7 @@ def class_of(argv: list[str]) -> str | None:
     return argv[argv.index("--class") + 1] if "--class" in argv else None
 
 
-def test_the_choice_read_at_newcallerid_is_on_the_command_line(tmp_path):
+def test_the_choice_read_at_newcallerid_is_on_the_command_line(short_dir):
     billing = Balances()
 
     async def scenario(service):
@@ -91,13 +91,13 @@ def test_the_choice_read_at_newcallerid_is_on_the_command_line(tmp_path):
         await service.calls.get(A).choice                # the read started by the event
         return before, await lookup(service)
 
-    before, after = run(tmp_path, scenario, balances=billing)
+    before, after = run(short_dir, scenario, balances=billing)
     assert class_of(before) is None and class_of(after) == "jazz"
     assert billing.prefetched == []                      # billing waits for the queue
     assert after[:4] == [after[0], "play", "--uniqueid", A]
 
 
-def test_a_read_in_flight_is_waited_for_briefly(tmp_path):
+def test_a_read_in_flight_is_waited_for_briefly(short_dir):
     choices = SlowChoices()
 
     async def scenario(service):
@@ -113,10 +113,10 @@ def test_a_read_in_flight_is_waited_for_briefly(tmp_path):
         choices.answers[NUMBER].set_result("calm")       # ...which answers within the wait
         return await asking
 
-    assert class_of(run(tmp_path, scenario, choices)) == "calm"
+    assert class_of(run(short_dir, scenario, choices)) == "calm"
 
 
-def test_a_slow_database_means_the_default_class_at_once(tmp_path):
+def test_a_slow_database_means_the_default_class_at_once(short_dir):
     choices = SlowChoices()
 
     async def scenario(service):
@@ -125,17 +125,24 @@ def test_a_slow_database_means_the_default_class_at_once(tmp_path):
         argv = await lookup(service)
         return argv, time.monotonic() - started
 
-    argv, took_s = run(tmp_path, scenario, choices)
+    argv, took_s = run(short_dir, scenario, choices)
     assert class_of(argv) is None and "--socket" in argv
     assert took_s < CLASS_WAIT_S + 0.5
 
 
-def test_a_restarted_player_starts_where_the_call_was(tmp_path):
+def test_a_restarted_player_starts_where_the_call_was(short_dir):
+    """Its class, and the place its caller heard (``--at``)."""
     async def scenario(service):
         await service.choices.put(NUMBER, "jazz")
         service.ami_event(new_callerid())
         await service.calls.get(A).choice
-        service.calls.get(A).state = CallState(music_class="rock")
-        return await lookup(service)
+        before = service.start_place(A)
+        service.calls.get(A).state = CallState(music_class="rock", track_index=1,
+                                               offset_samples=8000, advice_item="tip",
+                                               advice_samples=400)
+        return before, service.start_place(A), await lookup(service)
 
-    assert class_of(run(tmp_path, scenario)) == "rock"
+    before, place, argv = run(short_dir, scenario)
+    assert class_of(argv) == "rock"
+    assert (before, place) == ("", "1:8000:400:tip")
+    assert argv[argv.index("--at") + 1] == "1:8000:400:tip"

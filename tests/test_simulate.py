@@ -1,8 +1,5 @@
 """`progmoh simulate-call`: the real player, the faithful reader, keys at set times."""
 
-import pathlib
-import shutil
-import tempfile
 import wave
 
 import pytest
@@ -11,14 +8,6 @@ from click.testing import CliRunner
 import player_cache
 from progmoh.cli.commands import progmoh
 
-
-@pytest.fixture
-def short_dir(monkeypatch):
-    path = pathlib.Path(tempfile.mkdtemp(prefix="pm-", dir="/tmp"))
-    monkeypatch.setenv("HOME", str(path))
-    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
-    yield path
-    shutil.rmtree(path)
 
 
 def config(folder, cache="c"):

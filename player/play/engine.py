@@ -32,7 +32,7 @@ def valid_uniqueid(text):
 
 
 def shuffled(items):
-    """A random order from os.urandom (``random`` costs 0.6 MB; ``posix`` is ``os`` without its 0.5 MB)."""
+    """A random order from os.urandom (``random`` costs 0.6 MB; ``posix`` spares ``os``)."""
     items = list(items)
     for i in range(len(items) - 1, 0, -1):
         j = int.from_bytes(posix.urandom(4), "little") % (i + 1)
@@ -40,22 +40,32 @@ def shuffled(items):
     return items
 
 
-def install_signals(log):
+def install_signals(log, last_words=None):
     """HUP/TERM/INT end the process from inside the handler, even mid-write:
-    Python would otherwise retry a write blocked on a full pipe."""
+    Python would otherwise retry a write blocked on a full pipe.
+
+    ``last_words`` (once the loop exists) first tells serve where the caller
+    is, without blocking (docs/asterisk.md: the player has 100 ms)."""
     def stop(signum, frame):
-        log("stopped by signal %d" % signum)
+        said = ""
+        if last_words is not None:
+            try:
+                said = last_words()
+            except Exception as error:  # noqa: BLE001  (logged; leaving is what matters)
+                said = "; last state not sent: %s: %s" % (type(error).__name__, error)
+        log("stopped by signal %d%s" % (signum, said))
         posix._exit(0)
     for signum in (_signal.SIGHUP, _signal.SIGTERM, _signal.SIGINT):
         _signal.signal(signum, stop)
 
 
 def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, music_class="",
-         out_fd=1, clock=time.monotonic, local_time=time.localtime, shuffle=shuffled):
+         out_fd=1, clock=time.monotonic, local_time=time.localtime, shuffle=shuffled, place=""):
     """Play the call until Asterisk closes the pipe (or a signal ends the process).
 
     ``music_class`` (``--class``) is the caller's remembered class, so the
     first sample is their own music; the cache decides whether it exists.
+    ``place`` (``--at``) is where a restarted call's caller is in that class.
     """
     valid = valid_uniqueid(uniqueid)
     log = Log(log_target, uniqueid if valid else repr(str(uniqueid)[:40]))
@@ -64,6 +74,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     program = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
     mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
+    if place:
+        program.start_at(place, music_class)
     loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     quiet_gc()
 
@@ -87,12 +99,14 @@ def _log_start(log, catalog, program, lead_ms, music_class, valid):
 
 
 def connect(loop, catalog, socket_path, uniqueid):
-    """Give ``loop`` its control socket.  Called after the first audio: the socket
-    and message code (``_socket``, the wire format, the session) would delay it."""
+    """Give ``loop`` its control socket, and the signal handler its last words.  Called
+    after the first audio: the socket and message code (``_socket``, the wire format,
+    the session) would delay it."""
     from progmoh.player.play.link import Link
     from progmoh.player.play.session import Session
     loop.link = Link(socket_path, uniqueid, loop.log, loop.clock)
     loop.session = Session(catalog, loop.program, loop.mixer, loop.link, loop.log)
+    install_signals(loop.log, loop.last_words)
 
 
 def quiet_gc():
@@ -125,6 +139,7 @@ class Loop:
         self.errors = 0                 # in the mixing: after MAX_INTERNAL_ERRORS, silence
         self.message_errors = 0
         self.blocked_writes = self.schedule_resets = 0
+        self.unwritten_samples = 0      # mixed but not yet in the pipe (a write in progress)
 
     def run(self, started=None):
         """Write, then talk to serve, until the pipe closes.  ``started`` runs once,
@@ -167,7 +182,10 @@ class Loop:
             self.log("t=%.3f behind schedule: reset, no catch-up" % self.program.seconds())
         while frames > 0:
             batch = min(frames, MAX_WRITE_FRAMES)
-            blocked = self.output.write(self._audio(batch * FRAME_SAMPLES))
+            data = self._audio(batch * FRAME_SAMPLES)
+            self.unwritten_samples = batch * FRAME_SAMPLES
+            blocked = self.output.write(data)
+            self.unwritten_samples = 0
             self.pacer.wrote(batch)
             frames -= batch
             if blocked:
@@ -205,11 +223,33 @@ class Loop:
             return
         self.program.changed = False
         self.state_at_s = now_s
+        self.link.send(self.state_line(self.heard_state()), droppable=True)
+
+    def heard_state(self):
+        """The call state where the caller is: what they heard, not what was written."""
+        return self.program.snapshot(self.unheard_samples())
+
+    def state_line(self, state):
         from progmoh.player import wire     # loaded with the link, after the first audio
         kind, name = self.mixer.playing()
-        self.link.send(wire.encode(wire.STATE, state=self.program.snapshot(),
-                                   audio=self.audio_problems(), now={"kind": kind, "name": name}),
-                       droppable=True)
+        return wire.encode(wire.STATE, state=state, audio=self.audio_problems(),
+                           now={"kind": kind, "name": name})
+
+    def unheard_samples(self):
+        """Samples mixed that the caller has not heard: a write in progress and the pipe's
+        content (an atomic write under PIPE_BUF is all in the pipe or none of it)."""
+        return self.unwritten_samples + (self.output.queued_samples() or 0)
+
+    def last_words(self):
+        """From the signal handler: the heard state, in one send that never blocks; Asterisk
+        drops what is left in the pipe, so the next player goes on from the last sample heard."""
+        if self.link.sock is None or not self.link.welcomed:
+            return ""
+        state = self.heard_state()
+        self.link.send_last(self.state_line(state))
+        return "; last state: track %d at %d, advice %r at %d" % (
+            state["track_index"], state["offset_samples"], state["advice_item"],
+            state["advice_samples"])
 
     def audio_problems(self):
         """This process's counts so far; serve adds them up per call (wire.AUDIO_PROBLEMS)."""

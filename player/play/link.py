@@ -73,6 +73,14 @@ class Link:
         except OSError as error:
             self.close("control socket send failed: %s" % (error.strerror or error))
 
+    def send_last(self, line):
+        """One last line after what is pending, in a single send that never blocks:
+        what the socket cannot take at once is lost (the process is leaving)."""
+        try:
+            self.sock.send(self.outbox + line)
+        except OSError:
+            pass
+
     def receive(self):
         """Every complete message waiting; bad lines are logged and skipped."""
         if self.sock is None:

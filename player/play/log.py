@@ -23,7 +23,7 @@ class Log:
             self.fd = self._open(target)
 
     def _open(self, path):
-        """``posix``, not ``os`` (0.5 MB and half a millisecond): ``os`` is loaded
+        """``posix``, not ``os`` (a millisecond and 0.2 MB): ``os`` is loaded
         only when the log's folder must be made."""
         try:
             try:

@@ -132,6 +132,7 @@ class Program:
         self.changed = True
         self.silent = False
         self.skipped = 0            # objects skipped or cut as missing or damaged
+        self.started_at = None      # the place ``--at`` started this process at, if it did
 
     # -- reading ---------------------------------------------------------
 
@@ -331,6 +332,25 @@ class Program:
         """The caller's language (from the welcome) picks which advice folders play."""
         self.schedule.speak(language)
 
+    def start_at(self, text, music_class):
+        """Start where the previous process of this call left its caller (``--at``, see
+        wire.place_argument), before the first sample: a restart repeats nothing.
+        A place in a class this cache lacks, or unreadable, is ignored (and logged)."""
+        from progmoh.player import wire     # only for a restart: not every start's cost
+        place = wire.read_place(text)
+        if place is None or music_class != self.music_class:
+            self.log("--at %r ignored: not TRACK:OFFSET:ADVICE_SAMPLES:ITEM in class %r"
+                     % (str(text)[:80], str(music_class)[:64]))
+            return
+        track_index, offset_samples, into_samples, item = place
+        self.track_index = track_index % max(1, len(self.tracks()))
+        self.offset_samples = offset_samples
+        self.started_at = place
+        self.log("t=0.000 starts at track %d %.3f s" % (
+            self.track_index, offset_samples / SAMPLE_RATE_HZ))
+        if item:
+            self._resume_advice(item, into_samples)
+
     def adopt(self, state, position_too=True):
         """Continue a call from a previous process's state; returns the tail to fade."""
         schedule = self.schedule
@@ -339,6 +359,12 @@ class Program:
             schedule.middle_order = list(state["middle_order"])
         schedule.forget()
         if not position_too:
+            return None
+        if self.started_at is not None and self._started_at_state(state):
+            self.call_samples += state["call_samples"]
+            schedule.next_at_samples = state["next_advice_at"]
+            self.log("t=%.3f continued from the start: %d advice played"
+                     % (self.seconds(), len(schedule.played)))
             return None
         tail = self._current_tail()
         self.music_class = self.catalog.start_class(state["music_class"])
@@ -350,15 +376,61 @@ class Program:
         self.log("t=%.3f continued: class %s track %d at %.3f s, %d advice played"
                  % (self.seconds(), self.music_class, self.track_index,
                     self.offset_samples / SAMPLE_RATE_HZ, len(schedule.played)))
+        if state["advice_item"]:
+            self._resume_advice(state["advice_item"], state["advice_samples"])
         return tail
 
-    def snapshot(self):
-        """The call state (wire.STATE_DEFAULTS) as plain data for the ``state`` message."""
-        schedule = self.schedule
+    def _started_at_state(self, state):
+        """True when ``--at`` was this state's place: nothing to jump to."""
+        return (state["music_class"] == self.music_class and self.started_at == (
+            state["track_index"], state["offset_samples"], state["advice_samples"],
+            state["advice_item"]))
+
+    def _resume_advice(self, item, into_samples):
+        """Go on with the advice a restart cut, from the sample last heard.
+
+        A segment is its track's music with the voice over it, so going on
+        mid-segment is seamless; an advice this cache no longer has at that
+        place is not counted as played and plays later from its start."""
+        slot_sample = self.offset_samples - into_samples
+        slots = self.catalog.advice.get((self.music_class, self.track_index)) or {}
+        segment = (slots.get(slot_sample) or {}).get(item)
+        if segment is None or item in self.schedule.played or self._music_reader() is None:
+            self.log("t=%.3f advice %s cannot go on here: plays later" % (self.seconds(), item))
+            return
+        try:
+            reader = self.catalog.reader(segment).open()
+        except ObjectError as error:
+            self.log("t=%.3f advice %s cannot go on: %s" % (self.seconds(), item, error))
+            return
+        if into_samples >= reader.samples:
+            reader.close()
+            return
+        self.advice = PlayingAdvice(item, reader, into_samples)
+        self.log("t=%.3f advice %s goes on at %.3f s" % (
+            self.seconds(), item, into_samples / SAMPLE_RATE_HZ))
+
+    def snapshot(self, unheard_samples=0):
+        """The call state (wire.STATE_DEFAULTS) as plain data for the ``state`` message.
+
+        ``unheard_samples``: of the samples read so far, how many the caller
+        has not heard yet (still in Asterisk's pipe); the state is where the
+        caller is, so a restarted player repeats nothing.  Heard back into
+        the previous track, it says the start of this one (a skip of at most
+        the lead); an advice not heard yet is not in progress.
+        """
+        schedule, advice = self.schedule, self.advice
+        back = min(max(0, unheard_samples), self.offset_samples)
+        item, into = "", 0
+        if advice is not None and advice.pos_samples > back:
+            item, into = advice.item, advice.pos_samples - back
         return {"music_class": self.music_class, "track_index": self.track_index,
-                "offset_samples": self.offset_samples, "advice_played": list(schedule.played),
-                "middle_order": list(schedule.middle_order), "call_samples": self.call_samples,
-                "next_advice_at": schedule.next_at_samples}
+                "offset_samples": self.offset_samples - back,
+                "advice_played": list(schedule.played),
+                "middle_order": list(schedule.middle_order),
+                "call_samples": max(0, self.call_samples - back),
+                "next_advice_at": schedule.next_at_samples,
+                "advice_item": item, "advice_samples": into}
 
     def playing(self):
         """What the bed plays now, for ``progmoh status``: ("advice", item) or ("music", track)."""

@@ -13,6 +13,8 @@ AMI names the caller (Newchannel/NewCallerid, well before this lookup), so
 the player's first sample is the caller's own music.  A read still in
 flight is waited for at most ``CLASS_WAIT_S``; a slow or dead database
 means no ``--class`` (the default class) at once, never a late start.
+With it may go ``--at``: where in that class a restarted call's caller
+is (the last player's last state), so the new player repeats nothing.
 
 Values are percent-encoded with space as ``%20``: res_config_curl does not
 decode ``+``, and a ``+`` in argv[0] makes Asterisk retry a failing exec in a
@@ -73,18 +75,22 @@ class Request:
         return connection != "close"
 
 
-def application_line(settings: ServeSettings, uniqueid: str, music_class: str = "") -> str | None:
+def application_line(settings: ServeSettings, uniqueid: str, music_class: str = "",
+                     place: str = "") -> str | None:
     """The player's command line, optional parts dropped until it fits; None if it cannot.
 
     Asterisk splits the line on every space, so a required path containing
     one makes the line unusable, and an optional one is left out.  The
-    optional parts go in order of worth: the lead, the caller's class, the log.
+    optional parts go in order of worth: the lead, the caller's class, where
+    in it a restarted call's caller is (only with the class), the log.
     """
     required = player_command(settings) + ["--uniqueid", uniqueid,
                 "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
     optional = [["--lead-ms", str(settings.lead_ms)]]
     if class_argument_ok(music_class):
         optional.append(["--class", music_class])
+        if place and not any(c.isspace() for c in place):
+            optional.append(["--at", place])
     if settings.player_log and " " not in settings.player_log:
         optional.append(["--log", settings.player_log])
     if any(" " in part for part in required):
@@ -128,12 +134,12 @@ def requested_call(settings: ServeSettings, path: str, method: str, body: bytes)
 
 
 def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
-                music_class: str = "") -> bytes:
+                music_class: str = "", place: str = "") -> bytes:
     """The response body for one request: a row for our per-call classes, else empty."""
     uniqueid = requested_call(settings, path, method, body)
     if uniqueid is None:
         return b""
-    application = application_line(settings, uniqueid, music_class)
+    application = application_line(settings, uniqueid, music_class, place)
     if application is None:
         log.error("no usable player command line for call %s: over %d characters even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
@@ -215,9 +221,11 @@ class RealtimeServer:
                  start_class: Callable[[str], Awaitable[str]] | None = None, *,
                  max_connections: int | None = None,
                  head_timeout_s: float = HEAD_TIMEOUT_S,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S, on_lookup=None) -> None:
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, on_lookup=None,
+                 start_place: Callable[[str], str] | None = None) -> None:
         self.settings = settings
         self._start_class = start_class      # the class a call's player should start with
+        self._start_place = start_place      # where in it (``--at``) a restarted call goes on
         self._on_lookup = on_lookup or (lambda result: None)   # "answered", "not_ours", "malformed"
         self.max_connections = max_connections or connection_cap()
         self._head_timeout_s, self._idle_timeout_s = head_timeout_s, idle_timeout_s
@@ -265,6 +273,12 @@ class RealtimeServer:
         except asyncio.TimeoutError:
             return ""
 
+    def _place_for(self, request: Request) -> str:
+        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+        if uniqueid is None or self._start_place is None:
+            return ""
+        return self._start_place(uniqueid)
+
     async def _converse(self, reader, writer, connection) -> None:
         timeout_s = self._head_timeout_s
         while True:
@@ -273,8 +287,9 @@ class RealtimeServer:
             if request is None:
                 return
             connection.working()
+            music_class = await self._class_for(request)
             body = answer_body(self.settings, request.path, request.method, request.body,
-                               await self._class_for(request))
+                               music_class, self._place_for(request))
             self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from progmoh.player import protocol
+from progmoh.player import protocol, wire
 from progmoh.player.serve import tracker as t
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve import audio_reports
@@ -77,7 +77,8 @@ class Service:
                                                 configured_secrets(settings), self._billing_lookup)
         self.choices = choices or open_choice_store(settings.store, self._store_operation)
         self.realtime = RealtimeServer(settings.serve, self.start_class,
-                                       on_lookup=self.metrics.lookups_inc)
+                                       on_lookup=self.metrics.lookups_inc,
+                                       start_place=self.start_place)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
                                     settings.serve.asterisk_executables, self,
                                     on_refused=self.metrics.refused.inc)
@@ -331,6 +332,17 @@ class Service:
             if choice.cancelled():          # a read for a number since changed
                 return ""
             raise
+
+    def start_place(self, uniqueid: str) -> str:
+        """Where in its class a restarted call's new player starts (its ``--at``).
+
+        The last player's last state (sent as it was stopped) is where the
+        caller is, so the new player's first sample repeats nothing; "" for
+        a call with no state yet."""
+        record = self.calls.get(uniqueid)
+        if record is None or record.state is None or not record.state.music_class:
+            return ""
+        return wire.place_argument(dataclasses.asdict(record.state))
 
     async def _remembered_class(self, record: CallRecord) -> str:
         if self.ami is not None and not record.known:
