@@ -68,3 +68,19 @@ def test_the_player_imports_only_light_modules():
             "print(sorted(sys.modules.keys() & %r))" % heavy)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_the_first_audio_waits_for_no_socket_no_os_and_no_mixing_library():
+    """What comes after the first write stays out of the start: the socket and message
+    code, ``audioop`` (an insert's), ``cli.paths``; ``os`` (a millisecond and 0.2 MB)
+    is replaced by ``posix`` in every module the start loads."""
+    import subprocess
+    import sys
+    later = {"_socket", "audioop", "progmoh.player.play.link", "progmoh.player.play.session",
+             "progmoh.player.wire", "progmoh.cli.paths", "progmoh.player.words.compose"}
+    code = ("import sys; import progmoh.cli.play_fast, progmoh.player.play.engine; "
+            "print(sorted(sys.modules.keys() & %r)); "
+            "print(sorted(n for n, m in sys.modules.items() if n.startswith('progmoh') "
+            "and 'os' in vars(m)))" % later)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.stdout.split("\n")[:2] == ["[]", "[]"], done.stdout + done.stderr
