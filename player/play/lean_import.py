@@ -5,7 +5,7 @@ namespace packages, per-module checks written in Python) costs about
 70 microseconds a module before the module's own code runs; the player
 loads some twenty modules on its way to the first audio, so that was a
 millisecond and a half of a start that must fit in about 12 ms
-(docs/install.md, ``bench/player_bench.py --installed``).
+(docs/architecture.md, "Configuration"; ``bench/player_bench.py --installed``).
 
 ``make install`` compiles every module (scripts/install.py) into a tree the
 players only read, so a module's bytecode is at a known place: this finder
