@@ -9,7 +9,8 @@ the calls consistently; the request parsing is the realtime backend's.
 import asyncio
 import logging
 
-from progmoh.player.serve.realtime import MAX_HEAD_BYTES, BadRequest, RealtimeError, read_request
+from progmoh.player.serve.realtime import (MAX_HEAD_BYTES, BadRequest, RealtimeError, read_request,
+                                           response_bytes)
 
 log = logging.getLogger("progmoh.serve.metrics")
 
@@ -18,9 +19,8 @@ METRICS_PATH = "/metrics"
 
 
 def _response(status: str, content_type: str, body: bytes) -> bytes:
-    head = (f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-    return head.encode("ascii") + body
+    """One answer per connection: a scraper opens a new one each time."""
+    return response_bytes(status, body, keep_alive=False, content_type=content_type)
 
 
 class MetricsServer:

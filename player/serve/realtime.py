@@ -149,8 +149,9 @@ def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
 
 
-def response_bytes(status: str, body: bytes, keep_alive: bool) -> bytes:
-    head = [f"HTTP/1.1 {status}", "Content-Type: text/plain", f"Content-Length: {len(body)}"]
+def response_bytes(status: str, body: bytes, keep_alive: bool,
+                   content_type: str = "text/plain") -> bytes:
+    head = [f"HTTP/1.1 {status}", f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
     if not keep_alive:
         head.append("Connection: close")
     return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
