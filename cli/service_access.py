@@ -12,20 +12,19 @@ from progmoh.cli.config import Config
 def cache_findings(config: Config) -> tuple[str | None, list[str]]:
     """(the service user or None, what it cannot read of the cache)."""
     user = paths.service_user()
-    if user is None:
-        return None, []
-    try:
-        return user, cache_problems(config.cache.root, user)
-    except KeyError:
-        return user, [f"the service user {user} does not exist"]
+    return user, _judged(user, lambda: cache_problems(config.cache.root, user))
 
 
 def socket_findings(config: Config) -> list[str]:
     user = paths.service_user()
+    return _judged(user, lambda: [p for p in (socket_problem(config.serve.socket_path, user),) if p])
+
+
+def _judged(user: str | None, judge) -> list[str]:
+    """What ``judge`` finds for the service user; nothing in a checkout (no such user)."""
     if user is None:
         return []
     try:
-        problem = socket_problem(config.serve.socket_path, user)
+        return judge()
     except KeyError:
         return [f"the service user {user} does not exist"]
-    return [problem] if problem else []
