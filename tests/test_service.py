@@ -253,5 +253,6 @@ def test_a_balance_too_big_for_one_message_reads_unavailable(tmp_path, caplog):
         return await player.message()
 
     answer = run(tmp_path, scenario, balances=ManyAccounts())
-    assert answer == {"v": 1, "type": "balance", "status": "unavailable", "accounts": []}
+    assert answer == {"v": 1, "type": "balance", "status": "unavailable", "language": "en",
+                      "accounts": []}                  # said in the caller's language too
     assert "too big for one message" in caplog.text

@@ -281,15 +281,15 @@ class Service:
             result_status, accounts = result.status, result.accounts
         if record.link is None or not record.known:
             return
+        language = self._language(record)
         try:
-            record.link.send(protocol.BALANCE, status=result_status, language=self._language(record),
+            record.link.send(protocol.BALANCE, status=result_status, language=language,
                              accounts=[dataclasses.asdict(a) for a in accounts])
-            self.metrics.inserts.labels("balance").inc()
         except protocol.ProtocolError:
             log.warning("call %s: balance of %d accounts too big for one message; the caller "
                         "hears \"unavailable\"", record.uniqueid, len(accounts))
-            record.link.send(protocol.BALANCE, status="unavailable", accounts=[])
-            self.metrics.inserts.labels("balance").inc()
+            record.link.send(protocol.BALANCE, status="unavailable", language=language, accounts=[])
+        self.metrics.inserts.labels("balance").inc()
 
     # -- players -----------------------------------------------------------------------
 
