@@ -53,7 +53,7 @@ class AdviceSchedule:
         self.next_at_samples = int(float(p["first_advice_s"]) * SAMPLE_RATE_HZ)
         self.played = []            # items played in this call, in order
         self.middle_order = shuffle(self._group("middle"))
-        self.broken = set()         # items (and labels) that failed to open
+        self.broken = set()         # advice items that failed to open or to read
         self.slot = None
         self.searched = False
 
