@@ -18,12 +18,13 @@ from progmoh.player.serve.billing_command import CommandBilling
 from progmoh.player.serve.billing_errors import BillingUnavailable
 from progmoh.player.serve.billing_http import HttpBilling
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
+from progmoh.player.words.compose import MAX_UNITS
 
 log = logging.getLogger("progmoh.serve.billing")
 
 OK, NOT_REGISTERED, UNAVAILABLE = protocol.BALANCE_STATUSES
 TRUE_TEXTS = frozenset({"true", "yes", "1"})
-MAX_AMOUNT = decimal.Decimal(10) ** 15      # from here up a balance is a billing error, not money
+MAX_AMOUNT = decimal.Decimal(MAX_UNITS + 1)  # 10^15: past the words, a billing error, not money
 MAX_AMOUNT_CHARS = 40                       # "0.000...1" past this is no amount anyone says
 SHOWN_CHARS = 40
 
