@@ -3,6 +3,9 @@
 A player's link is a bare object here: the core only compares links and names
 one in an action, so which player hears what is read off the actions."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from progmoh.player.protocol import Account
@@ -248,3 +251,14 @@ def test_the_snapshot_holds_the_calls_on_hold_and_the_health(settings):
     health = snapshot.health
     assert (health.ami_connected, health.ami_last_event_age_s, health.billing_backend,
             health.last_billing, health.players_connected) == (True, 0.0, "command", "ok", 1)
+
+
+def test_the_core_has_no_sockets_tasks_threads_or_clock_of_its_own():
+    import progmoh.player.serve.core as core_module
+    tree = ast.parse(Path(core_module.__file__).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)}
+    assert imported == {"dataclasses", "logging", "progmoh"}
+    assert not any(isinstance(node, (ast.AsyncFunctionDef, ast.Await)) for node in ast.walk(tree))

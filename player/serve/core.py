@@ -333,6 +333,11 @@ class ServeCore:
             return record.state.music_class
         return record.remembered_class if record.remembered_for else ""
 
+    def remembered_class(self, uniqueid: str) -> str:
+        """The caller's remembered class as read so far; "" if none (yet)."""
+        record = self.calls.get(uniqueid)
+        return (record.remembered_class or "") if record is not None else ""
+
     def start_place(self, uniqueid: str) -> str:
         """Where in its class a restarted call's new player starts (its ``--at``).
 

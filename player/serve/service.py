@@ -72,7 +72,7 @@ class Service:
 
     def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=AmiClient) -> None:
-        self.settings, self.clock = settings, clock
+        self.settings = settings
         self.core = ServeCore(settings.serve, settings.keys, clock,
                               ami_enabled=settings.ami.enabled,
                               billing_backend=settings.billing.backend)
@@ -220,8 +220,7 @@ class Service:
     async def remembered_class(self, uniqueid: str) -> str:
         """The caller's remembered class once its read is done; "" if none is known."""
         await self._choice_read(uniqueid)
-        record = self.calls.get(uniqueid)
-        return (record.remembered_class or "") if record is not None else ""
+        return self.core.remembered_class(uniqueid)
 
     def snapshot(self) -> Snapshot:
         return self.core.snapshot(self.cache.state())
