@@ -43,6 +43,9 @@ MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 
 
 class ServeCore:
+    """Every input is one method returning the actions it calls for, in order; the
+    queries at the end (``start_class``, ``snapshot``, ...) change nothing."""
+
     def __init__(self, serve: ServeSettings, keys: KeySettings, clock, *,
                  ami_enabled: bool = True, billing_backend: str = "none") -> None:
         self._serve, self._keys, self._clock = serve, keys, clock
