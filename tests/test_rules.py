@@ -57,11 +57,12 @@ def test_keys_come_from_config_and_empty_disables():
 
 
 def test_position_announced_when_first_known_and_when_changed():
+    """The tracker reports a position only when it changes, so an unchanged one is never
+    said again (tests/test_serve_core.py, where the record keeps the position)."""
     announcer = PositionAnnouncer(KEYS, FakeClock())
     assert announcer.on_position("1.1", 3) is True
-    assert announcer.on_position("1.1", 3) is False
     assert announcer.on_position("1.1", 2) is True
-    assert announcer.position("1.1") == 2
+    assert announcer.on_position("1.1", 0) is False
 
 
 def test_position_change_not_announced_when_switched_off():
@@ -74,14 +75,14 @@ def test_periodic_announcement_every_period():
     clock = FakeClock()
     announcer = PositionAnnouncer(KEYS, clock)
     announcer.on_position("1.1", 5)
-    assert announcer.next_due_in("1.1") == 120.0
+    assert announcer.next_due_in("1.1", 5) == 120.0
     clock.advance(119.5)
-    assert announcer.due("1.1") is False
-    assert announcer.next_due_in("1.1") == 0.5
+    assert announcer.due("1.1", 5) is False
+    assert announcer.next_due_in("1.1", 5) == 0.5
     clock.advance(0.5)
-    assert announcer.due("1.1") is True
-    assert announcer.due("1.1") is False
-    assert announcer.next_due_in("1.1") == 120.0
+    assert announcer.due("1.1", 5) is True
+    assert announcer.due("1.1", 5) is False
+    assert announcer.next_due_in("1.1", 5) == 120.0
 
 
 def test_change_and_key_restart_the_period():
@@ -90,22 +91,26 @@ def test_change_and_key_restart_the_period():
     announcer.on_position("1.1", 5)
     clock.advance(100.0)
     assert announcer.on_position("1.1", 4) is True
-    assert announcer.next_due_in("1.1") == 120.0
+    assert announcer.next_due_in("1.1", 4) == 120.0
     clock.advance(50.0)
     announcer.announced("1.1")
     clock.advance(119.0)
-    assert announcer.due("1.1") is False
+    assert announcer.due("1.1", 4) is False
 
 
 def test_periodic_off_without_position_or_when_zero():
     clock = FakeClock()
     announcer = PositionAnnouncer(KEYS, clock)
-    assert announcer.next_due_in("1.1") is None
-    assert announcer.due("1.1") is False
+    assert announcer.next_due_in("1.1", 0) is None
+    assert announcer.due("1.1", 0) is False
+    assert announcer.next_due_in("1.1", 3) is None           # no position was ever reported
+    announcer.on_position("1.1", 3)
+    clock.advance(10_000.0)
+    assert announcer.next_due_in("1.1", 0) is None and announcer.due("1.1", 0) is False
     off = PositionAnnouncer(replace(KEYS, position_every_s=0.0), clock)
     off.on_position("1.1", 2)
     clock.advance(10_000.0)
-    assert off.next_due_in("1.1") is None and off.due("1.1") is False
+    assert off.next_due_in("1.1", 2) is None and off.due("1.1", 2) is False
 
 
 def test_calls_are_independent_and_forgotten():
@@ -115,7 +120,7 @@ def test_calls_are_independent_and_forgotten():
     clock.advance(60.0)
     announcer.on_position("2.2", 2)
     clock.advance(60.0)
-    assert (announcer.due("1.1"), announcer.due("2.2")) == (True, False)
+    assert (announcer.due("1.1", 1), announcer.due("2.2", 2)) == (True, False)
     announcer.forget("1.1")
-    assert announcer.position("1.1") is None and announcer.next_due_in("1.1") is None
+    assert announcer.next_due_in("1.1", 1) is None             # its position: the record's
     assert announcer.on_position("1.1", 1) is True

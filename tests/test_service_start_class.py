@@ -88,7 +88,7 @@ def test_the_choice_read_at_newcallerid_is_on_the_command_line(short_dir):
         before = await lookup(service)                   # nobody known yet: no class
         await service.choices.put(NUMBER, "jazz")
         service.ami_event(new_callerid())
-        await service.calls.get(A).choice                # the read started by the event
+        await service.remembered_class(A)                # the read started by the event
         return before, await lookup(service)
 
     before, after = run(short_dir, scenario, balances=billing)
@@ -135,12 +135,12 @@ def test_a_restarted_player_starts_where_the_call_was(short_dir):
     async def scenario(service):
         await service.choices.put(NUMBER, "jazz")
         service.ami_event(new_callerid())
-        await service.calls.get(A).choice
-        before = service.start_place(A)
+        await service.remembered_class(A)
+        before = service.core.start_place(A)
         service.calls.get(A).state = CallState(music_class="rock", track_index=1,
                                                offset_samples=8000, advice_item="tip",
                                                advice_samples=400)
-        return before, service.start_place(A), await lookup(service)
+        return before, service.core.start_place(A), await lookup(service)
 
     before, place, argv = run(short_dir, scenario)
     assert class_of(argv) == "rock"

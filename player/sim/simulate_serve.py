@@ -123,12 +123,7 @@ class Backstage(threading.Thread):
     def choice_read(self) -> str:
         """Wait for serve's read of the caller's remembered class (started when AMI named
         the caller); the class, or "".  For a dialplan slower than the database."""
-        async def read():
-            record = self.service.calls.get(self.caller.uniqueid)
-            if record is None or record.choice is None:
-                return ""
-            return await asyncio.shield(record.choice) or ""
-        return self.call(read)
+        return self.call(self.service.remembered_class, self.caller.uniqueid)
 
     def finish(self) -> None:
         """Stop serve and the emulator; serve's farewell lines are no part of the call."""
