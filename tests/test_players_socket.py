@@ -350,6 +350,34 @@ def test_full_width_digits_are_not_a_call_id(tmp_path):
     assert nothing_reported
 
 
+@pytest.mark.parametrize("uniqueid", ["1" * 21 + ".2", "1." + "2" * 13])
+def test_an_over_long_id_is_not_a_call_id(tmp_path, uniqueid):
+    """The bound of player/command_line.py: 1-20 digits, a dot, 1-12 digits."""
+    async def scenario(server, recorder, path):
+        player = await Player.start(path, uniqueid)
+        answer = await player.message()
+        await player.stop()
+        return answer, recorder.events.empty()
+
+    answer, nothing_reported = run(scenario, tmp_path)
+    assert answer["type"] == "denied" and "hello naming a call" in answer["reason"]
+    assert nothing_reported
+
+
+def test_the_longest_call_id_is_welcomed(tmp_path):
+    longest = "9" * 20 + "." + "9" * 12
+
+    async def scenario(server, recorder, path):
+        player = await Player.start(path, longest)
+        answer = await player.message()
+        connected = await recorder.next()
+        await player.stop()
+        return answer, connected
+
+    answer, connected = run(scenario, tmp_path)
+    assert answer["type"] == "welcome" and connected == ("connected", longest)
+
+
 def test_second_player_for_a_call_with_a_running_player_is_refused(tmp_path, caplog):
     async def scenario(server, recorder, path):
         first = await Player.start(path, CALL)
