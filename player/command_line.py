@@ -8,8 +8,9 @@ answer (player/serve/realtime.py), ``parse`` reads it in the player
 from the same table, ``OPTIONS``.  tests/test_command_line.py holds build
 and parse together.
 
-The player loads this before its first audio: no imports but its own
-defaults (no ``re``, ``os`` or ``dataclasses``), ``__slots__`` for records.
+The player loads this before its first audio: nothing imported but the
+lead's default and range (player/play/defaults.py, itself import-free), so no
+``re``, ``os`` or ``dataclasses``; ``__slots__`` for records.
 """
 
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
