@@ -18,8 +18,11 @@ from progmoh.player.play.defaults import LEAD_MS_MAX, LEAD_MS_MIN
 def _click_option(option):
     """One option of the player's table as a click option; what only click needs (the
     cache's default path, the lead's range) is added here."""
-    settings = {"default": option.default, "metavar": option.metavar, "help": option.help,
-                "required": option in REQUIRED}
+    settings = {"metavar": option.metavar, "help": option.help}
+    if option in REQUIRED:
+        settings["required"] = True     # and no default, not even None: click takes it as given
+    else:
+        settings["default"] = option.default
     if option is CACHE:
         settings.update(default=default_cache(), show_default=True)
     if option is LEAD:

@@ -9,7 +9,7 @@ import sys
 from click.testing import CliRunner
 
 import player_cache
-from progmoh.cli import play_fast
+from progmoh.cli import play_cmd, play_fast
 from progmoh.cli.commands import progmoh
 from progmoh.player import command_line as cl
 from progmoh.player.serve.peercred import carries_uniqueid
@@ -126,6 +126,21 @@ def test_play_help_says_what_the_parser_takes():
     for option in cl.OPTIONS:
         assert f"{option.flag} {option.metavar} {option.help}" in text, option.flag
     assert "[required]" in text and "40<=x<=2000" in text
+
+
+def test_click_takes_what_the_parser_takes(monkeypatch):
+    """``progmoh play`` through click (only ever typed by hand) runs the player with the
+    options the hand-made parser gives, and refuses what it refuses."""
+    ran = []
+    monkeypatch.setattr(play_cmd, "run", ran.append)
+    argv = ["--uniqueid", "1.2", "--cache", "/c", "--socket", "/s=1", "--log", "syslog",
+            "--lead-ms", "150", "--class", "a=b", "--at", "1:8000:0:"]
+    for args in (argv, argv[:2]):
+        result = CliRunner().invoke(progmoh, ["play", *args], catch_exceptions=False)
+        assert result.exit_code == 0 and ran.pop() == play_fast.parse(args)[0]
+    result = CliRunner().invoke(progmoh, ["play", "--cache", "/c"])
+    assert result.exit_code == 2 and "Missing option '--uniqueid'" in result.output
+    assert ran == []
 
 
 def test_the_readme_shows_the_line_serve_writes():
