@@ -55,9 +55,11 @@ _BY_FLAG = {option.flag: option for option in OPTIONS}
 
 def synopsis(unbracketed=REQUIRED):
     """``progmoh play --uniqueid ID [--cache DIR] ...``, the options in the table's order."""
-    parts = ["%s %s" % (option.flag, option.metavar) for option in OPTIONS]
-    return "progmoh play " + " ".join(
-        part if option in unbracketed else "[%s]" % part for option, part in zip(OPTIONS, parts))
+    words = []
+    for option in OPTIONS:
+        word = "%s %s" % (option.flag, option.metavar)
+        words.append(word if option in unbracketed else "[" + word + "]")
+    return "progmoh play " + " ".join(words)
 
 
 def valid_uniqueid(text):
