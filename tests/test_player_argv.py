@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from progmoh.cli import paths, play_fast
 from progmoh.cli.commands import progmoh
-from progmoh.player.play.engine import valid_uniqueid
+from progmoh.player.command_line import valid_uniqueid
 
 
 def test_full_argv():
@@ -37,6 +37,14 @@ def test_problems_are_reported_but_never_fatal():
 def test_uniqueid_shape():
     assert valid_uniqueid("1795709779.380")
     for bad in ("", "1795709779", "1.2.3", "a.1", "1.2; rm -rf /", "١.٢", ".5", "5."):
+        assert not valid_uniqueid(bad), bad
+
+
+def test_uniqueid_is_bounded_as_serve_bounds_it():
+    """1-20 digits, a dot, 1-12 digits: the player, the realtime answer and the hello
+    take the same ids (player/command_line.py)."""
+    assert valid_uniqueid("9" * 20 + "." + "9" * 12) and valid_uniqueid("0.0")
+    for bad in ("9" * 21 + ".1", "1." + "9" * 13, "1.2\n", " 1.2", "+1.2", "1.-2", None, 1.2):
         assert not valid_uniqueid(bad), bad
 
 

@@ -337,10 +337,12 @@ def test_child_of_a_parent_renamed_asterisk_is_denied(tmp_path):
     assert nothing_reported
 
 
-def test_full_width_digits_are_not_a_call_id(tmp_path):
-    """Python's \\d and str.isdigit take any script's digits; a call id is ASCII."""
+@pytest.mark.parametrize("uniqueid", ["\uff11.\uff11", "1" * 21 + ".2", "1." + "2" * 13])
+def test_only_ascii_digits_within_the_bound_are_a_call_id(tmp_path, uniqueid):
+    """Python's \\d and str.isdigit take any script's digits; a call id is ASCII, 1-20
+    digits, a dot, 1-12 digits (player/command_line.py)."""
     async def scenario(server, recorder, path):
-        player = await Player.start(path, "\uff11.\uff11")
+        player = await Player.start(path, uniqueid)
         answer = await player.message()
         await player.stop()
         return answer, recorder.events.empty()
@@ -348,6 +350,20 @@ def test_full_width_digits_are_not_a_call_id(tmp_path):
     answer, nothing_reported = run(scenario, tmp_path)
     assert answer["type"] == "denied" and "hello naming a call" in answer["reason"]
     assert nothing_reported
+
+
+def test_the_longest_call_id_is_welcomed(tmp_path):
+    longest = "9" * 20 + "." + "9" * 12
+
+    async def scenario(server, recorder, path):
+        player = await Player.start(path, longest)
+        answer = await player.message()
+        connected = await recorder.next()
+        await player.stop()
+        return answer, connected
+
+    answer, connected = run(scenario, tmp_path)
+    assert answer["type"] == "welcome" and connected == ("connected", longest)
 
 
 def test_second_player_for_a_call_with_a_running_player_is_refused(tmp_path, caplog):

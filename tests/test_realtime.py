@@ -100,11 +100,23 @@ def test_a_name_that_is_not_ours_gets_an_empty_body():
     for name in (b"progmohplus-x1", b"progmoh-1.2.3", b"progmoh-abc.1", b"default",
                  b"progmoh-1795710278.1%0A", b"progmoh-1795710278.1&name=progmoh-2.2",
                  "progmoh-\uff11.\uff11".encode(), b"progmoh-%EF%BC%91.%EF%BC%91",
-                 "progmoh-\u0661.\u0661".encode()):   # full-width and Arabic-Indic digits
+                 "progmoh-\u0661.\u0661".encode(),     # full-width and Arabic-Indic digits
+                 b"progmoh-" + b"1" * 21 + b".1", b"progmoh-1." + b"1" * 13,  # over the bound
+                 b"progmoh-.1", b"progmoh-1.", b"progmoh-"):
         body = b"name=" + name
         request = (b"POST /moh/single HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
                    b"Content-Type: application/x-www-form-urlencoded\r\n\r\n" % len(body)) + body
         assert asyncio.run(exchange([request])) == EMPTY_ANSWER, name
+
+
+def test_the_longest_call_id_gets_its_row():
+    uniqueid = "9" * 20 + "." + "9" * 12
+    body = b"name=progmoh-" + uniqueid.encode()
+    request = b"POST /moh/single HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    (_, answer), = split_answers(asyncio.run(exchange([request], answers=1)))
+    row = decoded_row(answer)
+    assert row["name"] == "progmoh-" + uniqueid
+    assert row["application"].split(" ")[2:4] == ["--uniqueid", uniqueid]
 
 
 def test_other_verbs_paths_and_methods_get_an_empty_body():

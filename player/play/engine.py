@@ -13,6 +13,7 @@ import select
 import time
 
 from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_BYTES
+from progmoh.player.command_line import valid_uniqueid
 from progmoh.player.play.catalog import Catalog, CatalogError, load
 from progmoh.player.play.defaults import LEAD_MS
 from progmoh.player.play.log import Log
@@ -23,12 +24,6 @@ from progmoh.player.play.program import Program
 
 STATE_EVERY_S = 1.0
 MAX_INTERNAL_ERRORS = 3         # then silence: better than a crash Asterisk respawns in a loop
-
-
-def valid_uniqueid(text):
-    """Asterisk's ``<digits>.<digits>``; anything else gets music and advice only."""
-    head, dot, tail = str(text).partition(".")
-    return bool(dot and head.isdigit() and tail.isdigit() and head.isascii() and tail.isascii())
 
 
 def shuffled(items):

@@ -13,7 +13,6 @@ others.
 import asyncio
 import logging
 import os
-import re
 import secrets
 import socket
 from pathlib import Path
@@ -21,11 +20,11 @@ from typing import Protocol
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player import protocol
+from progmoh.player.command_line import valid_uniqueid
 from progmoh.player.serve import peercred
 
 log = logging.getLogger("progmoh.serve.players")
 
-UNIQUEID = re.compile(r"[0-9]{1,20}\.[0-9]{1,12}")     # ASCII only: \d takes any script's digits
 HELLO_TIMEOUT_S = 5.0
 MAX_BUFFER_BYTES = 256 * 1024
 
@@ -202,7 +201,7 @@ def _hello_uniqueid(line: bytes) -> str | None:
     uniqueid = message.get("uniqueid")
     if message["type"] != protocol.HELLO or not isinstance(uniqueid, str):
         return None
-    return uniqueid if UNIQUEID.fullmatch(uniqueid) else None
+    return uniqueid if valid_uniqueid(uniqueid) else None
 
 
 def _deny(link: PlayerLink, reason: str) -> bool:
