@@ -1,11 +1,15 @@
 """Loading configuration: defaults, overrides, and errors that name file and key."""
 
+import typing
 from pathlib import Path
 
 import pytest
 
-from progmoh.cli.config import LIST_ITEMS, ConfigError, config_path, load
-from progmoh.cli.defaults import DEFAULTS
+from progmoh.cache.declared import Key
+from progmoh.cli.config import Config, ConfigError, config_path, defaults, load
+from progmoh.cli.config_reader import declared_keys
+
+DEFAULTS = defaults()
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +113,10 @@ def test_bad_list_items_name_the_index(tmp_path, text, expected):
 def test_every_array_default_declares_its_item_type():
     arrays = {(section, key) for section, values in DEFAULTS.items()
               for key, value in values.items() if isinstance(value, list)}
-    assert arrays == set(LIST_ITEMS)
+    declared = {found.path: typing.get_args(found.kind) for found in declared_keys(Config)
+                if typing.get_origin(found.kind) is tuple and isinstance(found.spec, Key)}
+    assert arrays == set(declared)
+    assert all(isinstance(item, type) and rest == [...] for item, *rest in declared.values())
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -194,14 +201,23 @@ def comment_above(example: str, section: str, key: str) -> str:
     return " ".join(comment).lower()
 
 
+def bounded_keys():
+    """(section, key) -> the declaration, of each number with a lower bound other than 0."""
+    return {found.path: found.spec for found in declared_keys(Config)
+            if isinstance(found.spec, Key) and found.spec.low not in (None, 0)
+            and not found.spec.noun}
+
+
 def test_every_duration_has_a_documented_lower_bound(tmp_path):
-    from progmoh.cli.config import LOWER_BOUNDS
     example = (Path(__file__).resolve().parent.parent / "progmoh.example.toml").read_text()
-    for (section, key), low in LOWER_BOUNDS.items():
+    LOWER_BOUNDS = bounded_keys()
+    for (section, key), spec in LOWER_BOUNDS.items():
+        low = spec.low
         below = low / 2 if low > 0 else -1
         assert f"'{section}.{key}' must be" in error_of(tmp_path, f"[{section}]\n{key} = {below}\n")
         load(write(tmp_path, f"[{section}]\n{key} = {low}\n"))
-        assert f"at least {low:g}" in comment_above(example, section, key), (section, key)
+        documented = f"at least {low:g}" if spec.high is None else f"{low:g}..{spec.high:g}"
+        assert documented in comment_above(example, section, key), (section, key)
     durations = {(s, k) for s, values in DEFAULTS.items() for k in values
                  if k.endswith(("_s", "_hours"))}
     assert durations - set(LOWER_BOUNDS) <= {("program", "first_advice_s"),

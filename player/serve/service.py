@@ -14,7 +14,6 @@ import logging
 import signal
 import time
 import urllib.parse
-from dataclasses import dataclass
 
 from progmoh.player import protocol, wire
 from progmoh.player.serve import tracker as t
@@ -31,9 +30,7 @@ from progmoh.player.serve.realtime import RealtimeServer
 from progmoh.player.serve.rules import (
     BALANCE, NEXT_MUSIC, POSITION, WAIT, KeyRules, PositionAnnouncer,
 )
-from progmoh.player.serve.settings import (
-    AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
-)
+from progmoh.player.serve.settings import ControlPlaneSettings, ServeSettings
 from progmoh.player.serve.status import StatusServer, status_report
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 
@@ -45,16 +42,7 @@ MAX_CLASS_CHARS = 255
 MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    serve: ServeSettings
-    keys: KeySettings
-    ami: AmiSettings
-    billing: BillingSettings
-    store: StoreSettings
-
-
-def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
+def configured_secrets(settings: ControlPlaneSettings) -> tuple[str, ...]:
     """Every secret of the config besides billing's own: what no log line may show."""
     try:
         store_password = urllib.parse.urlsplit(settings.store.url).password or ""
@@ -64,7 +52,7 @@ def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
 
 
 class Service:
-    def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
+    def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=AmiClient) -> None:
         self.settings, self.clock = settings, clock
         self._observability(settings.serve)
@@ -416,7 +404,7 @@ def _state(message: dict) -> protocol.CallState:
     return state
 
 
-async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) -> None:
+async def serve_until_stopped(settings: ControlPlaneSettings, stop: asyncio.Event) -> None:
     service = Service(settings)
     try:
         await service.start()
@@ -425,7 +413,7 @@ async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) ->
         await service.close()
 
 
-def run(settings: ServiceSettings) -> None:
+def run(settings: ControlPlaneSettings) -> None:
     """Run the service until SIGTERM or SIGINT."""
     async def main():
         stop = asyncio.Event()
