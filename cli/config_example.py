@@ -6,12 +6,11 @@ After changing a declaration: ``python -m progmoh.cli.config_example > progmoh.e
 
 import sys
 import textwrap
-import typing
 from dataclasses import fields
 
 from progmoh.cache.declared import Key, OpenTable, SameAs, declaration, file_key
 from progmoh.cli.config import Config
-from progmoh.cli.config_reader import dotted, is_table
+from progmoh.cli.config_reader import dotted, hints_of, is_table
 from progmoh.cli.toml_text import toml_value
 
 HEADER = """\
@@ -46,7 +45,7 @@ def _comment(help_text: str) -> list[str]:
 def _table(kind: type, path: tuple, help_text: str = "") -> list[str]:
     """A table's heading and help, its keys, then its sub-tables."""
     own = ["", f"[{dotted(path)}]"] + _comment(help_text) if path else []
-    later, hints = [], typing.get_type_hints(kind)
+    later, hints = [], hints_of(kind)
     for spec_field in fields(kind):
         spec = declaration(spec_field)
         if spec is None or isinstance(spec, SameAs):

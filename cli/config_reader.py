@@ -8,6 +8,7 @@ sections need is read once.  Every refusal names the file, the dotted key and
 the value; an unknown key or a wrong type is never ignored.
 """
 
+import functools
 import math
 import typing
 from dataclasses import dataclass, fields, is_dataclass
@@ -45,7 +46,7 @@ class Declaration:
 
 def declared_keys(kind: type, path: tuple[str, ...] = ()):
     """Every key and open table of ``kind``, through its sub-tables, in declaration order."""
-    hints = typing.get_type_hints(kind)
+    hints = hints_of(kind)
     for spec_field in fields(kind):
         spec = declaration(spec_field)
         if spec is None or isinstance(spec, SameAs):
@@ -55,6 +56,12 @@ def declared_keys(kind: type, path: tuple[str, ...] = ()):
             yield from declared_keys(hints[spec_field.name], here)
         else:
             yield Declaration(here, spec, hints[spec_field.name])
+
+
+@functools.cache
+def hints_of(kind: type) -> dict:
+    """A declared class's resolved annotations (resolving them costs more than reading a key)."""
+    return typing.get_type_hints(kind)
 
 
 def dotted(path: tuple[str, ...]) -> str:
@@ -99,7 +106,7 @@ class Reader:
             self.refuse(path, f"must be a table, not {kind_of(given)}")
         specs = [(f, declaration(f)) for f in fields(kind) if declaration(f) is not None]
         keys = {file_key(f): f for f, spec in specs if not isinstance(spec, SameAs)}
-        hints = typing.get_type_hints(kind)
+        hints = hints_of(kind)
         self._known_and_complete(given, keys, hints, path)
         values, built = {}, {}
         for spec_field, spec in specs:

@@ -15,19 +15,7 @@ from progmoh.cli.config_reader import Reader, build, declared_keys
 from progmoh.cli.config_values import CHECKS, READERS
 from progmoh.player.play.defaults import LEAD, PROGRAM, PROGRAM_DEFAULTS
 from progmoh.player.settings import PlayerSettings, ProgramSettings
-
-
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
-
-
-def write(tmp_path, text: str) -> Path:
-    path = tmp_path / "progmoh.toml"
-    path.write_text(text)
-    path.chmod(0o600)
-    return path
+from test_config import clean_env, write  # noqa: F401 (clean_env: an autouse fixture)
 
 
 def test_a_configuration_error_is_a_progmoh_error(tmp_path):
