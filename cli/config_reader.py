@@ -9,6 +9,7 @@ the value; an unknown key or a wrong type is never ignored.
 """
 
 import functools
+import json
 import math
 import typing
 from dataclasses import dataclass, fields, is_dataclass
@@ -20,6 +21,7 @@ from progmoh.cli import paths
 from progmoh.cli.config_values import CHECKS, READERS, Refusal
 
 _ABSENT = object()
+MAX_SHOWN_CHARS = 40        # of a wrong value in an error
 
 
 class ConfigError(ProgmohError):
@@ -89,8 +91,17 @@ def kind_name(kind) -> str:
 
 
 def kind_of(value) -> str:
+    """What the file holds instead: a table or an array by its kind, any other value shown
+    as the file writes it (cut short)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     names = {list: "an array", tuple: "an array", dict: "a table"}
-    return names.get(type(value)) or kind_name(type(value))
+    if type(value) in names:
+        return names[type(value)]
+    shown = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+    if len(shown) > MAX_SHOWN_CHARS:
+        shown = shown[:MAX_SHOWN_CHARS - 3] + "..."
+    return f"{kind_name(type(value))} ({shown})"
 
 
 class Reader:

@@ -78,14 +78,14 @@ def test_bad_toml_names_file_and_line(tmp_path):
     ('[cache]\ndri = "x"\n', "unknown key 'cache.dri'"),
     ('[cahce]\ndir = "x"\n', "unknown key 'cahce'"),
     ('[billing.fields]\nbalanse = "b"\n', "unknown key 'billing.fields.balanse'"),
-    ('[cache]\ngc_grace_hours = "6"\n', "'cache.gc_grace_hours' must be a number, not a string"),
-    ('[serve]\nport = "8088"\n', "'serve.port' must be an integer, not a string"),
-    ('[ami]\nenabled = 1\n', "'ami.enabled' must be true or false, not an integer"),
-    ('[serve]\nport = true\n', "'serve.port' must be an integer, not true or false"),
-    ('cache = 5\n', "'cache' must be a table, not an integer"),
-    ('[render]\nlanguages = "en"\n', "'render.languages' must be an array, not a string"),
-    ('[render.voices]\nen = 1\n', "'render.voices.en' must be a string, not an integer"),
-    ('[dayparts]\nnight = 22\n', "'dayparts.night' must be a string, not an integer"),
+    ('[cache]\ngc_grace_hours = "6"\n', "'cache.gc_grace_hours' must be a number, not a string (\"6\")"),
+    ('[serve]\nport = "8088"\n', "'serve.port' must be an integer, not a string (\"8088\")"),
+    ('[ami]\nenabled = 1\n', "'ami.enabled' must be true or false, not an integer (1)"),
+    ('[serve]\nport = true\n', "'serve.port' must be an integer, not true"),
+    ('cache = 5\n', "'cache' must be a table, not an integer (5)"),
+    ('[render]\nlanguages = "en"\n', "'render.languages' must be an array, not a string (\"en\")"),
+    ('[render.voices]\nen = 1\n', "'render.voices.en' must be a string, not an integer (1)"),
+    ('[dayparts]\nnight = 22\n', "'dayparts.night' must be a string, not an integer (22)"),
 ])
 def test_unknown_keys_and_wrong_types_name_the_key(tmp_path, text, expected):
     assert error_of(tmp_path, text) == f"{tmp_path / 'progmoh.toml'}: {expected}"

@@ -102,10 +102,10 @@ def read(given: dict):
     ({"programs": {"sales": {"keys": {"balanse": "2"}}}},
      "unknown key 'programs.sales.keys.balanse'"),
     ({"programs": {"sales": {"keys": {"balance": 2}}}},
-     "'programs.sales.keys.balance' must be a string, not an integer"),
+     "'programs.sales.keys.balance' must be a string, not an integer (2)"),
     ({"programs": {"sales": {"keys": {"balance": "22"}}}},
      "'programs.sales.keys.balance' must be one DTMF key (0-9, * or #), not '22'"),
-    ({"programs": {"sales": "loud"}}, "'programs.sales' must be a table, not a string"),
+    ({"programs": {"sales": "loud"}}, "'programs.sales' must be a table, not a string (\"loud\")"),
 ])
 def test_nested_declared_tables_name_the_dotted_key(given, expected):
     with pytest.raises(ConfigError) as error:
@@ -117,3 +117,10 @@ def test_nested_declared_tables_build_frozen_settings():
     programs = read({"programs": {"sales": {"gap_s": 0, "keys": {"balance": "#"}}}}).programs
     assert programs == (("main", Program(gap_s=45.0, keys=Keys())),
                         ("sales", Program(gap_s=0.0, keys=Keys(balance="#"))))
+
+
+def test_a_wrong_value_is_shown_cut_short(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load(write(tmp_path, f'[serve]\nport = "{"8" * 500}"\n'))
+    assert str(error.value) == (f"{tmp_path / 'progmoh.toml'}: 'serve.port' must be an integer, "
+                                f"not a string (\"{'8' * 36}...)")
