@@ -3,32 +3,45 @@
 The player never loads the configuration: ``progmoh serve`` passes it the
 lead and the log on its command line, and ``ProgramSettings`` travel inside
 each manifest generation (the renderer copies them from configuration).  So
-both are declared here from player/play/defaults.py, which the player reads;
-``ProgramSettings`` is made from its ``PROGRAM`` table, the one list of them.
+each default and range here is the one player/play/defaults.py writes down
+(which the player reads); these declarations add what only the configuration
+needs, the help.  tests/test_config_model.py holds the two lists of names together.
 """
 
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass
 
-from progmoh.cache.declared import LOG, declared
-from progmoh.player.play.defaults import LEAD, PROGRAM
+from progmoh.cache.declared import LOG, declared, declared_level_db
+from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN, PROGRAM_DEFAULTS
 
-
-def _key(default):
-    return declared(default.value, help=default.help, low=default.low, high=default.high,
-                    noun=default.noun)
+_P = PROGRAM_DEFAULTS
 
 
-ProgramSettings = make_dataclass(
-    "ProgramSettings", [(name, type(default.value), _key(default))
-                        for name, default in PROGRAM.items()],
-    frozen=True, kw_only=True)
-ProgramSettings.__module__ = __name__
-ProgramSettings.__doc__ = "How the player schedules advice and mixes inserts (fields: PROGRAM)."
+@dataclass(frozen=True, kw_only=True)
+class ProgramSettings:
+    first_advice_s: float = declared(
+        _P["first_advice_s"], help="Seconds into a call before the first advice plays.")
+    advice_gap_s: float = declared(
+        _P["advice_gap_s"],
+        help="Seconds of music at least between the end of one advice and the next.")
+    insert_duck_db: float = declared_level_db(
+        _P["insert_duck_db"], help="How far the music is lowered under a live announcement "
+                                   "(balance, position), in dB (<= 0).")
+    insert_ramp_ms: int = declared(
+        _P["insert_ramp_ms"],
+        help="Length of the gain ramp around a live announcement, in ms. The voice starts when "
+             "the music has dipped, so this is part of the time from a key to its answer "
+             "(about 0.2 s on a real Asterisk with the defaults).")
+    crossfade_ms: int = declared(
+        _P["crossfade_ms"], help="Crossfade when the caller switches music class, in ms.")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PlayerSettings:
-    lead_ms: int = _key(LEAD)
+    lead_ms: int = declared(
+        LEAD_MS, low=LEAD_MS_MIN, high=LEAD_MS_MAX,
+        help=f"Audio the player keeps written ahead of real time, in ms "
+             f"({LEAD_MS_MIN}..{LEAD_MS_MAX}): enough that Asterisk never reads a short frame, "
+             f"little enough that a key press is answered at once.")
     log: str = declared("var/log/progmoh-play.log", installed="syslog", read_as=LOG,
                         help='Player log: a file path, "syslog", or "" for standard error '
                              "(which is Asterisk's own).")

@@ -13,7 +13,7 @@ from progmoh.cache.errors import ProgmohError
 from progmoh.cli.config import Config, ConfigError, load, loose_permissions, masked
 from progmoh.cli.config_reader import Reader, build, declared_keys
 from progmoh.cli.config_values import CHECKS, READERS
-from progmoh.player.play.defaults import LEAD, PROGRAM, PROGRAM_DEFAULTS
+from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN, PROGRAM_DEFAULTS
 from progmoh.player.settings import PlayerSettings, ProgramSettings
 from test_config import clean_env, write  # noqa: F401 (clean_env: an autouse fixture)
 
@@ -36,12 +36,12 @@ def test_serve_reads_the_player_cache_and_languages_through_not_copies(tmp_path)
 
 
 def test_the_program_and_the_lead_are_the_players_own_defaults():
-    names = [f.name for f in dataclasses.fields(ProgramSettings)]
-    assert names == list(PROGRAM)
+    """The player's defaults and ranges are written once, in player/play/defaults.py; the
+    configuration's declarations take them from there and name every one of them."""
+    assert [f.name for f in dataclasses.fields(ProgramSettings)] == list(PROGRAM_DEFAULTS)
     assert dataclasses.asdict(ProgramSettings()) == PROGRAM_DEFAULTS
     lead = dataclasses.fields(PlayerSettings)[0].metadata["progmoh.config"]
-    assert (PlayerSettings.lead_ms, lead.low, lead.high, lead.help) == (
-        LEAD.value, LEAD.low, LEAD.high, LEAD.help)
+    assert (PlayerSettings.lead_ms, lead.low, lead.high) == (LEAD_MS, LEAD_MS_MIN, LEAD_MS_MAX)
     assert load(None).program == ProgramSettings()
 
 
