@@ -11,7 +11,7 @@ A field without one is not in the file.
 Standard library only, and in ``cache/`` because every package may import it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 CONFIG = "progmoh.config"       # the metadata key of a field's declaration
 
@@ -46,50 +46,61 @@ WHOLE = "whole"
 URL_PASSWORD = "url password"   # only the password of scheme://user:password@host
 
 
-@dataclass(frozen=True)
 class Key:
-    """A key of the file; numbers must lie within ``low``..``high`` (None: no bound)."""
-    help: str
-    default: object = REQUIRED  # as the file writes it (an array as a tuple)
-    name: str = ""              # the key's name in the file, where it is not the field's
-    installed: str = ""         # an install's default: {state} and {run} filled by cli/paths.py
-    low: float | None = 0       # every count, size and duration is >= 0 unless said otherwise
-    high: float | None = None
-    off: bool = False           # 0 turns it off, below ``low``
-    noun: str = ""              # what the number is, for its error ("a port")
-    secret: str = ""            # "" or what printing hides: WHOLE or URL_PASSWORD
-    choices: tuple[str, ...] = ()   # the values allowed (for an array: for its items)
-    read_as: str = ""           # one of the reader names above
-    check: str = ""             # one of the check names above
+    """A key of the file; numbers must lie within ``low``..``high`` (None: no bound).
+
+    ``__slots__`` rather than a dataclass: every command imports the declarations, and a
+    dataclass costs about a millisecond to create, a slots class nothing."""
+    __slots__ = ("help", "default", "name", "installed", "low", "high", "off", "noun",
+                 "secret", "choices", "read_as", "check")
+
+    def __init__(self, help: str, default=REQUIRED, *, name: str = "", installed: str = "",
+                 low: float | None = 0, high: float | None = None, off: bool = False,
+                 noun: str = "", secret: str = "", choices: tuple[str, ...] = (),
+                 read_as: str = "", check: str = ""):
+        self.help = help
+        self.default = default      # as the file writes it (an array as a tuple)
+        self.name = name            # the key's name in the file, where it is not the field's
+        self.installed = installed  # an install's default: {state} and {run} filled by cli/paths.py
+        self.low = low              # every count, size and duration is >= 0 unless said otherwise
+        self.high = high
+        self.off = off              # 0 turns it off, below ``low``
+        self.noun = noun            # what the number is, for its error ("a port")
+        self.secret = secret        # "" or what printing hides: WHOLE or URL_PASSWORD
+        self.choices = choices      # the values allowed (for an array: for its items)
+        self.read_as = read_as      # one of the reader names above
+        self.check = check          # one of the check names above
 
 
-@dataclass(frozen=True)
 class Entry:
     """One default entry of an open table, with its line of help."""
-    name: str
-    value: object
-    help: str
+    __slots__ = ("name", "value", "help")
+
+    def __init__(self, name: str, value, help: str):
+        self.name, self.value, self.help = name, value, help
 
 
-@dataclass(frozen=True)
 class OpenTable:
     """A table whose keys the user names; each value is an ``item`` (a type or a declared
     class), and the field holds ``(name, value)`` pairs (or what ``read_as`` makes of
-    each), sorted by name."""
-    help: str
-    entries: tuple[Entry, ...]
-    keep_defaults: bool         # the file's entries add to the defaults, or replace them
-    item: type = str
-    read_as: str = ""
+    each), sorted by name.  ``keep_defaults``: the file's entries add to the default
+    entries, else they replace them."""
+    __slots__ = ("help", "entries", "keep_defaults", "item", "read_as")
+
+    def __init__(self, help: str, entries: tuple[Entry, ...], keep_defaults: bool,
+                 item: type = str, read_as: str = ""):
+        self.help, self.entries, self.keep_defaults = help, entries, keep_defaults
+        self.item, self.read_as = item, read_as
 
 
-@dataclass(frozen=True)
 class SameAs:
     """Not a key: the value the model built for another dotted key (a whole section, or one
     key), so that a fact two packages need has one owner.  With ``read_as``: that reader
     applied to the file's value of that key."""
-    dotted: str
-    read_as: str = ""
+    __slots__ = ("dotted", "read_as")
+
+    def __init__(self, dotted: str, read_as: str = ""):
+        self.dotted, self.read_as = dotted, read_as
 
 
 def declared(default=REQUIRED, *, help: str, **facts):

@@ -12,7 +12,7 @@ import functools
 import json
 import math
 import typing
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 from progmoh.cache.declared import REQUIRED, Key, OpenTable, SameAs, declaration, file_key
@@ -28,22 +28,22 @@ class ConfigError(ProgmohError):
     """A configuration file that cannot be used; the message says where."""
 
 
-@dataclass(frozen=True)
 class ReadTable:
     """A table as read: the file's effective values, and each field's value (a value, a
-    ReadTable, or a SameAs still to fill), with the file key of each field."""
-    kind: type
-    values: dict
-    fields: dict
-    field_of_key: dict
+    ReadTable, or a SameAs still to fill), with the file key of each field.  (The reader's
+    records are ``__slots__`` classes: a dataclass costs a millisecond to create.)"""
+    __slots__ = ("kind", "values", "fields", "field_of_key")
+
+    def __init__(self, kind: type, values: dict, fields: dict, field_of_key: dict):
+        self.kind, self.values, self.fields, self.field_of_key = kind, values, fields, field_of_key
 
 
-@dataclass(frozen=True)
 class Declaration:
     """A key (or open table) of the model, found by ``declared_keys``."""
-    path: tuple[str, ...]
-    spec: Key | OpenTable
-    kind: object                # the field's annotation
+    __slots__ = ("path", "spec", "kind")
+
+    def __init__(self, path: tuple[str, ...], spec: Key | OpenTable, kind):
+        self.path, self.spec, self.kind = path, spec, kind     # kind: the field's annotation
 
 
 def declared_keys(kind: type, path: tuple[str, ...] = ()):

@@ -9,7 +9,7 @@ text that follows the key's name in the error (``'serve.socket_mode' ...``).
 import os
 import re
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import time
 from pathlib import Path
 from typing import Callable
@@ -27,10 +27,13 @@ class Refusal(Exception):
     """A value a reader, check or rule refuses; the text says what it must be."""
 
 
-@dataclass(frozen=True)
-class Reader:
-    reads: type                 # what the file holds
-    read: Callable              # (the file's value, the configuration's folder) -> the field's
+class ValueReader:
+    """What the file holds for a key, and how it becomes the field's value
+    (``read(the file's value, the configuration's folder)``)."""
+    __slots__ = ("reads", "read")
+
+    def __init__(self, reads: type, read: Callable):
+        self.reads, self.read = reads, read
 
 
 def _path(value: str, base: Path) -> Path:
@@ -82,15 +85,15 @@ def _daypart(entry: tuple[str, str], base: Path) -> Daypart:
 
 
 READERS = {
-    d.PATH: Reader(str, _path),
-    d.LOG: Reader(str, _log_target),
-    d.SOCKET_MODE: Reader(str, _socket_mode),
-    d.EXECUTABLE: Reader(str, _executable),
-    d.PLAYER_ARGV: Reader(str, _player_argv),
-    d.STORE_URL: Reader(str, _store_url),
-    d.URL_PREFIX: Reader(str, lambda prefix, base: "/" + prefix.strip("/")),
-    d.HOURS_AS_S: Reader(float, lambda hours, base: hours * 3600),
-    d.DAYPART: Reader(str, _daypart),
+    d.PATH: ValueReader(str, _path),
+    d.LOG: ValueReader(str, _log_target),
+    d.SOCKET_MODE: ValueReader(str, _socket_mode),
+    d.EXECUTABLE: ValueReader(str, _executable),
+    d.PLAYER_ARGV: ValueReader(str, _player_argv),
+    d.STORE_URL: ValueReader(str, _store_url),
+    d.URL_PREFIX: ValueReader(str, lambda prefix, base: "/" + prefix.strip("/")),
+    d.HOURS_AS_S: ValueReader(float, lambda hours, base: hours * 3600),
+    d.DAYPART: ValueReader(str, _daypart),
 }
 
 
