@@ -27,7 +27,8 @@ from progmoh.player.serve.settings import (
 from progmoh.player.settings import PlayerSettings, ProgramSettings
 from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
 
-__all__ = ["Config", "ConfigError", "config_path", "defaults", "load", "masked"]
+__all__ = ["Config", "ConfigError", "config_path", "default_base", "defaults",
+           "installed_defaults", "load", "loose_permissions", "masked"]
 
 PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
@@ -35,6 +36,8 @@ ENV_VAR = "PROGMOH_CONFIG"
 
 @dataclass(frozen=True, kw_only=True)
 class Config:
+    """Everything one file sets, a section per field.  ``[dayparts]`` is a section of its
+    own, so it is declared here; the library settings hold it by reference."""
     library: LibrarySettings = table()
     dayparts: tuple[Daypart, ...] = open_table(
         Entry("morning", "06:00-10:00", "Early callers."),
