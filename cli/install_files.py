@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from progmoh.cli import paths
-from progmoh.cli.config import config_path, load
-from progmoh.cli.defaults import INSTALLED_PATHS
+from progmoh.cli.config import config_path, installed_defaults, load
 
 _SECTION = re.compile(r"^\[([a-z_.]+)\]\s*$")
 _KEY = re.compile(r"^([a-z_]+) = ")
@@ -21,14 +20,13 @@ _KEY = re.compile(r"^([a-z_]+) = ")
 
 def installed_example(text: str) -> str:
     """The example configuration with each path key set to this install's default."""
-    lines, section = [], ""
+    lines, section, installed = [], "", installed_defaults()
     for line in text.splitlines(keepends=True):
         heading, key = _SECTION.match(line), _KEY.match(line)
         if heading:
             section = heading.group(1)
-        elif key and (section, key.group(1)) in INSTALLED_PATHS:
-            value = paths.fill(INSTALLED_PATHS[section, key.group(1)])
-            line = '%s = "%s"\n' % (key.group(1), value)
+        elif key and (section, key.group(1)) in installed:
+            line = '%s = "%s"\n' % (key.group(1), installed[section, key.group(1)])
         lines.append(line)
     return "".join(lines)
 

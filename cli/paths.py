@@ -5,7 +5,7 @@ this module, naming the folders it was given (ETCDIR, STATEDIR, RUNDIR), the
 service user and the lean player's command.  That generated file is the one
 thing that makes a progmoh "installed": its configuration file is then
 ``ETC_DIR/progmoh.toml`` and its path defaults point into STATE_DIR and RUN_DIR
-(``cli.defaults.INSTALLED_PATHS``), never into site-packages.  A checkout has
+(the keys declared with an ``installed`` default), never into site-packages.  A checkout has
 no such file and keeps the demo's defaults: ``music/`` and ``var/`` in the
 checkout.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from progmoh.cli.config import load
 from progmoh.player.serve.ami.message import parse
 from piped_process import PipedProcess
-from progmoh.player.serve.service import ServiceSettings
+from progmoh.player.serve.settings import ControlPlaneSettings
 
 HERE = Path(__file__).resolve().parent
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
@@ -59,9 +59,8 @@ url = "sqlite:///choices.db"
     return path
 
 
-def service_settings(path: Path) -> ServiceSettings:
-    config = load(path)
-    return ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
+def service_settings(path: Path) -> ControlPlaneSettings:
+    return load(path).control_plane
 
 
 class IdleAmi:

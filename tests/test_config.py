@@ -1,11 +1,15 @@
 """Loading configuration: defaults, overrides, and errors that name file and key."""
 
+import typing
 from pathlib import Path
 
 import pytest
 
-from progmoh.cli.config import LIST_ITEMS, ConfigError, config_path, load
-from progmoh.cli.defaults import DEFAULTS
+from progmoh.cache.declared import Key
+from progmoh.cli.config import Config, ConfigError, config_path, defaults, load
+from progmoh.cli.config_reader import declared_keys
+
+DEFAULTS = defaults()
 
 
 @pytest.fixture(autouse=True)
@@ -74,14 +78,14 @@ def test_bad_toml_names_file_and_line(tmp_path):
     ('[cache]\ndri = "x"\n', "unknown key 'cache.dri'"),
     ('[cahce]\ndir = "x"\n', "unknown key 'cahce'"),
     ('[billing.fields]\nbalanse = "b"\n', "unknown key 'billing.fields.balanse'"),
-    ('[cache]\ngc_grace_hours = "6"\n', "'cache.gc_grace_hours' must be a number, not a string"),
-    ('[serve]\nport = "8088"\n', "'serve.port' must be an integer, not a string"),
-    ('[ami]\nenabled = 1\n', "'ami.enabled' must be true or false, not an integer"),
-    ('[serve]\nport = true\n', "'serve.port' must be an integer, not true or false"),
-    ('cache = 5\n', "'cache' must be a table, not an integer"),
-    ('[render]\nlanguages = "en"\n', "'render.languages' must be an array, not a string"),
-    ('[render.voices]\nen = 1\n', "'render.voices.en' must be a string, not an integer"),
-    ('[dayparts]\nnight = 22\n', "'dayparts.night' must be a string, not an integer"),
+    ('[cache]\ngc_grace_hours = "6"\n', "'cache.gc_grace_hours' must be a number, not a string (\"6\")"),
+    ('[serve]\nport = "8088"\n', "'serve.port' must be an integer, not a string (\"8088\")"),
+    ('[ami]\nenabled = 1\n', "'ami.enabled' must be true or false, not an integer (1)"),
+    ('[serve]\nport = true\n', "'serve.port' must be an integer, not true"),
+    ('cache = 5\n', "'cache' must be a table, not an integer (5)"),
+    ('[render]\nlanguages = "en"\n', "'render.languages' must be an array, not a string (\"en\")"),
+    ('[render.voices]\nen = 1\n', "'render.voices.en' must be a string, not an integer (1)"),
+    ('[dayparts]\nnight = 22\n', "'dayparts.night' must be a string, not an integer (22)"),
 ])
 def test_unknown_keys_and_wrong_types_name_the_key(tmp_path, text, expected):
     assert error_of(tmp_path, text) == f"{tmp_path / 'progmoh.toml'}: {expected}"
@@ -109,7 +113,10 @@ def test_bad_list_items_name_the_index(tmp_path, text, expected):
 def test_every_array_default_declares_its_item_type():
     arrays = {(section, key) for section, values in DEFAULTS.items()
               for key, value in values.items() if isinstance(value, list)}
-    assert arrays == set(LIST_ITEMS)
+    declared = {found.path: typing.get_args(found.kind) for found in declared_keys(Config)
+                if typing.get_origin(found.kind) is tuple and isinstance(found.spec, Key)}
+    assert arrays == set(declared)
+    assert all(isinstance(item, type) and rest == [...] for item, *rest in declared.values())
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -194,14 +201,23 @@ def comment_above(example: str, section: str, key: str) -> str:
     return " ".join(comment).lower()
 
 
+def bounded_keys():
+    """(section, key) -> the declaration, of each number with a lower bound other than 0."""
+    return {found.path: found.spec for found in declared_keys(Config)
+            if isinstance(found.spec, Key) and found.spec.low not in (None, 0)
+            and not found.spec.noun}
+
+
 def test_every_duration_has_a_documented_lower_bound(tmp_path):
-    from progmoh.cli.config import LOWER_BOUNDS
     example = (Path(__file__).resolve().parent.parent / "progmoh.example.toml").read_text()
-    for (section, key), low in LOWER_BOUNDS.items():
+    LOWER_BOUNDS = bounded_keys()
+    for (section, key), spec in LOWER_BOUNDS.items():
+        low = spec.low
         below = low / 2 if low > 0 else -1
         assert f"'{section}.{key}' must be" in error_of(tmp_path, f"[{section}]\n{key} = {below}\n")
         load(write(tmp_path, f"[{section}]\n{key} = {low}\n"))
-        assert f"at least {low:g}" in comment_above(example, section, key), (section, key)
+        documented = f"at least {low:g}" if spec.high is None else f"{low:g}..{spec.high:g}"
+        assert documented in comment_above(example, section, key), (section, key)
     durations = {(s, k) for s, values in DEFAULTS.items() for k in values
                  if k.endswith(("_s", "_hours"))}
     assert durations - set(LOWER_BOUNDS) <= {("program", "first_advice_s"),

@@ -1,11 +1,13 @@
-"""progmoh.example.toml documents exactly the keys of cli/defaults.py, with their defaults."""
+"""progmoh.example.toml documents exactly the declared keys, with their defaults and help."""
 
 import re
 import tomllib
 from pathlib import Path
 
-from progmoh.cli.config import load
-from progmoh.cli.defaults import DEFAULTS
+from progmoh.cli.config import defaults, load
+from progmoh.cli.config_example import example_text
+
+DEFAULTS = defaults()
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "progmoh.example.toml"
 
@@ -39,3 +41,11 @@ def test_every_key_has_its_own_comment_right_above_it():
     bare = [f"line {i + 1}: {line}" for i, line in enumerate(lines)
             if re.match(r"^[a-z_]+ = ", line) and not lines[i - 1].startswith("#")]
     assert bare == []
+
+
+def test_the_example_is_written_from_the_declarations():
+    """Each key's comment is its declared help, its value the declared default, and the file
+    holds nothing else."""
+    assert EXAMPLE.read_text() == example_text(), (
+        "progmoh.example.toml is out of step with the declarations; rewrite it with: "
+        "python -m progmoh.cli.config_example > progmoh.example.toml")

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from piped_process import TIMEOUT_S, PipedProcess
-from progmoh.cli.defaults import DEFAULTS
+from progmoh.cli.config import defaults
 from progmoh.player import protocol
 from progmoh.player.serve.peercred import carries_uniqueid, denial_reason, resolved
 from progmoh.player.serve.players import PlayerServer, PlayerSocketError, bind_socket
 
 CALL, OTHER_CALL = "1795709779.380", "1795709779.381"
 MY_EXE = os.readlink(f"/proc/{os.getpid()}/exe")      # what the stand-ins' parent runs
-ASTERISKS = tuple(DEFAULTS["serve"]["asterisk_executables"])
+ASTERISKS = tuple(defaults()["serve"]["asterisk_executables"])
 
 # A stand-in for `progmoh play`: says hello, then copies its stdin to the socket
 # and every line it receives to its stdout.  In "deaf" mode it never reads the socket.

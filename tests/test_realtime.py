@@ -8,17 +8,22 @@ from pathlib import Path
 
 import ami_recordings as rec
 from progmoh.player.serve.realtime import RealtimeServer, application_line
+from progmoh.cache.settings import CacheSettings
 from progmoh.player.serve.settings import ServeSettings
+from progmoh.player.settings import PlayerSettings
 
 EMPTY_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
 
 
-def serve_settings(**changes) -> ServeSettings:
+def serve_settings(cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/progmoh/play.log",
+                   **changes) -> ServeSettings:
     base = ServeSettings(
         listen="127.0.0.1", port=0, prefix="/moh", executable=Path("/opt/progmoh/bin/progmoh"),
         socket_path=Path("/run/progmoh/serve.sock"), socket_mode=0o660,
         asterisk_executables=("/usr/sbin/asterisk",), language="en", call_grace_s=600.0, log="",
-        cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/progmoh/play.log", lead_ms=200)
+        status_socket=None, status_socket_mode=0o660, languages=("en",), player_argv=(),
+        cache=CacheSettings(root=cache_dir, gc_grace_s=3600.0),
+        player=PlayerSettings(lead_ms=200, log=player_log))
     return dataclasses.replace(base, **changes)
 
 

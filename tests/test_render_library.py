@@ -15,7 +15,7 @@ from progmoh.renderer.settings import Daypart, LibrarySettings
 def _settings(tmp_path) -> LibrarySettings:
     return LibrarySettings(music_dir=tmp_path / "music", advice_dir=tmp_path / "advice",
                            prompts_dir=tmp_path / "prompts", default_class="",
-                           dayparts=(Daypart("morning", time(6), time(10)),))
+                           dayparts=(Daypart("morning", time(6), time(10)),), languages=())
 
 
 def _touch(path, text="x"):

@@ -15,7 +15,6 @@ import logging
 import signal
 import time
 import urllib.parse
-from dataclasses import dataclass
 
 from progmoh.player.serve.actions import (
     CallForgotten, CallOnAmi, Count, LookUpBalance, PrefetchBalance, ReadChoice, Send, WriteChoice,
@@ -30,9 +29,7 @@ from progmoh.player.serve.metrics import Metrics
 from progmoh.player.serve.metrics_http import MetricsServer
 from progmoh.player.serve.players import PlayerServer
 from progmoh.player.serve.realtime import RealtimeServer
-from progmoh.player.serve.settings import (
-    AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
-)
+from progmoh.player.serve.settings import ControlPlaneSettings, ServeSettings
 from progmoh.player.serve.snapshot import Snapshot
 from progmoh.player.serve.status import StatusServer
 
@@ -42,18 +39,7 @@ WELCOME_WAIT_S = 1.0      # a player may connect a few ms before AMI tells us it
 TICK_S = 1.0
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    """The sections of the configuration that serve reads (``ServeSettings`` is its
-    [serve] section alone)."""
-    serve: ServeSettings
-    keys: KeySettings
-    ami: AmiSettings
-    billing: BillingSettings
-    store: StoreSettings
-
-
-def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
+def configured_secrets(settings: ControlPlaneSettings) -> tuple[str, ...]:
     """Every secret of the config besides billing's own: what no log line may show."""
     try:
         store_password = urllib.parse.urlsplit(settings.store.url).password or ""
@@ -70,7 +56,7 @@ class Service:
     remembered class, billing's and the store's answers.
     """
 
-    def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
+    def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=AmiClient) -> None:
         self.settings = settings
         self.core = ServeCore(settings.serve, settings.keys, clock,
@@ -282,7 +268,7 @@ class Service:
                 CallForgotten: _forgotten}
 
 
-async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) -> None:
+async def serve_until_stopped(settings: ControlPlaneSettings, stop: asyncio.Event) -> None:
     service = Service(settings)
     try:
         await service.start()
@@ -291,7 +277,7 @@ async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) ->
         await service.close()
 
 
-def run(settings: ServiceSettings) -> None:
+def run(settings: ControlPlaneSettings) -> None:
     """Run the service until SIGTERM or SIGINT."""
     async def main():
         stop = asyncio.Event()

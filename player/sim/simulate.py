@@ -53,7 +53,7 @@ def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False
                   ahead_leaves_at_s=None):
     """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs.
 
-    ``settings`` is serve's ``ServiceSettings`` from the loaded config;
+    ``settings`` is serve's ``ControlPlaneSettings`` from the loaded config;
     ``ahead_leaves_at_s`` makes an agent answer the caller ahead then (through
     serve), which moves the position and the queue's wait estimate.
     """

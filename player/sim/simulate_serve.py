@@ -22,8 +22,8 @@ import urllib.parse
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
-from progmoh.player.serve.service import Service, ServiceSettings
-from progmoh.player.serve.settings import BillingFields, StoreSettings
+from progmoh.player.serve.service import Service
+from progmoh.player.serve.settings import BillingFields, ControlPlaneSettings, StoreSettings
 
 DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_billing.py")
 DEMO_NUMBER = "+15551230001"
@@ -40,31 +40,31 @@ class SimulationError(ProgmohError):
     """A simulated call that cannot be started or run; the message says why."""
 
 
-def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str,
-                  store_url: str = "") -> ServiceSettings:
+def demo_settings(base: ControlPlaneSettings, work: str, ami_port: int, secret: str,
+                  store_url: str = "") -> ControlPlaneSettings:
     """The loaded config, pointed at the emulator, the demo billing and a temporary folder
     (and its own sqlite choice store, unless ``store_url`` names a shared one)."""
     me = sys.executable                              # the reader: the players' parent
     serve = dataclasses.replace(
         base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
         asterisk_executables=tuple(base.serve.asterisk_executables) + (me,),
-        metrics_port=0, status_socket=os.path.join(work, "st"),
-        player_log=os.path.join(work, "play.log"), log="")
+        metrics_port=0, status_socket=os.path.join(work, "st"), log="",
+        player=dataclasses.replace(base.serve.player, log=os.path.join(work, "play.log")))
     ami = dataclasses.replace(base.ami, enabled=True, host="127.0.0.1", port=ami_port,
                               username=AMI_USER, secret=secret)
     billing = dataclasses.replace(
         base.billing, backend="command", rewrite=(), auth="none",
         command=(sys.executable, DEMO_BILLING, "{number}", base.serve.language),
-        fields=BillingFields("accounts", "account", "balance", "currency", "locked"))
+        fields=BillingFields())                     # the demo billing answers with these
     store = StoreSettings(url=store_url or "sqlite:///" + os.path.join(work, "choices.db"),
                           timeout_s=base.store.timeout_s)
-    return ServiceSettings(serve, base.keys, ami, billing, store)
+    return ControlPlaneSettings(serve, base.keys, ami, billing, store)
 
 
 class Backstage(threading.Thread):
     """serve and the AMI emulator on their own event loop; the caller drives them from outside."""
 
-    def __init__(self, base: ServiceSettings, work: str, uniqueid: str, *,
+    def __init__(self, base: ControlPlaneSettings, work: str, uniqueid: str, *,
                  number: str = DEMO_NUMBER, store_url: str = "") -> None:
         super().__init__(name="simulate-serve", daemon=True)
         self.base, self.work, self.store_url = base, work, store_url
@@ -72,7 +72,7 @@ class Backstage(threading.Thread):
                                    language=base.serve.language)   # its channel's language
         self.ahead = [Caller.local(f"{uniqueid}{n}", number, name, n)
                       for n, (number, name) in enumerate(AHEAD, 1)]
-        self.settings: ServiceSettings | None = None
+        self.settings: ControlPlaneSettings | None = None
         self.loop = self.service = self.emulator = None
         self.journal = _Journal()
         self._ready, self._failed = threading.Event(), None
