@@ -3,16 +3,16 @@
 import click
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.cli.config import ConfigError
 
 
 class ProgmohGroup(click.Group):
-    """Turns library and configuration errors into ``Error: ...`` and exit 1."""
+    """Turns the project's one error base (cache/errors.py: every package's errors and
+    the configuration's derive from it) into ``Error: ...`` on one line and exit 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (ProgmohError, ConfigError) as error:
+        except ProgmohError as error:
             raise click.ClickException(str(error)) from None
 
 

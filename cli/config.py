@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+from progmoh.cache.errors import ProgmohError
 from progmoh.cache.settings import CacheSettings
 from progmoh.cli import paths
 from progmoh.cli.defaults import (
@@ -61,7 +62,7 @@ LOWER_BOUNDS = {
 ZERO_TURNS_OFF = frozenset({("keys", "position_every_s")})
 
 
-class ConfigError(Exception):
+class ConfigError(ProgmohError):
     """A configuration file that cannot be used; the message says where."""
 
 

@@ -11,12 +11,13 @@ bench/player_bench.py).
 """
 
 from progmoh.cache import blocks, layout
+from progmoh.cache.errors import ProgmohError
 from progmoh.player.play import index_reader
 from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import Reader
 
 
-class CatalogError(Exception):
+class CatalogError(ProgmohError):
     """No usable generation in the cache."""
 
 
