@@ -13,12 +13,12 @@ import os
 from array import array
 
 from progmoh.cache import blocks, layout
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
 from progmoh.cache.manifest import Limits, Manifest, Segment, dumps, segment_id
 from progmoh.cache.player_index import index_text
 from progmoh.player.words.compose import number_words
 from progmoh.player.words.vocabulary import prompt_texts
 
-RATE = 8000
 AMPLITUDE = 8000
 
 

@@ -5,6 +5,7 @@ import time
 from array import array
 
 import player_cache
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
 from progmoh.player.play import catalog as catalog_module
 from progmoh.player import wire
 from progmoh.player.play.mixer import Mixer
@@ -74,27 +75,27 @@ def test_insert_timing_does_not_depend_on_read_sizes(tmp_path):
 
 def test_an_advice_in_progress_is_cut_and_played_later(tmp_path):
     cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
-    mixer.read(int(2.5 * 8000))
+    mixer.read(int(2.5 * RATE))
     assert mixer.program.advice is not None
     mixer.insert([cat.prompts[("en", "n1")]], "position")
     assert mixer.program.advice is None and mixer.program.schedule.played == []
     out = samples(mixer.read(RAMP + 1))
     assert max_jump(out) < 4000                            # faded, not switched
-    mixer.read(20 * 8000)
+    mixer.read(20 * RATE)
     assert mixer.program.schedule.played[0] == "a-first"
     assert any("a-first cut (plays later)" in m for m in events)
 
 
 def test_slots_missed_during_an_insert_are_not_waited_for(tmp_path):
     cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
-    mixer.read(int(1.9 * 8000))                            # the 2 s slot is chosen
+    mixer.read(int(1.9 * RATE))                            # the 2 s slot is chosen
     assert mixer.program.schedule.slot.slot_sample == 16000
     mixer.insert([cat.prompts[("en", "n1")]] * 60, "long")   # holds past the 2 and 4 s slots
-    mixer.read(int(3 * 8000))
+    mixer.read(int(3 * RATE))
     assert not mixer.inserting and mixer.program.offset_samples > 32000
-    out = samples(mixer.read(12 * 8000))
+    out = samples(mixer.read(12 * RATE))
     assert not any("silence" in m for m in events)
-    assert max(abs(v) for v in out[-8000:]) > 1000
+    assert max(abs(v) for v in out[-RATE:]) > 1000
     assert mixer.program.schedule.played[:1] == ["a-first"]
 
 

@@ -3,6 +3,7 @@ exactly the segments it shapes; the cache lock keeps renders apart."""
 
 import pytest
 
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.errors import CacheError
 from progmoh.cache.store import Store
 from test_render_support import TRACK, copy_base, ffmpeg, render_config
@@ -45,7 +46,7 @@ def test_music_level_rerenders_music_and_the_advice_over_it(config):
 def test_slot_spacing_renders_advice_at_the_new_slots_only(config):
     result = render_config(config, slot_spacing_s=4.0)
     assert set(result.rendered) == _ids(config, "advice")
-    assert all(s.slot_sample % (4 * 8000) == 0
+    assert all(s.slot_sample % (4 * SAMPLE_RATE_HZ) == 0
                for s in Store(config.cache.root).current().segments if s.kind == "advice")
 
 
