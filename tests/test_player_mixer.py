@@ -26,7 +26,7 @@ def setup(tmp_path, **program):
     cat = catalog_module.load(str(tmp_path))
     events = []
     mixer_program = program_of(cat, events.append)
-    return cat, Mixer(mixer_program, events.append, -20.0, 50, 100), program_of(cat), events
+    return cat, Mixer(mixer_program, cat, events.append, -20.0, 50, 100), program_of(cat), events
 
 
 def samples(data):
@@ -97,6 +97,30 @@ def test_slots_missed_during_an_insert_are_not_waited_for(tmp_path):
     assert not any("silence" in m for m in events)
     assert max(abs(v) for v in out[-RATE:]) > 1000
     assert mixer.program.schedule.played[:1] == ["a-first"]
+
+
+def test_the_mixer_reports_to_the_program_only_when_something_happens(tmp_path):
+    """The program's hold, changed flag and skip count are its own; the mixer's reports
+    set them (an insert, its end, a missing clip), never a steady wake-up."""
+    cat, mixer, _, _ = setup(tmp_path)
+    program, reports = mixer.program, []
+    apply = program.apply
+    program.apply = lambda report: reports.append(report) or apply(report)
+    program.reported()
+    mixer.read(8000)
+    assert reports == [] and not program.changed and not program.hold
+    clip = cat.prompts[("en", "n1")]
+    gone = catalog_module.Segment(b"\0" * 32, clip.samples, "prompt:en/gone")
+    mixer.insert([gone, clip], "with a missing clip")
+    assert program.hold and program.changed and len(reports) == 1
+    program.reported()
+    mixer.read(RAMP + clip.samples + RAMP)
+    assert [(r.held, r.changed, r.skipped) for r in reports] == [
+        (True, True, 0), (True, False, 1), (False, True, 0)]
+    assert not program.hold and program.changed and program.skipped == 1
+    program.reported()
+    mixer.read(8000)
+    assert len(reports) == 3 and not program.changed
 
 
 def test_a_second_insert_during_the_ramp_up_ducks_again(tmp_path):

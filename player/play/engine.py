@@ -73,7 +73,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     catalog = _catalog(cache_dir, log)
     program = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
-    mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
+    mixer = Mixer(program, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
+                  p["crossfade_ms"])
     if place:
         program.start_at(place, music_class)
     loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
@@ -221,7 +222,7 @@ class Loop:
         due = self.program.changed or now_s - self.state_at_s >= STATE_EVERY_S
         if self.link.sock is None or not self.link.welcomed or not due:
             return
-        self.program.changed = False
+        self.program.reported()
         self.state_at_s = now_s
         self.link.send(self.state_line(self.heard_state()), droppable=True)
 
