@@ -169,6 +169,35 @@ def test_no_cache_plays_silence_and_does_not_exit(short_dir):
     assert channel.stopped_by == "SIGHUP"
 
 
+def test_a_cache_without_its_index_plays_silence_says_so_once_and_never_exits(short_dir):
+    """A generation rendered before every publish wrote the index: nothing the player
+    can read, so silence until Asterisk stops it (exiting would be respawned in a loop)."""
+    old = player_cache.build(short_dir / "c", program={"first_advice_s": 100.0}, index=False)
+    channel = ar.play(app(old, short_dir), 1.0, wav_path=short_dir / "call.wav")
+    assert channel.frames_read >= 20 and channel.short_reads == 0
+    assert set(channel.heard()) == {0}
+    assert channel.stopped_by == "SIGHUP" and channel.proc.returncode == 0
+    log = log_of(short_dir)
+    assert log.count("no player index") == 1 and "run `progmoh render` once" in log
+    assert "silence until the call ends" in log
+
+
+def test_a_damaged_index_plays_what_it_can_and_says_so_once(cache, short_dir):
+    path = short_dir / "c" / "generations" / "g1.idx"
+    lines = path.read_bytes().split(b"\n")
+    first = next(n for n, line in enumerate(lines) if line.startswith(b"m\tcalm\t0\t"))
+    lines[first] = lines[first].replace(b"\t0\t", b"\t0\tzz", 1)      # its object: not hex
+    path.write_bytes(b"\n".join(lines))
+    channel = ar.play(app(cache, short_dir), 1.0, wav_path=short_dir / "call.wav")
+    heard = channel.heard()
+    assert channel.short_reads == 0 and len(heard) >= 20 * FRAME_BYTES
+    assert heard == cache.tracks[("calm", 1)][:len(heard)]             # the track it could read
+    log = log_of(short_dir)
+    assert log.count("player index") == 1
+    assert "1 line(s) unusable, left out (first: line %d: " % (first + 1) in log
+    assert channel.stopped_by == "SIGHUP"
+
+
 def test_serve_unreachable_music_goes_on(cache, short_dir):
     channel = ar.play(app(cache, short_dir, socket=short_dir / "n"), 0.5)
     assert channel.frames_read >= 10 and channel.short_reads == 0

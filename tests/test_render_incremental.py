@@ -1,8 +1,11 @@
 """Incremental renders: nothing is rendered twice; a changed setting re-renders
 exactly the segments it shapes; the cache lock keeps renders apart."""
 
+import os
+
 import pytest
 
+from progmoh.cache import layout
 from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.errors import CacheError
 from progmoh.cache.store import Store
@@ -29,6 +32,21 @@ def test_a_second_render_renders_nothing_and_publishes_nothing(config):
     assert result.published is False
     assert result.generation == before == Store(config.cache.root).current_name()
     assert result.segments == len(_ids(config))
+
+
+def test_a_current_generation_without_the_players_index_is_published_again(config):
+    """A cache rendered before every publish wrote the index: the next render
+    publishes the same segments again, objects reused, now with the index."""
+    render_config(config)
+    store = Store(config.cache.root)
+    old = store.current_name()
+    os.remove(layout.index_path(str(config.cache.root), old))
+    assert not store.has_player_index(old)
+    result = render_config(config)
+    assert result.published is True and result.rendered == ()
+    assert store.has_player_index(store.current_name()) and store.current_name() != old
+    assert store.current().segments == store.manifest(old).segments
+    assert render_config(config).published is False
 
 
 def test_duck_settings_remix_advice_only(config):

@@ -90,6 +90,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
 def _log_start(log, catalog, program, lead_ms, music_class, valid):
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+    if catalog.problem:
+        log(catalog.problem)
     if music_class and music_class != program.music_class:
         log("--class %r is not a class of this cache: %s instead" % (
             str(music_class)[:64], program.music_class or "-"))
@@ -124,7 +126,7 @@ def _catalog(cache_dir, log):
         return load(cache_dir)
     except CatalogError as error:
         log("%s: silence until the call ends" % error)
-        return Catalog(cache_dir, {})
+        return Catalog(cache_dir)
 
 
 class Loop:
