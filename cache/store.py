@@ -20,12 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from progmoh.cache import blocks, housekeeping, layout
+from progmoh.cache import blocks, housekeeping, layout, player_index
 from progmoh.cache.atomic import write_atomic
 from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES
 from progmoh.cache.manifest import Manifest, dumps, loads
-from progmoh.cache import player_index
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
 DIR_MODE = 0o770
