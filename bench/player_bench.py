@@ -6,7 +6,7 @@ interpreter, CPU-seconds per minute of audio (whole life, and steady state
 after the first second), short reads and empty ticks seen by a reader that
 reads 640 bytes every 40 ms.  A stand-in control plane runs in its own
 process so every player also sends its state once a second, as in service.
-Then a large library's manifest (start-up time and memory), the floor (a
+Then a large library's index (start-up time and memory), the floor (a
 bare stdlib paced writer with the same lead and wake-ups) and the baseline
 (one Liquidsoap per call, the original tool's way), read the same way.
 
@@ -202,8 +202,8 @@ def floor_group(count, seconds, work):
 
 
 def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
-    """A manifest-only cache the size of a large library (objects absent:
-    only the start-up cost of the manifest is measured)."""
+    """A cache the size of a large library, its manifest and the players' index
+    (objects absent: only the start-up cost of reading the index is measured)."""
     import hashlib
     from progmoh.cache import layout
     from progmoh.cache.manifest import Manifest, Segment, dumps, segment_id
@@ -232,7 +232,7 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
         handle.write(index_text(manifest))
     with open(os.path.join(root, layout.CURRENT), "w") as handle:
         handle.write("big\n")
-    return len(segments), os.path.getsize(layout.manifest_path(root, "big"))
+    return len(segments), os.path.getsize(layout.index_path(root, "big"))
 
 
 def manifest_scale(work, bare_kb):
@@ -244,7 +244,7 @@ def manifest_scale(work, bare_kb):
     ar.run([channel], 1.0)
     peak = proc_peak_kb(channel.proc.pid)
     channel.stop()
-    print("\n-- a large library: %d segments, %.1f MB manifest: first audio %.0f ms, peak RSS %.1f MB"
+    print("\n-- a large library: %d segments, %.1f MB index: first audio %.0f ms, peak RSS %.1f MB"
           " (+%.2f MB over bare)" % (count, size / 1e6, channel.first_audio_ms(), peak / 1024,
                                     (peak - bare_kb) / 1024))
 
@@ -437,7 +437,7 @@ def arguments():
     parser.add_argument("--floor", default="1:30", metavar="GROUPS", type=groups,
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
-                        help="skip the large-library manifest measurement")
+                        help="skip the large-library index measurement")
     parser.add_argument("--lead-ms", type=int, default=LEAD_MS,
                         help="the players' lead (their wake-up interval follows from it)")
     parser.add_argument("--starts", type=int, default=30, metavar="N",

@@ -32,7 +32,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import ami_recordings as rec  # noqa: E402
-from progmoh.cache.audio_format import FRAME_BYTES  # noqa: E402
+from progmoh.cache.audio_format import FRAME_BYTES, SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
 from progmoh.player.serve.ami.framing import Framer  # noqa: E402
 from progmoh.player.serve.ami.message import parse  # noqa: E402
 
@@ -42,7 +42,7 @@ RECORDED_UID = b"1795710278.1"
 TARGET_P99_MS = 50.0
 QUIET_S = 0.6
 START_TIMEOUT_S = 30.0          # serve starting, answering a lookup, stopping
-SEARCH_BYTES = 5 * 16000          # look for the music within 5 s of where it was left
+SEARCH_BYTES = 5 * SAMPLE_RATE_HZ * SAMPLE_BYTES    # the music within 5 s of where it was left
 
 
 def recorded_blocks() -> list[bytes]:

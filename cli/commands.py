@@ -6,7 +6,8 @@ from progmoh.cache.errors import ProgmohError
 
 
 class ProgmohGroup(click.Group):
-    """Turns library and configuration errors (all ProgmohError) into ``Error: ...`` and exit 1."""
+    """Turns the project's one error base (cache/errors.py: every package's errors and
+    the configuration's derive from it) into ``Error: ...`` on one line and exit 1."""
 
     def invoke(self, ctx):
         try:

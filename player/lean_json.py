@@ -23,23 +23,23 @@ class _Context:
     __slots__ = ("strict", "object_hook", "object_pairs_hook", "parse_float", "parse_int",
                  "parse_constant", "memo")
 
-    def __init__(self, object_hook):
-        self.strict, self.object_hook, self.object_pairs_hook = True, object_hook, None
+    def __init__(self):
+        self.strict, self.object_hook, self.object_pairs_hook = True, None, None
         self.parse_float, self.parse_int, self.parse_constant = float, int, _CONSTANTS.__getitem__
         self.memo = {}
 
 
 class Scanner:
-    """``raw_decode(text, pos) -> (value, end)`` with an optional ``object_hook``."""
+    """``raw_decode(text, pos) -> (value, end)``."""
 
     __slots__ = ("_scan",)
 
-    def __init__(self, object_hook=None):
+    def __init__(self):
         if _json is None:
             import json
-            self._scan = json.JSONDecoder(object_hook=object_hook).scan_once
+            self._scan = json.JSONDecoder().scan_once
         else:
-            self._scan = _json.make_scanner(_Context(object_hook))
+            self._scan = _json.make_scanner(_Context())
 
     def raw_decode(self, text, pos=0):
         try:

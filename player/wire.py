@@ -15,6 +15,7 @@ connection (a player sending bad state is broken, and its state is not
 worth keeping).
 """
 
+from progmoh.cache.errors import ProgmohError
 from progmoh.player import lean_json
 
 VERSION = 1
@@ -64,7 +65,7 @@ def read_place(text):
     return int(parts[0]), int(parts[1]), int(parts[2]), parts[3]
 
 
-class ProtocolError(ValueError):
+class ProtocolError(ProgmohError, ValueError):
     """A line that is not a valid message of this protocol."""
 
 

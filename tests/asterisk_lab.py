@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ami_session import AmiSession
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player.serve.ami.client import EVENTS
 
 PROGMOH = Path(sys.executable).with_name("progmoh")
@@ -143,16 +144,16 @@ exten => caller,1,Set(CALLERID(num)=${NUM})
 def default_class_audio(seconds: float = 6.0) -> np.ndarray:
     """The static default class: seeded noise in 50 ms bursts, easy to locate in a recording."""
     rng = np.random.default_rng(20261129)
-    noise = rng.normal(0.0, 2500.0, int(seconds * 8000))
+    noise = rng.normal(0.0, 2500.0, int(seconds * SAMPLE_RATE_HZ))
     gate = np.repeat(rng.integers(3, 11, int(seconds * 20)) / 10.0, 400)[:len(noise)]
     return np.clip(noise * gate, -32000, 32000).astype("<i2")
 
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
     with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
+        out.setnchannels(CHANNELS)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(SAMPLE_RATE_HZ)
         out.writeframes(samples.astype("<i2").tobytes())
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-RATE = 8000
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ as RATE
+
 
 
 def load_wav(path: Path) -> np.ndarray:
     with wave.open(str(path), "rb") as source:
-        assert (source.getnchannels(), source.getsampwidth(), source.getframerate()) == (1, 2, RATE), \
-            f"{path}: not 8 kHz mono 16-bit"
+        shape = (source.getnchannels(), source.getsampwidth(), source.getframerate())
+        assert shape == (CHANNELS, SAMPLE_BYTES, RATE), f"{path}: not 8 kHz mono 16-bit"
         return np.frombuffer(source.readframes(source.getnframes()), dtype="<i2").astype(np.float64)
 
 

@@ -13,12 +13,12 @@ import os
 from array import array
 
 from progmoh.cache import blocks, layout
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
 from progmoh.cache.manifest import Limits, Manifest, Segment, dumps, segment_id
 from progmoh.cache.player_index import index_text
 from progmoh.player.words.compose import number_words
 from progmoh.player.words.vocabulary import prompt_texts
 
-RATE = 8000
 AMPLITUDE = 8000
 
 
@@ -77,7 +77,7 @@ def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_
           max_position=5, prompt_ms=40, generation="g1", default_class="calm",
           block_check=blocks.SCHEME, index=True):
     """``block_check=""`` writes a manifest as it was before block checksums; ``index=False``
-    one without the players' index."""
+    one without the players' index (a cache rendered before every publish wrote one)."""
     built = Built(root)
     track_samples = int(track_s * RATE)
     advice_samples = int(advice_s * RATE)
@@ -100,10 +100,9 @@ def build(root, classes=("calm", "jazz"), tracks_per_class=2, track_s=6.0, slot_
     os.makedirs(os.path.join(root, layout.GENERATIONS), exist_ok=True)
     with open(layout.manifest_path(str(root), generation), "w", encoding="utf-8") as handle:
         handle.write(dumps(built.manifest))
-    text = index_text(built.manifest) if index else None
-    if text is not None:                    # as the store publishes it
-        with open(layout.index_path(str(root), generation), "w", encoding="utf-8") as handle:
-            handle.write(text)
+    if index:                               # as the store publishes it
+        with open(layout.index_path(str(root), generation), "wb") as handle:
+            handle.write(index_text(built.manifest).encode("utf-8"))
     with open(os.path.join(root, layout.CURRENT), "w", encoding="ascii") as handle:
         handle.write(generation + "\n")
     return built

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.cache.manifest import Limits
 from progmoh.cache.store import Store
 from cache_factory import EPOCH, advice, hours, manifest, pcm, publish
@@ -127,7 +128,7 @@ def test_show_in_another_generation_as_json(two):
     data = json.loads(result.stdout)
     assert data["object"] == old.segments[3].object
     assert data["generation"] == old.generation
-    assert data["duration_s"] == old.segments[3].samples / 8000
+    assert data["duration_s"] == old.segments[3].samples / SAMPLE_RATE_HZ
     assert data["path"] == str(Store(root).path(old.segments[3].object))
 
 
@@ -211,7 +212,8 @@ def test_export_writes_a_telephone_wav(two, tmp_path):
     assert result.exit_code == 0
     assert result.stdout == f"Wrote {out} (0:00.1, 8000 Hz mono 16-bit)\n"
     with wave.open(str(out), "rb") as wav:
-        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 8000)
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (
+            CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ)
         assert wav.readframes(wav.getnframes()) == pcm(20, 800)
     assert new.segments[0].object == Store(root).path(new.segments[0].object).stem
 

@@ -36,14 +36,6 @@ def test_unencodable_values_are_a_type_error():
         lean_json.dumps_compact({"a": {1}})
 
 
-def test_scanner_hands_each_object_to_the_hook():
-    seen = []
-    scanner = lean_json.Scanner(lambda d: seen.append(d) or len(seen))
-    value, end = scanner.raw_decode('xx[{"a":1},{"b":{"c":2}}] tail', 2)
-    assert value == [1, 3] and end == 25
-    assert seen == [{"a": 1}, {"c": 2}, {"b": 2}]
-
-
 def test_importing_it_does_not_import_json():
     code = "import sys; from progmoh.player import lean_json, wire; print('json' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)

@@ -40,7 +40,7 @@ def make_loop(folder, clock, socket_path):
     cat = catalog_module.load(str(folder / "c"))
     events = []
     program = Program(cat, events.append, lambda: NOON, sorted)
-    mixer = Mixer(program, events.append, -20.0, 50, 100)
+    mixer = Mixer(program, cat, events.append, -20.0, 50, 100)
     bed = Program(cat, lambda m: None, lambda: NOON, sorted)
     link = Link(str(socket_path), CALL, events.append, clock)
     loop = Loop(program, mixer, Pacer(clock, 200), RecordingOutput(), events.append, clock,

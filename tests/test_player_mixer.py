@@ -5,6 +5,7 @@ import time
 from array import array
 
 import player_cache
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
 from progmoh.player.play import catalog as catalog_module
 from progmoh.player import wire
 from progmoh.player.play.mixer import Mixer
@@ -25,7 +26,7 @@ def setup(tmp_path, **program):
     cat = catalog_module.load(str(tmp_path))
     events = []
     mixer_program = program_of(cat, events.append)
-    return cat, Mixer(mixer_program, events.append, -20.0, 50, 100), program_of(cat), events
+    return cat, Mixer(mixer_program, cat, events.append, -20.0, 50, 100), program_of(cat), events
 
 
 def samples(data):
@@ -74,28 +75,52 @@ def test_insert_timing_does_not_depend_on_read_sizes(tmp_path):
 
 def test_an_advice_in_progress_is_cut_and_played_later(tmp_path):
     cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
-    mixer.read(int(2.5 * 8000))
+    mixer.read(int(2.5 * RATE))
     assert mixer.program.advice is not None
     mixer.insert([cat.prompts[("en", "n1")]], "position")
     assert mixer.program.advice is None and mixer.program.schedule.played == []
     out = samples(mixer.read(RAMP + 1))
     assert max_jump(out) < 4000                            # faded, not switched
-    mixer.read(20 * 8000)
+    mixer.read(20 * RATE)
     assert mixer.program.schedule.played[0] == "a-first"
     assert any("a-first cut (plays later)" in m for m in events)
 
 
 def test_slots_missed_during_an_insert_are_not_waited_for(tmp_path):
     cat, mixer, _, events = setup(tmp_path, first_advice_s=1.0, advice_gap_s=2.0)
-    mixer.read(int(1.9 * 8000))                            # the 2 s slot is chosen
+    mixer.read(int(1.9 * RATE))                            # the 2 s slot is chosen
     assert mixer.program.schedule.slot.slot_sample == 16000
     mixer.insert([cat.prompts[("en", "n1")]] * 60, "long")   # holds past the 2 and 4 s slots
-    mixer.read(int(3 * 8000))
+    mixer.read(int(3 * RATE))
     assert not mixer.inserting and mixer.program.offset_samples > 32000
-    out = samples(mixer.read(12 * 8000))
+    out = samples(mixer.read(12 * RATE))
     assert not any("silence" in m for m in events)
-    assert max(abs(v) for v in out[-8000:]) > 1000
+    assert max(abs(v) for v in out[-RATE:]) > 1000
     assert mixer.program.schedule.played[:1] == ["a-first"]
+
+
+def test_the_mixer_reports_to_the_program_only_when_something_happens(tmp_path):
+    """The program's hold, changed flag and skip count are its own; the mixer's reports
+    set them (an insert, its end, a missing clip), never a steady wake-up."""
+    cat, mixer, _, _ = setup(tmp_path)
+    program, reports = mixer.program, []
+    apply = program.apply
+    program.apply = lambda report: reports.append(report) or apply(report)
+    program.reported()
+    mixer.read(8000)
+    assert reports == [] and not program.changed and not program.hold
+    clip = cat.prompts[("en", "n1")]
+    gone = catalog_module.Segment(b"\0" * 32, clip.samples, "prompt:en/gone")
+    mixer.insert([gone, clip], "with a missing clip")
+    assert program.hold and program.changed and len(reports) == 1
+    program.reported()
+    mixer.read(RAMP + clip.samples + RAMP)
+    assert [(r.held, r.changed, r.skipped) for r in reports] == [
+        (True, True, 0), (True, False, 1), (False, True, 0)]
+    assert not program.hold and program.changed and program.skipped == 1
+    program.reported()
+    mixer.read(8000)
+    assert len(reports) == 3 and not program.changed
 
 
 def test_a_second_insert_during_the_ramp_up_ducks_again(tmp_path):

@@ -1,6 +1,6 @@
 """Pacing against a fake clock: whole frames, the lead, the first burst, resets."""
 
-from progmoh.cache.audio_format import FRAME_SAMPLES
+from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_RATE_HZ
 from progmoh.player.play.engine import Loop
 from progmoh.player.play.pacer import Pacer
 from fake_clock import FakeClock
@@ -28,7 +28,7 @@ def test_steady_state_keeps_the_lead_without_underrun():
         assert not behind
         pacer.wrote(frames)
         sizes.append(frames)
-        elapsed = int((clock.now_s - pacer.start_s) * 8000)
+        elapsed = int((clock.now_s - pacer.start_s) * SAMPLE_RATE_HZ)
         assert elapsed <= pacer.written_samples <= elapsed + 1600 + FRAME_SAMPLES
         assert pacer.written_samples - elapsed >= 1600 - FRAME_SAMPLES
     assert set(sizes) <= {3, 4}                   # a few frames per wake-up, not one

@@ -12,6 +12,7 @@ from array import array
 import pytest
 
 import player_cache
+from progmoh.cache.audio_format import FRAME_BYTES, SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player import wire
 from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.sim.standin import ServeStandIn
@@ -50,7 +51,7 @@ def test_a_call_hears_whole_frames_of_the_program(cache, short_dir):
     channel = ar.play(app(cache, short_dir), 2.0, wav_path=short_dir / "call.wav")
     heard = channel.heard()
     assert channel.short_reads == 0 and channel.empty_ticks == 0
-    assert len(heard) == channel.frames_read * 640 >= 48 * 640
+    assert len(heard) == channel.frames_read * FRAME_BYTES >= 48 * FRAME_BYTES
     assert heard == cache.tracks[("calm", 0)][:len(heard)]
     assert channel.first_audio_ms() < 500
     assert channel.stopped_by == "SIGHUP" and channel.exit_ms() < 100
@@ -62,13 +63,13 @@ def test_a_call_hears_whole_frames_of_the_program(cache, short_dir):
 def test_the_class_on_the_command_line_is_heard_from_the_first_sample(cache, short_dir):
     channel = ar.play(app(cache, short_dir) + " --class jazz", 1.0, wav_path=short_dir / "j.wav")
     heard = channel.heard()
-    assert len(heard) >= 20 * 640 and heard == cache.tracks[("jazz", 0)][:len(heard)]
+    assert len(heard) >= 20 * FRAME_BYTES and heard == cache.tracks[("jazz", 0)][:len(heard)]
 
 
 def test_a_class_the_cache_lacks_plays_the_default_and_says_so(cache, short_dir):
     channel = ar.play(app(cache, short_dir) + " --class gone", 1.0, wav_path=short_dir / "g.wav")
     heard = channel.heard()
-    assert len(heard) >= 20 * 640 and heard == cache.tracks[("calm", 0)][:len(heard)]
+    assert len(heard) >= 20 * FRAME_BYTES and heard == cache.tracks[("calm", 0)][:len(heard)]
     assert "--class 'gone' is not a class of this cache: calm instead" in log_of(short_dir)
 
 
@@ -108,7 +109,8 @@ def test_reading_resumes_at_real_time_after_a_stall(cache, short_dir):
     queued = int.from_bytes(fcntl.ioctl(channel.fd, 0x541B, b"\0\0\0\0"), sys.byteorder)
     channel.stop()
     assert "write blocked (pipe full): schedule reset" in log_of(short_dir)
-    assert queued <= 3200 + 3 * 640                    # back to the lead, no lasting lag
+    lead_bytes = 200 * SAMPLE_RATE_HZ // 1000 * SAMPLE_BYTES     # app()'s --lead-ms 200
+    assert queued <= lead_bytes + 3 * FRAME_BYTES           # back to the lead, no lasting lag
     assert channel.short_reads == 0
 
 
@@ -140,7 +142,7 @@ def test_an_object_damaged_in_place_is_never_heard(cache, short_dir):
         handle.write(FULL_SCALE)
     channel = ar.play(app(cache, short_dir), 2.0, wav_path=short_dir / "call.wav")
     heard = channel.heard()
-    assert channel.short_reads == 0 and len(heard) >= 40 * 640
+    assert channel.short_reads == 0 and len(heard) >= 40 * FRAME_BYTES
     assert max(abs(s) for s in array("h", heard)) <= player_cache.AMPLITUDE
     first = cache.tracks[("calm", 0)]
     clean = next(i for i in range(0, len(heard), 2) if heard[i:i + 2] != first[i:i + 2])
@@ -155,7 +157,7 @@ def test_an_old_manifest_without_checksums_still_plays(short_dir):
         path.unlink()
     channel = ar.play(app(old, short_dir), 1.0, wav_path=short_dir / "call.wav")
     heard = channel.heard()
-    assert channel.short_reads == 0 and len(heard) >= 20 * 640
+    assert channel.short_reads == 0 and len(heard) >= 20 * FRAME_BYTES
     assert heard == old.tracks[("calm", 0)][:len(heard)]
 
 
@@ -164,6 +166,35 @@ def test_no_cache_plays_silence_and_does_not_exit(short_dir):
         PROGMOH, CALL, short_dir / "nothing", short_dir / "p.log")
     channel = ar.play(line, 0.5, wav_path=short_dir / "call.wav")
     assert channel.frames_read >= 10 and set(channel.heard()) == {0}
+    assert channel.stopped_by == "SIGHUP"
+
+
+def test_a_cache_without_its_index_plays_silence_says_so_once_and_never_exits(short_dir):
+    """A generation rendered before every publish wrote the index: nothing the player
+    can read, so silence until Asterisk stops it (exiting would be respawned in a loop)."""
+    old = player_cache.build(short_dir / "c", program={"first_advice_s": 100.0}, index=False)
+    channel = ar.play(app(old, short_dir), 1.0, wav_path=short_dir / "call.wav")
+    assert channel.frames_read >= 20 and channel.short_reads == 0
+    assert set(channel.heard()) == {0}
+    assert channel.stopped_by == "SIGHUP" and channel.proc.returncode == 0
+    log = log_of(short_dir)
+    assert log.count("no player index") == 1 and "run `progmoh render` once" in log
+    assert "silence until the call ends" in log
+
+
+def test_a_damaged_index_plays_what_it_can_and_says_so_once(cache, short_dir):
+    path = short_dir / "c" / "generations" / "g1.idx"
+    lines = path.read_bytes().split(b"\n")
+    first = next(n for n, line in enumerate(lines) if line.startswith(b"m\tcalm\t0\t"))
+    lines[first] = lines[first].replace(b"\t0\t", b"\t0\tzz", 1)      # its object: not hex
+    path.write_bytes(b"\n".join(lines))
+    channel = ar.play(app(cache, short_dir), 1.0, wav_path=short_dir / "call.wav")
+    heard = channel.heard()
+    assert channel.short_reads == 0 and len(heard) >= 20 * FRAME_BYTES
+    assert heard == cache.tracks[("calm", 1)][:len(heard)]             # the track it could read
+    log = log_of(short_dir)
+    assert log.count("player index") == 1
+    assert "1 line(s) unusable, left out (first: line %d: " % (first + 1) in log
     assert channel.stopped_by == "SIGHUP"
 
 
@@ -179,7 +210,7 @@ def test_a_restarted_player_continues_the_call(cache, short_dir):
         first = ar.play(app(cache, short_dir, socket=sock), 2.0)
         assert first.short_reads == 0
         offset = serve.states[CALL]["offset_samples"]
-        assert offset >= 8000
+        assert offset >= SAMPLE_RATE_HZ
         second = ar.play(app(cache, short_dir, socket=sock), 1.0, wav_path=short_dir / "b.wav")
     tail = second.heard()[-4000:]                      # the last quarter second
     position = cache.tracks[("calm", 0)].find(tail) // 2

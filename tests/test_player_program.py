@@ -5,13 +5,13 @@ import time
 
 import pytest
 
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
 from progmoh.cache.manifest import Limits
 from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play import limits
 from progmoh.player.play.program import Program
 import player_cache
 
-RATE = 8000
 NOON_MONDAY = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
 
 

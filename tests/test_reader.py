@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from progmoh.cache.audio_format import FRAME_BYTES
 from progmoh.player.sim import asterisk_reader as ar
 
 
@@ -45,12 +46,12 @@ def test_short_reads_are_counted_and_discarded(tmp_path):
         import os, time
         start = time.monotonic()
         for i in range(1000):
-            os.write(1, bytes([1]) * 320)                 # half a frame per tick: half speed
+            os.write(1, bytes([1]) * %d)                 # half a frame per tick: half speed
             time.sleep(max(0.0, start + (i + 1) * 0.04 - time.monotonic()))
-    """)
+    """ % (FRAME_BYTES // 2))
     channel = ar.play(line, 1.0, wav_path=tmp_path / "x.wav")
     assert channel.short_reads >= 10 and channel.frames_read <= 2
-    assert len(channel.heard()) == channel.frames_read * 640
+    assert len(channel.heard()) == channel.frames_read * FRAME_BYTES
 
 
 def test_stubborn_application_is_killed_after_hup_and_term(tmp_path):

@@ -5,8 +5,9 @@ import math
 
 import pytest
 
-from progmoh.renderer.condition import (PEAK_DBFS, Conditioning, condition_clips, condition_file,
-                                level_dbfs, trim_silence)
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.renderer.condition import (PEAK_DBFS, TRIM_WINDOW_SAMPLES, Conditioning,
+                                condition_clips, condition_file, level_dbfs, trim_silence)
 from progmoh.renderer.errors import InputProblem
 from test_render_support import ffmpeg, rms_dbfs
 
@@ -23,7 +24,7 @@ MUSIC = Conditioning(target_dbfs=-30.0, band_low_hz=300, band_high_hz=3400)
 def test_each_format_decodes_to_8k_mono_at_the_target_level(tmp_path, name, options):
     path = ffmpeg("sine=f=1000:d=2:sample_rate=44100", tmp_path / name, "-ac", "2", *options)
     pcm = condition_file(path, MUSIC)
-    assert abs(len(pcm) / 2 - 16000) < 400          # 2 s at 8 kHz (codec padding aside)
+    assert abs(len(pcm) / 2 - 2 * SAMPLE_RATE_HZ) < 400     # 2 s at 8 kHz (codec padding aside)
     assert rms_dbfs(pcm) == pytest.approx(-30.0, abs=0.3)
 
 
@@ -96,6 +97,33 @@ def test_trim_cuts_silence_at_both_ends_only():
     assert len(trimmed) < len(pcm) - 2 * 2 * 7000
     assert tone + b"\0\0" * 400 + tone in trimmed     # the inner gap stays
     assert math.isinf(level_dbfs(b"", 2))
+
+
+def _windows(*levels_and_counts, width=2):
+    """Constant-level samples, a whole number of 10 ms windows per (value, windows) pair."""
+    return b"".join(value.to_bytes(width, "little", signed=True) * (TRIM_WINDOW_SAMPLES * count)
+                    for value, count in levels_and_counts)
+
+
+@pytest.mark.parametrize("width, loud", [(2, 20000), (4, 20000 << 16)])
+def test_trim_keeps_three_windows_either_side_of_the_first_and_last_loud_window(width, loud):
+    """A window 45 dB or more under the loudest is quiet (44 dB is not); the clip's
+    end is not a whole window, and the cut is to the sample of the window grid."""
+    under_44_db, under_46_db = round(loud * 10 ** (-44 / 20)), round(loud * 10 ** (-46 / 20))
+    pcm = _windows((0, 5), (under_46_db, 5), (under_44_db, 2), (loud, 10), (0, 9),
+                   width=width) + bytes(width * 37)
+    first_loud, last_loud = 10, 21
+    trimmed = trim_silence(pcm, width)
+    window = TRIM_WINDOW_SAMPLES * width
+    assert trimmed == pcm[(first_loud - 3) * window:(last_loud + 1 + 3) * window]
+    assert trim_silence(pcm[7 * window:], width) == pcm[7 * window:(last_loud + 4) * window]
+
+
+def test_trim_leaves_silence_and_a_clip_that_is_sound_to_its_ends_alone():
+    assert trim_silence(b"\0\0" * 1000, 2) == b"\0\0" * 1000
+    assert trim_silence(b"", 2) == b""
+    sound = _windows((3000, 4)) + (3000).to_bytes(2, "little") * 5   # a last short window
+    assert trim_silence(sound, 2) == sound
 
 
 def test_clips_conditioned_together_match_one_by_one_and_fail_alone(tmp_path):

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cli.config import load
 from progmoh.renderer.render import render
 
@@ -15,7 +16,7 @@ def test_the_demo_library_renders_without_problems(tmp_path):
     assert len(manifest.classes) >= 2 and manifest.default_class == manifest.classes[0]
     music = [s for s in manifest.segments if s.kind == "music"]
     assert {s.sources[0].rsplit(".", 1)[1] for s in music} >= {"mp3", "ogg", "m4a", "flac"}
-    assert all(60 * 8000 <= s.samples <= 120 * 8000 for s in music)
+    assert all(60 * SAMPLE_RATE_HZ <= s.samples <= 120 * SAMPLE_RATE_HZ for s in music)
     advice = [s for s in manifest.segments if s.kind == "advice"]
     groups = Counter(s.group for s in advice)
     assert set(groups) == {"first", "middle", "last"}

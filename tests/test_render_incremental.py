@@ -1,8 +1,12 @@
 """Incremental renders: nothing is rendered twice; a changed setting re-renders
 exactly the segments it shapes; the cache lock keeps renders apart."""
 
+import os
+
 import pytest
 
+from progmoh.cache import layout
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.errors import CacheError
 from progmoh.cache.store import Store
 from test_render_support import TRACK, copy_base, ffmpeg, render_config
@@ -30,6 +34,21 @@ def test_a_second_render_renders_nothing_and_publishes_nothing(config):
     assert result.segments == len(_ids(config))
 
 
+def test_a_current_generation_without_the_players_index_is_published_again(config):
+    """A cache rendered before every publish wrote the index: the next render
+    publishes the same segments again, objects reused, now with the index."""
+    render_config(config)
+    store = Store(config.cache.root)
+    old = store.current_name()
+    os.remove(layout.index_path(str(config.cache.root), old))
+    assert not store.has_player_index(old)
+    result = render_config(config)
+    assert result.published is True and result.rendered == ()
+    assert store.has_player_index(store.current_name()) and store.current_name() != old
+    assert store.current().segments == store.manifest(old).segments
+    assert render_config(config).published is False
+
+
 def test_duck_settings_remix_advice_only(config):
     result = render_config(config, duck_db=-14.0)
     assert set(result.rendered) == _ids(config, "advice")
@@ -45,7 +64,7 @@ def test_music_level_rerenders_music_and_the_advice_over_it(config):
 def test_slot_spacing_renders_advice_at_the_new_slots_only(config):
     result = render_config(config, slot_spacing_s=4.0)
     assert set(result.rendered) == _ids(config, "advice")
-    assert all(s.slot_sample % (4 * 8000) == 0
+    assert all(s.slot_sample % (4 * SAMPLE_RATE_HZ) == 0
                for s in Store(config.cache.root).current().segments if s.kind == "advice")
 
 

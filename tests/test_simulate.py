@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 import player_cache
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_RATE_HZ
 from progmoh.cli.commands import progmoh
 
 
@@ -73,8 +74,8 @@ def test_a_call_through_serve_hears_billing_a_saved_class_and_positions(short_di
     assert first_at(events, "AMI Hangup: +15551230001 hangs up") > 5.5
     assert "denied" not in out and "lost" not in out and f"WAV: {wav}" in out
     with wave.open(str(wav)) as heard:
-        assert heard.getframerate() == 8000 and heard.getnchannels() == 1
-        assert heard.getnframes() >= 5.7 * 8000
+        assert heard.getframerate() == SAMPLE_RATE_HZ and heard.getnchannels() == CHANNELS
+        assert heard.getnframes() >= 5.7 * SAMPLE_RATE_HZ
 
 
 def test_the_stand_in_sends_the_commands_itself(short_dir):
@@ -93,8 +94,8 @@ def test_the_stand_in_sends_the_commands_itself(short_dir):
     assert "AMI " not in out and "serve: " not in out
     assert f"WAV: {wav}" in out
     with wave.open(str(wav)) as heard:
-        assert heard.getframerate() == 8000 and heard.getnchannels() == 1
-        assert heard.getnframes() >= 4.4 * 8000
+        assert heard.getframerate() == SAMPLE_RATE_HZ and heard.getnchannels() == CHANNELS
+        assert heard.getnframes() >= 4.4 * SAMPLE_RATE_HZ
 
 
 def test_a_caller_leaving_needs_serve(short_dir):

@@ -25,6 +25,7 @@ import pytest
 
 import ami_recordings as rec
 import player_cache
+from progmoh.cache.audio_format import FRAME_BYTES
 from fake_ami import FakeAmi, Script
 from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.serve.ami.client import AmiClient
@@ -35,7 +36,6 @@ from service_support import service_settings, write_config
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
 A, B = "1795710278.1", "1795710279.3"
-FRAME = 640
 GAP_TICKS = 30                   # 1.2 s between keys
 
 
@@ -186,7 +186,7 @@ def test_keys_reach_only_their_callers_player_and_are_heard(short_tmp, cache, ca
             ready = gate == 0 or (gate == 1 and both_playing and index >= GAP_TICKS) or (
                 gate > 1 and index >= marks[f"tick {gate - 1}"] + GAP_TICKS)
             if ready:
-                marks[f"tick {gate}"], marks[name] = index, a.frames_read * FRAME
+                marks[f"tick {gate}"], marks[name] = index, a.frames_read * FRAME_BYTES
                 backstage.open_gate(gate)
                 pending[:] = [next(steps, None)] if gate < 4 else []
 

@@ -15,12 +15,13 @@ import time
 import pytest
 
 import player_cache
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player.serve.realtime import CLASS_WAIT_S
 from progmoh.player.sim.simulate import place_call
 from progmoh.player.sim.simulate_serve import Backstage
 from service_support import service_settings, write_config
 
-FIRST_SECOND_BYTES = 8000 * 2
+FIRST_SECOND_BYTES = SAMPLE_RATE_HZ * SAMPLE_BYTES
 
 
 @pytest.fixture

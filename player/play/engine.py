@@ -68,7 +68,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     catalog = _catalog(cache_dir, log)
     program = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
-    mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
+    mixer = Mixer(program, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
+                  p["crossfade_ms"])
     if place:
         program.start_at(place, music_class)
     loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
@@ -84,6 +85,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
 def _log_start(log, catalog, program, lead_ms, music_class, valid):
     log("start: generation %s, class %s, lead %d ms%s" % (
         catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+    if catalog.problem:
+        log(catalog.problem)
     if music_class and music_class != program.music_class:
         log("--class %r is not a class of this cache: %s instead" % (
             str(music_class)[:64], program.music_class or "-"))
@@ -118,7 +121,7 @@ def _catalog(cache_dir, log):
         return load(cache_dir)
     except CatalogError as error:
         log("%s: silence until the call ends" % error)
-        return Catalog(cache_dir, {})
+        return Catalog(cache_dir)
 
 
 class Loop:
@@ -216,7 +219,7 @@ class Loop:
         due = self.program.changed or now_s - self.state_at_s >= STATE_EVERY_S
         if self.link.sock is None or not self.link.welcomed or not due:
             return
-        self.program.changed = False
+        self.program.reported()
         self.state_at_s = now_s
         self.link.send(self.state_line(self.heard_state()), droppable=True)
 

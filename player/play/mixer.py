@@ -8,6 +8,12 @@ edited through ``memoryview.cast("h")``, not ``array`` (whose import pulls in
 ``collections``: a millisecond and 0.6 MB at every player start).
 ``audioop`` itself (half a millisecond) is imported when an insert first
 needs it, not before the first audio.
+
+The mixer owns the insert; the program owns the call's bed and its counts.
+What an insert does that the program must know (advice held back while it
+plays, a change worth telling serve, an object skipped) the mixer reports
+as a ``MixReport`` to ``Program.apply``, only when it happens: never one per
+wake-up.
 """
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
@@ -46,13 +52,30 @@ def dip(new, old, done, total):
     return bytes(out)
 
 
-class Mixer:
-    """Bed (the program) -> crossfade tail -> gain -> inserted voice."""
+class MixReport:
+    """What one call of the mixer did that the program must know (``Program.apply``).
 
-    def __init__(self, program, log, duck_db=PROGRAM_DEFAULTS["insert_duck_db"],
+    ``held``: an insert is playing (or still ducking), so no advice may start;
+    ``changed``: the caller's state changed (serve hears it at the next report);
+    ``skipped``: cache objects of the insert that were missing or damaged.
+    """
+
+    __slots__ = ("held", "changed", "skipped")
+
+    def __init__(self, held, changed=False, skipped=0):
+        self.held, self.changed, self.skipped = held, changed, skipped
+
+
+class Mixer:
+    """Bed (the program) -> crossfade tail -> gain -> inserted voice.
+
+    ``catalog`` opens the insert's clips; ``program`` is the bed, and hears
+    through ``Program.apply`` what the inserts did."""
+
+    def __init__(self, program, catalog, log, duck_db=PROGRAM_DEFAULTS["insert_duck_db"],
                  ramp_ms=PROGRAM_DEFAULTS["insert_ramp_ms"],
                  crossfade_ms=PROGRAM_DEFAULTS["crossfade_ms"]):
-        self.program, self.log = program, log
+        self.program, self.catalog, self.log = program, catalog, log
         self.duck_gain = 10.0 ** (float(duck_db) / 20.0)
         self.ramp_samples = max(1, int(ramp_ms) * SAMPLE_RATE_HZ // 1000)
         self.crossfade_samples = max(1, int(crossfade_ms) * SAMPLE_RATE_HZ // 1000)
@@ -80,8 +103,6 @@ class Mixer:
     def insert(self, segments, what):
         """Duck the bed and play ``segments`` over it; an advice is cut to play later."""
         self.clips.extend(segments)
-        self.program.hold = True
-        self.program.changed = True
         self.what = what
         self.fade_from(self.program.cut_advice(), self.ramp_samples)
         self.log("t=%.3f insert %s: %d clips" % (self.program.seconds(), what, len(segments)))
@@ -89,6 +110,7 @@ class Mixer:
             self.inserting = True
             self._ramp_to(self.duck_gain)
             self.voice_wait_samples = self.ramp_samples
+        self._report(changed=True)
 
     def reset(self):
         """Back to the plain program at full level (after an internal error)."""
@@ -98,7 +120,7 @@ class Mixer:
         self.tail = self.clip = None
         self.clips, self.inserting, self.voice_wait_samples = [], False, 0
         self.gain, self.gain_step, self.ramp_left_samples = 1.0, 0.0, 0
-        self.program.hold = False
+        self._report()
 
     def playing(self):
         """What the caller hears now: the insert over the bed, else the bed."""
@@ -107,6 +129,10 @@ class Mixer:
     def _ramp_to(self, target):
         self.ramp_left_samples = self.ramp_samples
         self.gain_step = (target - self.gain) / self.ramp_samples
+
+    def _report(self, changed=False, skipped=0):
+        """Tell the program what just happened (only ever when something did)."""
+        self.program.apply(MixReport(self.inserting, changed, skipped))
 
     # -- reading -------------------------------------------------------------
 
@@ -168,8 +194,7 @@ class Mixer:
             self.gain = 1.0
             if self.inserting and self.clip is None and not self.clips:
                 self.inserting = False
-                self.program.hold = False
-                self.program.changed = True
+                self._report(changed=True)
                 self.log("t=%.3f insert end" % self.program.seconds())
 
     def _voice(self, bed, count):
@@ -184,7 +209,7 @@ class Mixer:
             voice = self.clip.read(self.clip_pos_samples, count)
         except ObjectError as error:
             self.log("t=%.3f clip cut: %s" % (self.program.seconds(), error))
-            self.program.skipped += 1
+            self._report(skipped=1)
             voice, self.clip_pos_samples = b"", self.clip.samples
         voice += bytes(count * SAMPLE_BYTES - len(voice))
         self.clip_pos_samples += count
@@ -200,9 +225,9 @@ class Mixer:
         while self.clips:
             segment = self.clips.pop(0)
             try:
-                self.clip, self.clip_pos_samples = self.program.catalog.reader(segment).open(), 0
+                self.clip, self.clip_pos_samples = self.catalog.reader(segment).open(), 0
                 return
             except ObjectError as error:
                 self.log("t=%.3f clip skipped: %s" % (self.program.seconds(), error))
-                self.program.skipped += 1
+                self._report(skipped=1)
         self._ramp_to(1.0)

@@ -6,6 +6,9 @@ switch of reader at exact sample offsets and ``offset_samples`` (the track
 position) advances through an advice exactly as through music.  This
 module only decides and reads; gains and inserts are the mixer's job.
 Which advice plays where is ``AdviceSchedule``'s part; ``Program`` reads.
+Each object writes only its own fields: the schedule's change through its
+methods, and what an insert did reaches ``Program`` as the mixer's report
+(``Program.apply``).
 """
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
@@ -106,6 +109,21 @@ class AdviceSchedule:
                     return Slot(slot_sample, item, slots[slot_sample][item])
         return None
 
+    def broke(self, item):
+        """``item`` failed to open or to read: left out for the rest of the call."""
+        self.broken.add(item)
+
+    def adopt(self, played, middle_order):
+        """A previous process's advice: what it played, its middle order (if it had one)."""
+        self.played = list(played)
+        if middle_order:
+            self.middle_order = list(middle_order)
+        self.forget()
+
+    def wait_until(self, next_at_samples):
+        """No advice before ``next_at_samples`` of call time (a previous process's gap)."""
+        self.next_at_samples = next_at_samples
+
     def finished(self, item, call_samples):
         """An advice ended: counted as played unless it broke; the gap starts."""
         self.forget()
@@ -126,13 +144,24 @@ class Program:
         self.track_index = self.offset_samples = self.call_samples = 0
         self.advice = None          # PlayingAdvice while one plays
         self.music = None           # Reader of the current track
-        self.hold = False           # no advice may start (an insert is playing)
+        self.hold = False           # no advice may start (an insert is playing): the mixer's word
         self.broken_tracks = set()  # labels of tracks damaged or missing: left out
         self.logged = {t.label for t in self.tracks()[:1]}     # tracks whose start was logged
-        self.changed = True
+        self.changed = True         # since the state was last reported to serve
         self.silent = False
         self.skipped = 0            # objects skipped or cut as missing or damaged
         self.started_at = None      # the place ``--at`` started this process at, if it did
+
+    def apply(self, report):
+        """What the mixer did (mixer.MixReport): whether an insert holds advice back,
+        whether the caller's state changed, how many of its objects were skipped."""
+        self.hold = report.held
+        self.changed = self.changed or report.changed
+        self.skipped += report.skipped
+
+    def reported(self):
+        """The state as it is now has reached serve: nothing new until it changes."""
+        self.changed = False
 
     # -- reading ---------------------------------------------------------
 
@@ -207,7 +236,7 @@ class Program:
         except ObjectError as error:
             self.log("t=%.3f advice %s cut: %s" % (self.seconds(), advice.item, error))
             self.skipped += 1
-            self.schedule.broken.add(advice.item)
+            self.schedule.broke(advice.item)
             data = b""
         taken = len(data) // SAMPLE_BYTES
         advice.pos_samples += taken
@@ -277,7 +306,7 @@ class Program:
         except ObjectError as error:
             self.log("t=%.3f advice %s skipped: %s" % (self.seconds(), slot.item, error))
             self.skipped += 1
-            self.schedule.broken.add(slot.item)
+            self.schedule.broke(slot.item)
             return
         self.advice = PlayingAdvice(slot.item, reader, self.offset_samples - slot.slot_sample)
         self.changed = True
@@ -354,15 +383,12 @@ class Program:
     def adopt(self, state, position_too=True):
         """Continue a call from a previous process's state; returns the tail to fade."""
         schedule = self.schedule
-        schedule.played = list(state["advice_played"])
-        if state["middle_order"]:
-            schedule.middle_order = list(state["middle_order"])
-        schedule.forget()
+        schedule.adopt(state["advice_played"], state["middle_order"])
         if not position_too:
             return None
         if self.started_at is not None and self._started_at_state(state):
             self.call_samples += state["call_samples"]
-            schedule.next_at_samples = state["next_advice_at"]
+            schedule.wait_until(state["next_advice_at"])
             self.log("t=%.3f continued from the start: %d advice played"
                      % (self.seconds(), len(schedule.played)))
             return None
@@ -371,7 +397,7 @@ class Program:
         self.track_index = state["track_index"] % max(1, len(self.tracks()))
         self.offset_samples = max(0, state["offset_samples"])
         self.call_samples = max(self.call_samples, state["call_samples"])
-        schedule.next_at_samples = state["next_advice_at"]
+        schedule.wait_until(state["next_advice_at"])
         self.changed = True
         self.log("t=%.3f continued: class %s track %d at %.3f s, %d advice played"
                  % (self.seconds(), self.music_class, self.track_index,

@@ -14,11 +14,12 @@ import posix
 
 from progmoh.cache import blocks
 from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.errors import ProgmohError
 
 BLOCK_SAMPLES = blocks.BLOCK_SAMPLES
 
 
-class ObjectError(Exception):
+class ObjectError(ProgmohError):
     """A cache object that is missing, unreadable or of the wrong length."""
 
 

@@ -16,9 +16,9 @@ matplotlib.use("Agg")                      # files only: no display, no GUI tool
 import matplotlib.pyplot as plt            # noqa: E402  (after choosing the backend)
 import numpy as np                         # noqa: E402
 
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ  # noqa: E402
 from progmoh.player.sim.call_events import classify  # noqa: E402
 
-RATE = 8000
 WIDTH_IN, HEIGHT_IN, DPI = 14.0, 7.0, 80
 COLOURS = {"music": "#1f77b4", "class": "#9467bd", "advice": "#2ca02c", "advice_end": "#2ca02c",
            "insert": "#d62728",
@@ -39,7 +39,7 @@ def draw(samples: np.ndarray, timeline, title: str):
     figure, (lane, wave_ax, spec_ax) = plt.subplots(
         3, 1, figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, sharex=True,
         gridspec_kw={"height_ratios": [2.4, 1.0, 1.6], "hspace": 0.06})
-    seconds = max(len(samples) / RATE, 1.0)
+    seconds = max(len(samples) / SAMPLE_RATE_HZ, 1.0)
     events = classify(timeline)
     start = min([0.0] + [e.at_s for e in events])
     _waveform(wave_ax, samples)
@@ -64,7 +64,7 @@ def _waveform(ax, samples: np.ndarray) -> None:
     buckets = max(1, len(samples) // 1600)
     usable = samples[:len(samples) // buckets * buckets].reshape(-1, buckets) if len(samples) else \
         np.zeros((1, 1))
-    times = np.arange(len(usable)) * buckets / RATE
+    times = np.arange(len(usable)) * buckets / SAMPLE_RATE_HZ
     ax.fill_between(times, usable.min(axis=1), usable.max(axis=1), color="#444444", linewidth=0)
     ax.set_ylim(-1, 1)
     ax.set_ylabel("level")
@@ -74,9 +74,10 @@ def _waveform(ax, samples: np.ndarray) -> None:
 def _spectrogram(ax, samples: np.ndarray) -> None:
     if len(samples) >= 512:
         ax.set_facecolor("black")
-        ax.specgram(samples, NFFT=256, Fs=RATE, noverlap=128, cmap="magma", vmin=-120, vmax=-20)
+        ax.specgram(samples, NFFT=256, Fs=SAMPLE_RATE_HZ, noverlap=128, cmap="magma",
+                    vmin=-120, vmax=-20)
     ax.axhspan(300, 3400, fill=False, edgecolor="#00bcd4", linestyle=":", linewidth=1)
-    ax.set_ylim(0, RATE / 2)
+    ax.set_ylim(0, SAMPLE_RATE_HZ / 2)
     ax.set_ylabel("Hz (band 300-3400)")
 
 

@@ -6,6 +6,7 @@ pin every sentence.  Standard library only, no ``typing``/``dataclasses``:
 the player imports this module when its first insert arrives.
 """
 
+from progmoh.cache.errors import ProgmohError
 from progmoh.player.words import numbers_en, numbers_ru
 from progmoh.player.words.vocabulary import PAUSE, base_texts, position_key
 
@@ -14,7 +15,7 @@ KNOWN_CURRENCIES = ("RUB", "USD", "EUR")
 MAX_UNITS = 10**15 - 1          # the largest amount spoken; more is surely a billing error
 
 
-class AmountError(ValueError):
+class AmountError(ProgmohError, ValueError):
     """A balance that is not decimal text like "-1234.05"."""
 
 
