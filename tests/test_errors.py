@@ -38,7 +38,7 @@ def _project_exceptions():
 def test_every_error_of_the_tree_derives_from_the_one_base():
     found = dict(_project_exceptions())
     assert {"progmoh.player.wire.ProtocolError", "progmoh.player.play.source.ObjectError",
-            "progmoh.player.play.catalog.CatalogError", "progmoh.cli.config.ConfigError",
+            "progmoh.player.play.catalog.CatalogError", "progmoh.cli.config_reader.ConfigError",
             "progmoh.player.serve.ami.client.AmiError"} <= set(found)
     strays = sorted(name for name, cls in found.items()
                     if not issubclass(cls, ProgmohError) and name not in PLAIN)
