@@ -13,12 +13,14 @@ turns it into a single line and exit status 1 (cli/commands.py).
 class ProgmohError(Exception):
     """An error a user can act on; its message names the file, field or value.
 
-    Every package's errors derive from it.  Two control-flow exceptions stay
+    Every package's errors derive from it.  Three control-flow exceptions stay
     plain on purpose, because no user ever sees one: ``player.serve.realtime.
     BadRequest`` (a malformed HTTP request, answered with a 400 by the listener
     that read it, realtime's or the metrics endpoint's) and
     ``player.serve.players._Dropped`` (a player connection that broke the
-    rules, logged and closed by the players' socket that read it).
+    rules, logged and closed by the players' socket that read it) and
+    ``cli.config_values.Refusal`` (a value reader's "no", which the config
+    reader turns into a ConfigError naming the file and key).
     """
 
 

@@ -13,7 +13,8 @@ from progmoh.cli.commands import ProgmohGroup, progmoh as progmoh_cli
 from progmoh.player import wire
 
 # Control flow that never reaches a user (cache/errors.py says why each stays plain).
-PLAIN = {"progmoh.player.serve.realtime.BadRequest", "progmoh.player.serve.players._Dropped"}
+PLAIN = {"progmoh.player.serve.realtime.BadRequest", "progmoh.player.serve.players._Dropped",
+         "progmoh.cli.config_values.Refusal"}
 
 
 PACKAGES = ("progmoh.cache", "progmoh.cli", "progmoh.renderer", "progmoh.player")
