@@ -10,19 +10,17 @@ file system as /tmp), which it removes.
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent.parent),
-                str(Path(__file__).resolve().parent.parent / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-from progmoh.cache import layout  # noqa: E402
-from progmoh.cache.audio_format import SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.cache.store import Store  # noqa: E402
-from cache_factory import EPOCH, advice, manifest, music, pcm  # noqa: E402
+from progmoh.cache import layout
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.cache.store import Store
+from tests.support.cache_factory import EPOCH, advice, manifest, music, pcm
 
 BUDGET_BYTES = 240e6         # audio written per run, to spare the disk
 

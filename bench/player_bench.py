@@ -28,19 +28,18 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-from progmoh.cache.audio_format import (  # noqa: E402
+from progmoh.cache.audio_format import (
     CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_BYTES, SAMPLE_RATE_HZ,
 )
-from progmoh.player.play.defaults import LEAD_MS  # noqa: E402
-from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
+from progmoh.player.play.defaults import LEAD_MS
+from progmoh.player.sim import asterisk_reader as ar
+from tests.support.checkout import REPO
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
@@ -106,7 +105,7 @@ def bare_python_peak_kb():
 
 
 def build_cache(folder):
-    import player_cache
+    from tests.support import player_cache
     return player_cache.build(folder, track_s=30.0, slot_every_s=10.0, advice_s=4.0,
                               program={"first_advice_s": 5.0, "advice_gap_s": 10.0})
 

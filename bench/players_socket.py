@@ -19,10 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from progmoh.player import protocol  # noqa: E402
-from progmoh.player.serve.players import PlayerServer  # noqa: E402
+from progmoh.player import protocol
+from progmoh.player.serve.players import PlayerServer
 
 PLAYER = r"""
 import _socket, sys, time, json

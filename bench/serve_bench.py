@@ -28,13 +28,13 @@ import tempfile
 import time
 import urllib.parse
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-import ami_recordings as rec  # noqa: E402
-from progmoh.cache.audio_format import FRAME_BYTES, SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.player.serve.ami.framing import Framer  # noqa: E402
-from progmoh.player.serve.ami.message import parse  # noqa: E402
+from progmoh.cache.audio_format import FRAME_BYTES, SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.ami.message import parse
+from tests.support import ami_recordings as rec
+from tests.support.checkout import REPO
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -343,7 +343,7 @@ async def measure_idle(pid: int, count: int, idle_s: float) -> None:
 
 
 def build_cache(folder: pathlib.Path):
-    import player_cache
+    from tests.support import player_cache
     return player_cache.build(folder, track_s=30.0, program={"first_advice_s": 1000.0},
                               default_class="calm")
 

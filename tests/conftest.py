@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pymysql
 import pytest
+from tests.support.checkout import SERVICES
 
-REPO = Path(__file__).resolve().parent.parent
-MARIADB_SCRIPT = REPO / "tests" / "services" / "mariadb.sh"
+MARIADB_SCRIPT = SERVICES / "mariadb.sh"
 
 
 def pytest_collection_modifyitems(items):
@@ -68,7 +68,7 @@ def mysql_url():
 
 
 # The real-Asterisk tests' fixtures (asterisk_prefix, demo_cache, lab).
-pytest_plugins = ["asterisk_fixtures"]
+pytest_plugins = ["tests.support.asterisk_fixtures"]
 
 
 @pytest.fixture
