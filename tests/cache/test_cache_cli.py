@@ -16,10 +16,8 @@ from progmoh.cli.commands import progmoh
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    """A config file whose cache.dir is a fresh folder; HOME points into tmp_path."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
+def env(tmp_path):
+    """A config file whose cache.dir is a fresh folder."""
     config = tmp_path / "progmoh.toml"
     config.write_text('[cache]\ndir = "cache"\ngc_grace_hours = 6.0\n')
     return tmp_path / "cache", str(config)

@@ -9,20 +9,9 @@ from progmoh.cache.declared import Key
 from progmoh.cli.config import Config, ConfigError, config_path, defaults, load
 from progmoh.cli.config_reader import declared_keys
 from tests.support.checkout import REPO
+from tests.support.config_file import write
 
 DEFAULTS = defaults()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
-
-
-def write(tmp_path, text: str) -> Path:
-    path = tmp_path / "progmoh.toml"
-    path.write_text(text)
-    return path
 
 
 def error_of(tmp_path, text: str) -> str:
@@ -43,13 +32,13 @@ def test_defaults_give_the_demo_paths_inside_the_repo():
     assert config.store.url == f"sqlite:///{repo / 'var' / 'progmoh.db'}"
 
 
-def test_file_overrides_and_paths_are_relative_to_the_file(tmp_path):
+def test_file_overrides_and_paths_are_relative_to_the_file(tmp_path, home):
     path = write(tmp_path, '[cache]\ndir = "~/moh-cache"\ngc_grace_hours = 2\n'
                            '[library]\nmusic_dir = "lib/music"\n'
                            '[billing]\ncommand = ["/bin/balance", "{number}"]\n')
     config = load(path)
     assert config.source == path
-    assert config.cache.root == tmp_path / "moh-cache"
+    assert config.cache.root == home / "moh-cache"
     assert config.cache.gc_grace_s == 7200.0
     assert config.library.music_dir == tmp_path / "lib" / "music"
     assert config.billing.command == ("/bin/balance", "{number}")

@@ -16,10 +16,8 @@ SECRETS = ('[ami]\nsecret = "ami-s3cret"\n'
 
 
 @pytest.fixture(autouse=True)
-def clean_env(tmp_path, monkeypatch):
-    """HOME in tmp_path, where the default folders (relative to a config file there) exist."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
+def default_folders(tmp_path):
+    """The default folders, relative to a config file in tmp_path, exist."""
     for folder in ("music/classes", "music/advice", "var/cache"):
         (tmp_path / folder).mkdir(parents=True)
 

@@ -15,7 +15,7 @@ from progmoh.cli.config_reader import Reader, build, declared_keys
 from progmoh.cli.config_values import CHECKS, READERS
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN, PROGRAM_DEFAULTS
 from progmoh.player.settings import PlayerSettings, ProgramSettings
-from tests.cli.test_config import clean_env, write  # noqa: F401 (clean_env: an autouse fixture)
+from tests.support.config_file import write
 
 
 def test_a_configuration_error_is_a_progmoh_error(tmp_path):

@@ -62,9 +62,7 @@ def test_a_protocol_error_reaches_the_user_as_one_line_and_exit_1():
     assert result.stdout == ""
 
 
-def test_a_config_error_reaches_the_user_as_one_line_and_exit_1(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("PROGMOH_CONFIG", raising=False)
+def test_a_config_error_reaches_the_user_as_one_line_and_exit_1(tmp_path):
     path = tmp_path / "progmoh.toml"
     path.write_text("[render]\nlanguagez = [\"en\"]\n")
     result = CliRunner().invoke(progmoh_cli, ["render", "--config", str(path)])

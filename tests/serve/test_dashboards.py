@@ -7,8 +7,9 @@ import yaml
 
 from tests.support.cache_factory import publish
 from tests.support.metrics_support import scrape
-from tests.serve.test_metrics import FAST, connect, next_of, round_trip, run
-from tests.serve.test_service import A, join
+from tests.support.ami_events import A, join
+from tests.support.service_scenario import FAST, connect, next_of, round_trip, run_with_split_billing
+
 from tests.support.checkout import REPO
 
 DASHBOARD = REPO / "contrib" / "grafana" / "progmoh.json"
@@ -57,7 +58,7 @@ async def busy_serve(service, clock, players, path):
 
 def test_every_series_and_label_value_they_use_is_on_the_endpoint(tmp_path):
     publish(tmp_path / "cache")
-    scraped = run(tmp_path, busy_serve)
+    scraped = run_with_split_billing(tmp_path, busy_serve)
     names = {name for name, _ in scraped.values}
     labels = {}
     for name, items in scraped.values:

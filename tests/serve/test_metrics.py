@@ -2,54 +2,18 @@
 SO_PEERCRED, sqlite store, command billing; AMI events fed as parsed messages)."""
 
 import asyncio
-import dataclasses
 import json
 import math
-import sys
 from datetime import datetime, timezone
 
 from tests.support.cache_factory import publish
 from tests.support.metrics_support import scrape, scrape_text
-from tests.serve import test_service
 from progmoh.player.sim.simulate_serve import realtime_single
-from tests.support.service_support import service_settings, write_config
-from tests.serve.test_service import A, B, connect, hangup, join, key, leave, msg, unlinked
+from tests.support.ami_events import A, B, hangup, join, key, leave, msg
+from tests.support.service_scenario import (
+    FAST, SLOW, connect, next_of, round_trip, run_with_split_billing, unlinked,
+)
 
-FAST, SLOW = "+15551230002", "+15550009999"
-# Billing that answers one number at once and never answers the other in time.
-BILLING = r"""
-import json, sys, time
-if sys.argv[1] == "+15550009999":
-    time.sleep(30)
-print(json.dumps({"accounts": [{"account": "1", "balance": "5", "currency": "USD"}]}))
-"""
-
-
-def settings_for(tmp_path):
-    settings = service_settings(write_config(tmp_path))
-    billing = dataclasses.replace(settings.billing, command=(sys.executable, "-c", BILLING,
-                                                             "{number}"),
-                                  timeout_s=0.5, rewrite=())
-    return dataclasses.replace(settings, billing=billing)
-
-
-def run(tmp_path, scenario):
-    return test_service.run(tmp_path, scenario, settings=settings_for(tmp_path))
-
-
-async def next_of(player, kind: str) -> dict:
-    while (message := await player.message())["type"] != kind:
-        assert message["type"] != "EOF", f"player closed before a {kind}"
-    return message
-
-
-async def round_trip(player, service, uid, timeout_s=5.0) -> None:
-    """Until serve has taken the last line this player sent (its state), with a deadline."""
-    async def spin():
-        while (state := service.calls.record(uid).state) is None or state.music_class != "sync":
-            await asyncio.sleep(0)
-    await player.send("state", state={"music_class": "sync"})
-    await asyncio.wait_for(spin(), timeout_s)
 
 
 def test_values_move_as_the_call_does(tmp_path):
@@ -88,7 +52,7 @@ def test_values_move_as_the_call_does(tmp_path):
         service.ami_down()
         return before, on_hold, after_keys, audio, await scrape(port)
 
-    before, on_hold, after_keys, audio, ended = run(tmp_path, scenario)
+    before, on_hold, after_keys, audio, ended = run_with_split_billing(tmp_path, scenario)
     assert before("progmoh_calls_on_hold") == 0
     assert before("progmoh_ami_connected") == 0
     assert math.isnan(before("progmoh_ami_last_event_age_seconds"))
@@ -141,7 +105,7 @@ def test_a_billing_timeout_counts_as_a_timeout_and_a_restarted_player_adds_up(tm
         await round_trip(second, service, B)
         return balance, await scrape(port)
 
-    balance, scraped = run(tmp_path, scenario)
+    balance, scraped = run_with_split_billing(tmp_path, scenario)
     assert balance["status"] == "unavailable"
     assert scraped("progmoh_billing_lookups_total", outcome="timeout") == 1
     assert scraped("progmoh_billing_lookups_total", outcome="unavailable") == 0
@@ -161,7 +125,7 @@ def test_ami_reconnects_resyncs_and_refused_players_are_counted(tmp_path):
         denied = await impostor.message()
         return denied, await scrape(service.metrics_server.port)
 
-    denied, scraped = run(tmp_path, scenario)
+    denied, scraped = run_with_split_billing(tmp_path, scenario)
     assert denied["type"] == "denied"
     assert scraped("progmoh_ami_reconnects_total") == 1
     assert scraped("progmoh_ami_resyncs_total") == 1
@@ -175,7 +139,7 @@ def test_the_cache_generation_its_age_and_the_last_renders_problems(tmp_path):
     async def scenario(service, clock, players, path):
         return await scrape(service.metrics_server.port)
 
-    scraped = run(tmp_path, scenario)
+    scraped = run_with_split_billing(tmp_path, scenario)
     age_s = datetime.now(timezone.utc).timestamp() - created.timestamp()
     assert scraped("progmoh_cache_readable") == 1
     assert scraped("progmoh_cache_generation_info", generation=made.generation) == 1
@@ -188,7 +152,7 @@ def test_only_get_metrics_is_served(tmp_path):
         port = service.metrics_server.port
         return await scrape_text(port, "/other"), await scrape_text(port)
 
-    (status, _), (ok, body) = run(tmp_path, scenario)
+    (status, _), (ok, body) = run_with_split_billing(tmp_path, scenario)
     assert status == "HTTP/1.1 404 Not Found"
     assert ok == "HTTP/1.1 200 OK" and "# TYPE progmoh_calls_on_hold gauge" in body
     assert json.dumps(body).count("secret") == 0

@@ -18,9 +18,8 @@ from progmoh.player.serve.core import ServeCore
 from progmoh.player.protocol import ProtocolError
 from tests.support.fake_clock import FakeClock
 from tests.support.service_support import service_settings, write_config
-from tests.serve.test_service import hangup, join, key, leave, msg
+from tests.support.ami_events import A, B, hangup, join, key, leave, msg
 
-A, B = "1795710278.1", "1795710278.3"
 NUMBER_A, NUMBER_B = "+15551230001", "+15551230002"
 ACCOUNT = Account("123456", "1520.50", "RUB")
 

@@ -1,78 +1,16 @@
 """The service's wiring with real parts: players' socket + SO_PEERCRED, sqlite store,
 command billing; AMI events are fed as parsed messages (the AMI client has its own tests)."""
 
-import asyncio
 import dataclasses
 
 from progmoh.player.protocol import Account
-from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.billing import BalanceResult
-from progmoh.player.serve.choices import open_choice_store
-from progmoh.player.serve.service import Service, configured_secrets
-from tests.support.fake_clock import FakeClock
-from tests.support.service_support import IdleAmi, PlayerStandIn, service_settings, write_config
+from progmoh.player.serve.service import configured_secrets
+from tests.support.ami_events import A, B, hangup, join, key, leave, msg
+from tests.support.service_scenario import connect, run, unlinked
+from tests.support.service_support import service_settings, write_config
 
-A, B = "1795710278.1", "1795710278.3"
-SCENARIO_TIMEOUT_S = 30.0
 NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
-
-
-def msg(**headers) -> Message:
-    return Message(tuple((k, str(v)) for k, v in headers.items()))
-
-
-def join(uid, number, position):
-    return msg(Event="QueueCallerJoin", Privilege="agent,all", Channel=f"Local/caller@capin-{uid};2",
-               CallerIDNum=number, Uniqueid=uid, Queue="testq", Position=position, Count=position)
-
-
-def key(uid, digit):
-    return msg(Event="DTMFEnd", Privilege="dtmf,all", Channel=f"Local/caller@capin-{uid};2",
-               Uniqueid=uid, Digit=digit, DurationMs=200, Direction="Received")
-
-
-def leave(uid, position):
-    return msg(Event="QueueCallerLeave", Uniqueid=uid, Queue="testq", Position=position, Count=0)
-
-
-def hangup(uid):
-    return msg(Event="Hangup", Uniqueid=uid, Cause=16)
-
-
-async def unlinked(service, uid, timeout_s=5.0):
-    """Until serve has noticed the player left: a spin over the event loop, with a deadline."""
-    async def spin():
-        while service.calls.get(uid).link is not None:
-            await asyncio.sleep(0)
-    await asyncio.wait_for(spin(), timeout_s)
-
-
-def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
-    settings = settings or service_settings(write_config(tmp_path))
-
-    async def main():
-        if remembered:
-            store = open_choice_store(settings.store)
-            await store.put(*remembered)
-            store.close()
-        clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=IdleAmi, balances=balances)
-        await service.start()
-        players = []
-        try:
-            return await asyncio.wait_for(
-                scenario(service, clock, players, settings.serve.socket_path), SCENARIO_TIMEOUT_S)
-        finally:
-            for player in players:
-                await player.stop()
-            await service.close()
-    return asyncio.run(main())
-
-
-async def connect(players, path, uid) -> PlayerStandIn:
-    player = await PlayerStandIn.start(path, uid)
-    players.append(player)
-    return player
 
 
 def test_a_call_gets_welcome_with_remembered_class_then_position_balance_and_next_class(tmp_path):

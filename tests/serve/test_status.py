@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from progmoh.cli.commands import progmoh
 from progmoh.cli.status_cmd import render
 from progmoh.player.serve.status import mask_number
-from tests.serve.test_metrics import FAST, connect, next_of, round_trip, run
-from tests.serve.test_service import A, key, join
+from tests.support.ami_events import A, join, key
+from tests.support.service_scenario import FAST, connect, next_of, round_trip, run_with_split_billing
+
 
 STRANGER_UID = 65534          # nobody
 
@@ -45,7 +46,7 @@ async def status_during_a_call(service, clock, players, path):
 
 
 def test_json_shows_the_call_masked_with_what_plays_and_the_keys(tmp_path):
-    as_json, table = run(tmp_path, status_during_a_call)
+    as_json, table = run_with_split_billing(tmp_path, status_during_a_call)
     assert as_json.exit_code == 0, as_json.output
     report = json.loads(as_json.output)
     call, = report["calls"]
@@ -63,7 +64,7 @@ def test_json_shows_the_call_masked_with_what_plays_and_the_keys(tmp_path):
 
 
 def test_the_table_has_one_row_per_call_under_a_health_line(tmp_path):
-    _, table = run(tmp_path, status_during_a_call)
+    _, table = run_with_split_billing(tmp_path, status_during_a_call)
     assert table.exit_code == 0, table.output
     health, blank, head, row = table.output.splitlines()
     assert health.startswith("AMI connected (last event 0s ago) | billing command (last: ok)")
@@ -108,7 +109,7 @@ def test_a_user_who_may_not_read_the_socket_is_told_so(tmp_path):
         return await asyncio.to_thread(as_stranger, str(moved))
 
     try:
-        code, output = run(tmp_path, scenario)
+        code, output = run_with_split_billing(tmp_path, scenario)
     finally:
         for child in folder.iterdir():
             child.unlink()
@@ -144,6 +145,6 @@ def test_the_status_socket_has_its_configured_mode_and_goes_with_serve(tmp_path)
     async def scenario(service, clock, players, path):
         return os.stat(socket_of(service)).st_mode & 0o777, socket_of(service)
 
-    mode, where = run(tmp_path, scenario)
+    mode, where = run_with_split_billing(tmp_path, scenario)
     assert mode == 0o660
     assert not os.path.exists(where)

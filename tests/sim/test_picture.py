@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from progmoh.cli.commands import progmoh
 from progmoh.player.sim.call_events import classify
 from progmoh.player.sim.picture import DPI, HEIGHT_IN, WIDTH_IN, draw, read_wav
-from tests.sim.test_simulate import build_cache, config, timeline
+from tests.support.simulated_call import build_cache, config, timeline
 
 
 def png_size(path) -> tuple[int, int]:

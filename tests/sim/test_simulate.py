@@ -8,19 +8,7 @@ from click.testing import CliRunner
 from tests.support import player_cache
 from progmoh.cache.audio_format import CHANNELS, SAMPLE_RATE_HZ
 from progmoh.cli.commands import progmoh
-
-
-
-def config(folder, cache="c"):
-    path = folder / "progmoh.toml"
-    path.write_text(f'[cache]\ndir = "{cache}"\n[serve]\nlanguage = "ru"\n')
-    return str(path)
-
-
-def timeline(output: str) -> list[tuple[float, str]]:
-    """The printed timeline as (seconds, text) pairs."""
-    lines = output.splitlines()[1:-1]
-    return [(float(line[:8]), line[10:]) for line in lines]
+from tests.support.simulated_call import build_cache, config, timeline
 
 
 def first_at(events, text, after_s=-1.0) -> float | None:
@@ -34,11 +22,6 @@ def answer_at(events, cause_s, text) -> float | None:
     """When ``text`` follows an AMI event at ``cause_s``: the player's audio time runs
     behind the wall clock by its start-up, up to START_SKEW_S on a loaded machine."""
     return first_at(events, text, cause_s - START_SKEW_S)
-
-
-def build_cache(short_dir):
-    player_cache.build(short_dir / "c", track_s=10.0, slot_every_s=3.0,
-                       program={"first_advice_s": 1.0, "advice_gap_s": 60.0})
 
 
 RU_BALANCE = "insert balance [balance_is minus n1_f thousand_1 n200 n30 n4 cur_RUB_2 n5 sub_RUB_5]"

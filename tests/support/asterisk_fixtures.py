@@ -18,6 +18,7 @@ from tests.support.asterisk_lab import (PROGMOH, SHORT_READ, AmiSession, Asteris
                           wait_until, write_wav)
 from progmoh.cache.store import Store
 from tests.support.checkout import REPO, SERVICES
+from tests.support.isolation import machine_environment
 
 MATCH = 0.9          # an exported clip where it plays scores about 0.99, under ducked music too
 MUSIC_MATCH = 0.98   # music is copied sample for sample; other places of a track score <= 0.95
@@ -47,10 +48,11 @@ dir = "{cache}"
 
 
 @pytest.fixture(scope="session")
-def asterisk_prefix() -> Path:
+def asterisk_prefix(pytestconfig) -> Path:
     prefix = os.environ.get("PROGMOH_TEST_ASTERISK_PREFIX", "").strip()
-    if not prefix:
-        done = subprocess.run([str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=1200)
+    if not prefix:     # the machine's build (~/.cache/progmoh-asterisk when not root) is kept
+        done = subprocess.run([str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=1200,
+                              env=machine_environment(pytestconfig))
         assert done.returncode == 0, f"{BUILD_SCRIPT} failed:\n{done.stderr[-4000:]}"
         prefix = done.stdout.strip().splitlines()[-1]
     binary = Path(prefix) / "sbin" / "asterisk"
