@@ -4,12 +4,12 @@ every extra) is imported by the code, its tests or its benches."""
 import ast
 import configparser
 import re
-from tests.support.checkout import REPO
+from tests.support.checkout import REPO, TESTS
 
 FOLDERS = ("cli", "cache", "renderer", "player", "tests", "bench")
 # A distribution's import name, where the two differ (audioop-lts is audioop itself on 3.13+).
 IMPORT_NAMES = {"pyyaml": "yaml", "audioop-lts": "audioop"}
-# Not imported but run: tests/test_layout.py builds the wheel with pip --no-build-isolation,
+# Not imported but run: tests/install/test_layout.py builds the wheel with pip --no-build-isolation,
 # which needs the build backend pyproject.toml names.
 BUILD_BACKEND = {"setuptools", "wheel"}
 
@@ -45,5 +45,5 @@ def test_every_declared_dependency_is_imported():
 
 def test_the_build_backend_is_what_the_wheel_test_runs():
     assert BUILD_BACKEND <= declared()
-    assert "--no-build-isolation" in (REPO / "tests" / "test_layout.py").read_text()
+    assert "--no-build-isolation" in (TESTS / "install" / "test_layout.py").read_text()
     assert all(name in (REPO / "pyproject.toml").read_text() for name in BUILD_BACKEND)

@@ -58,7 +58,7 @@ def test_keys_come_from_config_and_empty_disables():
 
 def test_position_announced_when_first_known_and_when_changed():
     """The tracker reports a position only when it changes, so an unchanged one is never
-    said again (tests/test_serve_core.py, where the record keeps the position)."""
+    said again (tests/serve/test_serve_core.py, where the record keeps the position)."""
     announcer = PositionAnnouncer(KEYS, FakeClock())
     assert announcer.on_position("1.1", 3) is True
     assert announcer.on_position("1.1", 2) is True

@@ -1,8 +1,5 @@
 """Synthetic cache contents for tests: deterministic PCM, segments, manifests
 and published generations, without the renderer.
-
-Import as ``from cache_factory import ...`` (pytest puts ``tests/`` on the
-path).
 """
 
 import hashlib
