@@ -18,7 +18,12 @@ import pytest
 
 from tests.support.checkout import SERVICES
 from tests.support.isolation import (
-    changes, checkout_var, come_back, leave_for_the_run, leave_the_machine, machine_environment,
+    changes,
+    checkout_var,
+    come_back,
+    leave_for_the_run,
+    leave_the_machine,
+    machine_environment,
 )
 
 MARIADB_SCRIPT = SERVICES / "mariadb.sh"

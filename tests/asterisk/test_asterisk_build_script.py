@@ -3,6 +3,7 @@
 import os
 import subprocess
 from pathlib import Path
+
 from tests.support.checkout import SERVICES
 
 SCRIPT = SERVICES / "asterisk.sh"

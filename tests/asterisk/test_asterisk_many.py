@@ -45,4 +45,5 @@ def test_ten_callers_each_hear_their_own_balance_and_no_one_elses(lab):
             f"score {own}; the other callers' amounts (score, s): {others}\n"
             f"{lab.player_log(caller)}")
     lost = lab.check_everywhere(single_calls=False)
-    print(f"(own amount, best other amount) scores: {seen}; keys at {keys}; lost at the start {lost}")
+    print(f"(own amount, best other amount) scores: {seen}; keys at {keys}; "
+          f"lost at the start {lost}")

@@ -1,5 +1,7 @@
 """A real Asterisk restarting music on hold: app_queue's periodic announcements, serve down."""
 
+import itertools
+
 import pytest
 
 from tests.support import heard
@@ -71,7 +73,7 @@ def test_music_and_advice_continue_across_app_queue_restarts(lab):
     starts = len(lab.events.events("MusicOnHoldStart", Uniqueid=caller.call_id))
     opening = heard.occurrences(recording, heard.excerpt(lab.clip(track), 0.0, OPENING_S), MATCH)
     offsets = track_offsets(lab, recording, track)
-    jumps = [(b[0], round(b[1] - a[1], 3)) for a, b in zip(offsets, offsets[1:])
+    jumps = [(b[0], round(b[1] - a[1], 3)) for a, b in itertools.pairwise(offsets)
              if abs(b[1] - a[1]) > 0.05]
     advice = advice_heard(lab, recording, track)
     said = (f"{starts} MOH starts; the opening of {track} heard at (s, score) {opening}; "

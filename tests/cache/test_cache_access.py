@@ -14,6 +14,7 @@ from progmoh.cache.access import cache_problems, socket_problem
 from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.program import Program
 from tests.support import player_cache
+
 USER = "nobody"                 # never the owner, never in the files' group
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.cache.manifest import Limits
 from progmoh.cache.store import Store
-from tests.support.cache_factory import EPOCH, advice, hours, manifest, pcm, publish
 from progmoh.cli.commands import progmoh
+from tests.support.cache_factory import EPOCH, advice, hours, manifest, pcm, publish
 
 
 @pytest.fixture

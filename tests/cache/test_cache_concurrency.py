@@ -58,7 +58,8 @@ def _read_once(root):
             if os.path.exists(manifest_path):
                 return "bad", f"{name}: object {segment['object']} gone, manifest still there"
             return "collected", name
-        if len(data) != segment["samples"] * 2 or hashlib.sha256(data).hexdigest() != segment["object"]:
+        if (len(data) != segment["samples"] * 2
+                or hashlib.sha256(data).hexdigest() != segment["object"]):
             return "bad", f"{name}: object {segment['object']} incomplete ({len(data)} bytes)"
     return "ok", name
 
@@ -82,7 +83,8 @@ def test_readers_always_see_complete_generations_while_writer_publishes_and_coll
     root = str(tmp_path)
     publish(tmp_path, seed=0, created=EPOCH)
     seen, done, results = CTX.Queue(), CTX.Event(), CTX.Queue()
-    readers = [CTX.Process(target=_reader, args=(root, seen, done, results)) for _ in range(READERS)]
+    readers = [CTX.Process(target=_reader, args=(root, seen, done, results))
+               for _ in range(READERS)]
     writer = CTX.Process(target=_writer, args=(root, seen, done))
     for process in readers + [writer]:
         process.start()

@@ -36,13 +36,15 @@ def test_snippets_are_filled_from_the_config(tmp_path):
     result, path = run(tmp_path)
     assert result.exit_code == 0
     out = result.output
-    assert "musiconhold => curl,http://127.0.0.1:8123/progmoh-rt\n" in section(out, "/etc/asterisk/extconfig.conf")
+    extconfig = section(out, "/etc/asterisk/extconfig.conf")
+    assert "musiconhold => curl,http://127.0.0.1:8123/progmoh-rt\n" in extconfig
     assert "cachertclasses=no\n" in section(out, "/etc/asterisk/musiconhold.conf")
     modules = section(out, "/etc/asterisk/modules.conf")
     for module in ("res_curl.so", "func_curl.so", "res_config_curl.so", "res_timing_timerfd.so"):
         assert f"load => {module}" in modules
     dialplan = section(out, "/etc/asterisk/extensions.conf")
-    assert dialplan.index("Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})") < dialplan.index("n,Queue(")
+    set_class = dialplan.index("Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})")
+    assert set_class < dialplan.index("n,Queue(")
     queues = section(out, "/etc/asterisk/queues.conf")
     assert "announce-position = no" in queues
     assert "periodic-announce =" not in queues and "periodic-announce-frequency = 0" in queues
@@ -52,7 +54,8 @@ def test_snippets_are_filled_from_the_config(tmp_path):
     serve_unit = section(out, "/etc/systemd/system/progmoh-serve.service")
     assert f"ExecStart=/opt/progmoh/bin/progmoh serve --config {path.resolve()}\n" in serve_unit
     render_unit = section(out, "/etc/systemd/system/progmoh-render.service")
-    assert f"ExecStart=/opt/progmoh/bin/progmoh render --schedule --config {path.resolve()}" in render_unit
+    schedule = f"ExecStart=/opt/progmoh/bin/progmoh render --schedule --config {path.resolve()}"
+    assert schedule in render_unit
 
 
 def test_the_secret_is_never_printed(tmp_path):

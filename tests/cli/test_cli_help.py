@@ -26,7 +26,10 @@ def test_the_tree_has_the_commands_of_the_design():
             "config check"} <= names
 
 
-@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "progmoh" for p, _ in COMMANDS])
+COMMAND_IDS = [" ".join(p) or "progmoh" for p, _ in COMMANDS]
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=COMMAND_IDS)
 def test_command_has_help_text(path, command):
     assert (command.help or "").strip(), f"progmoh {' '.join(path)} has no help text"
     result = CliRunner().invoke(progmoh, [*path, "--help"], catch_exceptions=False)
@@ -36,7 +39,7 @@ def test_command_has_help_text(path, command):
     assert result.stdout.startswith(f"Usage: progmoh {' '.join(path)}".rstrip())
 
 
-@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "progmoh" for p, _ in COMMANDS])
+@pytest.mark.parametrize("path, command", COMMANDS, ids=COMMAND_IDS)
 def test_every_option_has_help_text(path, command):
     bare = [param.opts[0] for param in command.params
             if isinstance(param, click.Option) and not param.hidden and not param.help]

@@ -51,7 +51,8 @@ def test_each_missing_or_unusable_path_is_reported_naming_its_key(tmp_path):
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not a program")
     os.chmod(text_file, 0o644)
-    path = config_file(tmp_path, '[library]\nmusic_dir = "nowhere/music"\nadvice_dir = "notes.txt"\n'
+    path = config_file(tmp_path, '[library]\nmusic_dir = "nowhere/music"\n'
+                                 'advice_dir = "notes.txt"\n'
                                  '[cache]\ndir = "nowhere/cache"\n'
                                  '[serve]\nexecutable = "notes.txt"\n')
     result = check("--config", str(path))

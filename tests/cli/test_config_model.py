@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from progmoh.cache.declared import (
-    DTMF, Entry, Key, declared, open_table, table,
+    DTMF,
+    Entry,
+    Key,
+    declared,
+    open_table,
+    table,
 )
 from progmoh.cache.errors import ProgmohError
 from progmoh.cli.config import Config, ConfigError, load, loose_permissions, masked

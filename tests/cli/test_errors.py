@@ -9,7 +9,8 @@ import click
 from click.testing import CliRunner
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.cli.commands import ProgmohGroup, progmoh as progmoh_cli
+from progmoh.cli.commands import ProgmohGroup
+from progmoh.cli.commands import progmoh as progmoh_cli
 from progmoh.player import wire
 
 # Control flow that never reaches a user (cache/errors.py says why each stays plain).

@@ -4,6 +4,7 @@ every extra) is imported by the code, its tests or its benches."""
 import ast
 import configparser
 import re
+
 from tests.support.checkout import REPO, TESTS
 
 FOLDERS = ("cli", "cache", "renderer", "player", "tests", "bench")

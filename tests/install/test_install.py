@@ -96,7 +96,8 @@ def play(install, seconds, **kwargs):
 def test_the_install_lays_out_system_folders(installed):
     uid, gid = pwd.getpwnam(installed.user)[2:4]
     config = installed.etc / "progmoh.toml"
-    assert (config.stat().st_uid, config.stat().st_gid, config.stat().st_mode & 0o777) == (uid, gid, 0o600)
+    made = config.stat()
+    assert (made.st_uid, made.st_gid, made.st_mode & 0o777) == (uid, gid, 0o600)
     cache = installed.state / "cache"
     assert (cache.stat().st_uid, cache.stat().st_mode & 0o7777) == (uid, 0o2770)
     assert f'dir = "{cache}"' in config.read_text()
@@ -128,7 +129,8 @@ def test_installed_defaults_are_system_paths(installed):
 def test_the_application_line_starts_the_lean_player(installed):
     line = installed.application_line()
     python = installed.prefix / "venv" / "bin" / "python"
-    assert line.startswith(f"{python} -I -S {installed.prefix}/bin/progmoh-play --uniqueid {UNIQUEID} ")
+    lean = f"{python} -I -S {installed.prefix}/bin/progmoh-play --uniqueid {UNIQUEID} "
+    assert line.startswith(lean)
     assert len(line) <= ar.MAX_APPLICATION_CHARS
     site = next((installed.prefix / "venv").glob("lib/python3*/site-packages"))
     code = (f"import sys; sys.path.append({str(site)!r}); "
@@ -158,7 +160,8 @@ def test_config_check_and_cache_verify_as_the_service_user(rendered):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"# {rendered.etc / 'progmoh.toml'}: OK\n")
     assert f"# service user {rendered.user}: can read" not in done.stdout   # no socket yet
-    assert f"{rendered.run / 'progmoh.sock'} does not exist (is `progmoh serve` running?)" in done.stderr
+    socket = rendered.run / "progmoh.sock"
+    assert f"{socket} does not exist (is `progmoh serve` running?)" in done.stderr
     done = rendered.progmoh("cache", "verify", user=rendered.user)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("OK: ")

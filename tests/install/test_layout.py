@@ -13,6 +13,7 @@ import sys
 import zipfile
 
 import pytest
+
 from tests.support.checkout import REPO
 
 TOP_FOLDERS = ("cli", "cache", "renderer", "player")

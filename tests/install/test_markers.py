@@ -2,8 +2,8 @@
 already refuses the undeclared ones)."""
 
 import configparser
-from tests.support.checkout import REPO, TESTS
 
+from tests.support.checkout import REPO, TESTS
 
 
 def declared_markers() -> list[str]:

@@ -38,7 +38,8 @@ def test_the_player_snapshot_reports_exactly_the_schema_fields(tmp_path):
 
 
 def test_a_state_serialized_by_serve_reads_the_same_in_the_player():
-    sent = protocol.CallState(**{k: tuple(v) if isinstance(v, list) else v for k, v in FULL.items()})
+    sent = protocol.CallState(**{k: tuple(v) if isinstance(v, list) else v
+                                 for k, v in FULL.items()})
     line = protocol.encode(protocol.WELCOME, language="en", music_class="", state=sent)
     state, problems = wire.check_state(wire.decode(line)["state"])
     assert problems == [] and state == dataclasses.asdict(sent)

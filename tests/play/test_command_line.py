@@ -8,13 +8,13 @@ import sys
 
 from click.testing import CliRunner
 
-from tests.support import player_cache
 from progmoh.cli import play_cmd, play_fast
 from progmoh.cli.commands import progmoh
 from progmoh.player import command_line as cl
 from progmoh.player.serve.peercred import carries_uniqueid
 from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.sim.standin import ServeStandIn
+from tests.support import player_cache
 from tests.support.checkout import REPO
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")

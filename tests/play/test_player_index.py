@@ -7,13 +7,12 @@ import os
 
 import pytest
 
-from tests.support import cache_factory
-from tests.support import player_cache
 from progmoh.cache import index_lines, layout
 from progmoh.cache.manifest import Limits
 from progmoh.cache.store import Store
 from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.defaults import PROGRAM_DEFAULTS
+from tests.support import cache_factory, player_cache
 
 LIMITED = (("a-first", "first", Limits()), ("m-evening", "middle", Limits(
     dayparts=(("18:00", "23:00"),), daypart_names=("evening",), weekdays=(0, 4),
@@ -21,7 +20,7 @@ LIMITED = (("a-first", "first", Limits()), ("m-evening", "middle", Limits(
 ODD = ("calm\tjazz", "new\nline", "cr\rlf\r\n", "back\\slash \\t \\\\n \\", "\\",
        "ctl \x00\x01\x1b\x7f\x85\u2028\u2029 é ✓", "t\\\t\\")
 ODD_ITEMS = tuple((name, group, Limits()) for name, group in zip(
-    ("a\tfirst", "m\\middle\n", "z\r\\last\x00"), ("first", "middle", "last")))
+    ("a\tfirst", "m\\middle\n", "z\r\\last\x00"), ("first", "middle", "last"), strict=True))
 
 
 def plain(value):
@@ -224,7 +223,8 @@ def test_every_publish_writes_the_index_whatever_the_names(tmp_path):
                                               classes=("calm\tjazz",)))
     assert Store(tmp_path).has_player_index(Store(tmp_path).current_name())
     assert plain(catalog_module.load(str(tmp_path)).tracks) == {
-        "calm\tjazz": [(bytes.fromhex(cache_factory.digest_of(data)), 800, "music:calm\tjazz/01-dawn")]}
+        "calm\tjazz": [(bytes.fromhex(cache_factory.digest_of(data)), 800,
+                        "music:calm\tjazz/01-dawn")]}
 
 
 def test_publish_writes_the_index_and_gc_removes_it(tmp_path):

@@ -4,18 +4,16 @@ is written at once, state is reported, a dead serve costs nothing."""
 import time
 from array import array
 
-import pytest
-
-from tests.support import player_cache
+from progmoh.cache.audio_format import FRAME_SAMPLES
 from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.engine import Loop
 from progmoh.player.play.link import Link
 from progmoh.player.play.mixer import Mixer
-from progmoh.cache.audio_format import FRAME_SAMPLES
 from progmoh.player.play.pacer import Pacer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
 from progmoh.player.sim.standin import ServeStandIn
+from tests.support import player_cache
 from tests.support.fake_clock import FakeClock
 
 CALL = "1795709779.380"
@@ -72,7 +70,7 @@ def test_an_insert_is_written_at_once_and_state_is_reported(short_dir):
     assert len(frame) == FRAME_SAMPLES                    # one frame now, ahead of schedule
     plain = array("h", bed.read(1600 + FRAME_SAMPLES)[3200:])
     assert frame[0] != plain[0] or frame[1] != plain[1]   # ducking from the first sample
-    assert all(abs(a) <= abs(b) + 1 for a, b in zip(frame, plain))
+    assert all(abs(a) <= abs(b) + 1 for a, b in zip(frame, plain, strict=True))
 
 
 def test_without_serve_the_loop_only_plays(short_dir):

@@ -1,16 +1,17 @@
 """Inserts and crossfades: timing to the sample, ramps without clicks, advice cut
 and played later; and the session's handling of control messages."""
 
+import itertools
 import time
 from array import array
 
-from tests.support import player_cache
 from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
-from progmoh.player.play import catalog as catalog_module
 from progmoh.player import wire
+from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.program import Program
 from progmoh.player.play.session import Session
+from tests.support import player_cache
 
 NOON = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
 RAMP = 400                  # player_cache: insert_ramp_ms 50
@@ -34,7 +35,7 @@ def samples(data):
 
 
 def max_jump(values):
-    return max(abs(b - a) for a, b in zip(values, values[1:]))
+    return max(abs(b - a) for a, b in itertools.pairwise(values))
 
 
 def test_insert_ramps_down_plays_clips_and_ramps_up(tmp_path):
@@ -70,7 +71,7 @@ def test_insert_timing_does_not_depend_on_read_sizes(tmp_path):
     whole = mixer.read(3000)
     pieces = b"".join(other.read(n) for n in (1, 319, 320, 77, 1283, 1000))
     assert samples(whole) == samples(pieces) or max(
-        abs(a - b) for a, b in zip(samples(whole), samples(pieces))) <= 1
+        abs(a - b) for a, b in zip(samples(whole), samples(pieces), strict=True)) <= 1
 
 
 def test_an_advice_in_progress_is_cut_and_played_later(tmp_path):
@@ -155,8 +156,9 @@ def test_a_late_remembered_class_dips_and_never_mixes_the_two(tmp_path):
     old = samples(calm.tracks[("calm", 0)][1600:1600 + RAMP])
     new = samples(calm.tracks[("jazz", 0)][:(RAMP + 800) * 2])
     half = RAMP // 2
-    assert all(abs(o) <= abs(c) + 1 for o, c in zip(out[:half], old[:half]))   # old, going down
-    assert all(abs(o) <= abs(n) + 1 for o, n in zip(out[half:RAMP], new[half:RAMP]))
+    # the old class, going down
+    assert all(abs(o) <= abs(c) + 1 for o, c in zip(out[:half], old[:half], strict=True))
+    assert all(abs(o) <= abs(n) + 1 for o, n in zip(out[half:RAMP], new[half:RAMP], strict=True))
     assert out[half - 1] == 0 and out[RAMP:] == new[RAMP:]
     assert max_jump([before[-1]] + list(out[:RAMP])) < 2500
 
@@ -236,8 +238,9 @@ def test_session_welcome_adopts_state_and_remembered_class(tmp_path):
              "call_samples": 99999, "next_advice_at": 120000}
     session.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": state})
     p = mixer.program
-    assert (p.music_class, p.track_index, p.offset_samples, p.schedule.played, p.schedule.middle_order) == (
-        "jazz", 1, 12345, ["a-first"], ["m2", "m1", "m3"])
+    placed = (p.music_class, p.track_index, p.offset_samples, p.schedule.played,
+              p.schedule.middle_order)
+    assert placed == ("jazz", 1, 12345, ["a-first"], ["m2", "m1", "m3"])
     session2, mixer2, _, _ = session_of(tmp_path / "b")
     mixer2.read(800)
     session2.handle({"type": "welcome", "language": "en", "music_class": "jazz", "state": None})
@@ -251,7 +254,8 @@ def test_session_welcome_with_a_bad_state_field_keeps_the_rest_and_says_so(tmp_p
              "next_advice_at": 120000}
     session.handle({"type": "welcome", "language": "en", "music_class": "", "state": state})
     p = mixer.program
-    assert (p.music_class, p.track_index, p.offset_samples, p.schedule.played) == ("jazz", 0, 12345, ["a-first"])
+    placed = (p.music_class, p.track_index, p.offset_samples, p.schedule.played)
+    assert placed == ("jazz", 0, 12345, ["a-first"])
     assert any("welcome: state field 'track_index': 'one' is not a count >= 0; using 0" in m
                for m in events)
 

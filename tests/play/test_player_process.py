@@ -11,11 +11,11 @@ from array import array
 
 import pytest
 
-from tests.support import player_cache
 from progmoh.cache.audio_format import FRAME_BYTES, SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player import wire
 from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.sim.standin import ServeStandIn
+from tests.support import player_cache
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
 F_SETPIPE_SZ = 1031
@@ -130,7 +130,8 @@ def test_a_corrupt_object_is_skipped_and_audio_goes_on(cache, short_dir):
     assert "skipped: music:calm/00-track" in log_of(short_dir)
 
 
-FULL_SCALE = b"\xff\x7f\x00\x80" * 1500      # what a damaged stretch sounded like: a full-scale square
+# What a damaged stretch sounded like: a full-scale square.
+FULL_SCALE = b"\xff\x7f\x00\x80" * 1500
 
 
 def test_an_object_damaged_in_place_is_never_heard(cache, short_dir):

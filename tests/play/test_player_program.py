@@ -11,6 +11,7 @@ from progmoh.player.play import catalog as catalog_module
 from progmoh.player.play import limits
 from progmoh.player.play.program import Program
 from tests.support import player_cache
+
 NOON_MONDAY = time.struct_time((2026, 11, 23, 12, 0, 0, 0, 327, 0))
 
 
@@ -144,7 +145,8 @@ def test_restart_continues_the_same_program(tmp_path):
 def restarted(first, state):
     """A new process of the same call (same catalog and order), given ``state``."""
     events = Events()
-    second = Program(first.catalog, events, lambda: NOON_MONDAY, lambda items: list(reversed(items)))
+    second = Program(first.catalog, events, lambda: NOON_MONDAY,
+                     lambda items: list(reversed(items)))
     second.read(4000)                              # the new process already played a little
     second.adopt(state)
     return second, events

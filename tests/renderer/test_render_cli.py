@@ -107,7 +107,8 @@ def test_progress_bar_only_on_a_terminal(config):
         remaining_s = deadline - time.monotonic()
         if remaining_s <= 0 or not select.select([primary], [], [], remaining_s)[0]:
             process.kill()
-            raise AssertionError(f"render still running after 60 s; terminal showed {shown[-300:]!r}")
+            raise AssertionError(
+                f"render still running after 60 s; terminal showed {shown[-300:]!r}")
         try:
             chunk = os.read(primary, 4096)
         except OSError:                     # EIO: the child closed the terminal

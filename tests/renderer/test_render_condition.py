@@ -6,8 +6,15 @@ import math
 import pytest
 
 from progmoh.cache.audio_format import SAMPLE_RATE_HZ
-from progmoh.renderer.condition import (PEAK_DBFS, TRIM_WINDOW_SAMPLES, Conditioning,
-                                condition_clips, condition_file, level_dbfs, trim_silence)
+from progmoh.renderer.condition import (
+    PEAK_DBFS,
+    TRIM_WINDOW_SAMPLES,
+    Conditioning,
+    condition_clips,
+    condition_file,
+    level_dbfs,
+    trim_silence,
+)
 from progmoh.renderer.errors import InputProblem
 from tests.support.render_support import ffmpeg, rms_dbfs
 
@@ -139,7 +146,7 @@ def test_clips_conditioned_together_match_one_by_one_and_fail_alone(tmp_path):
             frames.append(handle.readframes(handle.getnframes()))
     together = condition_clips(frames, 16000, speech, ["a", "quiet", "b"])
     assert isinstance(together[1], InputProblem) and together[1].path == "quiet"
-    for clip, path in zip((together[0], together[2]), paths):
+    for clip, path in zip((together[0], together[2]), paths, strict=True):
         alone = condition_file(path, speech)
         assert abs(len(clip) - len(alone)) <= 2 * 80          # within one trim window
         assert rms_dbfs(clip) == pytest.approx(-24.0, abs=0.2)

@@ -1,6 +1,7 @@
 """Incremental renders: nothing is rendered twice; a changed setting re-renders
 exactly the segments it shapes; the cache lock keeps renders apart."""
 
+import itertools
 import os
 
 import pytest
@@ -104,12 +105,13 @@ def test_a_render_while_another_holds_the_lock_fails_cleanly(config):
 
 def test_progress_is_reported_through_the_callback_up_to_the_total(config):
     calls = []
-    from progmoh.renderer.render import render
     from dataclasses import replace
+
+    from progmoh.renderer.render import render
     render(config.library, replace(config.render, duck_db=-12.0), config.program,
            config.cache.root, progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1][0] == calls[-1][1] >= 2
-    assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(calls))
     assert all(done <= total for done, total in calls)
 
 

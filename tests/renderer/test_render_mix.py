@@ -70,14 +70,17 @@ def test_voice_sits_at_speech_level_over_the_bed(rendered):
     config, store, manifest = rendered
     ducking = Ducking(config.render.duck_db, config.render.duck_fade_ms)
     seg = next(s for s in _advice(manifest) if s.advice == "hello")
-    voice = store.read(seg.object)[2 * ducking.fade_samples:2 * (seg.samples - ducking.fade_samples)]
+    fade = ducking.fade_samples
+    voice = store.read(seg.object)[2 * fade:2 * (seg.samples - fade)]
     assert rms_dbfs(voice) == pytest.approx(config.render.speech_dbfs, abs=1.5)
 
 
 def test_slots_start_one_spacing_in_and_only_where_the_segment_fits():
-    assert slot_samples(14 * SAMPLE_RATE_HZ, 5.0, 3 * SAMPLE_RATE_HZ) == [5 * SAMPLE_RATE_HZ, 10 * SAMPLE_RATE_HZ]
+    assert slot_samples(14 * SAMPLE_RATE_HZ, 5.0, 3 * SAMPLE_RATE_HZ) == [
+        5 * SAMPLE_RATE_HZ, 10 * SAMPLE_RATE_HZ]
     assert slot_samples(12 * SAMPLE_RATE_HZ, 5.0, 3 * SAMPLE_RATE_HZ) == [5 * SAMPLE_RATE_HZ]
-    assert slot_samples(12 * SAMPLE_RATE_HZ, 5.0, 2 * SAMPLE_RATE_HZ) == [5 * SAMPLE_RATE_HZ, 10 * SAMPLE_RATE_HZ]
+    assert slot_samples(12 * SAMPLE_RATE_HZ, 5.0, 2 * SAMPLE_RATE_HZ) == [
+        5 * SAMPLE_RATE_HZ, 10 * SAMPLE_RATE_HZ]
     assert slot_samples(4 * SAMPLE_RATE_HZ, 5.0, SAMPLE_RATE_HZ) == []
 
 

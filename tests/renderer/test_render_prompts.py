@@ -7,7 +7,7 @@ from progmoh.player.words import compose
 from progmoh.player.words.compose import number_words
 from progmoh.player.words.vocabulary import prompt_texts
 from progmoh.renderer.festival import FestivalError, script, synthesize
-from tests.support.render_support import copy_base, rms_dbfs, render_config
+from tests.support.render_support import copy_base, render_config, rms_dbfs
 
 
 @pytest.fixture(scope="module")
@@ -111,15 +111,18 @@ def test_a_voice_name_cannot_inject_scheme(tmp_path):
 def test_a_festival_timeout_names_every_file_whose_text_was_skipped(tmp_path, monkeypatch):
     import sys
     from concurrent.futures import ThreadPoolExecutor
-    from pathlib import Path
+
     from progmoh.renderer import festival
     from progmoh.renderer.condition import Conditioning
     from progmoh.renderer.speech import SpeechJob, render_speech
-    monkeypatch.setattr(festival, "FESTIVAL_ARGV", (sys.executable, "-c", "import time; time.sleep(30)"))
-    jobs = [SpeechJob("k1", str(tmp_path / "first" / "hello.txt"), text="Hello.", voice="kal_diphone"),
+    monkeypatch.setattr(festival, "FESTIVAL_ARGV",
+                        (sys.executable, "-c", "import time; time.sleep(30)"))
+    jobs = [SpeechJob("k1", str(tmp_path / "first" / "hello.txt"), text="Hello.",
+                      voice="kal_diphone"),
             SpeechJob("k2", "prompt en/n_1 ('one')", text="one", voice="kal_diphone")]
     with ThreadPoolExecutor(1) as pool:
-        clips, problems = render_speech(jobs, Conditioning(-24.0, 300, 3400), 0.5, pool, lambda: None)
+        clips, problems = render_speech(jobs, Conditioning(-24.0, 300, 3400), 0.5, pool,
+                                        lambda: None)
     assert clips == {}
     took = "festival (voice_kal_diphone) took longer than render.tts_timeout_s = 0.5 s"
     assert problems == [f"{tmp_path / 'first' / 'hello.txt'}: {took}, skipped",

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from progmoh.renderer.errors import RenderError
-from progmoh.renderer.schedule import standard_cron, boundaries, build_scheduler, fire_times, render_trigger
+from progmoh.renderer.schedule import (
+    boundaries,
+    build_scheduler,
+    fire_times,
+    render_trigger,
+    standard_cron,
+)
 from progmoh.renderer.settings import Daypart
 from tests.support.render_support import copy_base
 

@@ -4,12 +4,12 @@ import asyncio
 import gc
 import logging
 
-from tests.support import ami_recordings as rec
-from tests.support.fake_ami import FakeAmi, Script
 from progmoh.player.serve.ami.client import AmiClient, Backoff, Reply
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.settings import AmiSettings
 from progmoh.player.serve.tracker import Tracker
+from tests.support import ami_recordings as rec
+from tests.support.fake_ami import FakeAmi, Script
 
 
 def settings(port, secret="labsecret", ping_s=3600.0, resync_s=3600.0) -> AmiSettings:
@@ -75,7 +75,7 @@ async def run_client(scripts, ids, sleep_limit=1, until=None, listener_class=Non
                        sleep=sleep)
     task = asyncio.create_task(client.run())
     try:
-        await listener.until(lambda: (until or (lambda l: l.downs >= 1))(listener))
+        await listener.until(lambda: (until or (lambda seen: seen.downs >= 1))(listener))
         await asyncio.wait_for(_sleeping(sleep, sleep_limit), 10)
     finally:
         task.cancel()
@@ -132,13 +132,15 @@ def test_bad_secret_is_a_clear_error_retried_with_backoff_and_never_logged(caplo
 
 
 def test_eof_drops_every_call_and_reconnect_resyncs_after_fully_booted():
-    scripts = [script("asterisk-restart"), script("asterisk-restart-reconnect", {"lst2-1", "lst2-2"})]
+    scripts = [script("asterisk-restart"),
+               script("asterisk-restart-reconnect", {"lst2-1", "lst2-2"})]
     server, listener, sleep = asyncio.run(run_client(
         scripts, [["lst-1", "lst-2"], ["lst2-1", "lst2-2"]], sleep_limit=2,
-        until=lambda l: l.downs >= 2))
+        until=lambda seen: seen.downs >= 2))
     assert listener.ups == 2 and listener.downs == 2
     caller = listener.history["1795710379.48"]
-    assert caller.positions == [(1, 1)] and caller.hangup_at == 1   # by its Hangup event, before EOF
+    # by its Hangup event, before EOF
+    assert caller.positions == [(1, 1)] and caller.hangup_at == 1
     assert listener.tracker.calls == {}
     assert [m.get("Action") for m in server.sent_by_client[1]] == ["Login", "QueueStatus"]
     assert sleep.delays == [0.5, 0.5]

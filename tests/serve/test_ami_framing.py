@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from tests.support import ami_recordings as rec
 from progmoh.player.serve.ami.framing import Framer, FramingError
 from progmoh.player.serve.ami.message import format_action, parse
+from tests.support import ami_recordings as rec
 
 ALL_RECV = sorted(rec.AMI_DIR.glob("*.recv")) + sorted((rec.AMI_DIR / "trigger").glob("*.recv"))
 

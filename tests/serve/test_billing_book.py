@@ -2,9 +2,9 @@
 
 import asyncio
 
-from tests.support.billing_server import BillingServer, json_answer
 from progmoh.player.serve.billing import BalanceBook, rewrite_number
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
+from tests.support.billing_server import BillingServer, json_answer
 from tests.support.fake_clock import FakeClock
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",

@@ -9,11 +9,11 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support.billing_server import balance
+from progmoh.player.protocol import Account
 from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.peercred import is_running
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
-from progmoh.player.protocol import Account
+from tests.support.billing_server import balance
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
                        currency="currency", locked="locked")

@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support.billing_server import Answer, BillingServer, balance, json_answer
+from progmoh.player.protocol import Account
 from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.billing_errors import BillingUnavailable
 from progmoh.player.serve.billing_http import HttpBilling
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
-from progmoh.player.protocol import Account
+from tests.support.billing_server import Answer, BillingServer, balance, json_answer
 
 FIELDS = BillingFields(accounts="accounts", account="account", balance="balance",
                        currency="currency", locked="locked")
@@ -90,7 +90,8 @@ def test_locked_account(server, settings):
 
 
 def test_bare_list_and_mapped_field_names(server):
-    server.answers["/b/1"] = json_answer([{"id": "9", "sum": "3.30", "cur": "KZT", "blocked": "yes"}])
+    server.answers["/b/1"] = json_answer([{"id": "9", "sum": "3.30", "cur": "KZT",
+                                           "blocked": "yes"}])
     fields = BillingFields(accounts="data", account="id", balance="sum", currency="cur",
                            locked="blocked")
     result = balance(settings_for(server.origin + "/b/{number}", fields=fields), "1")
@@ -146,7 +147,8 @@ def test_redirect_to_another_host_is_not_followed(server, caplog):
     with BillingServer() as other:
         other_url = other.origin.replace("127.0.0.1", "localhost")
         other.answers["/stolen"] = json_answer({"accounts": [{"account": "1", "balance": "1"}]})
-        server.answers["/balance/1"] = Answer(status=302, headers={"Location": other_url + "/stolen"})
+        server.answers["/balance/1"] = Answer(status=302,
+                                              headers={"Location": other_url + "/stolen"})
         result = balance(settings_for(server.origin + "/balance/{number}", auth="bearer"), "1")
         assert result.status == "unavailable"
         assert other.requests == []
@@ -234,7 +236,8 @@ def test_dripping_headers_never_tie_up_the_workers(server):
     """40 lookups whose answer head drips in byte by byte, then a healthy one on the same book."""
     for n in range(40):
         server.answers[f"/balance/{n}"] = json_answer({"accounts": []}, drip_head_s=0.05)
-    server.answers["/balance/healthy"] = json_answer({"accounts": [{"account": "1", "balance": "2"}]})
+    server.answers["/balance/healthy"] = json_answer(
+        {"accounts": [{"account": "1", "balance": "2"}]})
     settings = settings_for(server.origin + "/balance/{number}", timeout_s=0.5)
 
     async def main():

@@ -8,7 +8,13 @@ from progmoh.player.serve.service import Service
 from progmoh.player.serve.tracker import LanguageKnown, Tracker
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from tests.support.fake_clock import FakeClock
-from tests.support.service_support import IdleAmi, PlayerStandIn, service_settings, through_emulator, write_config
+from tests.support.service_support import (
+    IdleAmi,
+    PlayerStandIn,
+    service_settings,
+    through_emulator,
+    write_config,
+)
 
 RU_CALLER = Caller.local("1795710335.31", "+15551230001", "Caller One", 8, language="ru")
 DE_CALLER = Caller.local("1795710335.41", "+15551230002", "Caller Two", 9, language="de")

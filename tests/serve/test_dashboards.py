@@ -5,12 +5,17 @@ import re
 
 import yaml
 
-from tests.support.cache_factory import publish
-from tests.support.metrics_support import scrape
 from tests.support.ami_events import A, join
-from tests.support.service_scenario import FAST, connect, next_of, round_trip, run_with_split_billing
-
+from tests.support.cache_factory import publish
 from tests.support.checkout import REPO
+from tests.support.metrics_support import scrape
+from tests.support.service_scenario import (
+    FAST,
+    connect,
+    next_of,
+    round_trip,
+    run_with_split_billing,
+)
 
 DASHBOARD = REPO / "contrib" / "grafana" / "progmoh.json"
 ALERTS = REPO / "contrib" / "prometheus" / "alerts.yml"

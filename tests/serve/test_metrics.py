@@ -6,14 +6,19 @@ import json
 import math
 from datetime import datetime, timezone
 
-from tests.support.cache_factory import publish
-from tests.support.metrics_support import scrape, scrape_text
 from progmoh.player.sim.simulate_serve import realtime_single
 from tests.support.ami_events import A, B, hangup, join, key, leave, msg
+from tests.support.cache_factory import publish
+from tests.support.metrics_support import scrape, scrape_text
 from tests.support.service_scenario import (
-    FAST, SLOW, connect, next_of, round_trip, run_with_split_billing, unlinked,
+    FAST,
+    SLOW,
+    connect,
+    next_of,
+    round_trip,
+    run_with_split_billing,
+    unlinked,
 )
-
 
 
 def test_values_move_as_the_call_does(tmp_path):

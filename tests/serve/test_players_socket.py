@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.piped_process import TIMEOUT_S, PipedProcess
 from progmoh.cli.config import defaults
 from progmoh.player import protocol
 from progmoh.player.serve.peercred import carries_uniqueid, denial_reason, resolved
 from progmoh.player.serve.players import PlayerServer, PlayerSocketError, bind_socket
+from tests.support.piped_process import TIMEOUT_S, PipedProcess
 
 CALL, OTHER_CALL = "1795709779.380", "1795709779.381"
 MY_EXE = os.readlink(f"/proc/{os.getpid()}/exe")      # what the stand-ins' parent runs

@@ -6,11 +6,11 @@ import logging
 import urllib.parse
 from pathlib import Path
 
-from tests.support import ami_recordings as rec
-from progmoh.player.serve.realtime import RealtimeServer, application_line
 from progmoh.cache.settings import CacheSettings
+from progmoh.player.serve.realtime import RealtimeServer, application_line
 from progmoh.player.serve.settings import ServeSettings
 from progmoh.player.settings import PlayerSettings
+from tests.support import ami_recordings as rec
 
 EMPTY_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
 
@@ -80,7 +80,8 @@ def test_notfound_and_default_get_exactly_the_recorded_empty_answers():
 
 def test_single_gets_a_row_starting_the_player_for_that_call():
     (head, body), = split_answers(asyncio.run(exchange([http("single")])))
-    recorded_head = (rec.AMI_DIR / "realtime-single.response.http").read_bytes().split(b"\r\n\r\n")[0]
+    recorded = (rec.AMI_DIR / "realtime-single.response.http").read_bytes()
+    recorded_head = recorded.split(b"\r\n\r\n")[0]
     assert head == recorded_head.replace(b"131", str(len(body)).encode()) + b"\r\n\r\n"
     assert b"+" not in body and b" " not in body and b"\n" not in body
     row = decoded_row(body)
@@ -94,7 +95,8 @@ def test_single_gets_a_row_starting_the_player_for_that_call():
 
 def test_keepalive_stream_of_five_lookups_is_answered_five_times_on_one_connection():
     stream = http("keepalive-stream")
-    for chunks in ([stream], rec.random_chunks(stream, 7, 60), [stream[i:i + 1] for i in range(len(stream))]):
+    bytewise = [stream[i:i + 1] for i in range(len(stream))]
+    for chunks in ([stream], rec.random_chunks(stream, 7, 60), bytewise):
         answers = split_answers(asyncio.run(exchange(chunks, answers=5)))
         assert len(answers) == 5
         assert {decoded_row(body)["name"] for _, body in answers} == {"progmoh-1795710341.34"}

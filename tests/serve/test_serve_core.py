@@ -8,17 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from progmoh.player.protocol import Account
+from progmoh.player.protocol import Account, ProtocolError
 from progmoh.player.serve.actions import (
-    CallForgotten, CallOnAmi, Count, LookUpBalance, PrefetchBalance, ReadChoice, Send, WriteChoice,
+    CallForgotten,
+    CallOnAmi,
+    Count,
+    LookUpBalance,
+    PrefetchBalance,
+    ReadChoice,
+    Send,
+    WriteChoice,
 )
 from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.cache_state import CacheState
 from progmoh.player.serve.core import ServeCore
-from progmoh.player.protocol import ProtocolError
+from tests.support.ami_events import A, B, hangup, join, key, leave, msg
 from tests.support.fake_clock import FakeClock
 from tests.support.service_support import service_settings, write_config
-from tests.support.ami_events import A, B, hangup, join, key, leave, msg
 
 NUMBER_A, NUMBER_B = "+15551230001", "+15551230002"
 ACCOUNT = Account("123456", "1520.50", "RUB")

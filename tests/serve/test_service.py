@@ -16,11 +16,12 @@ NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
 def test_a_call_gets_welcome_with_remembered_class_then_position_balance_and_next_class(tmp_path):
     async def scenario(service, clock, players, path):
         player = await connect(players, path, A)
-        service.ami_event(join(A, NUMBER_A, 2))        # AMI tells us just after the player said hello
+        service.ami_event(join(A, NUMBER_A, 2))     # AMI tells us just after the player's hello
         welcome = await player.message()
         assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "jazz",
                            "state": None}
-        assert await player.message() == {"v": 1, "type": "position", "position": 2, "language": "en"}
+        assert await player.message() == {"v": 1, "type": "position", "position": 2,
+                                          "language": "en"}
         service.ami_event(key(A, "2"))
         balance = await player.message()
         service.ami_event(key(A, "3"))
@@ -108,7 +109,8 @@ def test_periodic_position_hangup_and_forgetting_after_grace(tmp_path):
         service.ami_event(join(A, NUMBER_A, 3))
         player = await connect(players, path, A)
         await player.message()
-        assert await player.message() == {"v": 1, "type": "position", "position": 3, "language": "en"}
+        assert await player.message() == {"v": 1, "type": "position", "position": 3,
+                                          "language": "en"}
         clock.now_s += service.settings.keys.position_every_s
         service.tick()
         periodic = await player.message()
@@ -156,7 +158,8 @@ def test_a_player_never_seen_on_ami_is_welcomed_plainly_and_forgotten_after_grac
         return welcome, service.calls.get(A)
 
     welcome, record = run(tmp_path, scenario)
-    assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "", "state": None}
+    assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "",
+                       "state": None}
     assert record is None
 
 

@@ -7,12 +7,12 @@ A's QueueCallerJoin arrive in one TCP chunk, as they can from a live Asterisk.
 
 import asyncio
 
-from tests.support import ami_recordings as rec
-from tests.support.fake_ami import FakeAmi, Script
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve.ami.framing import Framer
 from progmoh.player.serve.settings import AmiSettings
 from progmoh.player.serve.tracker import Tracker
+from tests.support import ami_recordings as rec
+from tests.support.fake_ami import FakeAmi, Script
 
 A = "1795710278.1"
 

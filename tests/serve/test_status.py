@@ -12,8 +12,13 @@ from progmoh.cli.commands import progmoh
 from progmoh.cli.status_cmd import render
 from progmoh.player.serve.status import mask_number
 from tests.support.ami_events import A, join, key
-from tests.support.service_scenario import FAST, connect, next_of, round_trip, run_with_split_billing
-
+from tests.support.service_scenario import (
+    FAST,
+    connect,
+    next_of,
+    round_trip,
+    run_with_split_billing,
+)
 
 STRANGER_UID = 65534          # nobody
 

@@ -23,15 +23,15 @@ import urllib.parse
 
 import pytest
 
-from tests.support import ami_recordings as rec
-from tests.support import player_cache
 from progmoh.cache.audio_format import FRAME_BYTES
-from tests.support.fake_ami import FakeAmi, Script
-from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve.ami.framing import Framer
 from progmoh.player.serve.service import Service
+from progmoh.player.sim import asterisk_reader as ar
 from progmoh.player.words.compose import balance_keys, position_keys
+from tests.support import ami_recordings as rec
+from tests.support import player_cache
+from tests.support.fake_ami import FakeAmi, Script
 from tests.support.service_support import service_settings, write_config
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
@@ -115,9 +115,11 @@ class Backstage(threading.Thread):
         port = await server.start()
         path = write_config(self.tmp, ami_port=port, cache_dir=self.cache_root,
                             player_log=str(self.tmp / "play.log"), executable=PROGMOH)
-        ids = lambda: (f"lst-{n}" for n in itertools.count(1))
-        self.service = Service(service_settings(path),
-                               ami_factory=lambda s, l: AmiClient(s, l, action_ids=ids))
+        def ids():
+            return (f"lst-{n}" for n in itertools.count(1))
+
+        self.service = Service(service_settings(path), ami_factory=lambda settings, listener:
+                               AmiClient(settings, listener, action_ids=ids))
         await self.service.start()
         self.ready.set()
         await self.stop.wait()
@@ -137,8 +139,10 @@ class Backstage(threading.Thread):
 
 def lookup(port: int, uniqueid: str) -> str:
     """The realtime request Asterisk sends at MOH start (recorded bytes); the application."""
-    request = (rec.AMI_DIR / "realtime-single.http").read_bytes().replace(A.encode(), uniqueid.encode())
-    request = request.replace(b"Content-Length: 25", b"Content-Length: %d" % len(b"name=progmoh-" + uniqueid.encode()))
+    recorded = (rec.AMI_DIR / "realtime-single.http").read_bytes()
+    request = recorded.replace(A.encode(), uniqueid.encode())
+    length = len(b"name=progmoh-" + uniqueid.encode())
+    request = request.replace(b"Content-Length: 25", b"Content-Length: %d" % length)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
         conn.sendall(request)
         answer = b""
@@ -202,7 +206,9 @@ def test_keys_reach_only_their_callers_player_and_are_heard(short_tmp, cache, ca
         assert "labsecret" not in text                      # the AMI secret stays in serve
     assert a.short_reads == 0 and b.short_reads == 0
 
-    clip = lambda key: cache.prompts[("en", key)]
+    def clip(key):
+        return cache.prompts[("en", key)]
+
     balance = [clip(k) for k in balance_keys("en", "ok", [
         {"account": "123456", "balance": "1520.50", "currency": "RUB", "locked": False}])]
     said_at = find_in_order(heard_a, balance, marks["key 2"])

@@ -7,10 +7,10 @@ what each recording's .md says a correct client derives.
 
 import pytest
 
-from tests.support import ami_recordings as rec
 from progmoh.player.serve.ami.framing import Framer
 from progmoh.player.serve.ami.message import parse
 from progmoh.player.serve.tracker import Tracker
+from tests.support import ami_recordings as rec
 
 SEEDS = range(25)
 

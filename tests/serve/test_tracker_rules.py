@@ -1,11 +1,17 @@
 """Tracker cases the recordings show only in part: resync, reset, foreign DTMF."""
 
 from progmoh.player.serve.ami.message import Message, parse
-from tests.support import ami_recordings as rec
 from progmoh.player.serve.tracker import (
-    CallEnded, CallerKnown, CallerSeen, KeyPressed, LanguageKnown, LeftQueue, PositionChanged,
+    CallEnded,
+    CallerKnown,
+    CallerSeen,
+    KeyPressed,
+    LanguageKnown,
+    LeftQueue,
+    PositionChanged,
     Tracker,
 )
+from tests.support import ami_recordings as rec
 
 
 def msg(**headers) -> Message:
@@ -41,9 +47,11 @@ def test_resync_corrects_positions_and_drops_callers_no_longer_queued():
 
 def test_leave_renumbers_only_callers_behind_in_the_same_queue():
     tracker = Tracker()
-    for uid, position, queue in (("1.1", 1, "a"), ("1.2", 2, "a"), ("1.3", 1, "b"), ("1.4", 3, "a")):
+    for uid, position, queue in (("1.1", 1, "a"), ("1.2", 2, "a"), ("1.3", 1, "b"),
+                                 ("1.4", 3, "a")):
         tracker.handle(join(uid, position, queue))
-    changes = tracker.handle(msg(Event="QueueCallerLeave", Uniqueid="1.2", Queue="a", Position=2, Count=2))
+    changes = tracker.handle(msg(Event="QueueCallerLeave", Uniqueid="1.2", Queue="a",
+                                 Position=2, Count=2))
     assert changes == [LeftQueue("1.2", "a"), PositionChanged("1.4", "a", 2)]
     assert tracker.calls["1.1"].position == 1 and tracker.calls["1.3"].position == 1
 
@@ -61,18 +69,19 @@ def test_only_received_keys_of_a_known_call_count():
     tracker.handle(join("1.1", 1))
     assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Sent")) == []
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Sent")) == []
-    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="9.9", Digit=2, Direction="Received")) == []
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="9.9", Digit=2,
+                              Direction="Received")) == []
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="9.9", Digit=2, Direction="Received")) == []
 
 
 def test_a_key_counts_when_it_goes_down_and_its_end_is_ignored():
     tracker = Tracker()
     tracker.handle(join("1.1", 1))
-    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == [
-        KeyPressed("1.1", "2")]
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2,
+                              Direction="Received")) == [KeyPressed("1.1", "2")]
     assert tracker.handle(msg(Event="DTMFEnd", Uniqueid="1.1", Digit=2, Direction="Received")) == []
-    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2, Direction="Received")) == [
-        KeyPressed("1.1", "2")]
+    assert tracker.handle(msg(Event="DTMFBegin", Uniqueid="1.1", Digit=2,
+                              Direction="Received")) == [KeyPressed("1.1", "2")]
 
 
 def test_a_dtmf_end_with_no_begin_is_a_key():

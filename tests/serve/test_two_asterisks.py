@@ -14,11 +14,11 @@ import time
 
 import pytest
 
-from tests.support import player_cache
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player.serve.realtime import CLASS_WAIT_S
 from progmoh.player.sim.simulate import place_call
 from progmoh.player.sim.simulate_serve import Backstage
+from tests.support import player_cache
 from tests.support.service_support import service_settings, write_config
 
 FIRST_SECOND_BYTES = SAMPLE_RATE_HZ * SAMPLE_BYTES

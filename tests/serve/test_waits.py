@@ -5,13 +5,19 @@ emulated AMI traffic through the real service; no estimate, nothing said."""
 import asyncio
 import dataclasses
 
-from tests.support import ami_recordings as rec
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
+from tests.support import ami_recordings as rec
 from tests.support.fake_clock import FakeClock
-from tests.support.service_support import IdleAmi, PlayerStandIn, service_settings, through_emulator, write_config
+from tests.support.service_support import (
+    IdleAmi,
+    PlayerStandIn,
+    service_settings,
+    through_emulator,
+    write_config,
+)
 
 A = "1795710335.31"
 
@@ -127,7 +133,8 @@ def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_pat
     before, moved, after, journal = run(tmp_path, scenario)
     assert before == {"v": 1, "type": "wait", "minutes": 3, "language": "en"}
     assert moved == {"v": 1, "type": "position", "position": 1, "language": "en"}
-    assert after == {"v": 1, "type": "wait", "minutes": 2, "language": "en"}  # (3*100+260)/4 = 140 s
+    # (3 * 100 + 260) / 4 = 140 s
+    assert after == {"v": 1, "type": "wait", "minutes": 2, "language": "en"}
     assert any("an agent answers +15551230101 after 260 s on hold" in text for _, text in journal)
 
 

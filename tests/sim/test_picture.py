@@ -17,7 +17,7 @@ def png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_the_call_is_drawn_with_every_event(short_dir):  # noqa: F811
+def test_the_call_is_drawn_with_every_event(short_dir):
     build_cache(short_dir)
     wav, png = short_dir / "call.wav", short_dir / "call.png"
     result = CliRunner().invoke(progmoh, [

@@ -27,7 +27,8 @@ def test_spawned_as_asterisk_does(tmp_path):
     line = script(tmp_path, "app.py", f"""
         import json, os, sys, time
         info = {{"pgid": os.getpgid(0), "pid": os.getpid(),
-                 "stdin": os.readlink("/proc/self/fd/0"), "fds": sorted(map(int, os.listdir("/proc/self/fd")))}}
+                 "stdin": os.readlink("/proc/self/fd/0"),
+                 "fds": sorted(map(int, os.listdir("/proc/self/fd")))}}
         open({str(report)!r}, "w").write(json.dumps(info))
         while True:
             os.write(1, bytes(3200))

@@ -5,9 +5,9 @@ import wave
 import pytest
 from click.testing import CliRunner
 
-from tests.support import player_cache
 from progmoh.cache.audio_format import CHANNELS, SAMPLE_RATE_HZ
 from progmoh.cli.commands import progmoh
+from tests.support import player_cache
 from tests.support.simulated_call import build_cache, config, timeline
 
 

@@ -4,13 +4,13 @@ and tracker derive from it."""
 
 import asyncio
 
-from tests.support import ami_recordings as rec
 from progmoh.player.serve.ami.client import AmiClient
-from progmoh.player.sim.ami_emulator import BANNER, AmiEmulator, Caller
 from progmoh.player.serve.ami.framing import Framer
 from progmoh.player.serve.ami.message import format_action, parse
 from progmoh.player.serve.settings import AmiSettings
 from progmoh.player.serve.tracker import Tracker
+from progmoh.player.sim.ami_emulator import BANNER, AmiEmulator, Caller
+from tests.support import ami_recordings as rec
 
 A = Caller("1795710278.1", "+15551230001", "Caller One", "Local/caller@capin-00000000;2")
 AHEAD = Caller("1795710277.1", "+15551230009", "Caller Nine", "Local/caller@capin-00000009;2")
@@ -67,9 +67,10 @@ def test_login_and_call_events_have_the_recorded_form():
         return client, blocks
 
     client, blocks = asyncio.run(main())
-    assert client.framer.banner.encode() + b"\r\n" == BANNER == rec.recv_bytes("one-caller-dtmf")[:30]
+    recorded_banner = rec.recv_bytes("one-caller-dtmf")[:30]
+    assert client.framer.banner.encode() + b"\r\n" == BANNER == recorded_banner
     want = recorded("one-caller-dtmf")          # '#N' in the .md is want[N - 1]
-    for got, number in zip(blocks, (1, 2, 36, 37, 38, 39, 46, 54, 55, 58)):
+    for got, number in zip(blocks, (1, 2, 36, 37, 38, 39, 46, 54, 55, 58), strict=False):
         assert shape(got) == shape(want[number - 1]), number
     assert blocks[3].get("Class") == "progmoh-1795710278.1"
     assert [b.get("Position") for b in blocks if b.event == "QueueCallerJoin"] == ["1"]
@@ -176,4 +177,5 @@ def test_serves_client_derives_the_call_position_changes_and_keys():
     seen, journal = asyncio.run(main())
     assert seen == [(1, 2, "+15551230001", "progmoh-1795710278.1"), (["2"], 1)]
     assert "AMI DTMFBegin: key 2 pressed by +15551230001 (Direction: Received)" in journal
-    assert "AMI QueueCallerLeave: +15551230009 leaves support from position 1, 1 left waiting" in journal
+    assert ("AMI QueueCallerLeave: +15551230009 leaves support from position 1, 1 left waiting"
+            in journal)

@@ -11,8 +11,9 @@ def msg(**headers) -> Message:
 
 
 def join(uid, number, position):
-    return msg(Event="QueueCallerJoin", Privilege="agent,all", Channel=f"Local/caller@capin-{uid};2",
-               CallerIDNum=number, Uniqueid=uid, Queue="testq", Position=position, Count=position)
+    return msg(Event="QueueCallerJoin", Privilege="agent,all",
+               Channel=f"Local/caller@capin-{uid};2", CallerIDNum=number, Uniqueid=uid,
+               Queue="testq", Position=position, Count=position)
 
 
 def key(uid, digit):

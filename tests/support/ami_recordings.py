@@ -7,6 +7,7 @@ source (docs/asterisk.md, "What AMI sends"); SHA256SUMS there pins every byte.
 import random
 import re
 from dataclasses import dataclass, field
+
 from tests.support.checkout import DATA
 
 AMI_DIR = DATA / "ami"
@@ -79,7 +80,8 @@ def expected_callers(name: str) -> list[Expected]:
         elif line.startswith("  - ") and callers:
             _detail(callers[-1], line[4:])
     for caller in callers:
-        caller.digits = [(d, key_down_number(name, caller.uniqueid, d, n)) for d, n in caller.digits]
+        caller.digits = [(d, key_down_number(name, caller.uniqueid, d, n))
+                         for d, n in caller.digits]
     return callers
 
 
@@ -108,7 +110,8 @@ def _detail(caller: Expected, line: str) -> None:
     elif line.startswith("left the queue at"):
         caller.left_at = int(re.search(r"#(\d+)", line).group(1))
     elif line.startswith("digits received"):
-        caller.digits = [(d, int(n)) for d, n in re.findall(r"(\w) \(#(\d+)\)", line.split(":", 1)[1])]
+        listed = line.split(":", 1)[1]
+        caller.digits = [(d, int(n)) for d, n in re.findall(r"(\w) \(#(\d+)\)", listed)]
     elif line.startswith("MOH state at end:"):
         caller.moh_at_end = line.split(":", 1)[1].strip()
     elif line.startswith("MOH:"):

@@ -13,10 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support import heard
-from tests.support.asterisk_lab import (PROGMOH, SHORT_READ, AmiSession, Asterisk, Caller, Serve, serve_config,
-                          wait_until, write_wav)
 from progmoh.cache.store import Store
+from tests.support import heard
+from tests.support.asterisk_lab import (
+    PROGMOH,
+    SHORT_READ,
+    AmiSession,
+    Asterisk,
+    Caller,
+    Serve,
+    serve_config,
+    wait_until,
+    write_wav,
+)
 from tests.support.checkout import REPO, SERVICES
 from tests.support.isolation import machine_environment
 
@@ -83,7 +92,8 @@ def demo_cache(tmp_path_factory) -> Store:
     folder = tmp_path_factory.mktemp("asterisk-cache")
     config = folder / "render.toml"
     write_music(folder / "classes")
-    config.write_text(RENDER_TOML.format(repo=REPO, music=folder / "classes", cache=folder / "cache"))
+    config.write_text(RENDER_TOML.format(repo=REPO, music=folder / "classes",
+                                         cache=folder / "cache"))
     done = subprocess.run([str(PROGMOH), "render", "--config", str(config)], capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, f"rendering the demo library failed:\n{done.stderr[-4000:]}"
@@ -201,7 +211,8 @@ class Lab:
     def check_everywhere(self, single_calls: bool = True, max_start_loss_s: float = 0.3) -> dict:
         """What every test asserts; returns the figures measured, for the report."""
         reads = self.short_reads()
-        assert not reads, f"{len(reads)} short reads in Asterisk's log: {reads[:5]}\n{self.player_log()}"
+        assert not reads, (f"{len(reads)} short reads in Asterisk's log: {reads[:5]}\n"
+                           f"{self.player_log()}")
         assert "MOH: exec failed" not in self.asterisk.stderr_text(), self.asterisk.tail()
         figures = {}
         for caller in self.callers:
@@ -213,8 +224,9 @@ class Lab:
             figures[caller.number] = lost
             if single_calls:
                 assert lost <= max_start_loss_s, (
-                    f"caller {caller.number} lost {lost} s: recorded {len(heard_now) / heard.RATE:.3f}"
-                    f" s of {caller.held_s()} s on hold\n{self.player_log(caller)}")
+                    f"caller {caller.number} lost {lost} s: recorded "
+                    f"{len(heard_now) / heard.RATE:.3f} s of {caller.held_s()} s on hold\n"
+                    f"{self.player_log(caller)}")
         return figures
 
     def close(self) -> None:

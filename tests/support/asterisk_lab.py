@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.support.ami_session import AmiSession
 from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.player.serve.ami.client import EVENTS
+from tests.support.ami_session import AmiSession
 
 PROGMOH = Path(sys.executable).with_name("progmoh")
 LAB_USER, LAB_SECRET = "lab", "lab-secret"
@@ -187,7 +187,8 @@ class Asterisk:
         self.rx("core set debug 1 res_musiconhold.so")
 
     def _died(self) -> bool:
-        assert self.process.poll() is None, f"Asterisk exited ({self.process.returncode}): {self.tail()}"
+        assert self.process.poll() is None, (
+            f"Asterisk exited ({self.process.returncode}): {self.tail()}")
         return False
 
     def rx(self, command: str, timeout_s: float = 10) -> subprocess.CompletedProcess:

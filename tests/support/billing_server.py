@@ -1,4 +1,5 @@
-"""A real local HTTP server for the billing tests: canned answers per path, every request recorded."""
+"""A real local HTTP server for the billing tests: canned answers per path, every request
+recorded."""
 
 import asyncio
 import http.server

@@ -39,7 +39,8 @@ def advice(data: bytes, music_class="calm", track="01-dawn", slot=1, item="welco
     return Segment(id=segment_id("advice", music_class=music_class, track=track, slot=slot,
                                  advice=item),
                    kind="advice", object=digest_of(data), samples=len(data) // 2,
-                   music_class=music_class, track=track, slot=slot, slot_sample=slot * 30 * SAMPLE_RATE_HZ,
+                   music_class=music_class, track=track, slot=slot,
+                   slot_sample=slot * 30 * SAMPLE_RATE_HZ,
                    advice=item, group=group, limits=limits,
                    sources=(f"music/advice/{group}/{item}.txt",))
 

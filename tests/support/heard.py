@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ as RATE
-
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ as RATE
 
 
 def load_wav(path: Path) -> np.ndarray:
@@ -52,7 +52,8 @@ def best(recording: np.ndarray, clip: np.ndarray) -> tuple[float, float]:
     return round(float(found[at]), 3), round(at / RATE, 3)
 
 
-def occurrences(recording: np.ndarray, clip: np.ndarray, threshold: float) -> list[tuple[float, float]]:
+def occurrences(recording: np.ndarray, clip: np.ndarray,
+                threshold: float) -> list[tuple[float, float]]:
     """Every (start s, score) where ``clip`` matches at least ``threshold``, one per clip length."""
     found = scores(recording, clip)
     hits, length = [], len(clip)
@@ -79,7 +80,7 @@ def zero_runs(recording: np.ndarray, min_s: float) -> list[tuple[float, float]]:
     """(start s, length s) of every run of exact zeros at least ``min_s`` long."""
     zero = np.concatenate(([False], recording == 0, [False]))
     edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
-    runs = zip(edges[0::2], edges[1::2])
+    runs = zip(edges[0::2], edges[1::2], strict=True)     # each run has a start and an end
     return [(round(a / RATE, 3), round((b - a) / RATE, 3)) for a, b in runs
             if b - a >= min_s * RATE]
 
@@ -90,5 +91,5 @@ def loud_windows(audio: np.ndarray, length_s: float) -> tuple[float, float]:
     size, step = int(length_s * RATE), int(0.05 * RATE)
     starts = range(0, max(1, len(audio) - size + 1), step)
     rms = np.array([np.sqrt(np.mean(np.square(audio[at:at + size]))) for at in starts])
-    loud = [at for at, level in zip(starts, rms) if level >= 0.5 * rms.max()]
+    loud = [at for at, level in zip(starts, rms, strict=True) if level >= 0.5 * rms.max()]
     return loud[0] / RATE, loud[-1] / RATE

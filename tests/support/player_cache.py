@@ -26,7 +26,8 @@ def sine(freq, samples, amplitude=AMPLITUDE, glide_hz_per_s=0.0):
     """A tone; gliding upwards makes every stretch of a track unique, so a
     test can find where in the track a piece of heard audio comes from."""
     return array("h", (int(amplitude * math.sin(2 * math.pi * (
-        freq * i / RATE + glide_hz_per_s * (i / RATE) ** 2 / 2))) for i in range(samples))).tobytes()
+        freq * i / RATE + glide_hz_per_s * (i / RATE) ** 2 / 2)))
+        for i in range(samples))).tobytes()
 
 
 def advice_pcm(track_pcm, slot_sample, samples, voice_freq):

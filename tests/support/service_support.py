@@ -8,8 +8,8 @@ from pathlib import Path
 
 from progmoh.cli.config import load
 from progmoh.player.serve.ami.message import parse
-from tests.support.piped_process import PipedProcess
 from progmoh.player.serve.settings import ControlPlaneSettings
+from tests.support.piped_process import PipedProcess
 
 HERE = Path(__file__).resolve().parent      # stand_in_player.py beside this module
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
