@@ -1,16 +1,13 @@
 """Each caller in their own language: the channel's ``Language`` (AMI) picks the
 language of their balance, position and wait when the cache speaks it."""
 
-import asyncio
 
 from progmoh.player.serve.ami.message import Message
-from progmoh.player.serve.service import Service
 from progmoh.player.serve.tracker import LanguageKnown, Tracker
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
-from tests.support.fake_clock import FakeClock
+from tests.support import service_scenario
+from tests.support.service_scenario import connect
 from tests.support.service_support import (
-    IdleAmi,
-    PlayerStandIn,
     service_settings,
     through_emulator,
     write_config,
@@ -24,20 +21,14 @@ def run(tmp_path, scenario):
     settings = service_settings(write_config(tmp_path))
     assert settings.serve.language == "en" and settings.serve.languages == ("en", "ru")
 
-    async def main():
-        service = Service(settings, clock=FakeClock(), ami_factory=IdleAmi)
-        await service.start()
+    async def with_emulator(service, clock, players, path):
         emulator = AmiEmulator("u", "s", holdtime_s=30, completed=1)
         await emulator.start()
-        players = []
         try:
-            return await scenario(service, emulator, settings.serve.socket_path, players)
+            return await scenario(service, emulator, path, players)
         finally:
-            for player in players:
-                await player.stop()
             await emulator.close()
-            await service.close()
-    return asyncio.run(main())
+    return service_scenario.run(tmp_path, with_emulator, settings=settings)
 
 
 async def personal(service, player, uniqueid):
@@ -60,8 +51,7 @@ def test_a_russian_channel_hears_russian_and_an_unrendered_language_the_default(
         await through_emulator(service, emulator, emulator.join, DE_CALLER)
         heard = {}
         for caller in (RU_CALLER, DE_CALLER):
-            player = await PlayerStandIn.start(path, caller.uniqueid)
-            players.append(player)
+            player = await connect(players, path, caller.uniqueid)
             heard[caller.language] = await personal(service, player, caller.uniqueid)
         return heard
 

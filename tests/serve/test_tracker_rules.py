@@ -1,6 +1,6 @@
 """Tracker cases the recordings show only in part: resync, reset, foreign DTMF."""
 
-from progmoh.player.serve.ami.message import Message, parse
+from progmoh.player.serve.ami.message import parse
 from progmoh.player.serve.tracker import (
     CallEnded,
     CallerKnown,
@@ -12,10 +12,7 @@ from progmoh.player.serve.tracker import (
     Tracker,
 )
 from tests.support import ami_recordings as rec
-
-
-def msg(**headers) -> Message:
-    return Message(tuple((k, str(v)) for k, v in headers.items()))
+from tests.support.ami_events import msg
 
 
 def join(uid, position, queue="q", number="+1555"):

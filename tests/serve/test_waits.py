@@ -2,28 +2,20 @@
 calls (AgentConnect), times the position, rounded to the nearest minute; recorded and
 emulated AMI traffic through the real service; no estimate, nothing said."""
 
-import asyncio
 import dataclasses
 
-from progmoh.player.serve.ami.message import Message
-from progmoh.player.serve.service import Service
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from tests.support import ami_recordings as rec
-from tests.support.fake_clock import FakeClock
+from tests.support import service_scenario
+from tests.support.ami_events import msg
 from tests.support.service_support import (
-    IdleAmi,
-    PlayerStandIn,
     service_settings,
     through_emulator,
     write_config,
 )
 
 A = "1795710335.31"
-
-
-def msg(**headers) -> Message:
-    return Message(tuple((k, str(v)) for k, v in headers.items()))
 
 
 def params(queue="testq", holdtime=0, completed=0):
@@ -89,32 +81,20 @@ def run(tmp_path, scenario, announce_wait=False):
         settings = dataclasses.replace(
             settings, keys=dataclasses.replace(settings.keys, announce_wait=True))
 
-    async def main():
-        clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=IdleAmi)
-        await service.start()
-        players = []
-        try:
-            return await scenario(service, clock, settings.serve.socket_path, players)
-        finally:
-            for player in players:
-                await player.stop()
-            await service.close()
-    return asyncio.run(main())
+    return service_scenario.run(tmp_path, scenario, settings=settings)
 
 
 def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_path):
     caller = Caller.local(A, "+15551230001", "Caller One", 8)
     ahead = Caller.local("1795710335.21", "+15551230101", "Ahead", 7)
 
-    async def scenario(service, clock, path, players):
+    async def scenario(service, clock, players, path):
         emulator = AmiEmulator("u", "s", clock=clock, holdtime_s=100, completed=3)
         await emulator.start()
         try:
             emulator.seat(ahead)
             await through_emulator(service, emulator, emulator.join, caller)
-            player = await PlayerStandIn.start(path, A)
-            players.append(player)
+            player = await service_scenario.connect(players, path, A)
             assert (await player.message())["type"] == "welcome"
             assert await player.message() == {"v": 1, "type": "position", "position": 2,
                                               "language": "en"}
@@ -139,11 +119,10 @@ def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_pat
 
 
 def test_without_an_estimate_key_5_says_nothing_and_announcements_carry_the_wait(tmp_path):
-    async def scenario(service, clock, path, players):
+    async def scenario(service, clock, players, path):
         service.ami_event(msg(Event="QueueCallerJoin", Uniqueid=A, CallerIDNum="+15551230001",
                               Queue="testq", Position=1, Count=1))
-        player = await PlayerStandIn.start(path, A)
-        players.append(player)
+        player = await service_scenario.connect(players, path, A)
         assert (await player.message())["type"] == "welcome"
         assert (await player.message())["type"] == "position"
         service.ami_event(msg(Event="DTMFBegin", Uniqueid=A, Digit=5, Direction="Received"))
