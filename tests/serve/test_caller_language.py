@@ -1,7 +1,6 @@
 """Each caller in their own language: the channel's ``Language`` (AMI) picks the
 language of their balance, position and wait when the cache speaks it."""
 
-
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.tracker import LanguageKnown, Tracker
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
