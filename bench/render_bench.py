@@ -8,23 +8,21 @@ the trim of Festival's silence on the speech clips that cold render trimmed
 conditioning throughput, and cache bytes per hour of music per advice item.
 """
 
+import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.cache.store import Store  # noqa: E402
-from progmoh.cli.config import load  # noqa: E402
-from progmoh.renderer import condition  # noqa: E402
-from progmoh.renderer.condition import Conditioning, condition_file  # noqa: E402
-from progmoh.renderer.mix import Ducking, duck_mix  # noqa: E402
-from progmoh.renderer.render import render  # noqa: E402
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.store import Store
+from progmoh.cli.config import load
+from progmoh.renderer import condition
+from progmoh.renderer.condition import Conditioning, condition_file
+from progmoh.renderer.mix import Ducking, duck_mix
+from progmoh.renderer.render import render
 
 MIX_SEGMENT_S = 15.0
 MIX_REPEATS = 200
@@ -119,6 +117,7 @@ def bench_cache_size(root: Path, spacing_s: float) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help only
     config = load(None)
     with tempfile.TemporaryDirectory(prefix="progmoh-bench-") as folder:
         root = Path(folder) / "cache"
