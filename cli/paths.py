@@ -59,5 +59,6 @@ def executable():
 
 
 def player_argv():
-    """The lean player command of this install (interpreter, flags, entry script); () in a checkout."""
+    """The lean player command of this install (interpreter, flags, entry script);
+    () in a checkout."""
     return tuple(installed.PLAYER_ARGV) if installed is not None else ()

@@ -17,7 +17,8 @@ def cache_findings(config: Config) -> tuple[str | None, list[str]]:
 
 def socket_findings(config: Config) -> list[str]:
     user = paths.service_user()
-    return _judged(user, lambda: [p for p in (socket_problem(config.serve.socket_path, user),) if p])
+    return _judged(user,
+                   lambda: [p for p in (socket_problem(config.serve.socket_path, user),) if p])
 
 
 def _judged(user: str | None, judge) -> list[str]:

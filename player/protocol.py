@@ -26,10 +26,33 @@ Serve -> player
 from dataclasses import asdict, dataclass, make_dataclass
 
 from progmoh.player import wire
-from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
-    AUDIO_PROBLEMS, BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES,
-    NEXT_CLASS, NOW_KINDS, POSITION, STATE, VERSION, WAIT, WELCOME, ProtocolError, decode,
+from progmoh.player.wire import (
+    AUDIO_PROBLEMS,
+    BALANCE,
+    BALANCE_STATUSES,
+    CLASS_CHANGED,
+    DENIED,
+    HELLO,
+    MAX_LINE_BYTES,
+    NEXT_CLASS,
+    NOW_KINDS,
+    POSITION,
+    STATE,
+    VERSION,
+    WAIT,
+    WELCOME,
+    ProtocolError,
+    decode,
 )
+
+# The wire format's names are re-exported (one wire format for both sides), beside this
+# module's own dataclasses.
+__all__ = [
+    "AUDIO_PROBLEMS", "BALANCE", "BALANCE_STATUSES", "CLASS_CHANGED", "DENIED", "HELLO",
+    "MAX_LINE_BYTES", "NEXT_CLASS", "NOW_KINDS", "POSITION", "STATE", "VERSION", "WAIT", "WELCOME",
+    "ProtocolError", "decode",
+    "Account", "CallState", "call_state", "encode",
+]
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def render_speech(jobs: list[SpeechJob], c: Conditioning, timeout_s: float,
 
 
 def _collect_all(pairs, results, clips, problems, tick) -> None:
-    for (job, _), result in zip(pairs, results):
+    for (job, _), result in zip(pairs, results, strict=True):
         _collect(job, result, clips, problems)
         tick()
 
@@ -68,7 +68,7 @@ def _spoken(voice, batch, folder: Path, timeout_s, problems, tick) -> list:
             tick()
         return []
     ready = []
-    for job, result in zip(batch, spoken):
+    for job, result in zip(batch, spoken, strict=True):
         if result.wav:
             ready.append((job, result.wav))
         else:

@@ -46,7 +46,7 @@ def install_signals(log, last_words=None):
         if last_words is not None:
             try:
                 said = last_words()
-            except Exception as error:  # noqa: BLE001  (logged; leaving is what matters)
+            except Exception as error:  # logged; leaving is what matters
                 said = "; last state not sent: %s: %s" % (type(error).__name__, error)
         log("stopped by signal %d%s" % (signum, said))
         posix._exit(0)
@@ -84,7 +84,8 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
 
 def _log_start(log, catalog, program, lead_ms, music_class, valid):
     log("start: generation %s, class %s, lead %d ms%s" % (
-        catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+        catalog.generation or "-", program.music_class or "-", lead_ms,
+        log.problem and "; " + log.problem))
     if catalog.problem:
         log(catalog.problem)
     if music_class and music_class != program.music_class:
@@ -164,7 +165,7 @@ class Loop:
             return bytes(samples * SAMPLE_BYTES)
         try:
             return self.mixer.read(samples)
-        except Exception as error:          # noqa: BLE001  (logged, never silent)
+        except Exception as error:          # logged, never silent
             self.errors += 1
             self.log("t=%.3f internal error %s: %s; %s" % (
                 self.program.seconds(), type(error).__name__, error,
@@ -189,7 +190,8 @@ class Loop:
             if blocked:
                 self.pacer.blocked(self.output.queued_samples())
                 self.blocked_writes += 1
-                self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
+                self.log("t=%.3f write blocked (pipe full): schedule reset"
+                         % self.program.seconds())
                 return
 
     def control(self):
@@ -207,7 +209,7 @@ class Loop:
             for message in link.receive():
                 try:
                     force = self.session.handle(message) or force
-                except Exception as error:  # noqa: BLE001  (logged; the music goes on)
+                except Exception as error:  # logged; the music goes on
                     self.message_errors += 1
                     self.log("internal error on %s message: %s: %s" % (
                         message.get("type"), type(error).__name__, error))
@@ -228,7 +230,7 @@ class Loop:
         return self.program.snapshot(self.unheard_samples())
 
     def state_line(self, state):
-        from progmoh.player import wire     # loaded with the link, after the first audio
+        from progmoh.player import wire  # loaded with the link, after the first audio
         kind, name = self.mixer.playing()
         return wire.encode(wire.STATE, state=state, audio=self.audio_problems(),
                            now={"kind": kind, "name": name})

@@ -40,7 +40,8 @@ class Link:
             sock.connect(self.path)
         except OSError as error:
             sock.close()
-            self._failed("cannot reach control socket %s: %s" % (self.path, error.strerror or error))
+            self._failed("cannot reach control socket %s: %s"
+                         % (self.path, error.strerror or error))
             return
         self.sock, self.inbox, self.outbox, self.last_error = sock, b"", b"", ""
         self.log("connected to %s" % self.path)

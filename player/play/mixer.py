@@ -137,7 +137,8 @@ class Mixer:
     # -- reading -------------------------------------------------------------
 
     def read(self, count):
-        if self.tail is None and not self.inserting and not self.ramp_left_samples and self.gain == 1.0:
+        if (self.tail is None and not self.inserting and not self.ramp_left_samples
+                and self.gain == 1.0):
             return self.program.read(count)     # nothing to mix: the common case
         parts = []
         while count > 0:

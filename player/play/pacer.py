@@ -5,9 +5,9 @@ each wake-up writes whole frames up to ``lead_samples`` ahead of real time,
 so sleep errors never add up.  Wake-ups cost far more CPU here (timer, two
 context switches, waking the reader) than the Python between them, so the
 player wakes as rarely as the lead allows while keeping two frames (80 ms)
-in the pipe: every 120 ms, three frames a time, with the default 200 ms.  Falling behind (the pipe ran dry) or a write
-that blocked (Asterisk stopped reading) re-anchors the schedule instead of
-bursting to catch up.
+in the pipe: every 120 ms, three frames a time, with the default 200 ms.
+Falling behind (the pipe ran dry) or a write that blocked (Asterisk stopped
+reading) re-anchors the schedule instead of bursting to catch up.
 """
 
 from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_RATE_HZ
@@ -23,7 +23,8 @@ class Pacer:
         self.clock = clock
         self.lead_samples = max(FRAME_SAMPLES, int(lead_ms) * SAMPLE_RATE_HZ // 1000)
         lead_frames = self.lead_samples // FRAME_SAMPLES
-        self.wake_samples = min(MAX_WRITE_FRAMES, max(1, lead_frames - SAFETY_FRAMES)) * FRAME_SAMPLES
+        wake_frames = min(MAX_WRITE_FRAMES, max(1, lead_frames - SAFETY_FRAMES))
+        self.wake_samples = wake_frames * FRAME_SAMPLES
         self.start_s = None
         self.written_samples = 0
         self.resets = 0

@@ -199,7 +199,8 @@ class Program:
     def _silence(self, count):
         if not self.silent:
             self.silent = True
-            self.log("t=%.3f nothing playable in class %r: silence" % (self.seconds(), self.music_class))
+            self.log("t=%.3f nothing playable in class %r: silence"
+                     % (self.seconds(), self.music_class))
         self.call_samples += count
         return bytes(count * SAMPLE_BYTES)
 
@@ -365,7 +366,7 @@ class Program:
         """Start where the previous process of this call left its caller (``--at``, see
         wire.place_argument), before the first sample: a restart repeats nothing.
         A place in a class this cache lacks, or unreadable, is ignored (and logged)."""
-        from progmoh.player import wire     # only for a restart: not every start's cost
+        from progmoh.player import wire  # only for a restart: not every start's cost
         place = wire.read_place(text)
         if place is None or music_class != self.music_class:
             self.log("--at %r ignored: not TRACK:OFFSET:ADVICE_SAMPLES:ITEM in class %r"

@@ -41,7 +41,8 @@ class Reader:
         try:
             fd = posix.open(self.path, posix.O_RDONLY | posix.O_CLOEXEC)
         except OSError as error:
-            raise ObjectError("%sobject %s: %s" % (self._who(), self.path, error.strerror)) from None
+            raise ObjectError("%sobject %s: %s"
+                              % (self._who(), self.path, error.strerror)) from None
         size = posix.fstat(fd).st_size
         if size != self.samples * SAMPLE_BYTES:
             posix.close(fd)
@@ -57,7 +58,8 @@ class Reader:
             with open(path, "rb", buffering=0) as handle:
                 table = handle.read(want + 1)
         except OSError as error:
-            raise ObjectError("%sblock checksums %s: %s" % (self._who(), path, error.strerror)) from None
+            raise ObjectError("%sblock checksums %s: %s"
+                              % (self._who(), path, error.strerror)) from None
         if len(table) != want:
             raise ObjectError("%sblock checksums %s: %d bytes, expected %d"
                               % (self._who(), path, len(table), want))
@@ -98,7 +100,8 @@ class Reader:
         try:
             data = posix.pread(self.fd, count * SAMPLE_BYTES, pos_samples * SAMPLE_BYTES)
         except OSError as error:
-            raise ObjectError("%sobject %s: read failed: %s" % (self._who(), self.path, error.strerror)) from None
+            raise ObjectError("%sobject %s: read failed: %s"
+                              % (self._who(), self.path, error.strerror)) from None
         if len(data) != count * SAMPLE_BYTES:
             raise ObjectError("%sobject %s ended early at sample %d"
                               % (self._who(), self.path, pos_samples + len(data) // SAMPLE_BYTES))

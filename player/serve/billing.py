@@ -73,7 +73,8 @@ def _account(item, fields: BillingFields, index: int) -> protocol.Account:
 def _amount(value, name: str, index: int) -> str:
     """Decimal text of a balance; non-finite, huge (>= 10^15) or absurdly long ones are refused."""
     try:
-        amount = decimal.Decimal(value if isinstance(value, decimal.Decimal) else str(value).strip())
+        text = value if isinstance(value, decimal.Decimal) else str(value).strip()
+        amount = decimal.Decimal(text)
     except (decimal.InvalidOperation, TypeError, ValueError):
         amount = None
     if value is None or isinstance(value, bool) or amount is None or not amount.is_finite():

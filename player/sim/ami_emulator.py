@@ -260,7 +260,8 @@ def _channel(caller: Caller) -> tuple:
     return (("Channel", caller.channel), ("ChannelState", "6"), ("ChannelStateDesc", "Up"),
             ("CallerIDNum", caller.number), ("CallerIDName", caller.name),
             ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
-            ("Language", caller.language), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
+            ("Language", caller.language), ("AccountCode", ""), ("Context", "capin"),
+            ("Exten", "caller"),
             ("Priority", "6"), ("Uniqueid", caller.uniqueid), ("Linkedid", caller.uniqueid))
 
 

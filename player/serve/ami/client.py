@@ -264,7 +264,8 @@ class AmiClient:
                 # wait_for would leave an orphan task when the session ends.
                 await self.action("Ping", timeout_s=self.settings.ping_s)
             except AmiError:
-                log.warning("AMI: no answer to Ping within %.1f s; reconnecting", self.settings.ping_s)
+                log.warning("AMI: no answer to Ping within %.1f s; reconnecting",
+                            self.settings.ping_s)
                 if self._writer is not None:
                     self._writer.transport.abort()
                 return
