@@ -205,11 +205,12 @@ def _escaped(text: str) -> str:
                    else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def _size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
+def _size(count: float) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if count < 1024:
             return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
+    return f"{count:.1f} GiB"
 
 
 def _duration(seconds: float) -> str:

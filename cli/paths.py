@@ -15,7 +15,7 @@ Standard library only and cheap: ``progmoh play`` imports it at every start.
 import os
 
 try:
-    from progmoh.cli import installed
+    from progmoh.cli import installed  # type: ignore[attr-defined]  # make install writes it
 except ImportError:
     installed = None
 

@@ -34,6 +34,7 @@ def command(config_file, verbose):
 
 
 def _setup_logging(target: str, level: int) -> logging.Handler:
+    handler: logging.Handler
     if target == "syslog":
         handler = logging.handlers.SysLogHandler(address="/dev/log")
         handler.setFormatter(

@@ -8,6 +8,11 @@ the text read and written is the same; where ``_json`` is missing, ``json``
 does the work.  Malformed input still raises a ``ValueError``.
 """
 
+TYPE_CHECKING = False             # typing itself costs the player's start (no import)
+if TYPE_CHECKING:
+    from types import ModuleType
+
+_json: "ModuleType | None"
 try:
     import _json
 except ImportError:         # pragma: no cover  (CPython always has it)

@@ -83,9 +83,10 @@ def _condition_wavs(wavs: list[Path], c: Conditioning, labels: list[str]) -> lis
         return []
     read = [_read_wav(wav) for wav in wavs]
     rates = {rate for rate, _ in read}
-    if len(rates) != 1 or None in rates:
+    rate = rates.pop() if len(rates) == 1 else None
+    if rate is None:
         return [_condition(wav, c) for wav in wavs]
-    return condition_clips([pcm for _, pcm in read], rates.pop(), c, labels)
+    return condition_clips([pcm for _, pcm in read], rate, c, labels)
 
 
 def _read_wav(path: Path) -> tuple[int | None, bytes]:

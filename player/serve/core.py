@@ -111,8 +111,18 @@ class ServeCore:
         if isinstance(change, t.CallEnded):
             return self._ended(record)
         record.ended_at_s = None                    # AMI knows the call (again): not over
-        handler = self._change_handlers.get(type(change))
-        return handler(self, record, change) if handler is not None else []
+        match change:
+            case t.CallerSeen():
+                return self._caller_seen(record, change)
+            case t.CallerKnown():
+                return self._caller_known(record, change)
+            case t.PositionChanged():
+                return self._position_changed(record, change)
+            case t.LeftQueue():
+                return self._left_queue(record, change)
+            case t.KeyPressed():
+                return self._key_pressed(record, change)
+        return []
 
     def _caller_seen(self, record: CallRecord, change: t.CallerSeen) -> list:
         """Before the queue: only the remembered class is read (no billing yet)."""
@@ -153,10 +163,6 @@ class ServeCore:
             record.ended_at_s = self._clock()
         self.announcer.forget(record.uniqueid)
         return []
-
-    _change_handlers = {t.CallerSeen: _caller_seen, t.CallerKnown: _caller_known,
-                        t.PositionChanged: _position_changed, t.LeftQueue: _left_queue,
-                        t.KeyPressed: _key_pressed}
 
     # -- what a key or an announcement says ---------------------------------------------
 

@@ -116,9 +116,9 @@ class Tracker:
         changes: list = []
         seen: set[str] = set()
         for entry in entries:
-            if entry.event == "QueueEntry" and entry.get("Uniqueid"):
-                seen.add(entry.get("Uniqueid"))
-                changes += self._place(entry, entry.get("Uniqueid"))
+            if entry.event == "QueueEntry" and (uniqueid := entry.get("Uniqueid")):
+                seen.add(uniqueid)
+                changes += self._place(entry, uniqueid)
         for call in self._records.on_ami():
             if call.position and call.uniqueid not in seen:
                 changes.append(LeftQueue(call.uniqueid, call.queue))

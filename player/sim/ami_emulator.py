@@ -169,7 +169,8 @@ class AmiEmulator:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        self._tasks.add(task)
+        if task is not None:                    # always, in a coroutine the server runs
+            self._tasks.add(task)
         try:
             writer.write(BANNER)
             buffer = b""

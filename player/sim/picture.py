@@ -81,7 +81,8 @@ def _events(figure, axes, events, seconds: float) -> None:
     lane.set_yticks([])
     for side in ("top", "right", "left"):
         lane.spines[side].set_visible(False)
-    started, last_label_x = {}, -1e9             # "insert"/"advice" -> its start, seconds
+    started: dict[str, float] = {}               # "insert"/"advice" -> its start, seconds
+    last_label_x = -1e9
     gap = LABEL_GAP * seconds
     for index, event in enumerate(events):
         gid, colour = f"event-{index}", COLOURS[event.kind]
