@@ -142,7 +142,7 @@ def _one_account(language: str, account: object, with_number: bool) -> list[str]
     return keys + amount_keys(language, _field(account, "balance"), _field(account, "currency"))
 
 
-def balance_keys(language: str, status: str, accounts: object) -> list[str]:
+def balance_keys(language: str, status: object, accounts: object) -> list[str]:
     """The whole balance announcement for a ``balance`` message.
 
     One account: its balance.  Several: "you have several accounts", then
