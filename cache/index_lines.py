@@ -14,6 +14,10 @@ are.
 
 MAGIC = "progmoh-player-index 2"
 MAGIC_V1 = "progmoh-player-index 1"
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 _ESCAPES = (("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
@@ -42,6 +46,6 @@ def unescape(field: str) -> str:
     return "\\".join(parts)
 
 
-def line(fields) -> str:
+def line(fields: "Iterable[str]") -> str:
     """One line of the index (without its line end)."""
     return "\t".join(escape(f) for f in fields)

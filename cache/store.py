@@ -22,8 +22,8 @@ from typing import Iterator
 
 from progmoh.cache import blocks, housekeeping, layout, player_index
 from progmoh.cache.atomic import write_atomic
-from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import Manifest, dumps, loads
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
@@ -81,7 +81,8 @@ class Store:
 
     def has_player_index(self, generation: str) -> bool:
         """True when ``generation`` has the index players read (cache/player_index.py)."""
-        return player_index.is_current(layout.index_path(self.root, _checked_generation(generation)))
+        index = layout.index_path(self.root, _checked_generation(generation))
+        return player_index.is_current(index)
 
     def generation_names(self) -> list[str]:
         folder = self.root / layout.GENERATIONS

@@ -23,8 +23,16 @@ def progmoh():
 
 
 def _register():
-    from progmoh.cli import asterisk_cmd, cache_cmd, config_cmd, play_cmd, render_cmd, serve_cmd
-    from progmoh.cli import simulate_cmd, status_cmd
+    from progmoh.cli import (
+        asterisk_cmd,
+        cache_cmd,
+        config_cmd,
+        play_cmd,
+        render_cmd,
+        serve_cmd,
+        simulate_cmd,
+        status_cmd,
+    )
     for module in (cache_cmd, config_cmd, render_cmd, play_cmd, serve_cmd, status_cmd,
                    asterisk_cmd, simulate_cmd):
         progmoh.add_command(module.command)

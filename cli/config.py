@@ -15,14 +15,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from progmoh.cache.declared import (
-    DAYPART, URL_PASSWORD, WHOLE, Entry, Key, open_table, table,
+    DAYPART,
+    URL_PASSWORD,
+    WHOLE,
+    Entry,
+    Key,
+    open_table,
+    table,
 )
 from progmoh.cache.settings import CacheSettings
 from progmoh.cli import paths
 from progmoh.cli.config_reader import ConfigError, Reader, build, declared_keys
 from progmoh.cli.config_values import Refusal, check_rules
 from progmoh.player.serve.settings import (
-    AmiSettings, BillingSettings, ControlPlaneSettings, KeySettings, ServeSettings, StoreSettings,
+    AmiSettings,
+    BillingSettings,
+    ControlPlaneSettings,
+    KeySettings,
+    ServeSettings,
+    StoreSettings,
 )
 from progmoh.player.settings import PlayerSettings, ProgramSettings
 from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings

@@ -95,7 +95,7 @@ def kind_of(value) -> str:
     as the file writes it (cut short)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    names = {list: "an array", tuple: "an array", dict: "a table"}
+    names: dict[type, str] = {list: "an array", tuple: "an array", dict: "a table"}
     if type(value) in names:
         return names[type(value)]
     shown = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
@@ -257,7 +257,8 @@ def build(top: ReadTable, base: Path, **outside):
 
 def _named(top: ReadTable, same: SameAs, base: Path):
     """What a SameAs names: the field value at its dotted key, or a reader of the file value."""
-    table, *parents, last = [top] + same.dotted.split(".")
+    *parents, last = same.dotted.split(".")
+    table = top
     for key in parents:
         table = table.fields[table.field_of_key[key]]
     if same.read_as:

@@ -78,9 +78,11 @@ def _daypart(entry: tuple[str, str], base: Path) -> Daypart:
     name, text = entry
     match = _WINDOW.match(text)
     try:
+        if match is None:
+            raise ValueError(text)
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         return Daypart(name, time(h1 % 24, m1), time(h2 % 24, m2))
-    except (AttributeError, ValueError):
+    except ValueError:
         raise Refusal(f'must look like "06:00-10:00", not {text!r}') from None
 
 
@@ -139,7 +141,7 @@ def _band(render: dict) -> None:
 
 
 def _distinct_keys(keys: dict) -> None:
-    chosen = {}
+    chosen: dict[str, str] = {}
     for key in fields(KeySettings):
         if d.declaration(key).check != d.DTMF:
             continue

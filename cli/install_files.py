@@ -35,9 +35,14 @@ def write_units(folder: Path) -> list[Path]:
     from progmoh.player.serve.asterisk_config import unit_files
     path = config_path(None)
     config = load(path)
+    # The units name the install's configuration file even before it exists.
+    named = path if path is not None else Path(paths.installed.ETC_DIR, paths.CONFIG_NAME)
+    user = paths.service_user()
+    if user is None:
+        raise RuntimeError("the units are an install's: no service user in a checkout")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in unit_files(config.serve, path, paths.service_user()).items():
+    for name, text in unit_files(config.serve, named, user).items():
         (folder / name).write_text(text)
         (folder / name).chmod(0o644)
         written.append(folder / name)

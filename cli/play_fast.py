@@ -13,8 +13,12 @@ import sys
 
 from progmoh.player import command_line
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from typing import Any
 
-def parse(argv):
+
+def parse(argv: list[str]) -> "tuple[dict[str, Any], list[str]]":
     """(options for player.engine.play, problems found); never raises."""
     options, problems = command_line.parse(argv)
     if options["cache_dir"] is None:
@@ -22,14 +26,14 @@ def parse(argv):
     return options, problems
 
 
-def _default_cache():
+def _default_cache() -> str:
     """Only when ``--cache`` is missing (serve always passes it): ``cli.paths``
     imports ``os``, a millisecond and 0.2 MB of every start."""
     from progmoh.cli.paths import default_cache
     return default_cache()
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     options, problems = parse(argv)
     if problems:
         usage = "usage: " + command_line.synopsis()
@@ -38,7 +42,7 @@ def main(argv):
     return run(options)
 
 
-def run(options):
+def run(options: "dict[str, Any]") -> int:
     from progmoh.player.play.engine import play
     return play(**options)
 

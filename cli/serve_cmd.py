@@ -34,9 +34,11 @@ def command(config_file, verbose):
 
 
 def _setup_logging(target: str, level: int) -> logging.Handler:
+    handler: logging.Handler
     if target == "syslog":
         handler = logging.handlers.SysLogHandler(address="/dev/log")
-        handler.setFormatter(logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
     elif target:
         handler = logging.handlers.WatchedFileHandler(target)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -31,8 +31,8 @@ def _finite(ctx, param, value):
 
 @click.command(name="simulate-call")
 @click.argument("out_wav", type=click.Path(dir_okay=False, writable=True))
-@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True, callback=_finite,
-              help="How long the caller holds.")
+@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True,
+              callback=_finite, help="How long the caller holds.")
 @click.option("--keys", "presses", default="2@25,3@40,4@55", show_default=True,
               callback=_presses, help="Keys pressed, as KEY@SECONDS separated by commas.")
 @click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None,

@@ -17,6 +17,11 @@ from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
 MAX_CHARS = 255                 # Asterisk copies the application into char[256]
 MAX_CLASS_CHARS = 64            # a longer class name is left to the player's welcome
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
+
 UNIQUEID_HEAD_DIGITS = 20       # Asterisk's uniqueid: <seconds>.<sequence>, ASCII digits
 UNIQUEID_TAIL_DIGITS = 12
 
@@ -27,7 +32,7 @@ class Option:
 
     __slots__ = ("flag", "dest", "default", "metavar", "help")
 
-    def __init__(self, flag, dest, default, metavar, help):
+    def __init__(self, flag: str, dest: str, default: object, metavar: str, help: str) -> None:
         self.flag, self.dest, self.default = flag, dest, default
         self.metavar, self.help = metavar, help
 
@@ -53,7 +58,7 @@ ALWAYS_WRITTEN = (UNIQUEID, CACHE, SOCKET)      # what ``build`` never leaves ou
 _BY_FLAG = {option.flag: option for option in OPTIONS}
 
 
-def synopsis(unbracketed=REQUIRED):
+def synopsis(unbracketed: "tuple[Option, ...]" = REQUIRED) -> str:
     """``progmoh play --uniqueid ID [--cache DIR] ...``, the options in the table's order."""
     words = []
     for option in OPTIONS:
@@ -62,7 +67,7 @@ def synopsis(unbracketed=REQUIRED):
     return "progmoh play " + " ".join(words)
 
 
-def valid_uniqueid(text):
+def valid_uniqueid(text: object) -> bool:
     """Asterisk's ``<digits>.<digits>`` (ASCII, 1-20 and 1-12 of them); anything else
     gets music and advice only in the player, and no row or data from ``serve``."""
     if not isinstance(text, str):
@@ -72,7 +77,7 @@ def valid_uniqueid(text):
                 and head.isascii() and tail.isascii() and head.isdigit() and tail.isdigit())
 
 
-def named_call(argv):
+def named_call(argv: "Sequence[str]") -> str | None:
     """The call id a process's argv names as ``build`` writes it (``--uniqueid ID``, once);
     None when it names none or several, or glues one on (``--uniqueid=ID``, which ``parse``
     would take over an earlier one)."""
@@ -83,13 +88,13 @@ def named_call(argv):
     return named[0]
 
 
-def parse(argv):
+def parse(argv: "Iterable[str]") -> "tuple[dict[str, Any], list[str]]":
     """(options by ``Option.dest``, problems found) of the player's argv; never raises.
 
     A missing ``--cache`` stays None: its default is the CLI's (cli/paths.py, which
     needs ``os``), filled in by the caller only when it is missing."""
-    options = {option.dest: option.default for option in OPTIONS}
-    problems = []
+    options: dict[str, Any] = {option.dest: option.default for option in OPTIONS}
+    problems: list[str] = []
     args = iter(argv)
     for arg in args:
         flag, eq, value = arg.partition("=")
@@ -97,10 +102,11 @@ def parse(argv):
             problems.append("unknown argument %r" % arg)
             continue
         if not eq:
-            value = next(args, None)
-            if value is None:
+            given = next(args, None)
+            if given is None:
                 problems.append("%s needs a value" % flag)
                 continue
+            value = given
         options[_BY_FLAG[flag].dest] = value
     options[LEAD.dest] = _lead_ms(options[LEAD.dest], problems)
     if not options[UNIQUEID.dest]:
@@ -108,7 +114,7 @@ def parse(argv):
     return options, problems
 
 
-def _lead_ms(value, problems):
+def _lead_ms(value: str | int, problems: list[str]) -> int:
     try:
         lead_ms = int(value)
     except ValueError:
@@ -120,8 +126,9 @@ def _lead_ms(value, problems):
     return lead_ms
 
 
-def build(command, uniqueid, cache_dir, socket_path, lead_ms, log_target="", music_class="",
-          place=""):
+def build(command: "Iterable[str]", uniqueid: str, cache_dir: object, socket_path: object,
+          lead_ms: int, log_target: str = "", music_class: str = "",
+          place: str = "") -> str | None:
     """The line that starts ``command`` (the player's argv before its options) for this
     call, optional parts dropped until it fits ``MAX_CHARS``; None when it cannot.
 
@@ -143,7 +150,8 @@ def build(command, uniqueid, cache_dir, socket_path, lead_ms, log_target="", mus
         optional.pop()
 
 
-def _optional_parts(lead_ms, log_target, music_class, place):
+def _optional_parts(lead_ms: int, log_target: str, music_class: str,
+                    place: str) -> list[tuple[str, str]]:
     """The optional (flag, value) pairs worth writing, the most worth first."""
     optional = [(LEAD.flag, str(lead_ms))]
     if class_argument_ok(music_class):
@@ -155,7 +163,7 @@ def _optional_parts(lead_ms, log_target, music_class, place):
     return optional
 
 
-def class_argument_ok(music_class):
+def class_argument_ok(music_class: object) -> bool:
     """A class name that survives Asterisk's split on spaces as one argument and never
     looks like an option."""
     return (isinstance(music_class, str) and 0 < len(music_class) <= MAX_CLASS_CHARS
@@ -163,6 +171,6 @@ def class_argument_ok(music_class):
             and not music_class.startswith("-"))
 
 
-def unsplittable(parts):
+def unsplittable(parts: "Iterable[str]") -> list[str]:
     """The parts Asterisk would split apart: it splits the application on every space."""
     return [part for part in parts if " " in part]

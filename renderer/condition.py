@@ -77,8 +77,13 @@ def condition_clips(clips: list[bytes], rate: int, c: Conditioning, labels: list
         at += (len(clip) + len(gap)) // 2
     pcm32 = _run_ffmpeg(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"], c,
                         b"".join(joined), labels[0] if labels else "clips")
-    return [_clip_result(pcm32[4 * round(a * SAMPLE_RATE_HZ / rate):4 * round(b * SAMPLE_RATE_HZ / rate)], c, label)
-            for (a, b), label in zip(spans, labels)]
+    return [_clip_result(pcm32[_pcm32_at(a, rate):_pcm32_at(b, rate)], c, label)
+            for (a, b), label in zip(spans, labels, strict=True)]
+
+
+def _pcm32_at(sample: int, rate: int) -> int:
+    """The byte offset in the 8 kHz 32-bit output of ``sample`` at the input's ``rate``."""
+    return 4 * round(sample * SAMPLE_RATE_HZ / rate)
 
 
 def _clip_result(pcm32: bytes, c: Conditioning, label: str):

@@ -158,7 +158,7 @@ def _publish(run: Run, manifest: Manifest) -> RenderResult:
         == current)
     if not unchanged:
         run.writer.publish(manifest)
-    generation = current.generation if unchanged else manifest.generation
+    generation = current.generation if unchanged and current else manifest.generation
     return RenderResult(generation=generation, published=not unchanged,
                         segments=len(manifest.segments), rendered=tuple(run.rendered),
                         problems=tuple(run.problems))

@@ -9,7 +9,13 @@ from datetime import time
 from pathlib import Path
 
 from progmoh.cache.declared import (
-    CRON, PATH, Entry, declared, declared_level_db, open_table, same_as,
+    CRON,
+    PATH,
+    Entry,
+    declared,
+    declared_level_db,
+    open_table,
+    same_as,
 )
 from progmoh.player.words.vocabulary import LANGUAGES
 

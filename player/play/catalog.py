@@ -17,6 +17,12 @@ from progmoh.player.play import index_reader
 from progmoh.player.play.defaults import PROGRAM_DEFAULTS
 from progmoh.player.play.source import Reader
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from typing import Any
+
+    from progmoh.player.play.index_reader import Limits
+
 
 class CatalogError(ProgmohError):
     """No usable generation in the cache."""
@@ -33,7 +39,7 @@ class Segment:
 
     __slots__ = ("digest", "samples", "label")
 
-    def __init__(self, digest, samples, label):
+    def __init__(self, digest: bytes, samples: int, label: str) -> None:
         self.digest, self.samples, self.label = digest, samples, label
 
 
@@ -42,49 +48,52 @@ class Catalog:
     prompt clips per (language, key), each a ``Segment``; taken over from an
     ``index_reader.Index`` (none: an empty catalog, which plays silence)."""
 
-    def __init__(self, root, index=None, generation=""):
+    def __init__(self, root: str, index: "index_reader.Index | None" = None,
+                 generation: str = "") -> None:
         self.root = root
-        self.tracks = {}        # class -> [segment] in playlist order
-        self.advice = {}        # (class, track_index) -> {slot_sample: {item: segment}}
-        self.items = {}         # item -> (group, limits dict)
-        self.item_language = {}  # item -> language of its advice folder ("" = shared)
-        self.prompts = {}       # (language, key) -> segment
+        self.tracks: dict[str, list[Segment]] = {}  # class -> [segment] in playlist order
+        # (class, track_index) -> {slot_sample: {item: segment}}
+        self.advice: dict[tuple[str, int], dict[int, dict[str, Segment]]] = {}
+        self.items: dict[str, tuple[str, Limits]] = {}  # item -> (group, limits dict)
+        # item -> language of its advice folder ("" = shared)
+        self.item_language: dict[str, str] = {}
+        self.prompts: dict[tuple[str, str], Segment] = {}  # (language, key) -> segment
         self.problem = ""       # what the index lost, for the log
-        header = {}
+        header: dict[str, Any] = {}
         if index:
             header, self.problem = index.header, index.problem()
             self.advice, self.prompts = index.advice, index.prompts
             self.items, self.item_language = index.items, index.item_language
             for music_class, _, segment in sorted(index.music, key=lambda m: (m[0], m[1])):
                 self.tracks.setdefault(music_class, []).append(segment)
-        self.generation = header.get("generation") or generation
-        self.classes = tuple(sorted(header.get("classes") or self.tracks))
-        self.default_class = header.get("default_class") or ""
+        self.generation: str = header.get("generation") or generation
+        self.classes: tuple[str, ...] = tuple(sorted(header.get("classes") or self.tracks))
+        self.default_class: str = header.get("default_class") or ""
         self.checked = header.get("block_check") == blocks.SCHEME
-        self.program = dict(PROGRAM_DEFAULTS, **(header.get("program") or {}))
+        self.program: dict[str, float] = dict(PROGRAM_DEFAULTS, **(header.get("program") or {}))
 
-    def path(self, segment):
+    def path(self, segment: Segment) -> str:
         return layout.object_path(self.root, segment.digest.hex())
 
-    def reader(self, segment):
+    def reader(self, segment: Segment) -> Reader:
         """A reader of ``segment``'s object (not yet opened)."""
         return Reader(self.path(segment), segment.samples, segment.label, self.checked)
 
-    def start_class(self, wanted=""):
+    def start_class(self, wanted: str = "") -> str:
         """``wanted`` if it has tracks, else the default class, else the first with tracks."""
         for name in (wanted, self.default_class) + self.classes:
             if name and self.tracks.get(name):
                 return name
         return ""
 
-    def group_items(self, group, language=""):
+    def group_items(self, group: str, language: str = "") -> list[str]:
         """A group's items for a caller of ``language``, alphabetical: their language's
         own items when it has some in this group, else the shared ones."""
         items = [i for i, (g, _) in self.items.items() if g == group]
         own = [i for i in items if language and self.item_language.get(i) == language]
         return sorted(own or [i for i in items if not self.item_language.get(i)])
 
-    def next_class(self, current):
+    def next_class(self, current: str) -> str:
         """The next class with tracks after ``current``, alphabetical, wrapping."""
         playable = [c for c in self.classes if self.tracks.get(c)]
         if not playable:
@@ -92,7 +101,7 @@ class Catalog:
         later = [c for c in playable if c > current]
         return later[0] if later else playable[0]
 
-    def max_position(self, language):
+    def max_position(self, language: str) -> int:
         """How many whole position sentences this generation has for ``language``."""
         n = 0
         while (language, "position_%d" % (n + 1)) in self.prompts:
@@ -100,7 +109,7 @@ class Catalog:
         return n
 
 
-def load(root):
+def load(root: str) -> Catalog:
     """The current generation of the cache at ``root``; CatalogError if none is usable."""
     try:
         generation = layout.current_generation(root)

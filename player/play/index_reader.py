@@ -14,11 +14,22 @@ is not an index at all.
 from progmoh.cache.index_lines import MAGIC, MAGIC_V1, unescape
 from progmoh.player.lean_json import loads
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from progmoh.player.play.catalog import Segment
+
+    Limits = dict[str, Any]                             # an advice item's, as the header has it
+    MakeSegment = Callable[[bytes, int, str], Segment]  # digest, samples, label
+    Share = Callable[[Any, Any], Any]                   # one object for equal keys
+
 _MAGIC, _MAGIC_V1 = MAGIC.encode() + b"\n", MAGIC_V1.encode() + b"\n"
 _HEADER_TYPES = (("generation", str), ("default_class", str), ("block_check", str),
                  ("classes", list), ("program", dict), ("items", dict))
 _LIMIT_KEYS = frozenset(("dayparts", "daypart_names", "weekdays", "dates"))
-_NO_LIMITS = {}
+_NO_LIMITS: "Limits" = {}
 
 
 class Index:
@@ -27,21 +38,25 @@ class Index:
     __slots__ = ("path", "header", "music", "advice", "prompts", "items", "item_language",
                  "bad_lines", "first_problem")
 
-    def __init__(self, path):
-        self.path, self.header = path, {}
-        self.music = []             # (class, track_index, segment), in the file's order
-        self.advice = {}            # (class, track_index) -> {slot_sample: {item: segment}}
-        self.prompts = {}           # (language, key) -> segment
-        self.items = {}             # item -> (group, limits dict)
-        self.item_language = {}     # item -> language of its advice folder ("" = shared)
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.header: dict[str, Any] = {}
+        # (class, track_index, segment), in the file's order
+        self.music: list[tuple[str, int, Segment]] = []
+        # (class, track_index) -> {slot_sample: {item: segment}}
+        self.advice: dict[tuple[str, int], dict[int, dict[str, Segment]]] = {}
+        self.prompts: dict[tuple[str, str], Segment] = {}   # (language, key) -> segment
+        self.items: dict[str, tuple[str, Limits]] = {}      # item -> (group, limits dict)
+        # item -> language of its advice folder ("" = shared)
+        self.item_language: dict[str, str] = {}
         self.bad_lines, self.first_problem = 0, ""
 
-    def bad(self, where, error):
+    def bad(self, where: str, error: object) -> None:
         self.bad_lines += 1
         if not self.first_problem:
             self.first_problem = "%s: %s" % (where, error)
 
-    def problem(self):
+    def problem(self) -> str:
         """One line for the log, "" when every line was usable."""
         if not self.bad_lines:
             return ""
@@ -49,11 +64,12 @@ class Index:
             self.path, self.bad_lines, self.first_problem)
 
 
-def read(path, segment):
+def read(path: str, segment: "MakeSegment") -> Index:
     """The index at ``path`` (OSError when it cannot be read, ValueError when it is
     not an index); ``segment`` makes each entry (catalog.Segment)."""
     index = Index(path)
-    share = {}.setdefault
+    shared: dict[object, object] = {}
+    share = shared.setdefault
     with open(path, "rb") as handle:            # a line at a time: a large index is megabytes
         first = handle.readline()
         if first not in (_MAGIC, _MAGIC_V1):
@@ -77,7 +93,7 @@ def read(path, segment):
     return index
 
 
-def _add(index, f, share, segment):
+def _add(index: Index, f: list[str], share: "Share", segment: "MakeSegment") -> None:
     """One segment line into the tables; ValueError (or IndexError) if it is damaged.  No
     more checks than that: it runs once per segment on the way to the first audio, and
     a wrong size or object is caught when the object is opened, as for any damage."""
@@ -95,7 +111,7 @@ def _add(index, f, share, segment):
         raise ValueError("unknown line kind %r" % (kind[:20],))
 
 
-def _header(index, raw):
+def _header(index: Index, raw: bytes) -> bool:
     """The header's values and the advice items; False when it is damaged (counted,
     and the catalog's defaults stand in for it)."""
     try:
@@ -119,7 +135,7 @@ def _header(index, raw):
     return True
 
 
-def _item(entry):
+def _item(entry: "Any") -> "tuple[str, Limits, str]":
     """``[group, limits, language]`` checked, so a bad limit is found here, not mid-call."""
     group, limits, language = entry
     if not (isinstance(group, str) and isinstance(language, str) and isinstance(limits, dict)

@@ -7,14 +7,21 @@ remembered class) says which input of the core takes the answer.
 """
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Link(Protocol):
+    """What the shell does with a link that an action names (players.PlayerLink)."""
+
+    def send(self, kind: str, **fields: Any) -> bool: ...
 
 
 @dataclass(frozen=True)
 class Send:
     """One message (player/protocol.py) to the player ``link``, and no other."""
-    link: object
+    link: Link
     kind: str
-    fields: dict = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,7 @@ class PrefetchBalance:
 class LookUpBalance:
     """The balance for the player ``link`` of a call: ``core.balance_answered`` takes it."""
     uniqueid: str
-    link: object
+    link: Link
     number: str
 
 
@@ -65,3 +72,8 @@ class CallOnAmi:
 class CallForgotten:
     """The call's record is gone: drop what the shell keeps for it (its choice read)."""
     uniqueid: str
+
+
+# Every action the core gives its shell.
+Action = (Send | PrefetchBalance | LookUpBalance | ReadChoice | WriteChoice | Count | CallOnAmi
+          | CallForgotten)

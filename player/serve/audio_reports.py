@@ -7,8 +7,10 @@ Malformed reports are ignored; the call's state in the same message is not.
 """
 
 import logging
+from typing import Any
 
 from progmoh.player import protocol
+from progmoh.player.serve.actions import Link
 from progmoh.player.serve.calls import CallRecord, NowPlaying
 
 log = logging.getLogger("progmoh.serve.players")
@@ -17,11 +19,11 @@ MAX_COUNT = 10 ** 9
 MAX_NAME_CHARS = 200
 
 
-def take(record: CallRecord, link, message: dict) -> dict[str, int]:
+def take(record: CallRecord, link: Link, message: dict[str, Any]) -> dict[str, int]:
     """Add the new problems of ``link``'s report to ``record.audio``; those new counts."""
     if record.audio_link is not link:
         record.audio_link, record.audio_seen = link, {}
-    added = {}
+    added: dict[str, int] = {}
     for problem, count in _counts(message.get("audio")).items():
         new = count - record.audio_seen.get(problem, 0)
         if new > 0:
@@ -34,7 +36,7 @@ def take(record: CallRecord, link, message: dict) -> dict[str, int]:
     return added
 
 
-def _counts(data) -> dict:
+def _counts(data: object) -> dict[str, int]:
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(
@@ -45,7 +47,7 @@ def _counts(data) -> dict:
     return {p: data.get(p, 0) for p in protocol.AUDIO_PROBLEMS}
 
 
-def _playing(data) -> NowPlaying | None:
+def _playing(data: object) -> NowPlaying | None:
     if not isinstance(data, dict):
         return None
     kind, name = data.get("kind"), data.get("name")

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from progmoh.player.protocol import CallState
+from progmoh.player.serve.actions import Link
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ class CallRecord:
     moh_playing: bool = False
     key_down: str = ""                        # a DTMFBegin's digit whose DTMFEnd is to come
     # What the players say and serve decides: written by the core only.
-    link: object | None = None                # the proven, welcomed player of this call
-    connecting: object | None = None          # a proven player waiting for its welcome
+    link: Link | None = None                  # the proven, welcomed player of this call
+    connecting: Link | None = None            # a proven player waiting for its welcome
     state: CallState | None = None            # the last player's progress (class, place)
     keys: tuple[str, ...] = ()                # digits pressed, oldest first (the last few)
     playing: NowPlaying | None = None
-    audio: dict = field(default_factory=dict)  # problem -> count, over all its players
-    audio_link: object | None = None          # the player whose counts audio_seen holds
-    audio_seen: dict = field(default_factory=dict)
+    audio: dict[str, int] = field(default_factory=dict)  # problem -> count, over all its players
+    audio_link: Link | None = None            # the player whose counts audio_seen holds
+    audio_seen: dict[str, int] = field(default_factory=dict)
     remembered_for: str = ""                  # the number whose remembered class was read
     remembered_class: str | None = None       # its answer ("" none); None while in flight
     position_unsaid: bool = False             # announce once a player is there
@@ -58,7 +59,7 @@ class CallRecord:
         return self.link is not None or (self.on_ami and self.position > 0)
 
 
-class OnAmi(Mapping):
+class OnAmi(Mapping[str, CallRecord]):
     """A live, read-only view of the records of the calls AMI knows now, by unique id."""
 
     def __init__(self, records: dict[str, CallRecord]) -> None:

@@ -12,11 +12,14 @@ mapped into them, so an odd event cannot grow the number of series.
 """
 
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from progmoh.player import protocol
+from progmoh.player.serve.cache_state import CacheState
+from progmoh.player.serve.snapshot import Snapshot
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 KEYS = tuple("0123456789*#ABCD")
@@ -35,7 +38,7 @@ class Metrics:
 
     content_type = CONTENT_TYPE
 
-    def __init__(self, snapshot=None) -> None:
+    def __init__(self, snapshot: Callable[[], Snapshot] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._counters()
         self._histograms()
@@ -112,7 +115,7 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _labelled(counter: Counter, values) -> Counter:
+def _labelled(counter: Counter, values: Iterable[str]) -> Counter:
     """Create every series up front, so a rate over a label that never happened is 0, not gone."""
     for value in values:
         counter.labels(value)
@@ -127,13 +130,13 @@ def key_label(digit: str) -> str:
 class _Present:
     """A custom collector: gauges from a fresh ``Snapshot`` (snapshot.py) at every scrape."""
 
-    def __init__(self, snapshot) -> None:
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
         self._snapshot = snapshot
 
-    def describe(self):
+    def describe(self) -> list[GaugeMetricFamily]:
         return []
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self._snapshot()
         health = now.health
         yield _gauge("progmoh_calls_on_hold", "Calls on hold now", len(now.calls))
@@ -151,7 +154,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 
-def _per_call(call_problems: dict) -> GaugeMetricFamily:
+def _per_call(call_problems: dict[str, Mapping[str, int]]) -> GaugeMetricFamily:
     family = GaugeMetricFamily("progmoh_call_audio_problems", "Audio problems players reported "
                                "for each call on hold now", labels=["uniqueid", "problem"])
     for uniqueid, counts in sorted(call_problems.items()):
@@ -160,7 +163,7 @@ def _per_call(call_problems: dict) -> GaugeMetricFamily:
     return family
 
 
-def _cache_gauges(cache):
+def _cache_gauges(cache: CacheState) -> Iterator[GaugeMetricFamily]:
     yield _gauge("progmoh_cache_readable", "1 if the current generation's manifest could be "
                  "read", int(cache.readable))
     info = GaugeMetricFamily("progmoh_cache_generation_info", "The current cache generation",

@@ -125,7 +125,8 @@ class PlayerServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        self._tasks.add(task)
+        if task is not None:                    # always, in a coroutine the server runs
+            self._tasks.add(task)
         link = PlayerLink(writer, self._max_buffer_bytes)
         self._links.add(link)
         try:
@@ -165,13 +166,15 @@ class PlayerServer:
     def _busy_reason(self, uniqueid: str) -> str | None:
         """Why the call is taken: another admitted link whose process still runs."""
         for other in self._links:
-            if (other.uniqueid == uniqueid and not other.closed
+            if (other.uniqueid == uniqueid and other.pid is not None and not other.closed
                     and peercred.is_running(other.pid, self._proc)):
                 return f"the call's player (pid {other.pid}) is still running"
         return None
 
     async def _converse(self, reader: asyncio.StreamReader, link: PlayerLink) -> None:
         uniqueid = link.uniqueid
+        if uniqueid is None:
+            raise RuntimeError("a player link conversing before its hello was admitted")
         try:
             await self._handler.player_connected(uniqueid, link)
             while (line := await _read_line(reader)) is not None:

@@ -7,10 +7,12 @@ fake clock and no sockets.
 """
 
 import time
+from collections.abc import Callable
 
 from progmoh.player.serve.settings import KeySettings
 
 BALANCE, NEXT_MUSIC, POSITION, WAIT = "balance", "next_music", "position", "wait"
+Clock = Callable[[], float]         # monotonic seconds; tests give a fake one
 
 
 class KeyRules:
@@ -20,7 +22,8 @@ class KeyRules:
     gets one balance read-out while 4 still works at once.
     """
 
-    def __init__(self, settings: KeySettings, clock=time.monotonic):
+    def __init__(self, settings: KeySettings,
+                 clock: Clock = time.monotonic) -> None:
         self._actions = {key: action for key, action in (
             (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
             (settings.position, POSITION), (settings.wait, WAIT)) if key}
@@ -58,7 +61,8 @@ class PositionAnnouncer:
     change only when it is one.
     """
 
-    def __init__(self, settings: KeySettings, clock=time.monotonic):
+    def __init__(self, settings: KeySettings,
+                 clock: Clock = time.monotonic) -> None:
         self._on_change = settings.announce_position_change
         self._every_s = settings.position_every_s
         self._clock = clock

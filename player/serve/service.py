@@ -15,9 +15,18 @@ import logging
 import signal
 import time
 import urllib.parse
+from collections.abc import Callable
+from typing import Any
 
 from progmoh.player.serve.actions import (
-    CallForgotten, CallOnAmi, Count, LookUpBalance, PrefetchBalance, ReadChoice, Send, WriteChoice,
+    CallForgotten,
+    CallOnAmi,
+    Count,
+    LookUpBalance,
+    PrefetchBalance,
+    ReadChoice,
+    Send,
+    WriteChoice,
 )
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve.billing import BalanceBook
@@ -263,9 +272,9 @@ class Service:
         if read is not None:
             read.cancel()
 
-    _effects = {Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up,
-                ReadChoice: _read, WriteChoice: _write, Count: _count, CallOnAmi: _known,
-                CallForgotten: _forgotten}
+    _effects: dict[type, Callable[["Service", Any], None]] = {
+        Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, ReadChoice: _read,
+        WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
 
 
 async def serve_until_stopped(settings: ControlPlaneSettings, stop: asyncio.Event) -> None:

@@ -5,8 +5,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from progmoh.cache.declared import (
-    ABSOLUTE_PATHS, DTMF, EXECUTABLE, LOG, PATH, PLAYER_ARGV, REGEX, SOCKET_MODE, STORE_URL,
-    URL_PASSWORD, URL_PREFIX, WHOLE, declared, declared_port, same_as, table,
+    ABSOLUTE_PATHS,
+    DTMF,
+    EXECUTABLE,
+    LOG,
+    PATH,
+    PLAYER_ARGV,
+    REGEX,
+    SOCKET_MODE,
+    STORE_URL,
+    URL_PASSWORD,
+    URL_PREFIX,
+    WHOLE,
+    declared,
+    declared_port,
+    same_as,
+    table,
 )
 from progmoh.cache.settings import CacheSettings
 from progmoh.player.settings import PlayerSettings

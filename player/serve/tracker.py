@@ -79,6 +79,11 @@ class CallEnded:
     uniqueid: str
 
 
+# Every change the tracker reports to the core.
+Change = (CallerKnown | CallerSeen | LanguageKnown | PositionChanged | LeftQueue | MohStarted
+          | MohStopped | KeyPressed | CallEnded)
+
+
 class Tracker:
     """Writes what AMI says into the call records (calls.py) and returns what changed."""
 
@@ -97,28 +102,28 @@ class Tracker:
         """The calls AMI knows now, by unique id (a live view of the records)."""
         return self._records.known
 
-    def handle(self, message: Message) -> list:
+    def handle(self, message: Message) -> list[Change]:
         handler = self._handlers.get(message.event or "")
         uniqueid = message.get("Uniqueid")
         if handler is None or not uniqueid:
             return []
         return handler(message, uniqueid)
 
-    def reset(self) -> list:
+    def reset(self) -> list[Change]:
         """The AMI connection is gone: every call we knew is gone with it."""
         known = self._records.on_ami()
         for record in known:
             _forget(record)
         return [CallEnded(record.uniqueid) for record in known]
 
-    def resync(self, entries: list[Message]) -> list:
+    def resync(self, entries: list[Message]) -> list[Change]:
         """Apply a complete QueueStatus answer (its QueueEntry messages)."""
-        changes: list = []
+        changes: list[Change] = []
         seen: set[str] = set()
         for entry in entries:
-            if entry.event == "QueueEntry" and entry.get("Uniqueid"):
-                seen.add(entry.get("Uniqueid"))
-                changes += self._place(entry, entry.get("Uniqueid"))
+            if entry.event == "QueueEntry" and (uniqueid := entry.get("Uniqueid")):
+                seen.add(uniqueid)
+                changes += self._place(entry, uniqueid)
         for call in self._records.on_ami():
             if call.position and call.uniqueid not in seen:
                 changes.append(LeftQueue(call.uniqueid, call.queue))
@@ -135,9 +140,9 @@ class Tracker:
         fresh, record.on_ami = not record.on_ami, True
         return record, fresh
 
-    def _call(self, message: Message, uniqueid: str) -> tuple[CallRecord, list]:
+    def _call(self, message: Message, uniqueid: str) -> tuple[CallRecord, list[Change]]:
         call, fresh = self._track(uniqueid)
-        changes: list = []
+        changes: list[Change] = []
         call.channel = message.get("Channel") or call.channel
         number = _number(message.get("CallerIDNum"))
         if number and (fresh or number != call.number):
@@ -145,7 +150,7 @@ class Tracker:
             changes.append(CallerKnown(uniqueid, number))
         return call, changes + _language_change(call, message, fresh)
 
-    def _place(self, message: Message, uniqueid: str) -> list:
+    def _place(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)
         queue, position = message.get("Queue") or "", _int(message.get("Position"))
         if position and (queue, position) != (call.queue, call.position):
@@ -153,7 +158,7 @@ class Tracker:
             changes.append(PositionChanged(uniqueid, queue, position))
         return changes
 
-    def _channel_news(self, message: Message, uniqueid: str) -> list:
+    def _channel_news(self, message: Message, uniqueid: str) -> list[Change]:
         """A channel event before the queue: its caller number, if it has one yet.
 
         The number is known here tens of milliseconds before QueueCallerJoin
@@ -171,40 +176,40 @@ class Tracker:
             changes.append(CallerSeen(uniqueid, number))
         return changes + _language_change(call, message, fresh)
 
-    def _join(self, message: Message, uniqueid: str) -> list:
+    def _join(self, message: Message, uniqueid: str) -> list[Change]:
         return self._place(message, uniqueid)
 
-    def _leave(self, message: Message, uniqueid: str) -> list:
+    def _leave(self, message: Message, uniqueid: str) -> list[Change]:
         call = self._tracked(uniqueid)
         queue = message.get("Queue") or (call.queue if call else "")
         left_at = _int(message.get("Position")) or (call.position if call else 0)
-        changes: list = []
+        changes: list[Change] = []
         if call is not None and call.position:
             call.queue, call.position = "", 0
             changes.append(LeftQueue(uniqueid, queue))
         return changes + self._move_up(queue, left_at)
 
-    def _move_up(self, queue: str, left_at: int) -> list:
-        changes = []
+    def _move_up(self, queue: str, left_at: int) -> list[Change]:
+        changes: list[Change] = []
         for other in self._records.on_ami():
             if other.queue == queue and left_at and other.position > left_at:
                 other.position -= 1
                 changes.append(PositionChanged(other.uniqueid, queue, other.position))
         return changes
 
-    def _moh_start(self, message: Message, uniqueid: str) -> list:
+    def _moh_start(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)
         call.moh_class, call.moh_playing = message.get("Class") or "", True
         return changes + [MohStarted(uniqueid, call.moh_class)]
 
-    def _moh_stop(self, message: Message, uniqueid: str) -> list:
+    def _moh_stop(self, message: Message, uniqueid: str) -> list[Change]:
         call = self._tracked(uniqueid)
         if call is None or not call.moh_playing:
             return []
         call.moh_playing = False
         return [MohStopped(uniqueid)]
 
-    def _dtmf_begin(self, message: Message, uniqueid: str) -> list:
+    def _dtmf_begin(self, message: Message, uniqueid: str) -> list[Change]:
         """A key goes down: act now, and let its DTMFEnd pass (a press is one key)."""
         call, digit = self._received_key(message, uniqueid)
         if call is None:
@@ -212,7 +217,7 @@ class Tracker:
         call.key_down = digit
         return [KeyPressed(uniqueid, digit)]
 
-    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
+    def _dtmf_end(self, message: Message, uniqueid: str) -> list[Change]:
         """A key comes up: a press only where no DTMFBegin announced it (some paths send none)."""
         call, digit = self._received_key(message, uniqueid)
         if call is None:
@@ -228,7 +233,7 @@ class Tracker:
             return None, ""
         return call, digit
 
-    def _hangup(self, message: Message, uniqueid: str) -> list:
+    def _hangup(self, message: Message, uniqueid: str) -> list[Change]:
         call = self._tracked(uniqueid)
         if call is None:
             return []
@@ -254,7 +259,7 @@ def _number(value: str | None) -> str:
     return "" if value in UNKNOWN_NUMBERS else value
 
 
-def _language_change(call: CallRecord, message: Message, fresh: bool) -> list:
+def _language_change(call: CallRecord, message: Message, fresh: bool) -> list[Change]:
     language = _language(message.get("Language"))
     if not language or (language == call.language and not fresh):
         return []

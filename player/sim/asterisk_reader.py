@@ -17,7 +17,11 @@ import time
 import wave
 
 from progmoh.cache.audio_format import (
-    CHANNELS, FRAME_BYTES, FRAME_MS, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+    CHANNELS,
+    FRAME_BYTES,
+    FRAME_MS,
+    SAMPLE_BYTES,
+    SAMPLE_RATE_HZ,
 )
 
 PERIOD_S = FRAME_MS / 1000

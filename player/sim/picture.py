@@ -9,15 +9,12 @@ test can check that none was left out.
 
 import wave
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # not pyplot: files only, no display, no GUI backend
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")                      # files only: no display, no GUI toolkit
-
-import matplotlib.pyplot as plt            # noqa: E402  (after choosing the backend)
-import numpy as np                         # noqa: E402
-
-from progmoh.cache.audio_format import SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.player.sim.call_events import classify  # noqa: E402
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.player.sim.call_events import classify
 
 WIDTH_IN, HEIGHT_IN, DPI = 14.0, 7.0, 80
 COLOURS = {"music": "#1f77b4", "class": "#9467bd", "advice": "#2ca02c", "advice_end": "#2ca02c",
@@ -36,8 +33,9 @@ def read_wav(path) -> np.ndarray:
 
 def draw(samples: np.ndarray, timeline, title: str):
     """The figure (not saved): an event lane over the waveform over the spectrogram."""
-    figure, (lane, wave_ax, spec_ax) = plt.subplots(
-        3, 1, figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, sharex=True,
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    lane, wave_ax, spec_ax = figure.subplots(
+        3, 1, sharex=True,
         gridspec_kw={"height_ratios": [2.4, 1.0, 1.6], "hspace": 0.06})
     seconds = max(len(samples) / SAMPLE_RATE_HZ, 1.0)
     events = classify(timeline)
@@ -53,11 +51,7 @@ def draw(samples: np.ndarray, timeline, title: str):
 
 
 def save_picture(wav_path, timeline, png_path, title: str) -> None:
-    figure = draw(read_wav(wav_path), timeline, title)
-    try:
-        figure.savefig(str(png_path), dpi=DPI)
-    finally:
-        plt.close(figure)
+    draw(read_wav(wav_path), timeline, title).savefig(str(png_path), dpi=DPI)
 
 
 def _waveform(ax, samples: np.ndarray) -> None:
@@ -87,7 +81,8 @@ def _events(figure, axes, events, seconds: float) -> None:
     lane.set_yticks([])
     for side in ("top", "right", "left"):
         lane.spines[side].set_visible(False)
-    started, last_label_x = {}, -1e9             # "insert"/"advice" -> its start, seconds
+    started: dict[str, float] = {}               # "insert"/"advice" -> its start, seconds
+    last_label_x = -1e9
     gap = LABEL_GAP * seconds
     for index, event in enumerate(events):
         gid, colour = f"event-{index}", COLOURS[event.kind]
@@ -117,7 +112,7 @@ def _span(axes, start_s: float, end_s: float, colour: str, gid: str | None) -> N
 
 
 def _legend(lane) -> None:
-    handles = [plt.Line2D([], [], color=COLOURS[kind], linewidth=2) for kind in LANE_KINDS]
+    handles = [Line2D([], [], color=COLOURS[kind], linewidth=2) for kind in LANE_KINDS]
     names = ["music track", "class switch", "advice (shaded)", "insert (shaded)", "key", "queue"]
     lane.legend(handles, names, loc="upper right", fontsize=7.5, ncol=6, frameon=False,
                 bbox_to_anchor=(1.0, 1.02))

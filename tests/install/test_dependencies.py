@@ -13,6 +13,9 @@ IMPORT_NAMES = {"pyyaml": "yaml", "audioop-lts": "audioop"}
 # Not imported but run: tests/install/test_layout.py builds the wheel with pip --no-build-isolation,
 # which needs the build backend pyproject.toml names.
 BUILD_BACKEND = {"setuptools", "wheel"}
+# Not imported but run: the Makefile's `make lint` (ruff, mypy, and the stubs mypy reads
+# for pymysql, which the product imports).
+LINTERS = {"ruff", "mypy", "types-pymysql"}
 
 
 def declared() -> set[str]:
@@ -37,11 +40,18 @@ def imported() -> set[str]:
 
 
 def test_every_declared_dependency_is_imported():
-    runtime = declared() - BUILD_BACKEND
+    runtime = declared() - BUILD_BACKEND - LINTERS
     assert {"click", "pydub", "pymysql", "apscheduler", "prometheus_client", "pytest",
             "numpy", "pyyaml", "matplotlib"} <= runtime
     unused = {name for name in runtime if IMPORT_NAMES.get(name, name) not in imported()}
     assert unused == set()
+
+
+def test_the_linters_are_what_make_lint_runs():
+    assert LINTERS <= declared()
+    makefile = (REPO / "Makefile").read_text()
+    assert "$(BIN)/ruff check" in makefile and "$(BIN)/mypy" in makefile
+    assert "pymysql" in imported()
 
 
 def test_the_build_backend_is_what_the_wheel_test_runs():
