@@ -46,8 +46,8 @@ test-asterisk: system venv
 # setup.cfg's test extra.  mypy reads the sources under their installed names through
 # links in build/typecheck/progmoh/ (the checkout has no progmoh/ folder).  A stamp makes
 # it instant when nothing changed; mypy's cache keeps it quick when little did.
-LINT_PATHS := cli cache renderer player scripts music/generate.py
-LINT_SOURCES := $(shell find cli cache renderer player scripts -name '*.py' -o -name '*.pyi') \
+LINT_PATHS := cli cache renderer player scripts music/generate.py tests bench
+LINT_SOURCES := $(shell find cli cache renderer player scripts tests bench -name '*.py' -o -name '*.pyi') \
 	music/generate.py
 TYPECHECK_LINKS := $(addprefix build/typecheck/progmoh/,cli cache renderer player)
 
