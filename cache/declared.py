@@ -5,7 +5,7 @@ that progmoh.toml sets carries one declaration in its metadata, the only place
 where its key's default, bounds, meaning of 0, secrecy and help are written
 (its type is the field's annotation).  ``cli/config.py`` reads a file through
 these declarations, ``progmoh config check`` masks by them, and
-``progmoh.example.toml`` is written from them (tests/test_config_example.py).
+``progmoh.example.toml`` is written from them (tests/cli/test_config_example.py).
 A field without one is not in the file.
 
 Standard library only, and in ``cache/`` because every package may import it.

@@ -1,5 +1,5 @@
 """progmoh.example.toml, written from the model's declarations: every key with its help and
-its default, and nothing else (tests/test_config_example.py holds the file to it).
+its default, and nothing else (tests/cli/test_config_example.py holds the file to it).
 
 After changing a declaration: ``python -m progmoh.cli.config_example > progmoh.example.toml``.
 """

@@ -5,7 +5,7 @@ spaces, no shell and no quoting, at most 255 characters (docs/asterisk.md,
 "What the application gets").  ``build`` writes that line for the realtime
 answer (player/serve/realtime.py), ``parse`` reads it in the player
 (cli/play_fast.py), and ``progmoh play --help`` (cli/play_cmd.py) is made
-from the same table, ``OPTIONS``.  tests/test_command_line.py holds build
+from the same table, ``OPTIONS``.  tests/play/test_command_line.py holds build
 and parse together.
 
 The player loads this before its first audio: nothing imported but the

@@ -5,7 +5,7 @@ lead and the log on its command line, and ``ProgramSettings`` travel inside
 each manifest generation (the renderer copies them from configuration).  So
 each default and range here is the one player/play/defaults.py writes down
 (which the player reads); these declarations add what only the configuration
-needs, the help.  tests/test_config_model.py holds the two lists of names together.
+needs, the help.  tests/cli/test_config_model.py holds the two lists of names together.
 """
 
 from dataclasses import dataclass
