@@ -142,9 +142,10 @@ def site_packages(venv):
 
 def compile_bytecode(folder):
     """Every module compiled now: players cannot write bytecode into the install
-    tree, and Asterisk may pass PYTHONDONTWRITEBYTECODE on."""
+    tree, and Asterisk may pass PYTHONDONTWRITEBYTECODE on.  Twice: as usual, and
+    without docstrings (optimize=2) for the player's own finder (lean_import.py)."""
     sys.dont_write_bytecode = False
-    if not compileall.compile_dir(str(folder), quiet=1, workers=0):
+    if not compileall.compile_dir(str(folder), quiet=1, workers=0, optimize=[0, 2]):
         raise SystemExit("progmoh install: compiling %s failed" % folder)
 
 
@@ -163,7 +164,7 @@ def switch(layout, release):
 def write_entry_points(layout):
     site = site_packages(layout.venv)
     finder = importlib.util.cache_from_source(
-        str(site / "progmoh" / "player" / "play" / "lean_import.py"))
+        str(site / "progmoh" / "player" / "play" / "lean_import.py"), optimization=2)
     text = ENTRY_SCRIPT.format(python=layout.player_argv()[0], script=layout.entry_script,
                                site=str(site), finder=finder)
     write_file(layout.entry_script, text, 0o755)

@@ -10,8 +10,12 @@ millisecond and a half of a start that must fit in about 12 ms
 ``make install`` compiles every module (scripts/install.py) into a tree the
 players only read, so a module's bytecode is at a known place: this finder
 reads it there and checks it against its source's size and modification
-time, as Python does.  Anything else (no bytecode, a stale or foreign one,
-a module outside progmoh) is left to Python's own machinery, so the worst
+time, as Python does.  It reads the docstring-free bytecode (``.opt-2.pyc``,
+which the install writes beside the plain one): the docstrings are for the
+reader, and unmarshalling them was a sixth of the bytes a player loads before
+its first audio.  The player's code holds no ``assert`` for -OO to drop.
+Anything else (no bytecode, a stale or foreign one, a module outside
+progmoh) is left to Python's own machinery, so the worst
 case is the ordinary import.  The entry script loads this module's own
 bytecode by hand (it cannot be imported by itself) and calls ``install``.
 
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from types import CodeType, ModuleType
 
 PACKAGE = "progmoh"
+OPTIMIZED = ".opt-2.pyc"        # compile(optimize=2): no docstrings (and no asserts)
 _HEADER_BYTES = 16              # magic, flags, source mtime, source size (PEP 552)
 
 
@@ -64,7 +69,7 @@ class Finder:
     def _code(self, source: str, cached: str) -> "CodeType | None":
         """The module's code object, or None when its bytecode is missing or not current."""
         try:
-            with open(cached + "." + self.tag + ".pyc", "rb") as handle:
+            with open(cached + "." + self.tag + OPTIMIZED, "rb") as handle:
                 data = handle.read()
             stat = posix.stat(source)
         except OSError:
@@ -93,7 +98,7 @@ class Finder:
 
     def _cached(self, origin: str) -> str:
         folder, _, base = origin.rpartition("/")
-        return "%s/__pycache__/%s.%s.pyc" % (folder, base[:-3], self.tag)
+        return "%s/__pycache__/%s.%s%s" % (folder, base[:-3], self.tag, OPTIMIZED)
 
     def create_module(self, spec: "ModuleSpec") -> None:
         return None                 # the default module object
