@@ -38,6 +38,7 @@ from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 
 log = logging.getLogger("progmoh.serve")
 
+AMI_EVENTS = t.Tracker.EVENTS + QueueWaits.EVENTS     # every event the core reads
 MAX_CLASS_CHARS = 255
 MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 

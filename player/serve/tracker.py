@@ -82,15 +82,17 @@ class CallEnded:
 class Tracker:
     """Writes what AMI says into the call records (calls.py) and returns what changed."""
 
+    _HANDLERS = {
+        "QueueCallerJoin": "_join", "QueueCallerLeave": "_leave",
+        "MusicOnHoldStart": "_moh_start", "MusicOnHoldStop": "_moh_stop",
+        "Newchannel": "_channel_news", "NewCallerid": "_channel_news", "VarSet": "_channel_news",
+        "DTMFBegin": "_dtmf_begin", "DTMFEnd": "_dtmf_end", "Hangup": "_hangup",
+    }
+    EVENTS = tuple(_HANDLERS)         # the events it reads; serve asks AMI for these
+
     def __init__(self, calls: CallRegistry | None = None) -> None:
         self._records = calls if calls is not None else CallRegistry()
-        self._handlers = {
-            "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
-            "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
-            "Newchannel": self._channel_news, "NewCallerid": self._channel_news,
-            "VarSet": self._channel_news,
-            "DTMFBegin": self._dtmf_begin, "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
-        }
+        self._handlers = {event: getattr(self, name) for event, name in self._HANDLERS.items()}
 
     @property
     def calls(self) -> OnAmi:
