@@ -48,10 +48,11 @@ class ServeCore:
     queries at the end (``start_class``, ``snapshot``, ...) change nothing."""
 
     def __init__(self, serve: ServeSettings, keys: KeySettings, clock, *,
-                 ami_enabled: bool = True, billing_backend: str = "none") -> None:
+                 ami_enabled: bool = True, billing_backend: str = "none",
+                 max_number_chars: int = 32) -> None:
         self._serve, self._keys, self._clock = serve, keys, clock
         self.calls = CallRegistry()
-        self.tracker = t.Tracker(self.calls)
+        self.tracker = t.Tracker(self.calls, max_number_chars)
         self.rules = KeyRules(keys, clock)
         self.announcer = PositionAnnouncer(keys, clock)
         self.waits = QueueWaits()
@@ -107,6 +108,12 @@ class ServeCore:
         """Before the queue: only the remembered class is read (no billing yet)."""
         return self._read_choice(record, change.number)
 
+    def _number_refused(self, record: CallRecord, change: t.NumberRefused) -> list:
+        log.warning("call %s: caller number of %d characters refused (over ami.max_number_chars,"
+                    " or a control character): no billing lookup, no remembered music",
+                    record.uniqueid, change.chars)
+        return []
+
     def _caller_known(self, record: CallRecord, change: t.CallerKnown) -> list:
         return [PrefetchBalance(change.number)] + self._read_choice(record, change.number)
 
@@ -144,6 +151,7 @@ class ServeCore:
         return []
 
     _change_handlers = {t.CallerSeen: _caller_seen, t.CallerKnown: _caller_known,
+                        t.NumberRefused: _number_refused,
                         t.PositionChanged: _position_changed, t.LeftQueue: _left_queue,
                         t.KeyPressed: _key_pressed}
 

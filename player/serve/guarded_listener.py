@@ -45,23 +45,36 @@ def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
     return max(1, min(wanted, soft // DESCRIPTOR_SHARE))
 
 
+def peer_host(writer) -> str:
+    """The address a connection comes from (no port: a flood uses many), for a log line."""
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else "a local socket"
+
+
 class Throttled:
-    """A warning said at most once per interval, with how often it happened meanwhile."""
+    """A warning said at most once per interval for each key (a source and a kind of
+    trouble), with how often it happened meanwhile; at most ``MAX_KEYS`` keys are
+    remembered, the oldest forgotten first."""
 
-    def __init__(self, every_s: float, clock=time.monotonic) -> None:
-        self.every_s, self._clock = every_s, clock
-        self._said_at: float | None = None
-        self._unsaid = 0
+    MAX_KEYS = 1024
 
-    def warn(self, text: str, *args) -> None:
+    def __init__(self, every_s: float, clock=time.monotonic, logger=log) -> None:
+        self.every_s, self._clock, self._log = every_s, clock, logger
+        self._said: dict = {}                   # key -> [said at, times unsaid since]
+
+    def warn(self, text: str, *args, key=()) -> None:
         now = self._clock()
-        if self._said_at is not None and now - self._said_at < self.every_s:
-            self._unsaid += 1
+        said = self._said.get(key)
+        if said is not None and now - said[0] < self.every_s:
+            said[1] += 1
             return
-        more = (f" ({self._unsaid} more like it in the last {self.every_s:.0f} s)"
-                if self._unsaid else "")
-        log.warning(text + more, *args)
-        self._said_at, self._unsaid = now, 0
+        more = (f" ({said[1]} more like it in the last {self.every_s:.0f} s)"
+                if said is not None and said[1] else "")
+        self._log.warning(text + more, *args)
+        self._said.pop(key, None)
+        self._said[key] = [now, 0]
+        if len(self._said) > self.MAX_KEYS:
+            del self._said[next(iter(self._said))]
 
 
 class Connection:

@@ -23,7 +23,8 @@ tight loop while the caller hears silence.
 Connections are bounded (see ``guarded_listener``): a request head must
 arrive whole within ``HEAD_TIMEOUT_S`` of a new connection, and a keep-alive
 connection that asks nothing for ``IDLE_TIMEOUT_S`` is closed (libcurl opens
-a new one when it needs it).  Bad requests are logged at most once a minute.
+a new one when it needs it).  A bad request is logged at most once a minute
+per source address and kind of fault, with a count, and never echoed.
 """
 
 import asyncio
@@ -35,7 +36,9 @@ from typing import Awaitable, Callable
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player import command_line
-from progmoh.player.serve.guarded_listener import GuardedListener, Throttled, connection_cap
+from progmoh.player.serve.guarded_listener import (
+    GuardedListener, Throttled, connection_cap, peer_host,
+)
 from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
@@ -142,7 +145,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
     parts = request_line.split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise BadRequest(f"bad request line {request_line[:80]!r}")
+        raise BadRequest("bad request line")
     headers = _headers(header_lines)
     body = await _body(reader, headers)
     return Request(parts[0], parts[1], parts[2], headers, body)
@@ -153,7 +156,7 @@ def _headers(lines: list[str]) -> dict:
     for line in lines:
         name, sep, value = line.partition(":")
         if not sep:
-            raise BadRequest(f"bad header line {line[:80]!r}")
+            raise BadRequest("bad header line")
         headers[name.strip().lower()] = value.strip()
     return headers
 
@@ -166,7 +169,7 @@ async def _body(reader: asyncio.StreamReader, headers: dict) -> bytes:
     except ValueError:
         raise BadRequest("bad Content-Length") from None
     if not 0 <= length <= MAX_BODY_BYTES:
-        raise BadRequest(f"body of {length} bytes")
+        raise BadRequest(f"body over {MAX_BODY_BYTES} bytes or negative")
     try:
         return await reader.readexactly(length)
     except asyncio.IncompleteReadError:
@@ -231,7 +234,9 @@ class RealtimeServer:
         try:
             await self._converse(reader, writer, connection)
         except BadRequest as error:
-            self._bad_requests.warn("realtime: %s", error)
+            source = peer_host(writer)
+            self._bad_requests.warn("realtime: %s from %s", error, source,
+                                    key=(source, str(error)))
             self._on_lookup("malformed")
             writer.write(response_bytes("400 Bad Request", b"", keep_alive=False))
         except (asyncio.TimeoutError, ConnectionError):

@@ -61,7 +61,8 @@ class Service:
         self.settings = settings
         self.core = ServeCore(settings.serve, settings.keys, clock,
                               ami_enabled=settings.ami.enabled,
-                              billing_backend=settings.billing.backend)
+                              billing_backend=settings.billing.backend,
+                              max_number_chars=settings.ami.max_number_chars)
         self._observability(settings.serve)
         self.balances = balances or BalanceBook(
             settings.billing, clock, configured_secrets(settings), self._billing_observed)
