@@ -44,8 +44,8 @@ print(json.dumps({"accounts": [{"account": "1", "balance": "5", "currency": "USD
 class Serve:
     """`progmoh serve` as its own process, its stderr (the log) collected line by line."""
 
-    def __init__(self, work: Path, ami_port: int) -> None:
-        self.work, self.ami_port = work, ami_port
+    def __init__(self, work: Path, ami_port: int, billing: str = "command") -> None:
+        self.work, self.ami_port, self.billing = work, ami_port, billing
         self.lines: list[bytes] = []
         self.process = None
         self.port = self.metrics_port = 0
@@ -67,7 +67,7 @@ port = {self.ami_port}
 username = "lab"
 secret = "labsecret"
 [billing]
-backend = "command"
+backend = "{self.billing}"
 command = {json.dumps([sys.executable, str(billing), str(self.work / "asked"), "{number}"])}
 timeout_s = 5.0
 [store]

@@ -22,6 +22,7 @@ can print a timeline; it never prints.
 """
 
 import asyncio
+import collections
 import dataclasses
 import itertools
 import re
@@ -87,6 +88,7 @@ class AmiEmulator:
         self.holdtime_s = holdtime_s             # app_queue's q->holdtime: (3 * old + new) / 4
         self.filter_allowed = filter_allowed     # the user's write classes include "system"
         self.logins = 0
+        self.delivered: collections.Counter = collections.Counter()   # events written, by name
         self._sessions: dict[asyncio.StreamWriter, Session] = {}
         self._tasks: set[asyncio.Task] = set()
         self._started = clock()
@@ -210,6 +212,7 @@ class AmiEmulator:
         for writer, session in list(self._sessions.items()):
             if session.wants(event, privilege, text):
                 writer.write(data)
+                self.delivered[event] += 1
         if note:
             self.journal.append((self.clock(), f"AMI {event}: {note}"))
 
