@@ -1,7 +1,7 @@
 """The player's command line: ``serve`` writes it, the player reads it back.
 
 Asterisk execs a custom class's ``application`` with argv split on single
-spaces, no shell and no quoting, at most 255 characters (docs/asterisk.md,
+spaces, no shell and no quoting, at most 255 bytes (docs/asterisk.md,
 "What the application gets").  ``build`` writes that line for the realtime
 answer (player/serve/realtime.py), ``parse`` reads it in the player
 (cli/play_fast.py), and ``progmoh play --help`` (cli/play_cmd.py) is made
@@ -15,7 +15,8 @@ lead's default and range (player/play/defaults.py, itself import-free), so no
 
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
-MAX_CHARS = 255                 # Asterisk copies the application into char[256]
+MAX_BYTES = 255                 # Asterisk copies the application into char[256]: bytes,
+                                # so a non-ASCII class or path counts as its UTF-8
 MAX_CLASS_CHARS = 64            # a longer class name is left to the player's welcome
 UNIQUEID_HEAD_DIGITS = 20       # Asterisk's uniqueid: <seconds>.<sequence>, ASCII digits
 UNIQUEID_TAIL_DIGITS = 12
@@ -123,7 +124,7 @@ def _lead_ms(value, problems):
 def build(command, uniqueid, cache_dir, socket_path, lead_ms, log_target="", music_class="",
           place=""):
     """The line that starts ``command`` (the player's argv before its options) for this
-    call, optional parts dropped until it fits ``MAX_CHARS``; None when it cannot.
+    call, optional parts dropped until its UTF-8 fits ``MAX_BYTES``; None when it cannot.
 
     Asterisk splits the line on every space, so a required part containing one
     makes the line unusable, and an optional one is left out.  The optional parts
@@ -136,7 +137,7 @@ def build(command, uniqueid, cache_dir, socket_path, lead_ms, log_target="", mus
     optional = _optional_parts(lead_ms, log_target, music_class, place)
     while True:
         line = " ".join(required + [part for pair in optional for part in pair])
-        if len(line) <= MAX_CHARS:
+        if len(line.encode("utf-8", "surrogateescape")) <= MAX_BYTES:
             return line
         if not optional:
             return None

@@ -116,9 +116,9 @@ def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
         return b""
     application = application_line(settings, uniqueid, music_class, place)
     if application is None:
-        log.error("no usable player command line for call %s: over %d characters even without "
+        log.error("no usable player command line for call %s: over %d bytes even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
-                  "or serve.socket", uniqueid, command_line.MAX_CHARS)
+                  "or serve.socket", uniqueid, command_line.MAX_BYTES)
         return b""
     row = (("name", CLASS_PREFIX + uniqueid), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
