@@ -115,7 +115,8 @@ read = {EVENTS}
 write =
 ; Of those, only the events serve reads, so a busy Asterisk's storm of others
 ; (Newstate, DialBegin, BridgeEnter, QueueMemberStatus, ...) is never queued
-; for it (by name: Asterisk compares a hash, no regex; Asterisk 20 and later).
+; for it (advanced filters by name: Asterisk compares a hash, no regex; read in
+; 20.20's and 22's manager.c).
 ; List replies such as QueueEntry are not events and pass anyway.
 {event_filters()}
 """
