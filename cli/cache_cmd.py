@@ -35,7 +35,8 @@ def command():
 
 @command.command(name="ls")
 @click.argument("generation", required=False)
-@click.option("--current", "use_current", is_flag=True, help="List the current generation's segments.")
+@click.option("--current", "use_current", is_flag=True,
+              help="List the current generation's segments.")
 @config_option
 @json_option
 def ls(generation, use_current, config_file, as_json):
@@ -184,14 +185,16 @@ def export(segment_id, out_path, generation, config_file):
     store = _store(config_file)
     segment = listing.find_segment(listing.chosen_manifest(store, generation), segment_id)
     samples = export_wav(store, segment, out_path)
-    click.echo(f"Wrote {out_path} ({_duration(samples / SAMPLE_RATE_HZ)}, {SAMPLE_RATE_HZ} Hz mono 16-bit)")
+    click.echo(f"Wrote {out_path} ({_duration(samples / SAMPLE_RATE_HZ)}, "
+               f"{SAMPLE_RATE_HZ} Hz mono 16-bit)")
 
 
 def _table(headers, rows, right=()) -> None:
     rows = [headers] + [tuple(escaped(str(cell)) for cell in row) for row in rows]
-    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
     for row in rows:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         click.echo("  ".join(cells).rstrip())
 
 

@@ -19,7 +19,8 @@ _P = PROGRAM_DEFAULTS
 @dataclass(frozen=True, kw_only=True)
 class ProgramSettings:
     first_advice_s: float = declared(
-        _P["first_advice_s"], high=3600.0, help="Seconds into a call before the first advice plays.")
+        _P["first_advice_s"], high=3600.0,
+        help="Seconds into a call before the first advice plays.")
     advice_gap_s: float = declared(
         _P["advice_gap_s"], high=3600.0,
         help="Seconds of music at least between the end of one advice and the next.")
@@ -32,7 +33,8 @@ class ProgramSettings:
              "the music has dipped, so this is part of the time from a key to its answer "
              "(about 0.2 s on a real Asterisk with the defaults).")
     crossfade_ms: int = declared(
-        _P["crossfade_ms"], high=5000, help="Crossfade when the caller switches music class, in ms.")
+        _P["crossfade_ms"], high=5000,
+        help="Crossfade when the caller switches music class, in ms.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,13 @@ from datetime import time
 from pathlib import Path
 
 from progmoh.cache.declared import (
-    CRON, PATH, Entry, declared, declared_level_db, open_table, same_as,
+    CRON,
+    PATH,
+    Entry,
+    declared,
+    declared_level_db,
+    open_table,
+    same_as,
 )
 from progmoh.player.words.vocabulary import LANGUAGES
 
@@ -58,7 +64,8 @@ class RenderSettings:
     duck_db: float = declared_level_db(
         -20.0, help="How far the music is lowered under an advice voice, in dB (<= 0).")
     duck_fade_ms: int = declared(
-        1000, high=5000, help="Length of the fade down before, and up after, an advice voice, in ms.")
+        1000, high=5000,
+        help="Length of the fade down before, and up after, an advice voice, in ms.")
     speech_dbfs: float = declared_level_db(
         -24.0, help="Loudness of speech (advice and prompts), in dBFS (<= 0).")
     music_dbfs: float = declared_level_db(-30.0, help="Loudness of the music bed, in dBFS (<= 0).")

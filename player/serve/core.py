@@ -23,14 +23,26 @@ from progmoh.player import protocol, wire
 from progmoh.player.serve import audio_reports
 from progmoh.player.serve import tracker as t
 from progmoh.player.serve.actions import (
-    CallForgotten, CallOnAmi, Count, LookUpBalance, PrefetchBalance, ReadChoice, Send, WriteChoice,
+    CallForgotten,
+    CallOnAmi,
+    Count,
+    LookUpBalance,
+    PrefetchBalance,
+    ReadChoice,
+    Send,
+    WriteChoice,
 )
 from progmoh.player.serve.billing import UNAVAILABLE, BalanceResult
 from progmoh.player.serve.cache_state import CacheState
 from progmoh.player.serve.calls import CallRecord, CallRegistry
 from progmoh.player.serve.metrics import key_label
 from progmoh.player.serve.rules import (
-    BALANCE, NEXT_MUSIC, POSITION, WAIT, KeyRules, PositionAnnouncer,
+    BALANCE,
+    NEXT_MUSIC,
+    POSITION,
+    WAIT,
+    KeyRules,
+    PositionAnnouncer,
 )
 from progmoh.player.serve.settings import KeySettings, ServeSettings
 from progmoh.player.serve.snapshot import Health, Snapshot, call_view

@@ -11,7 +11,11 @@ import logging
 
 from progmoh.player.serve.guarded_listener import Throttled, peer_host
 from progmoh.player.serve.realtime import (
-    BAD_REQUEST_LOG_EVERY_S, MAX_HEAD_BYTES, BadRequest, RealtimeError, read_request,
+    BAD_REQUEST_LOG_EVERY_S,
+    MAX_HEAD_BYTES,
+    BadRequest,
+    RealtimeError,
+    read_request,
     response_bytes,
 )
 

@@ -37,7 +37,10 @@ from typing import Awaitable, Callable
 from progmoh.cache.errors import ProgmohError
 from progmoh.player import command_line
 from progmoh.player.serve.guarded_listener import (
-    GuardedListener, Throttled, connection_cap, peer_host,
+    GuardedListener,
+    Throttled,
+    connection_cap,
+    peer_host,
 )
 from progmoh.player.serve.settings import ServeSettings
 

@@ -17,7 +17,14 @@ import time
 import urllib.parse
 
 from progmoh.player.serve.actions import (
-    CallForgotten, CallOnAmi, Count, LookUpBalance, PrefetchBalance, ReadChoice, Send, WriteChoice,
+    CallForgotten,
+    CallOnAmi,
+    Count,
+    LookUpBalance,
+    PrefetchBalance,
+    ReadChoice,
+    Send,
+    WriteChoice,
 )
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve.billing import BalanceBook

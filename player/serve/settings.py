@@ -5,8 +5,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from progmoh.cache.declared import (
-    ABSOLUTE_PATHS, DTMF, EXECUTABLE, LOG, PATH, PLAYER_ARGV, REGEX, SOCKET_MODE, STORE_URL,
-    URL_PASSWORD, URL_PREFIX, WHOLE, declared, declared_port, same_as, table,
+    ABSOLUTE_PATHS,
+    DTMF,
+    EXECUTABLE,
+    LOG,
+    PATH,
+    PLAYER_ARGV,
+    REGEX,
+    SOCKET_MODE,
+    STORE_URL,
+    URL_PASSWORD,
+    URL_PREFIX,
+    WHOLE,
+    declared,
+    declared_port,
+    same_as,
+    table,
 )
 from progmoh.cache.settings import CacheSettings
 from progmoh.player.settings import PlayerSettings
@@ -118,7 +132,8 @@ class AmiSettings:
         False, help="Connect to the Asterisk Manager Interface (needed for keys, queue "
                     "positions and caller numbers).")
     host: str = declared("127.0.0.1", help="Address of Asterisk's manager interface.")
-    port: int = declared_port(5038, low=1, help="Its port (manager.conf [general] port).")
+    port: int = declared_port(5038, low=1,
+                              help="Its port (manager.conf [general] port).")
     username: str = declared("progmoh", help="The manager.conf user progmoh logs in as.")
     secret: str = declared("", secret=WHOLE, help="That user's secret (never printed).")
     ping_s: float = declared(20.0, low=1.0, high=600.0,
@@ -132,9 +147,9 @@ class AmiSettings:
         help="Longest wait between reconnection attempts, in seconds (backoff cap; 1..600).")
     max_number_chars: int = declared(
         32, low=1, high=256,
-        help="Longest caller number serve accepts from AMI (1..256). A longer one, or one holding a "
-             "control character, is refused where it enters: that caller gets no billing "
-             "lookup (the balance is \"unavailable\") and no remembered music, and hears "
+        help="Longest caller number serve accepts from AMI (1..256). A longer one, or one "
+             "holding a control character, is refused where it enters: that caller gets no "
+             "billing lookup (the balance is \"unavailable\") and no remembered music, and hears "
              "music as usual.")
 
 

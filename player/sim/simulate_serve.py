@@ -21,9 +21,9 @@ import time
 import urllib.parse
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.settings import BillingFields, ControlPlaneSettings, StoreSettings
+from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 
 DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_billing.py")
 DEMO_NUMBER = "+15551230001"
