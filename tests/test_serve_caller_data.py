@@ -31,12 +31,13 @@ if number.endswith("0007"):
 if number.endswith("0008"):
     print("[" * 10000 + "]" * 10000)
     sys.exit(0)
-if number.endswith("0009"):
-    child = subprocess.Popen([sys.executable, "-c",
-                              "import os, time; os.setsid(); time.sleep(60)"])
-    with open(sys.argv[1] + ".child", "w") as pid:
-        pid.write(str(child.pid))
-    time.sleep(0.2)
+if number.endswith(("0006", "0009")):                # a child that leaves the group
+    subprocess.Popen([sys.executable, "-c", "import os, sys, time; os.setsid(); "
+                      "open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(60)",
+                      sys.argv[1] + ".child"])
+    while not os.path.exists(sys.argv[1] + ".child"):
+        time.sleep(0.01)
+    time.sleep(60 if number.endswith("0006") else 0.2)
 print(json.dumps({"accounts": [{"account": "1", "balance": "5", "currency": "USD"}]}))
 """
 
@@ -227,6 +228,22 @@ def test_a_setsid_child_of_the_billing_program_neither_spoils_the_answer_nor_out
 
     ok, child = run(scenario, tmp_path)
     assert ok == 1.0 and not is_running(child)
+
+
+def test_stopping_serve_mid_lookup_ends_the_billing_program_and_its_setsid_child(tmp_path):
+    caller = Caller.local("1795710405.1", "+15551230006", "S", 1)
+
+    async def scenario(emulator, serve):
+        emulator.arrive(caller)
+        emulator.join(caller)
+        child_file = tmp_path / "asked.child"
+        await serve.until(lambda: child_file.exists() and child_file.read_text())
+        await serve.stop()                            # the lookup still waits for its answer
+        child = int(child_file.read_text())
+        await serve.until(lambda: not is_running(child), 3.0)
+        return child
+
+    assert not is_running(run(scenario, tmp_path))
 
 
 def test_garbage_on_the_realtime_and_metrics_ports_is_one_short_line_per_source_and_kind(
