@@ -32,7 +32,7 @@ ACCEPTS_PER_WAKEUP = 256
 BACKLOG = 1024                  # the kernel caps it at net.core.somaxconn; a short queue
                                 # drops SYNs in a flood, and a dropped SYN costs a lookup 1 s
 OUT_OF_RESOURCES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
-FRESH_S = 0.1                   # a new connection's time to send its first bytes
+FRESH_S = 0.5                   # a new connection's time to send its first bytes
 HEAD_END = b"\r\n\r\n"
 PEEK_BYTES = 16384
 

@@ -245,32 +245,35 @@ class RealtimeServer:
         except (asyncio.TimeoutError, ConnectionError):
             pass
 
-    async def _class_for(self, request: Request) -> str:
-        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+    async def _class_for(self, uniqueid: str | None) -> str:
         if uniqueid is None or self._start_class is None:
             return ""
         try:
-            return await asyncio.wait_for(self._start_class(uniqueid), CLASS_WAIT_S) or ""
+            async with asyncio.timeout(CLASS_WAIT_S):
+                return await self._start_class(uniqueid) or ""
         except asyncio.TimeoutError:
             return ""
 
-    def _place_for(self, request: Request) -> str:
-        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+    def _place_for(self, uniqueid: str | None) -> str:
         if uniqueid is None or self._start_place is None:
             return ""
         return self._start_place(uniqueid)
 
     async def _converse(self, reader, writer, connection) -> None:
+        """Requests on one connection until it closes; the timeouts are timers on this task,
+        not a task per wait, so a burst of lookups costs little more than their answers."""
         timeout_s = self._head_timeout_s
         while True:
             connection.waiting()
-            request = await asyncio.wait_for(read_request(reader), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                request = await read_request(reader)
             if request is None:
                 return
             connection.working()
-            music_class = await self._class_for(request)
+            uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+            music_class = await self._class_for(uniqueid)
             body = answer_body(self.settings, request.path, request.method, request.body,
-                               music_class, self._place_for(request))
+                               music_class, self._place_for(uniqueid))
             self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()
