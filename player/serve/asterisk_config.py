@@ -9,7 +9,8 @@ The AMI secret is never printed: the admin copies it from the config file.
 
 from pathlib import Path
 
-from progmoh.player.serve.ami.client import EVENTS
+from progmoh.player.serve.ami.client import EVENTS, OWN_EVENTS
+from progmoh.player.serve.core import AMI_EVENTS
 from progmoh.player.serve.settings import AmiSettings, ServeSettings
 
 DEFAULT_CONFIG = Path("/etc/progmoh/progmoh.toml")
@@ -112,7 +113,19 @@ permit = 127.0.0.1/255.255.255.255
 ; write class.
 read = {EVENTS}
 write =
+; Of those, only the events serve reads, so a busy Asterisk's storm of others
+; (Newstate, DialBegin, BridgeEnter, QueueMemberStatus, ...) is never queued
+; for it (advanced filters by name: Asterisk compares a hash, no regex; read in
+; 20.20's and 22's manager.c).
+; List replies such as QueueEntry are not events and pass anyway.
+{event_filters()}
 """
+
+
+def event_filters() -> str:
+    """manager.conf lines that let through only the events serve reads (docs/asterisk.md)."""
+    names = sorted(set(AMI_EVENTS) | set(OWN_EVENTS))
+    return "\n".join(f"eventfilter(action(include),name({name})) =" for name in names)
 
 
 SERVE_UNIT = "progmoh-serve.service"

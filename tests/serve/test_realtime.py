@@ -156,7 +156,7 @@ def test_optional_parts_are_dropped_before_the_line_gets_too_long(caplog):
     assert application_line(too_long, "1795710278.1") is None
     caplog.set_level(logging.ERROR)
     assert asyncio.run(exchange([http("single")], settings=too_long)) == EMPTY_ANSWER
-    assert "over 255 characters" in caplog.text
+    assert "over 255 bytes" in caplog.text
 
 
 def test_paths_with_spaces_are_never_split_by_asterisk():
