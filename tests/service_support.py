@@ -6,9 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+from piped_process import TIMEOUT_S, PipedProcess
+
 from progmoh.cli.config import load
 from progmoh.player.serve.ami.message import parse
-from piped_process import PipedProcess
 from progmoh.player.serve.settings import ControlPlaneSettings
 
 HERE = Path(__file__).resolve().parent
@@ -75,14 +76,24 @@ class IdleAmi:
 
 class PlayerStandIn(PipedProcess):
     """Plays a player towards serve: a real subprocess (stand_in_player.py) whose argv
-    carries ``--uniqueid`` and whose parent is this test."""
+    carries ``--uniqueid`` and whose parent is this test (``options``: stand_in_player.py's)."""
 
     @classmethod
-    async def start(cls, socket_path: Path, uniqueid: str) -> "PlayerStandIn":
+    async def start(cls, socket_path: Path, uniqueid: str, *options: str) -> "PlayerStandIn":
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(HERE / "stand_in_player.py"), str(socket_path), "--uniqueid",
-            uniqueid, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            uniqueid, *options, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         return cls(process)
+
+    async def gone(self) -> None:
+        """Kill the process, until it is reaped (with ``--outlive`` its child keeps the
+        connection, and its stdout, so ``wait()``, which waits for the pipes, would not end)."""
+        self.process.kill()
+
+        async def reaped():
+            while self.process.returncode is None:
+                await asyncio.sleep(0)
+        await asyncio.wait_for(reaped(), TIMEOUT_S)
 
     async def message(self) -> dict:
         raw = await self.raw_line()

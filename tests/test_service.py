@@ -47,7 +47,7 @@ async def unlinked(service, uid, timeout_s=5.0):
     await asyncio.wait_for(spin(), timeout_s)
 
 
-def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
+def run(tmp_path, scenario, remembered=None, balances=None, settings=None, choices=None):
     settings = settings or service_settings(write_config(tmp_path))
 
     async def main():
@@ -56,7 +56,8 @@ def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
             await store.put(*remembered)
             store.close()
         clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=IdleAmi, balances=balances)
+        service = Service(settings, clock=clock, ami_factory=IdleAmi, balances=balances,
+                          choices=choices)
         await service.start()
         players = []
         try:
@@ -69,8 +70,8 @@ def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
     return asyncio.run(main())
 
 
-async def connect(players, path, uid) -> PlayerStandIn:
-    player = await PlayerStandIn.start(path, uid)
+async def connect(players, path, uid, *options) -> PlayerStandIn:
+    player = await PlayerStandIn.start(path, uid, *options)
     players.append(player)
     return player
 

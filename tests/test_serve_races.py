@@ -1,0 +1,120 @@
+"""The races that could give one player what another asked for, through the real serve and
+real player processes, the order forced by events the test controls.
+
+A player replaced while billing (or the choice store) still holds its answer: the test
+kills the first player's process while a forked child of it keeps the connection open
+(stand_in_player.py ``--outlive``), so serve admits a newer player of the call while the
+old connection can still hear. The billing server answers, or the store reads, only
+when the test releases it, after the newer player is welcomed or waiting. What each
+connection received is read off the real sockets; each ends with a line that proves
+nothing came before it (the newer player's next_class, the old connection's EOF when
+serve drops it for a bad line). The pure core's side of the same races is in
+test_serve_core.py.
+"""
+
+import asyncio
+import dataclasses
+
+from billing_server import BillingServer, json_answer
+from service_support import service_settings, write_config
+from test_service import NUMBER_A, A, connect, join, key, run
+
+from progmoh.player.serve.choices import open_choice_store
+
+BILLED_AS = "81234567890"                   # NUMBER_A after write_config's rewrite rule
+ACCOUNTS = {"accounts": [{"account": "123456", "balance": "1520.50", "currency": "RUB"}]}
+NEXT_CLASS = {"v": 1, "type": "next_class"}
+EOF = {"type": "EOF"}
+
+
+class HeldStore:
+    """The real choice store, whose reads wait until the test sets ``release``."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.release = asyncio.Event()
+
+    async def get(self, number: str):
+        await self.release.wait()
+        return await self._store.get(number)
+
+    async def put(self, number: str, music_class: str) -> None:
+        await self._store.put(number, music_class)
+
+    def close(self) -> None:
+        self._store.close()
+
+
+async def until(condition, timeout_s: float = 5.0) -> None:
+    """Until serve's loop has made ``condition`` true: a spin over the event loop, with a
+    deadline (serve gives no event for a player that waits)."""
+    async def spin():
+        while not condition():
+            await asyncio.sleep(0)
+    await asyncio.wait_for(spin(), timeout_s)
+
+
+async def dropped(player) -> dict:
+    """What the connection hears next once serve drops it for a line that is not JSON."""
+    await player.send_raw(b"not json\n")
+    return await player.message()
+
+
+def http_billing(settings, server):
+    billing = dataclasses.replace(settings.billing, backend="http",
+                                  url=server.origin + "/balance/{number}")
+    return dataclasses.replace(settings, billing=billing)
+
+
+def test_a_balance_answered_after_a_newer_player_took_over_reaches_no_connection(tmp_path):
+    settings = service_settings(write_config(tmp_path))
+
+    async def scenario(service, clock, players, path):
+        service.ami_event(join(A, NUMBER_A, 1))             # the prefetch waits on billing
+        old = await connect(players, path, A, "--outlive")
+        assert [(await old.message())["type"] for _ in range(2)] == ["welcome", "position"]
+        service.ami_event(key(A, "2"))                      # asked for the old player
+        await old.gone()                                    # its child keeps the connection
+        newer = await connect(players, path, A)
+        welcome = await newer.message()
+        server.release.set()
+        await service.balances.get(NUMBER_A)                # serve has taken billing's answer
+        service.ami_event(key(A, "3"))
+        after_newer = await newer.message()
+        clock.advance(settings.keys.min_interval_s)
+        service.ami_event(key(A, "2"))                      # asked for the newer player
+        balance = await newer.message()
+        return welcome["type"], after_newer, balance, await dropped(old)
+
+    with BillingServer() as server:
+        server.answers[f"/balance/{BILLED_AS}"] = json_answer(ACCOUNTS, hold=True)
+        settings = http_billing(settings, server)
+        welcome, after_newer, balance, old_heard = run(tmp_path, scenario, settings=settings)
+        assert server.paths == [f"/balance/{BILLED_AS}"]     # one fetch, both keys
+    assert (welcome, after_newer, old_heard) == ("welcome", NEXT_CLASS, EOF)
+    assert balance["type"] == "balance" and balance["accounts"][0]["account"] == "123456"
+
+
+def test_a_class_read_while_a_newer_player_connects_welcomes_only_the_newer(tmp_path):
+    settings = service_settings(write_config(tmp_path))
+
+    async def scenario(service, clock, players, path):
+        store = service.choices
+        await store.put(NUMBER_A, "jazz")
+        service.ami_event(join(A, NUMBER_A, 1))             # the read waits on the store
+        old = await connect(players, path, A, "--outlive")
+        await until(lambda: service.calls.get(A).connecting is not None)
+        old_link = service.calls.get(A).connecting
+        await old.gone()
+        newer = await connect(players, path, A)
+        await until(lambda: service.calls.get(A).connecting not in (None, old_link))
+        store.release.set()
+        welcome = await newer.message()                     # both waits have ended by now
+        assert await dropped(old) == EOF
+        return welcome, await newer.message()
+
+    store = HeldStore(open_choice_store(settings.store))
+    welcome, position = run(tmp_path, scenario, settings=settings, choices=store)
+    assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "jazz",
+                       "state": None}
+    assert position == {"v": 1, "type": "position", "position": 1, "language": "en"}
