@@ -64,6 +64,15 @@ def service_settings(path: Path) -> ControlPlaneSettings:
     return load(path).control_plane
 
 
+async def until(condition, timeout_s: float = TIMEOUT_S) -> None:
+    """Until serve's loop has made ``condition`` true: a spin over the event loop, with a
+    deadline (for what serve gives no event to await)."""
+    async def spin():
+        while not condition():
+            await asyncio.sleep(0)
+    await asyncio.wait_for(spin(), timeout_s)
+
+
 class IdleAmi:
     """An AMI client that never connects: the test feeds the service its events."""
 
@@ -89,11 +98,7 @@ class PlayerStandIn(PipedProcess):
         """Kill the process, until it is reaped (with ``--outlive`` its child keeps the
         connection, and its stdout, so ``wait()``, which waits for the pipes, would not end)."""
         self.process.kill()
-
-        async def reaped():
-            while self.process.returncode is None:
-                await asyncio.sleep(0)
-        await asyncio.wait_for(reaped(), TIMEOUT_S)
+        await until(lambda: self.process.returncode is not None)
 
     async def message(self) -> dict:
         raw = await self.raw_line()

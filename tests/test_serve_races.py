@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 
 from billing_server import BillingServer, json_answer
-from service_support import service_settings, write_config
+from service_support import service_settings, until, write_config
 from test_service import NUMBER_A, A, connect, join, key, run
 
 from progmoh.player.serve.choices import open_choice_store
@@ -43,15 +43,6 @@ class HeldStore:
 
     def close(self) -> None:
         self._store.close()
-
-
-async def until(condition, timeout_s: float = 5.0) -> None:
-    """Until serve's loop has made ``condition`` true: a spin over the event loop, with a
-    deadline (serve gives no event for a player that waits)."""
-    async def spin():
-        while not condition():
-            await asyncio.sleep(0)
-    await asyncio.wait_for(spin(), timeout_s)
 
 
 async def dropped(player) -> dict:

@@ -10,7 +10,7 @@ from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.service import Service, configured_secrets
 from fake_clock import FakeClock
-from service_support import IdleAmi, PlayerStandIn, service_settings, write_config
+from service_support import IdleAmi, PlayerStandIn, service_settings, until, write_config
 
 A, B = "1795710278.1", "1795710278.3"
 SCENARIO_TIMEOUT_S = 30.0
@@ -40,11 +40,8 @@ def hangup(uid):
 
 
 async def unlinked(service, uid, timeout_s=5.0):
-    """Until serve has noticed the player left: a spin over the event loop, with a deadline."""
-    async def spin():
-        while service.calls.get(uid).link is not None:
-            await asyncio.sleep(0)
-    await asyncio.wait_for(spin(), timeout_s)
+    """Until serve has noticed the player left."""
+    await until(lambda: service.calls.get(uid).link is None, timeout_s)
 
 
 def run(tmp_path, scenario, remembered=None, balances=None, settings=None, choices=None):
