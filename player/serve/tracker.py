@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.calls import CallRecord, CallRegistry, OnAmi
 
-UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
-
 
 @dataclass(frozen=True)
 class CallerKnown:
@@ -250,8 +248,12 @@ def _forget(call: CallRecord) -> None:
 
 
 def _number(value: str | None) -> str:
+    """The caller's number; "" for none, and for a text without a digit, which stands
+    for a withheld or unknown caller ID (``<unknown>``, or ``anonymous`` from a SIP From
+    of a caller who withheld it): a placeholder many callers share is nobody's number,
+    for billing or for a remembered class."""
     value = (value or "").strip()
-    return "" if value in UNKNOWN_NUMBERS else value
+    return value if any("0" <= ch <= "9" for ch in value) else ""
 
 
 def _language_change(call: CallRecord, message: Message, fresh: bool) -> list:
