@@ -8,8 +8,9 @@ old connection can still hear. The billing server answers, or the store reads, o
 when the test releases it, after the newer player is welcomed or waiting. What each
 connection received is read off the real sockets; each ends with a line that proves
 nothing came before it (the newer player's next_class, the old connection's EOF when
-serve drops it for a bad line). The pure core's side of the same races is in
-test_serve_core.py.
+serve drops it for a bad line). Also: a class read for a number the call has since
+changed, and a player that connects before AMI names its call. The pure core's side of
+the same races is in test_serve_core.py and test_serve_core_late_answers.py.
 """
 
 import asyncio
@@ -17,7 +18,7 @@ import dataclasses
 
 from billing_server import BillingServer, json_answer
 from service_support import service_settings, until, write_config
-from test_service import NUMBER_A, A, connect, join, key, run
+from test_service import NUMBER_A, NUMBER_B, A, connect, join, key, msg, run
 
 from progmoh.player.serve.choices import open_choice_store
 
@@ -28,15 +29,27 @@ EOF = {"type": "EOF"}
 
 
 class HeldStore:
-    """The real choice store, whose reads wait until the test sets ``release``."""
+    """The real choice store, whose reads of a number wait until the test releases it;
+    ``reading`` counts the reads of each number not yet answered or cancelled."""
 
     def __init__(self, store) -> None:
         self._store = store
-        self.release = asyncio.Event()
+        self._gates: dict[str, asyncio.Event] = {}
+        self.reading: dict[str, int] = {}
+
+    def release(self, number: str) -> None:
+        self._gate(number).set()
+
+    def _gate(self, number: str) -> asyncio.Event:
+        return self._gates.setdefault(number, asyncio.Event())
 
     async def get(self, number: str):
-        await self.release.wait()
-        return await self._store.get(number)
+        self.reading[number] = self.reading.get(number, 0) + 1
+        try:
+            await self._gate(number).wait()
+            return await self._store.get(number)
+        finally:
+            self.reading[number] -= 1
 
     async def put(self, number: str, music_class: str) -> None:
         await self._store.put(number, music_class)
@@ -99,7 +112,7 @@ def test_a_class_read_while_a_newer_player_connects_welcomes_only_the_newer(tmp_
         await old.gone()
         newer = await connect(players, path, A)
         await until(lambda: service.calls.get(A).connecting not in (None, old_link))
-        store.release.set()
+        store.release(NUMBER_A)
         welcome = await newer.message()                     # both waits have ended by now
         assert await dropped(old) == EOF
         return welcome, await newer.message()
@@ -109,3 +122,42 @@ def test_a_class_read_while_a_newer_player_connects_welcomes_only_the_newer(tmp_
     assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "jazz",
                        "state": None}
     assert position == {"v": 1, "type": "position", "position": 1, "language": "en"}
+
+
+def test_a_class_read_for_a_number_the_call_has_since_changed_is_not_heard(tmp_path):
+    """The read for the first number answers last; neither the welcome nor the class a
+    restarted player would start with (the realtime answer's --class) is its."""
+    settings = service_settings(write_config(tmp_path))
+
+    async def scenario(service, clock, players, path):
+        store = service.choices
+        await store.put(NUMBER_A, "jazz")
+        await store.put(NUMBER_B, "calm")
+        service.ami_event(msg(Event="NewCallerid", Uniqueid=A, CallerIDNum=NUMBER_A))
+        service.ami_event(join(A, NUMBER_B, 1))             # the queue names another number
+        player = await connect(players, path, A)
+        store.release(NUMBER_B)
+        welcome = await player.message()
+        store.release(NUMBER_A)
+        await until(lambda: not store.reading.get(NUMBER_A))  # serve's read of it is over
+        return welcome, await service.start_class(A)
+
+    store = HeldStore(open_choice_store(settings.store))
+    welcome, restart_class = run(tmp_path, scenario, settings=settings, choices=store)
+    assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "calm",
+                       "state": None}
+    assert restart_class == "calm"
+
+
+def test_a_player_that_connects_before_ami_names_its_call_is_welcomed_once_it_does(tmp_path):
+    async def scenario(service, clock, players, path):
+        player = await connect(players, path, A)
+        await until(lambda: service.calls.get(A) is not None
+                    and service.calls.get(A).connecting is not None)
+        service.ami_event(join(A, NUMBER_A, 2))             # wakes the welcome's wait
+        return await player.message(), await player.message()
+
+    welcome, position = run(tmp_path, scenario, remembered=(NUMBER_A, "jazz"))
+    assert welcome == {"v": 1, "type": "welcome", "language": "en", "music_class": "jazz",
+                       "state": None}
+    assert position == {"v": 1, "type": "position", "position": 2, "language": "en"}
