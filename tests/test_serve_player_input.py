@@ -1,6 +1,7 @@
 """What a player sends, or fails to read, through the real serve and real player processes:
-a bad class is dropped with its player and never saved, an unknown message is ignored, a
-player that stops reading is dropped, and the other calls' players hear on as before."""
+a bad class or a state without a state drops its player (and nothing is saved), an
+unknown message is ignored, a player that stops reading is dropped, and the other calls'
+players hear on as before."""
 
 import logging
 
@@ -38,6 +39,21 @@ def test_a_class_change_without_a_usable_class_drops_that_player_and_saves_nothi
 
     dropped, other_heard, saved = run(tmp_path, scenario)
     assert (dropped, other_heard, saved) == (EOF, NEXT_CLASS, None)
+
+
+@pytest.mark.parametrize("fields", [{}, {"state": None}, {"state": {}}, {"state": [1]}],
+                         ids=["missing", "null", "empty", "list"])
+def test_a_state_message_without_a_state_drops_that_player(tmp_path, fields):
+    async def scenario(service, clock, players, path):
+        service.ami_event(join(A, NUMBER_A, 1))
+        service.ami_event(join(B, NUMBER_B, 2))
+        bad, other = await queued(players, path, A), await queued(players, path, B)
+        await bad.send("state", **fields)
+        dropped = await bad.message()
+        service.ami_event(key(B, "3"))
+        return dropped, await other.message(), service.calls.get(A).state
+
+    assert run(tmp_path, scenario) == (EOF, NEXT_CLASS, None)
 
 
 def test_the_longest_class_is_saved(tmp_path):
@@ -85,10 +101,10 @@ def test_a_player_that_stops_reading_is_dropped_and_the_others_hear_on(tmp_path,
             service.ami_event(key(A, "4"))               # a position message each time
             presses += 1
         service.ami_event(key(B, "3"))
-        return presses, deaf.closed, await other.message()
+        return presses, deaf.closed, deaf.send("position", position=1), await other.message()
 
-    presses, closed, other_heard = run(tmp_path, scenario)
-    assert closed and presses < MAX_PRESSES
+    presses, closed, sent_after, other_heard = run(tmp_path, scenario)
+    assert closed and presses < MAX_PRESSES and sent_after is False
     assert other_heard == NEXT_CLASS
     assert f"player {A} (pid " in caplog.text and "is not reading; dropped" in caplog.text
 
