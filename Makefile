@@ -23,7 +23,7 @@ INSTALL_ARGS = --prefix '$(PREFIX)' --etcdir '$(ETCDIR)' --statedir '$(STATEDIR)
 	--rundir '$(RUNDIR)' --systemd-dir '$(SYSTEMD_DIR)' --bindir '$(BINDIR)' \
 	--service-user '$(SERVICE_USER)' --python '$(INSTALL_PYTHON)'
 
-.PHONY: demo test lint bytecode test-asterisk system system-test venv clean-demo install uninstall
+.PHONY: demo test lint bytecode coverage test-asterisk system system-test venv clean-demo install uninstall
 
 demo: system venv
 	$(BIN)/progmoh render --verbose
@@ -38,6 +38,14 @@ demo: system venv
 test: system system-test venv lint bytecode
 	prefix="$$(tests/services/asterisk.sh)" && url="$$(tests/services/mariadb.sh start)" && \
 	PROGMOH_TEST_ASTERISK_PREFIX="$$prefix" PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
+
+# Line and branch coverage of `make test`'s suite, the players' and serve's processes
+# included (scripts/coverage says how); not part of `make test`, and slower.  Services
+# already running are used (PROGMOH_TEST_*); `make coverage TESTS=tests/play` measures
+# a part.  Figures per package on the terminal, what never ran in var/coverage/html.
+TESTS ?=
+coverage: system system-test venv
+	scripts/coverage $(TESTS)
 
 # Only the tests of queue callers on the real Asterisk.
 test-asterisk: system venv bytecode

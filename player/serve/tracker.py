@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.calls import CallRecord, CallRegistry, OnAmi
 
-UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
-
 
 @dataclass(frozen=True)
 class CallerKnown:
@@ -167,7 +165,7 @@ class Tracker:
         ``max_number_chars``, or any character that is not printable, NUL and line breaks
         included), with a NumberRefused the first time a call's number is refused."""
         value = (message.get("CallerIDNum") or "").strip()
-        if value in UNKNOWN_NUMBERS:
+        if _withheld(value):
             return "", []
         if len(value) <= self._max_number_chars and value.isprintable():
             return value, []
@@ -281,7 +279,14 @@ def _forget(call: CallRecord) -> None:
 
 def _named(message: Message) -> bool:
     """The channel event carries a caller number (perhaps one to refuse)."""
-    return (message.get("CallerIDNum") or "").strip() not in UNKNOWN_NUMBERS
+    return not _withheld((message.get("CallerIDNum") or "").strip())
+
+
+def _withheld(value: str) -> bool:
+    """A text without a digit stands for a withheld or unknown caller ID (``<unknown>``, or
+    ``anonymous`` from a SIP From of a caller who withheld it): a placeholder many callers
+    share is nobody's number, for billing or for a remembered class."""
+    return not any("0" <= ch <= "9" for ch in value)
 
 
 def _language_change(call: CallRecord, message: Message, fresh: bool) -> list[Change]:
