@@ -8,7 +8,7 @@ at most the tolerated start loss before it).
 
 import pytest
 
-from asterisk_fixtures import MUSIC_MATCH
+from queue_lab import MUSIC_MATCH
 
 pytestmark = pytest.mark.asterisk
 

@@ -3,7 +3,7 @@
 import pytest
 
 import heard
-from asterisk_fixtures import MATCH
+from queue_lab import MATCH
 
 pytestmark = pytest.mark.asterisk
 
@@ -16,7 +16,7 @@ def test_ten_callers_each_hear_their_own_balance_and_no_one_elses(lab):
     lab.start(numbers)
     callers = [lab.caller(number) for number in numbers]
     for caller in callers:
-        caller.originate()
+        caller.dial()
     for caller in callers:
         caller.wait_music()
         lab.wait_player(caller)
@@ -24,7 +24,7 @@ def test_ten_callers_each_hear_their_own_balance_and_no_one_elses(lab):
     sent = [(caller, *caller.send_key("2")) for caller in callers]
     keys = {caller.number: caller.key_arrived("2", mark) for caller, _, mark in sent}
     for caller, action_id, _ in sent:
-        caller.actions.wait(lambda m, a=action_id: m.get("ActionID") == a, 5.0, "PlayDTMF done")
+        caller.key_done(action_id)
     sentence_s = lab.sentence_s(["balance_is", "n20", "cur_USD_n"])
     for caller in callers:
         caller.hold_until(keys[caller.number] + sentence_s + 1.0)

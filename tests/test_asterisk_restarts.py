@@ -3,7 +3,7 @@
 import pytest
 
 import heard
-from asterisk_fixtures import MATCH, MUSIC_MATCH
+from queue_lab import MATCH, MUSIC_MATCH
 from asterisk_lab import default_class_audio
 
 pytestmark = pytest.mark.asterisk
