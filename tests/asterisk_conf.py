@@ -12,6 +12,9 @@ tests"):
   P-Asserted-Identity trusted;
 - 127.0.0.4 ``carrier``: the second Asterisk again, not trusted: From counts.
 
+The caller side withholds its callers' identity (tests/sip_callers.py): From
+is anonymous, the number only in P-Asserted-Identity.
+
 The endpoints inherit the ``progmoh-caller`` template that ``progmoh
 asterisk-config`` prints (its pjsip.conf snippet); the config test loads the
 whole output instead of these files.  The caller side (``trunk_files``) is a
@@ -125,7 +128,9 @@ periodic-announce-frequency = 4
 """
 
 # Local callers set their number from the Originate; SIP callers bring theirs, and
-# the first digit of the number they dial picks the queue.  An agent answers for
+# the first digit of the number they dial picks the queue.  A SIP caller's From
+# and P-Asserted-Identity headers go into variables (AMI VarSet events), so a
+# test can say what identity the PBX was given.  An agent answers for
 # a moment and hangs up (app_queue then counts an answered call and its hold time).
 EXTENSIONS = """[callers]
 exten => caller,1,Set(CALLERID(num)=${NUM})
@@ -134,8 +139,12 @@ exten => caller,1,Set(CALLERID(num)=${NUM})
  same => n,Queue(${QUEUE})
  same => n,Hangup()
 [phones]
-""" + "".join(f"exten => _{digit}XXX,1,Set(QUEUE={queue})\n same => n,Goto(enter,s,1)\n"
-              for queue, digit in QUEUE_PREFIXES.items()) + """[enter]
+""" + "".join(f"exten => _{digit}XXX,1,Set(QUEUE={queue})\n same => n,Goto(sip,s,1)\n"
+              for queue, digit in QUEUE_PREFIXES.items()) + """[sip]
+exten => s,1,Set(SIP_FROM=${PJSIP_HEADER(read,From)})
+ same => n,Set(SIP_PAI=${PJSIP_HEADER(read,P-Asserted-Identity)})
+ same => n,Goto(enter,s,1)
+[enter]
 exten => s,1,Answer()
  same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
  same => n,Queue(${QUEUE})

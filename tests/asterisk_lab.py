@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,9 +28,12 @@ PROGMOH = Path(sys.executable).with_name("progmoh")
 SHORT_READ = "bytes of audio while expecting"
 
 # A caller's billing system: prints the accounts of the number in argv[2] from
-# the JSON book argv[1] ({number: balance in USD}).
+# the JSON book argv[1] ({number: balance in USD}), and notes each number asked
+# for, one JSON string a line, in <book>.lookups.
 BILLING = """\
 import json, sys
+with open(sys.argv[1] + ".lookups", "a") as asked:
+    asked.write(json.dumps(sys.argv[2]) + "\\n")
 book = json.load(open(sys.argv[1]))
 balance = book.get(sys.argv[2])
 accounts = [{"account": "1001", "balance": balance, "currency": "USD"}] if balance else []
@@ -211,6 +215,16 @@ class Serve:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def lookups(self) -> list[str]:
+        """Every number serve asked the billing system about, in order."""
+        path = self.folder / "billing.json.lookups"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def remembered(self) -> dict[str, str]:
+        """The choices store: the music class remembered per number."""
+        with sqlite3.connect(self.folder / "choices.db") as db:
+            return dict(db.execute("SELECT caller_number, music_class FROM queue_music").fetchall())
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

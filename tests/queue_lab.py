@@ -74,15 +74,14 @@ class Lab:
         return caller
 
     def trunk(self, number: str, trusted: bool = True, queue: str = "support",
-              caller_id: str = "") -> TrunkCaller:
+              name: str = "Trunk") -> TrunkCaller:
         """A call from the second Asterisk; its number goes in P-Asserted-Identity."""
         if self.side is None:
             side = Asterisk(self.prefix, self.folder / "side",
                             lambda f, p, ports: trunk_files(f, p, ports, self.asterisk.sip_port))
             self.side = CallerSide(side).start()
         caller = TrunkCaller(self.events, self.side, "pbx-trusted" if trusted else "pbx-carrier",
-                             self._exten(queue), number, caller_id or f'"Trunk" <{number}>',
-                             self.folder / "rec" / f"{len(self.callers)}.wav")
+                             self._exten(queue), number, name, self.folder / "rec" / f"{len(self.callers)}.wav")
         self.callers.append(caller)
         return caller
 

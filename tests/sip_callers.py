@@ -9,8 +9,14 @@ queue), so its PJSIP channel on the PBX is the ``Newchannel`` with that
 - ``TrunkCaller``: an outbound PJSIP channel of the second Asterisk
   (``CallerSide``), running ``Record()`` on what the PBX sends it; AMI
   ``PlayDTMF`` on that channel makes chan_pjsip send the key as SIP INFO when
-  the key comes up; ``send_pai`` puts the caller's number in a
-  P-Asserted-Identity, behind an anonymous From.
+  the key comes up (``chan_pjsip_digit_end``), so the key went down at this
+  side ``KEY_MS`` before the PBX hears of it (``sent_at``).  Its caller ID is
+  withheld: an outbound channel presents its connected line
+  (``set_from_header`` in res_pjsip_session.c), which Originate's ``CallerID``
+  would set "allowed", so the Originate sets ``CONNECTEDLINE(...)`` itself, with
+  ``pres`` prohibited; chan_pjsip then sends an anonymous From and,
+  with ``send_pai`` and ``trust_id_outbound``, the number in a
+  P-Asserted-Identity with ``Privacy: id``.
 """
 
 import time
@@ -26,7 +32,14 @@ KEY_MS = 120
 
 
 class SipCall(QueuedCall):
-    """What both kinds share: the PBX channel found by the dialed number."""
+    """What both kinds share: the PBX channel found by the dialed number.
+
+    A From user part holding ``%0D%0A%0D%0A`` reaches AMI unescaped in
+    ``CallerIDNum`` and splits every event of its channel in two: the first half
+    keeps the event's name, the second its Uniqueid, Exten and Class.  So the
+    channel is the message with this call's Exten and context, and its music
+    starts with the message that has its Uniqueid and a MOH class.
+    """
 
     def __init__(self, events: AmiSession, number: str, exten: str):
         super().__init__(events, number)
@@ -34,12 +47,15 @@ class SipCall(QueuedCall):
         self.channel = ""
 
     def wait_music(self, timeout_s: float = 10.0) -> None:
-        new = self.events.wait(lambda m: m.get("Event") == "Newchannel"
-                               and m.get("Exten") == self.exten
-                               and m.get("Channel", "").startswith("PJSIP/"), timeout_s,
+        new = self.events.wait(lambda m: m.get("Exten") == self.exten
+                               and m.get("Context") == "phones" and m.get("Uniqueid"), timeout_s,
                                f"the PJSIP channel of {self.kind} caller {self.exten}", self.mark)
-        self.call_id, self.channel = new["Uniqueid"], new["Channel"]
-        super().wait_music(timeout_s)
+        self.call_id, self.channel = new["Uniqueid"], new.get("Channel", "")
+        start = self.events.wait(lambda m: m.get("Uniqueid") == self.call_id and "Class" in m
+                                 and m.get("Event", "MusicOnHoldStart") == "MusicOnHoldStart",
+                                 timeout_s, f"MusicOnHoldStart of {self.kind} caller "
+                                 f"{self.call_id}", self.mark)
+        self.moh_start_at = start["at"]
 
     def press(self, digit: str) -> float:
         action_id, mark = self.send_key(digit)
@@ -111,12 +127,13 @@ class TrunkCaller(SipCall):
     _serial = iter(range(100000, 999999))
 
     def __init__(self, events: AmiSession, side: CallerSide, endpoint: str, exten: str,
-                 number: str, caller_id: str, recording: Path):
+                 number: str, name: str, recording: Path):
         super().__init__(events, number, exten)
-        self.side, self.endpoint, self.caller_id = side, endpoint, caller_id
+        self.side, self.endpoint, self.name = side, endpoint, name
         self.recording = recording
         self.trunk_id = f"{int(time.time())}.{next(self._serial)}"
         self.trunk_channel = ""
+        self.sent_at: list[float] = []        # when each PlayDTMF went out: the key down here
 
     def dial(self) -> None:
         self.mark = len(self.events.messages)
@@ -124,7 +141,8 @@ class TrunkCaller(SipCall):
         reply = self.side.actions.action(
             "Originate", Channel=f"PJSIP/{self.exten}@{self.endpoint}", Application="Record",
             Data=f"{self.recording},0,0,qkx", Async="true", ChannelId=self.trunk_id,
-            CallerID=self.caller_id)
+            Variable=[f"CONNECTEDLINE(num,i)={self.number}", f"CONNECTEDLINE(name,i)={self.name}",
+                      "CONNECTEDLINE(pres,i)=prohib"])
         assert reply.get("Response") == "Success", f"Originate on the caller side refused: {reply}"
 
     def wait_music(self, timeout_s: float = 10.0) -> None:
@@ -136,6 +154,7 @@ class TrunkCaller(SipCall):
 
     def send_key(self, digit: str) -> tuple[str, int]:
         mark = len(self.events.messages)
+        self.sent_at.append(time.monotonic())
         return self.side.actions.send("PlayDTMF", Channel=self.trunk_channel, Digit=digit,
                                       Duration=KEY_MS), mark
 

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 from progmoh.player.serve.ami.message import Message
 
-UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
+# "anonymous": a SIP caller who withholds its identity (RFC 3323's
+# sip:anonymous@anonymous.invalid, or an untrusted P-Asserted-Identity) reaches
+# AMI as that user part; it is nobody's number (docs/asterisk.md).
+UNKNOWN_NUMBERS = ("", "<unknown>", "unknown", "anonymous")
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ class Tracker:
 
 def _number(value: str | None) -> str:
     value = (value or "").strip()
-    return "" if value in UNKNOWN_NUMBERS else value
+    return "" if value.lower() in UNKNOWN_NUMBERS else value
 
 
 def _language_change(call: TrackedCall, message: Message) -> list:
