@@ -25,6 +25,7 @@ MUSIC_MATCH = 0.98   # music is copied sample for sample; other places of a trac
 WITHIN_S = 0.3       # an announcement begins at most this long after its key goes down
 EARLY_S = 0.3        # a clip may seem to begin this much before its key (event timing)
 MIC_S = 60.0         # what a phone's microphone file lasts: longer than any call here
+AGENT = "Local/agent@agents/n"   # answers for half a second (tests/asterisk_conf.py)
 
 
 class Lab:
@@ -85,6 +86,23 @@ class Lab:
         self.callers.append(caller)
         return caller
 
+    def answered_call(self, queue: str = "support") -> int:
+        """One call an agent answers at once, so the queue has a hold time (key 5's
+        estimate); not one of the lab's callers.  Returns app_queue's HoldTime."""
+        actions = self.asterisk.session()
+        self.sessions.append(actions)
+        caller = LocalCaller(self.events, actions, self.folder / "rec" / "answered.wav",
+                             "15550999", queue)
+        caller.dial()
+        caller.wait_music()
+        actions.action("QueueAdd", Queue=queue, Interface=AGENT)
+        connect = self.events.wait(lambda m: m.get("Event") == "AgentConnect"
+                                   and m.get("Uniqueid") == caller.call_id, 10.0,
+                                   "AgentConnect of the answered call", caller.mark)
+        actions.action("QueueRemove", Queue=queue, Interface=AGENT)
+        caller.wait_gone()
+        return int(connect["HoldTime"])
+
     def begin(self, caller: QueuedCall, player: bool = True) -> QueuedCall:
         """Dial, wait for the music on hold (and for serve to welcome its player)."""
         caller.dial()
@@ -93,12 +111,12 @@ class Lab:
             self.wait_player(caller)
         return caller
 
-    def call(self, number: str, queue: str = "support", player: bool = True, **phone) -> PhoneCaller:
-        """A SIP phone in the queue with music on hold started."""
+    def call(self, number: str, queue: str = "support", player: bool = True, kind: str = "sip",
+             **phone) -> QueuedCall:
+        """A SIP phone (or a Local channel) in the queue with music on hold started."""
+        if kind == "local":
+            return self.begin(self.local_caller(number, queue), player)
         return self.begin(self.caller(number, queue, **phone), player)
-
-    def local_call(self, number: str, queue: str = "support", player: bool = True) -> LocalCaller:
-        return self.begin(self.local_caller(number, queue), player)
 
     def wait_player(self, caller: QueuedCall, welcomes: int = 1, timeout_s: float = 5.0) -> None:
         """Until the caller's player has been welcomed by serve ``welcomes`` times."""

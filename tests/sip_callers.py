@@ -37,8 +37,9 @@ class SipCall(QueuedCall):
     A From user part holding ``%0D%0A%0D%0A`` reaches AMI unescaped in
     ``CallerIDNum`` and splits every event of its channel in two: the first half
     keeps the event's name, the second its Uniqueid, Exten and Class.  So the
-    channel is the message with this call's Exten and context, and its music
-    starts with the message that has its Uniqueid and a MOH class.
+    channel is the first message with this call's Exten (a number only this
+    call dials), and its music starts with the message that has its Uniqueid
+    and a MOH class.
     """
 
     def __init__(self, events: AmiSession, number: str, exten: str):
@@ -47,8 +48,8 @@ class SipCall(QueuedCall):
         self.channel = ""
 
     def wait_music(self, timeout_s: float = 10.0) -> None:
-        new = self.events.wait(lambda m: m.get("Exten") == self.exten
-                               and m.get("Context") == "phones" and m.get("Uniqueid"), timeout_s,
+        new = self.events.wait(lambda m: m.get("Exten") == self.exten and m.get("Uniqueid"),
+                               timeout_s,
                                f"the PJSIP channel of {self.kind} caller {self.exten}", self.mark)
         self.call_id, self.channel = new["Uniqueid"], new.get("Channel", "")
         start = self.events.wait(lambda m: m.get("Uniqueid") == self.call_id and "Class" in m

@@ -1,9 +1,12 @@
-"""A real Asterisk: one queue caller's keys 2, 3 and 4, found in what the caller heard.
+"""A real Asterisk: one queue caller's keys 2, 3, 4 and 5, found in what the caller heard.
 
-Times are seconds since the caller's first MusicOnHoldStart, on the clock
-of the AMI events; a clip "begins within 0.3 s of the key" when its best
-match in the recording starts at most 0.3 s after the key's DTMFBegin (and
-at most the tolerated start loss before it).
+The caller is a SIP phone (baresip, RFC 4733 keys); the key test runs once more
+with a Local channel pair, the one path SIP cannot take: the queued channel is
+a Local ``;2`` whose keys cross from its other half, as in dialplans that queue
+through Local channels.  Times are seconds since the caller's first
+MusicOnHoldStart, on the clock of the AMI events; a clip "begins within 0.3 s
+of the key" when its best match in the recording starts at most 0.3 s after
+the key's DTMFBegin (and at most the tolerated start loss before it).
 """
 
 import pytest
@@ -15,11 +18,14 @@ pytestmark = pytest.mark.asterisk
 NUMBER = "15550001"
 
 
-def test_balance_next_class_and_position_follow_their_keys(lab):
-    """Key 3 comes before the first advice (due at the 5 s slot) so the music is plain."""
+@pytest.mark.parametrize("kind", ["sip", "local"])
+def test_balance_next_class_position_and_wait_follow_their_keys(lab, kind):
+    """Key 3 comes before the first advice (due at the 5 s slot) so the music is plain;
+    an agent answered one call before, so the queue has a hold time for key 5."""
     lab.start({NUMBER: "15"})
     first, other = lab.classes()
-    caller = lab.call(NUMBER)
+    held_s = lab.answered_call()
+    caller = lab.call(NUMBER, kind=kind)
     caller.hold_until(0.8)
     key2 = caller.press("2")
     caller.hold_until(key2 + lab.sentence_s(["balance_is", "n15", "cur_USD_n"]) + 1.4)
@@ -27,6 +33,8 @@ def test_balance_next_class_and_position_follow_their_keys(lab):
     caller.hold_until(key3 + 2.5)
     key4 = caller.press("4")
     caller.hold_until(key4 + lab.sentence_s(["position_1"]) + 1.0)
+    key5 = caller.press("5")
+    caller.hold_until(key5 + lab.sentence_s(["wait_under_minute"]) + 1.0)
     caller.hang_up()
     recording = lab.recording(caller)
 
@@ -41,9 +49,11 @@ def test_balance_next_class_and_position_follow_their_keys(lab):
         f"after it {lab.first_track(other)} scored {after} (score, position s)\n"
         f"{lab.player_log(caller)}")
     position_s = lab.clip_after(caller, recording, "prompt:en/position_1", key4, "key 4")
+    wait_s = lab.clip_after(caller, recording, "prompt:en/wait_under_minute", key5,
+                            f"key 5 (the answered call held {held_s} s)")
     lost = lab.check_everywhere()
-    print(f"balance {balance_s} s, position {position_s} s after the key; music before/after "
-          f"key 3 (score, position s) {before}/{after}; lost at the start {lost}")
+    print(f"{kind}: balance {balance_s} s, position {position_s} s, wait {wait_s} s after the key; "
+          f"music before/after key 3 (score, position s) {before}/{after}; lost at the start {lost}")
 
 
 def test_a_returning_caller_hears_the_class_chosen_last_time(lab):
