@@ -31,11 +31,11 @@ def test_ten_callers_each_hear_their_own_balance_and_no_one_elses(lab):
         caller.hang_up()
 
     amounts = {number: lab.clip(f"prompt:en/n{balance}") for number, balance in numbers.items()}
-    seen = {}
+    seen, latency = {}, {}
     for caller in callers:
         recording = lab.recording(caller)
-        lab.clip_after(caller, recording, "prompt:en/balance_is", keys[caller.number],
-                       f"caller {caller.number}'s key 2")
+        latency[caller.number] = lab.clip_after(caller, recording, "prompt:en/balance_is",
+                                                keys[caller.number], f"caller {caller.number}'s key 2")
         found = {number: heard.best(recording, clip) for number, clip in amounts.items()}
         own = found[caller.number]
         others = {n: f for n, f in found.items() if n != caller.number}
@@ -45,4 +45,5 @@ def test_ten_callers_each_hear_their_own_balance_and_no_one_elses(lab):
             f"score {own}; the other callers' amounts (score, s): {others}\n"
             f"{lab.player_log(caller)}")
     lost = lab.check_everywhere(single_calls=False)
-    print(f"(own amount, best other amount) scores: {seen}; keys at {keys}; lost at the start {lost}")
+    print(f"(own amount, best other amount) scores: {seen}; keys at {keys}; key to 'balance is' "
+          f"(s) {latency}; lost at the start {lost}")
