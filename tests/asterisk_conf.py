@@ -35,6 +35,16 @@ PHONE_IP, TRUNK_IP, INBAND_IP, CARRIER_IP = "127.0.0.1", "127.0.0.2", "127.0.0.3
 QUEUE_PREFIXES = {"support": "1", "restarts": "2"}
 
 
+# The manager user a lab's own AMI sessions log in as: it may read and do anything.
+LAB_MANAGER = f"""[{LAB_USER}]
+secret = {LAB_SECRET}
+deny = 0.0.0.0/0.0.0.0
+permit = 127.0.0.1/255.255.255.255
+read = all
+write = all
+"""
+
+
 @dataclasses.dataclass(frozen=True)
 class Ports:
     ami: int
@@ -72,13 +82,7 @@ messages.log => notice,warning,error,debug
 enabled = yes
 bindaddr = 127.0.0.1
 port = {ami_port}
-[{LAB_USER}]
-secret = {LAB_SECRET}
-deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.1/255.255.255.255
-read = all
-write = all
-[{SERVE_USER}]
+{LAB_MANAGER}[{SERVE_USER}]
 secret = {SERVE_SECRET}
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.255.255.255

@@ -64,6 +64,9 @@ def asterisk_prefix(request) -> Path:
         prefix = done.stdout.strip().splitlines()[-1]
     binary = Path(prefix) / "sbin" / "asterisk"
     assert binary.is_file(), f"no Asterisk at {binary} (version {request.param}, prefix {prefix!r})"
+    pjsip = Path(prefix) / "lib" / "asterisk" / "modules" / "chan_pjsip.so"
+    assert pjsip.is_file(), (f"the Asterisk in {prefix} was built without chan_pjsip ({pjsip} is "
+                             f"missing): build one with {BUILD_SCRIPT}")
     return Path(prefix)
 
 

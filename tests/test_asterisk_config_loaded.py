@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from asterisk_conf import LAB_SECRET, LAB_USER, MODULES, PHONE_IP, SERVE_SECRET
+from asterisk_conf import LAB_MANAGER, MODULES, PHONE_IP, SERVE_SECRET
 from asterisk_lab import PROGMOH, toml_text
 from progmoh.player.serve.asterisk_config import CALLER_TEMPLATE
 
@@ -45,14 +45,7 @@ def admin_additions(files: dict[str, str], sip_port: int) -> dict[str, str]:
     return {
         **files,
         "modules.conf": MODULES + loads,
-        "manager.conf": files["manager.conf"].replace("CHANGE-ME", SERVE_SECRET) + f"""
-[{LAB_USER}]
-secret = {LAB_SECRET}
-deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.1/255.255.255.255
-read = all
-write = all
-""",
+        "manager.conf": files["manager.conf"].replace("CHANGE-ME", SERVE_SECRET) + "\n" + LAB_MANAGER,
         "pjsip.conf": f"""[udp]
 type = transport
 protocol = udp
