@@ -218,8 +218,8 @@ class Lab:
             if single_calls:
                 assert lost <= max_start_loss_s, (
                     f"{caller.kind} caller {caller.number} lost {lost} s: recorded "
-                    f"{len(heard_now) / heard.RATE:.3f} s of {caller.held_s()} s on hold\n"
-                    f"{self.player_log(caller)}")
+                    f"{len(heard_now) / heard.RATE:.3f} s of {caller.held_s()} s on hold; it heard "
+                    f"{self.heard_summary(heard_now)}\n{self.player_log(caller)}")
         return figures
 
     def close(self) -> None:

@@ -1,8 +1,13 @@
-"""tests/services/asterisk.sh refuses a missing or damaged tarball by name, before building."""
+"""tests/services/asterisk.sh refuses a missing or damaged tarball by name, before building,
+and knows the versions the rest of the tree names."""
 
 import os
+import re
 import subprocess
 from pathlib import Path
+
+from asterisk_fixtures import DEFAULT_VERSIONS
+from progmoh.player.serve.asterisk_config import TESTED_VERSIONS
 
 SCRIPT = Path(__file__).resolve().parent / "services" / "asterisk.sh"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "asterisk"
@@ -67,3 +72,16 @@ def test_a_missing_or_damaged_pjproject_tarball_is_named(tmp_path):
     done = run(tmp_path, None, "20", pjproject=gone)
     assert done.returncode != 0 and f"the pjproject source tarball {gone} is damaged" in done.stderr
     assert nothing_built(tmp_path)
+
+
+def test_asterisk_config_names_the_versions_make_test_runs_on():
+    """One list in four places (the build script, the Makefile, the fixtures, the snippets'
+    header): a version added to one and not the others fails here."""
+    script = SCRIPT.read_text()
+    aliases = dict(re.findall(r"\[(\w+)\]=([\w.-]+)", script.split("declare -A aliases=", 1)[1]
+                              .split("\n", 1)[0]))
+    makefile = (SCRIPT.parent.parent.parent / "Makefile").read_text()
+    default = re.search(r"^ASTERISK_VERSIONS \?= ([\w ]+?)\$", makefile, re.M).group(1).split()
+    assert default == DEFAULT_VERSIONS.split()
+    assert [aliases[name] for name in default] == list(TESTED_VERSIONS)
+    assert all(f"[{version}]=" in script for version in TESTED_VERSIONS)

@@ -42,8 +42,8 @@ def test_ten_callers_each_hear_their_own_balance_and_no_one_elses(lab):
         seen[caller.number] = (own[0], max(score for score, _ in others.values()))
         assert own[0] >= MATCH and seen[caller.number][1] < OTHERS_BELOW, (
             f"caller {caller.number} (balance {numbers[caller.number]}) heard its amount with "
-            f"score {own}; the other callers' amounts (score, s): {others}\n"
-            f"{lab.player_log(caller)}")
+            f"score {own}; the other callers' amounts (score, s): {others}; it heard "
+            f"{lab.heard_summary(recording)}\n{lab.player_log(caller)}")
     lost = lab.check_everywhere(single_calls=False)
     print(f"(own amount, best other amount) scores: {seen}; keys at {keys}; key to 'balance is' "
           f"(s) {latency}; lost at the start {lost}")
