@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asterisk_lab import free_udp_port, wait_until, write_wav
+from asterisk_lab import free_port, free_udp_port, wait_until, write_wav
 
 BARESIP = shutil.which("baresip") or "/usr/bin/baresip"
 MODULES = Path("/usr/lib/baresip/modules")
@@ -50,6 +50,19 @@ def microphone(length_s: float, keys: tuple[tuple[str, float], ...] = ()) -> np.
     return audio
 
 
+def free_sip_port() -> int:
+    """A port free for SIP over UDP and TCP, with the next one free for SIP over TLS:
+    baresip binds all three, TLS on the port after ``sip_listen``'s."""
+    while True:
+        port = free_udp_port()
+        with socket.socket() as tls:
+            try:
+                tls.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 def netstring(data: bytes) -> bytes:
     return str(len(data)).encode() + b":" + data + b","
 
@@ -72,7 +85,9 @@ class Baresip:
 
     def __init__(self, folder: Path, aor: str, mic: np.ndarray, bind: str = "127.0.0.1"):
         self.folder, self.aor = folder, aor
-        self.sip_port, self.ctrl_port = free_udp_port(), free_udp_port()
+        self.sip_port = free_sip_port()
+        self.ctrl_port = next(port for port in iter(free_port, None)
+                              if port not in (self.sip_port, self.sip_port + 1))
         self.messages: list[dict] = []
         self._changed = threading.Condition()
         self._tokens = iter(range(1, 1 << 30))
