@@ -22,8 +22,8 @@ class FilteringAsterisk(lab.Asterisk):
     """The lab's Asterisk with two more manager users of serve's read classes: one with the
     printed eventfilter lines, one without."""
 
-    def _write_config(self) -> None:
-        super()._write_config()
+    def _write_config(self, files) -> None:
+        super()._write_config(files)
         manager = self.folder / "etc" / "manager.conf"
         users = ""
         for user, secret, extra in ((FILTERED, FILTERED_SECRET, event_filters()),
