@@ -11,6 +11,18 @@ Currency words are keyed ``cur_<CODE>_<form>`` (main unit) and
 Russian forms are ``1`` (один рубль), ``2`` (два рубля) and ``5`` (пять рублей);
 minutes of an estimated wait likewise (``minute_1``, ``minute_n``; одна минута,
 две минуты, пять минут).
+
+Dates (``player/words/numbers_en.py`` and ``numbers_ru.py`` say how they read)
+add the months ``month_1`` .. ``month_12`` (Russian: genitive, "декабря") and
+ordinals for the day and, in Russian, the year: English ``ord_<n>``
+("first"), Russian ``ord_<n>_nom`` (neuter nominative, "первое") and
+``ord_<n>_gen`` ("первого"), then ``year_gen`` ("года") and English ``oh``
+("nineteen oh five").  Ordinals exist for what a date needs: the days' 1..19,
+20 and 30 (21st is "twenty" + "first"); in Russian genitive also the tens,
+hundreds and the two thousands, so every year 1..2999 reads.
+
+A key whose text is ``""`` in one language but not ``pause`` is not said in
+that language (``unsaid_keys``): Russian puts nothing after a queue position.
 """
 
 LANGUAGES = ("en", "ru")
@@ -25,6 +37,25 @@ _RU_ONES = ("ноль один два три четыре пять шесть с
             "восемнадцать девятнадцать").split()
 _RU_TENS = "двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()
 _RU_HUNDREDS = "сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот".split()
+
+_EN_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
+                "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth "
+                "nineteenth").split()
+_EN_MONTHS = ("January February March April May June July August September October November "
+              "December").split()
+
+_RU_DAYS = ("первое второе третье четвёртое пятое шестое седьмое восьмое девятое десятое "
+            "одиннадцатое двенадцатое тринадцатое четырнадцатое пятнадцатое шестнадцатое "
+            "семнадцатое восемнадцатое девятнадцатое").split()
+_RU_GENITIVES = ("первого второго третьего четвёртого пятого шестого седьмого восьмого девятого "
+                 "десятого одиннадцатого двенадцатого тринадцатого четырнадцатого пятнадцатого "
+                 "шестнадцатого семнадцатого восемнадцатого девятнадцатого").split()
+_RU_TENS_GENITIVE = ("двадцатого тридцатого сорокового пятидесятого шестидесятого "
+                     "семидесятого восьмидесятого девяностого").split()
+_RU_HUNDREDS_GENITIVE = ("сотого двухсотого трёхсотого четырёхсотого пятисотого шестисотого "
+                         "семисотого восьмисотого девятисотого").split()
+_RU_MONTHS = ("января февраля марта апреля мая июня июля августа сентября октября ноября "
+              "декабря").split()
 
 _EN_PHRASES = {
     "balance_is": "Your balance is",
@@ -49,6 +80,7 @@ _EN_PHRASES = {
     "cur_RUB_1": "ruble", "cur_RUB_n": "rubles", "sub_RUB_1": "kopeck", "sub_RUB_n": "kopecks",
     "cur_USD_1": "dollar", "cur_USD_n": "dollars", "sub_USD_1": "cent", "sub_USD_n": "cents",
     "cur_EUR_1": "euro", "cur_EUR_n": "euros", "sub_EUR_1": "cent", "sub_EUR_n": "cents",
+    "ord_20": "twentieth", "ord_30": "thirtieth", "oh": "oh",
 }
 
 _RU_PHRASES = {
@@ -60,7 +92,7 @@ _RU_PHRASES = {
     "suspended": "Ваш счёт заблокирован.",
     "unavailable": "Информация сейчас недоступна. Пожалуйста, попробуйте позже.",
     "minus": "минус",
-    "n1_f": "одна", "n2_f": "две",
+    "n1_f": "одна", "n2_f": "две", "n1_n": "одно",
     "thousand_1": "тысяча", "thousand_2": "тысячи", "thousand_5": "тысяч",
     "million_1": "миллион", "million_2": "миллиона", "million_5": "миллионов",
     "billion_1": "миллиард", "billion_2": "миллиарда", "billion_5": "миллиардов",
@@ -76,6 +108,9 @@ _RU_PHRASES = {
     "sub_USD_1": "цент", "sub_USD_2": "цента", "sub_USD_5": "центов",
     "cur_EUR_1": "евро", "cur_EUR_2": "евро", "cur_EUR_5": "евро",
     "sub_EUR_1": "цент", "sub_EUR_2": "цента", "sub_EUR_5": "центов",
+    "ord_20_nom": "двадцатое", "ord_30_nom": "тридцатое",
+    "ord_1000_gen": "тысячного", "ord_2000_gen": "двухтысячного",
+    "year_gen": "года",
 }
 
 
@@ -93,10 +128,27 @@ def _ru_numbers() -> dict[str, str]:
     return words
 
 
+def _en_dates() -> dict[str, str]:
+    words = {f"ord_{i + 1}": w for i, w in enumerate(_EN_ORDINALS)}
+    words.update({f"month_{i + 1}": w for i, w in enumerate(_EN_MONTHS)})
+    return words
+
+
+def _ru_dates() -> dict[str, str]:
+    words = {f"ord_{i + 1}_nom": w for i, w in enumerate(_RU_DAYS)}
+    words.update({f"ord_{i + 1}_gen": w for i, w in enumerate(_RU_GENITIVES)})
+    words.update({f"ord_{(i + 2) * 10}_gen": w for i, w in enumerate(_RU_TENS_GENITIVE)})
+    words.update({f"ord_{(i + 1) * 100}_gen": w for i, w in enumerate(_RU_HUNDREDS_GENITIVE)})
+    words.update({f"month_{i + 1}": w for i, w in enumerate(_RU_MONTHS)})
+    return words
+
+
 _TABLES = {
-    "en": {**_en_numbers(), **_EN_PHRASES, PAUSE: ""},
-    "ru": {**_ru_numbers(), **_RU_PHRASES, PAUSE: ""},
+    "en": {**_en_numbers(), **_en_dates(), **_EN_PHRASES, PAUSE: ""},
+    "ru": {**_ru_numbers(), **_ru_dates(), **_RU_PHRASES, PAUSE: ""},
 }
+_UNSAID = {language: frozenset(key for key, text in table.items() if not text and key != PAUSE)
+           for language, table in _TABLES.items()}
 
 
 def base_texts(language: str) -> dict[str, str]:
@@ -106,6 +158,11 @@ def base_texts(language: str) -> dict[str, str]:
     except KeyError:
         raise ValueError(f"no prompt vocabulary for language {language!r}; "
                          f"known: {', '.join(LANGUAGES)}") from None
+
+
+def unsaid_keys(language: str) -> frozenset[str]:
+    """Keys that say nothing in ``language`` (left out of a sentence, not paused on)."""
+    return _UNSAID.get(language, frozenset())
 
 
 def position_key(position: int) -> str:
