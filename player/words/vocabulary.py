@@ -114,39 +114,28 @@ _RU_PHRASES = {
 }
 
 
-def _en_numbers() -> dict[str, str]:
-    words = {f"n{i}": w for i, w in enumerate(_EN_ONES)}
-    words.update({f"n{(i + 2) * 10}": w for i, w in enumerate(_EN_TENS)})
-    return words
+def _series(key: str, words: list[str], first: int = 1, step: int = 1) -> dict[str, str]:
+    """``{key % n: word}`` for words numbered first, first + step, ..."""
+    return {key % (first + i * step): word for i, word in enumerate(words)}
 
 
-def _ru_numbers() -> dict[str, str]:
-    words = {f"n{i}": w for i, w in enumerate(_RU_ONES)}
+def _en_table() -> dict[str, str]:
+    return {**_series("n%d", _EN_ONES, 0), **_series("n%d", _EN_TENS, 20, 10),
+            **_series("ord_%d", _EN_ORDINALS), **_series("month_%d", _EN_MONTHS),
+            **_EN_PHRASES, PAUSE: ""}
+
+
+def _ru_table() -> dict[str, str]:
+    words = _series("n%d", _RU_ONES, 0)
     words["n1_m"], words["n2_m"] = words.pop("n1"), words.pop("n2")
-    words.update({f"n{(i + 2) * 10}": w for i, w in enumerate(_RU_TENS)})
-    words.update({f"n{(i + 1) * 100}": w for i, w in enumerate(_RU_HUNDREDS)})
-    return words
+    return {**words, **_series("n%d", _RU_TENS, 20, 10), **_series("n%d", _RU_HUNDREDS, 100, 100),
+            **_series("ord_%d_nom", _RU_DAYS), **_series("ord_%d_gen", _RU_GENITIVES),
+            **_series("ord_%d_gen", _RU_TENS_GENITIVE, 20, 10),
+            **_series("ord_%d_gen", _RU_HUNDREDS_GENITIVE, 100, 100),
+            **_series("month_%d", _RU_MONTHS), **_RU_PHRASES, PAUSE: ""}
 
 
-def _en_dates() -> dict[str, str]:
-    words = {f"ord_{i + 1}": w for i, w in enumerate(_EN_ORDINALS)}
-    words.update({f"month_{i + 1}": w for i, w in enumerate(_EN_MONTHS)})
-    return words
-
-
-def _ru_dates() -> dict[str, str]:
-    words = {f"ord_{i + 1}_nom": w for i, w in enumerate(_RU_DAYS)}
-    words.update({f"ord_{i + 1}_gen": w for i, w in enumerate(_RU_GENITIVES)})
-    words.update({f"ord_{(i + 2) * 10}_gen": w for i, w in enumerate(_RU_TENS_GENITIVE)})
-    words.update({f"ord_{(i + 1) * 100}_gen": w for i, w in enumerate(_RU_HUNDREDS_GENITIVE)})
-    words.update({f"month_{i + 1}": w for i, w in enumerate(_RU_MONTHS)})
-    return words
-
-
-_TABLES = {
-    "en": {**_en_numbers(), **_en_dates(), **_EN_PHRASES, PAUSE: ""},
-    "ru": {**_ru_numbers(), **_ru_dates(), **_RU_PHRASES, PAUSE: ""},
-}
+_TABLES = {"en": _en_table(), "ru": _ru_table()}
 _UNSAID = {language: frozenset(key for key, text in table.items() if not text and key != PAUSE)
            for language, table in _TABLES.items()}
 
