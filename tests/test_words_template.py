@@ -219,3 +219,23 @@ def test_a_wait_or_position_the_engine_refuses_says_nothing():
     assert compose.wait_keys("en", 10**6) == []
     assert compose.wait_keys("en", 1.5) == []
     assert compose.position_keys("en", 10**16, 20) == []
+
+
+HOSTILE = [None, True, False, 0, -1, 10**5000, -10**5000, 1e308, -1e308, float("inf"),
+           float("nan"), 0.5, "", " ", "\x00", "\n" * 10_000, "9" * 100_000, "1e5", "-0",
+           "١٢٣", "2026-02-30", "0000-00-00", [], [1, 2], {}, {"a": 1}, "🙂" * 70]
+
+
+@pytest.mark.parametrize("template", ["{v:number}", "{v:number:f}", "{v:money}",
+                                      "{v:money:EUR}", "{v:digits}", "{v:date}", "{v:date:gen}",
+                                      "{v:minutes}", "{v:phrase}"])
+def test_no_value_of_any_type_raises(template):
+    """Whatever a lookup answers, the engine says something or refuses: a call's audio
+    never stops on a field (the caller of the engine plays "unavailable")."""
+    for language in ("en", "ru"):
+        for value in HOSTILE:
+            for currency in ("RUB", None, 7, "x" * 100):
+                outcome = render(parse(template), language, {"v": value, "currency": currency},
+                                 {"v": {"": "suspended", "0": "unavailable"}})
+                assert isinstance(outcome, (Spoken, Refusal))
+                assert len(str(outcome)) < 120 if outcome.refused else outcome.keys

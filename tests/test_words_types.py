@@ -189,8 +189,10 @@ def test_digits(value, expected):
 
 @pytest.mark.parametrize("value, reason", [
     ("", "has 0 digits, not 1..32"), ("abc", "has 0 digits"), ("1" * 33, "has 33 digits"),
-    ("1" * 65, "has 65 characters, over 64"), (-12, "is a number, not digits"),
-    (10**32, "is a number, not digits"), (1.5, "is a number, not digits"),
+    ("1" * 65, "has 65 characters, over 64"), (-12, "-12 is not 1..32 digits"),
+    (10**32, "100000000000000000000000000000000 is not 1..32 digits"),
+    pytest.param(10**5000, "a number of about 5000 digits is not 1..32 digits", id="10^5000"),
+    (1.5, "is a number, not digits"),
     (["1"], "is a list, not digits"),
 ])
 def test_digits_refuse(value, reason):
@@ -378,6 +380,8 @@ def test_a_phrase_mapping_named_in_the_template():
     (False, STATUS, "value 'false' is not in phrase mapping 'status'"),
     ("x" * 65, STATUS, "has 65 characters, over 64"),
     (1.0, STATUS, "is a number, not a phrase's value"),
+    pytest.param(10**5000, STATUS, "a number of about 5000 digits is outside "
+                 "-999999999999999..999999999999999", id="10^5000"),
     (["open"], STATUS, "is a list, not a phrase's value"),
     ("open", None, "has no phrase mapping 'status'"),
     ("open", {"other": {}}, "has no phrase mapping 'status'"),

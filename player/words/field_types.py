@@ -120,7 +120,9 @@ def speak_money(language, value, currency, phrases):
 def speak_digits(language, value, option, phrases):
     """ASCII digits, in groups; any other characters between them (spaces, dashes,
     letters of a prefix) are not said."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_DIGITS:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 10**MAX_DIGITS:
+            raise FieldRefused("%s is not 1..%d digits" % (shown(value), MAX_DIGITS))
         value = str(value)
     text = bounded_text(value, "digits")
     count = sum(1 for c in text if c.isascii() and c.isdigit())
@@ -161,7 +163,7 @@ def speak_phrase(language, value, mapping, phrases):
     if isinstance(value, bool):
         value = "true" if value else "false"
     elif isinstance(value, int):
-        value = str(value)
+        value = str(whole_number(value, -readings.MAX_UNITS, readings.MAX_UNITS))
     text = bounded_text(value, "a phrase's value")
     table = (phrases or {}).get(mapping)
     if table is None:
