@@ -15,7 +15,7 @@ from tests.support.hostile_serve import START_TIMEOUT_S, WAIT_S, Serve, metric
 
 
 class Player:
-    """The stand-in player (tests/support/stand_in_player.py) for one call, a child of this process."""
+    """The stand-in player (tests/support/stand_in_player.py) of one call, our child."""
 
     def __init__(self, process) -> None:
         self.process, self.messages = process, []
