@@ -19,7 +19,7 @@ POSITION = parse("position_prefix {position:number} position_suffix")
 WAIT = parse("wait_prefix {minutes:minutes}")
 
 
-def balance_keys(language, status, accounts):
+def balance_keys(language: str, status: object, accounts: object) -> list[str]:
     """The whole balance announcement for a ``balance`` message.
 
     One account: its balance.  Several: "you have several accounts", then
@@ -29,15 +29,17 @@ def balance_keys(language, status, accounts):
     malformed is answered politely with "unavailable".
     """
     rules(language)
-    if not isinstance(accounts or (), (list, tuple)):
+    accounts = accounts or ()
+    if not isinstance(accounts, (list, tuple)):
         return ["unavailable"]
-    accounts = list(accounts or ())
+    accounts = list(accounts)
     if status == "not_registered" or (status == "ok" and not accounts):
         return ["not_registered"]
     if status != "ok":
         return ["unavailable"]
-    said = [_account_keys(language, account, len(accounts) > 1) for account in accounts]
-    if None in said:
+    each = [_account_keys(language, account, len(accounts) > 1) for account in accounts]
+    said = [spoken for spoken in each if spoken is not None]
+    if len(said) < len(each):                   # a balance that cannot be said
         return ["unavailable"]
     if len(said) == 1:
         return said[0]
@@ -47,7 +49,7 @@ def balance_keys(language, status, accounts):
     return keys
 
 
-def _account_keys(language, account, numbered):
+def _account_keys(language: str, account: object, numbered: bool) -> list[str] | None:
     """One account's keys, or None when its balance cannot be said."""
     fields = _account_fields(account)
     balance = render(LOCKED_ACCOUNT if fields["locked"] else ACCOUNT, language, fields)
@@ -57,7 +59,7 @@ def _account_keys(language, account, numbered):
     return (number.keys if number and not number.refused else []) + balance.keys
 
 
-def _account_fields(account):
+def _account_fields(account: object) -> dict[str, object]:
     """A protocol Account or the same fields in a dict; what is absent is empty."""
     defaults = (("account", ""), ("balance", ""), ("currency", ""), ("locked", False))
     if isinstance(account, dict):
@@ -65,7 +67,7 @@ def _account_fields(account):
     return {name: getattr(account, name, default) for name, default in defaults}
 
 
-def position_keys(language, position, max_position):
+def position_keys(language: str, position: int, max_position: int) -> list[str]:
     """A queue position: one whole sentence up to ``max_position``, else spliced."""
     if position < 1:
         return []
@@ -75,7 +77,7 @@ def position_keys(language, position, max_position):
     return [] if said.refused else said.keys
 
 
-def wait_keys(language, minutes):
+def wait_keys(language: str, minutes: int | None) -> list[str]:
     """An estimated wait in whole minutes: "about N minutes", 0 "less than a minute".
 
     A negative, missing or unsayable estimate says nothing: silence is better

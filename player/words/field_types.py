@@ -12,6 +12,19 @@ shared library to load): the player may render templates.
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.words import readings
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    # A program's phrase mappings: a mapping's name to its {value: prompt key}.
+    Phrases = Mapping[str, Mapping[str, str]]
+    # speak(language, value, option, phrases).  The option is Any because its type
+    # is the field type's own, which the checker cannot follow from a FieldType to
+    # its speaker: text for number, money, date and phrase (a gender, currency, case or
+    # mapping name, from ``words`` and ``default``), None for digits and minutes.
+    Speaker = Callable[[str, object, Any, "Phrases | None"], list[str]]
+
 MAX_DIGITS = 32                 # an account or contract number, not a paragraph
 MAX_TEXT_CHARS = 64             # a phrase's value, the text around a number's digits
 MAX_AMOUNT_CHARS = 40           # decimal text of money (the same bound billing keeps)
@@ -27,7 +40,7 @@ class FieldRefused(ProgmohError, ValueError):
     """A field's value that its type cannot say; the message says why.  ``field``
     names another field than the one being spoken (money's currency), if it is at fault."""
 
-    def __init__(self, reason, field=None):
+    def __init__(self, reason: str, field: str | None = None) -> None:
         super().__init__(reason)
         self.reason, self.field = reason, field
 
@@ -43,12 +56,13 @@ class FieldType:
 
     __slots__ = ("name", "words", "refers", "default", "speak")
 
-    def __init__(self, name, words, refers, default, speak):
+    def __init__(self, name: str, words: tuple[str, ...] | None, refers: bool, default: str,
+                 speak: "Speaker") -> None:
         self.name, self.words, self.refers = name, words, refers
         self.default, self.speak = default, speak
 
 
-def shown(value):
+def shown(value: object) -> str:
     """A value as a log line may quote it: repr (control characters escaped), cut short;
     an integer too long to print (Python refuses past 4300 digits) by its size."""
     if isinstance(value, int) and abs(value) >= 10**40:
@@ -57,14 +71,14 @@ def shown(value):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def kind(value):
+def kind(value: object) -> str:
     """The JSON name of a value's type, for a refusal."""
     names = {bool: "a boolean", int: "a number", float: "a number", str: "text",
              list: "a list", dict: "an object", type(None): "null"}
     return names.get(type(value), "a %s" % type(value).__name__)
 
 
-def whole_number(value, low, high):
+def whole_number(value: object, low: int, high: int) -> int:
     """An integer from a JSON number or decimal integer text, within low..high."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise FieldRefused("is %s, not a whole number" % kind(value))
@@ -79,7 +93,7 @@ def whole_number(value, low, high):
     return int(value)
 
 
-def _integer_text(text):
+def _integer_text(text: str) -> int:
     digits = text.strip()
     body = digits[1:] if digits[:1] in ("-", "+") else digits
     if len(digits) > MAX_NUMBER_CHARS or not (body.isascii() and body.isdigit()):
@@ -87,7 +101,7 @@ def _integer_text(text):
     return int(digits)
 
 
-def bounded_text(value, what, most=MAX_TEXT_CHARS):
+def bounded_text(value: object, what: str, most: int = MAX_TEXT_CHARS) -> str:
     if not isinstance(value, str):
         raise FieldRefused("is %s, not %s" % (kind(value), what))
     if len(value) > most:
@@ -95,16 +109,19 @@ def bounded_text(value, what, most=MAX_TEXT_CHARS):
     return value
 
 
-def speak_number(language, value, gender, phrases):
+def speak_number(language: str, value: object, gender: str,
+                 phrases: "Phrases | None") -> list[str]:
     limit = readings.MAX_UNITS
     return readings.number_keys(language, whole_number(value, -limit, limit), gender)
 
 
-def speak_minutes(language, value, option, phrases):
+def speak_minutes(language: str, value: object, option: None,
+                  phrases: "Phrases | None") -> list[str]:
     return readings.minutes_keys(language, whole_number(value, 0, MAX_MINUTES))
 
 
-def speak_money(language, value, currency, phrases):
+def speak_money(language: str, value: object, currency: str,
+                phrases: "Phrases | None") -> list[str]:
     """Decimal text or a JSON number; an unknown or empty currency says the number alone."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise FieldRefused("is %s, not an amount" % kind(value))
@@ -117,7 +134,8 @@ def speak_money(language, value, currency, phrases):
         raise FieldRefused(str(error)) from None
 
 
-def speak_digits(language, value, option, phrases):
+def speak_digits(language: str, value: object, option: None,
+                 phrases: "Phrases | None") -> list[str]:
     """ASCII digits, in groups; any other characters between them (spaces, dashes,
     letters of a prefix) are not said."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -131,12 +149,13 @@ def speak_digits(language, value, option, phrases):
     return readings.account_keys(language, text)
 
 
-def speak_date(language, value, case, phrases):
+def speak_date(language: str, value: object, case: str,
+               phrases: "Phrases | None") -> list[str]:
     day, month, year = calendar_date(value)
     return readings.date_keys(language, day, month, year, case)
 
 
-def calendar_date(value):
+def calendar_date(value: object) -> tuple[int, int, int]:
     """(day, month, year) of ISO text "YYYY-MM-DD", a real date within YEARS."""
     text = bounded_text(value, "a date like 2026-12-01", 10)
     parts = text.split("-")
@@ -151,13 +170,14 @@ def calendar_date(value):
     return day, month, year
 
 
-def days_in_month(year, month):
+def days_in_month(year: int, month: int) -> int:
     if month == 2:
         return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-def speak_phrase(language, value, mapping, phrases):
+def speak_phrase(language: str, value: object, mapping: str,
+                 phrases: "Phrases | None") -> list[str]:
     """The phrase key the program maps the value to: text, a whole number or a
     boolean (as JSON spells it, "true"); an unmapped value is refused."""
     if isinstance(value, bool):

@@ -58,14 +58,14 @@ def unit_gender(code: str, sub: bool) -> str:
     return "m"
 
 
-def day_keys(day):
+def day_keys(day: int) -> list[str]:
     """The ordinal of a day of the month, 1..31: "first", "twenty" "first"."""
     if day < 20 or day % 10 == 0:
         return ["ord_%d" % day]
     return ["n%d" % (day - day % 10), "ord_%d" % (day % 10)]
 
 
-def year_keys(year):
+def year_keys(year: int) -> list[str]:
     """A year of four digits as it is said: in pairs, "hundred" after a whole century,
     "oh" before a single digit; the first ten years of a millennium as a number."""
     century, rest = divmod(year, 100)
@@ -77,6 +77,6 @@ def year_keys(year):
     return keys + (["oh"] if rest < 10 else []) + below_thousand(rest)
 
 
-def date_keys(day, month, year, case):
+def date_keys(day: int, month: int, year: int, case: str) -> list[str]:
     """"December first, twenty twenty six"; English dates have no case."""
     return ["month_%d" % month] + day_keys(day) + [PAUSE] + year_keys(year)

@@ -67,13 +67,13 @@ def unit_gender(code: str, sub: bool) -> str:
     return _GENDERS.get(code, ("m", "m"))[1 if sub else 0]
 
 
-def ordinal_keys(n, case):
+def ordinal_keys(n: int, case: str) -> list[str]:
     """Keys of the ordinal 1..2999 in ``case``: "gen" (masculine and neuter alike) for
     any, "nom" (neuter) for a day, 1..31.  Cardinals up to the last word."""
     thousands, rest = divmod(n, 1000)
     if not rest:
         return ["ord_%d_%s" % (n, case)]
-    keys = []
+    keys: list[str] = []
     if thousands:
         keys += (number_keys(thousands, "f") if thousands > 1 else []) \
             + ["thousand_%s" % form(thousands)]
@@ -88,7 +88,7 @@ def ordinal_keys(n, case):
     return keys + ["ord_%d_%s" % (tail, case)]
 
 
-def date_keys(day, month, year, case):
+def date_keys(day: int, month: int, year: int, case: str) -> list[str]:
     """"первое декабря две тысячи двадцать шестого года" (``case`` "nom"), or
     "первого ..." ("gen")."""
     return ordinal_keys(day, case) + ["month_%d" % month] + ordinal_keys(year, "gen") \

@@ -13,7 +13,18 @@ from progmoh.cache.errors import ProgmohError
 from progmoh.player.words import numbers_en, numbers_ru
 from progmoh.player.words.vocabulary import PAUSE, base_texts
 
-_RULES = {"en": numbers_en, "ru": numbers_ru}
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class NumberRules(Protocol):
+        """What each language's module (``numbers_en``, ``numbers_ru``) gives."""
+        def number_keys(self, n: int, gender: str = "m") -> list[str]: ...
+        def form(self, n: int) -> str: ...
+        def unit_gender(self, code: str, sub: bool) -> str: ...
+        def date_keys(self, day: int, month: int, year: int, case: str) -> list[str]: ...
+
+_RULES: "dict[str, NumberRules]" = {"en": numbers_en, "ru": numbers_ru}
 KNOWN_CURRENCIES = ("RUB", "USD", "EUR")
 MAX_UNITS = 10**15 - 1          # the largest amount spoken; more is surely a billing error
 
@@ -22,7 +33,7 @@ class AmountError(ProgmohError, ValueError):
     """A balance that is not decimal text like "-1234.05"."""
 
 
-def rules(language):
+def rules(language: str) -> "NumberRules":
     """The number rules of ``language``; ValueError names an unknown one."""
     try:
         return _RULES[language]
@@ -30,7 +41,7 @@ def rules(language):
         raise ValueError("no number rules for language %r" % (language,)) from None
 
 
-def number_keys(language, n, gender="m"):
+def number_keys(language: str, n: int, gender: str = "m") -> list[str]:
     """Keys that speak the integer ``n`` (negative: "minus" first)."""
     language_rules = rules(language)
     if n < 0:
@@ -38,13 +49,13 @@ def number_keys(language, n, gender="m"):
     return language_rules.number_keys(n, gender)
 
 
-def number_words(language, n):
+def number_words(language: str, n: int) -> str:
     """``n`` spelled out from the vocabulary texts: "twenty one", "двадцать один"."""
     texts = base_texts(language)
     return " ".join(texts[key] for key in number_keys(language, n))
 
 
-def parse_amount(text):
+def parse_amount(text: object) -> tuple[bool, int, int]:
     """(negative, whole units, hundredths) of decimal text, half up past two places.
 
     Never a float: "0.1" + "0.2" style errors must not reach a caller's ear.
@@ -69,11 +80,11 @@ def parse_amount(text):
     return negative and (units or cents) > 0, units, cents
 
 
-def amount_keys(language, text, currency):
+def amount_keys(language: str, text: object, currency: str | None) -> list[str]:
     """A balance with its currency words; an unknown currency says the number alone."""
     language_rules = rules(language)
     negative, units, cents = parse_amount(text)
-    keys = ["minus"] if negative else []
+    keys: list[str] = ["minus"] if negative else []
     code = (currency or "").upper()
     if code not in KNOWN_CURRENCIES:
         keys += language_rules.number_keys(units, "m")
@@ -90,7 +101,7 @@ def amount_keys(language, text, currency):
     return keys
 
 
-def digit_groups(account):
+def digit_groups(account: object) -> list[list[str]]:
     """The account's digits in groups of three, never leaving a lone digit
     at the end (7 digits: 3+2+2), so a caller can follow and write them down."""
     digits = [c for c in str(account) if c.isascii() and c.isdigit()]
@@ -101,6 +112,7 @@ def digit_groups(account):
         sizes[-1:] = [2, 2]
     elif len(digits) % 3 == 2:
         sizes.append(2)
+    groups: list[list[str]]
     groups, start = [], 0
     for size in sizes:
         groups.append(digits[start:start + size])
@@ -108,10 +120,10 @@ def digit_groups(account):
     return groups
 
 
-def account_keys(language, account):
+def account_keys(language: str, account: object) -> list[str]:
     """Digit keys of an account number, ``pause`` between groups."""
     language_rules = rules(language)
-    keys = []
+    keys: list[str] = []
     for group in digit_groups(account):
         if keys:
             keys.append(PAUSE)
@@ -120,14 +132,15 @@ def account_keys(language, account):
     return keys
 
 
-def minutes_keys(language, minutes):
+def minutes_keys(language: str, minutes: int) -> list[str]:
     """A whole number of minutes, 0 and up: minutes are feminine in Russian
     (одна минута, две минуты, пять минут)."""
     language_rules = rules(language)
     return language_rules.number_keys(minutes, "f") + ["minute_%s" % language_rules.form(minutes)]
 
 
-def date_keys(language, day, month, year, case="nom"):
+def date_keys(language: str, day: int, month: int, year: int,
+              case: str = "nom") -> list[str]:
     """A valid calendar date, read in each language's order and grammar; ``case``
     is the Russian case of the day ("nom" первое, "gen" первого)."""
     return rules(language).date_keys(day, month, year, case)

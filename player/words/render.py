@@ -12,17 +12,25 @@ from progmoh.player.words.readings import rules
 from progmoh.player.words.template import Field
 from progmoh.player.words.vocabulary import unsaid_keys
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Literal
+
+    from progmoh.player.words.field_types import Phrases
+    from progmoh.player.words.template import Template
+
 
 class Spoken:
     """The keys to play, in order."""
 
     __slots__ = ("keys",)
-    refused = False
+    refused: "Literal[False]" = False        # a Spoken | Refusal is told apart by it
 
-    def __init__(self, keys):
+    def __init__(self, keys: list[str]) -> None:
         self.keys = keys
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Spoken(%r)" % (self.keys,)
 
 
@@ -30,25 +38,27 @@ class Refusal:
     """Why a template cannot be said with this answer: the field and the reason."""
 
     __slots__ = ("field", "reason")
-    refused = True
+    refused: "Literal[True]" = True
 
-    def __init__(self, field, reason):
+    def __init__(self, field: str | None, reason: str) -> None:
         self.field, self.reason = field, reason
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "field %r %s" % (self.field, self.reason) if self.field else self.reason
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Refusal(%r, %r)" % (self.field, self.reason)
 
 
-def render(template, language, fields, phrases=None):
+def render(template: "Template", language: str, fields: object,
+           phrases: "Phrases | None" = None) -> Spoken | Refusal:
     """Spoken keys of ``template`` in ``language`` over ``fields`` (the lookup's JSON
     object), or a Refusal.  ``phrases`` maps a phrase mapping's name to its
     {value: prompt key}.  An unknown language is a ValueError (a bug, not data)."""
     rules(language)
     if not isinstance(fields, dict):
         return Refusal(None, "the answer is %s, not an object" % kind(fields))
+    keys: list[str]
     unsaid, keys = unsaid_keys(language), []
     for part in template.parts:
         if not isinstance(part, Field):
@@ -61,13 +71,14 @@ def render(template, language, fields, phrases=None):
     return Spoken([key for key in keys if key not in unsaid])
 
 
-def _field_keys(part, language, fields, phrases):
+def _field_keys(part: Field, language: str, fields: "Mapping[str, object]",
+                phrases: "Phrases | None") -> list[str]:
     value = _value(fields, part.name)
     option = part.option if part.source is None else _source_text(fields, part.source)
     return part.type.speak(language, value, option, phrases)
 
 
-def _value(fields, name):
+def _value(fields: "Mapping[str, object]", name: str) -> object:
     if name not in fields:
         raise FieldRefused("is missing from the answer", name)
     if fields[name] is None:
@@ -75,7 +86,7 @@ def _value(fields, name):
     return fields[name]
 
 
-def _source_text(fields, name):
+def _source_text(fields: "Mapping[str, object]", name: str) -> str:
     """The text of a field another one takes its argument from (money's currency)."""
     try:
         return bounded_text(_value(fields, name), "text")

@@ -27,11 +27,17 @@ the player may parse the built-in templates.
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.words.field_types import TYPES
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Container, Iterable
+
+    from progmoh.player.words.field_types import FieldType, Phrases
+
 
 class TemplateError(ProgmohError, ValueError):
     """A template that cannot be spoken as written."""
 
-    def __init__(self, template, problem):
+    def __init__(self, template: object, problem: str) -> None:
         super().__init__("template %r: %s" % (template, problem))
         self.template, self.problem = template, problem
 
@@ -41,7 +47,7 @@ class Prompt:
 
     __slots__ = ("key",)
 
-    def __init__(self, key):
+    def __init__(self, key: str) -> None:
         self.key = key
 
 
@@ -55,32 +61,33 @@ class Field:
 
     __slots__ = ("name", "type", "option", "source")
 
-    def __init__(self, name, field_type, option, source):
+    def __init__(self, name: str, field_type: "FieldType", option: str | None,
+                 source: str | None) -> None:
         self.name, self.type, self.option, self.source = name, field_type, option, source
 
 
 class Template:
     __slots__ = ("text", "parts")
 
-    def __init__(self, text, parts):
+    def __init__(self, text: str, parts: "Iterable[Prompt | Field]") -> None:
         self.text, self.parts = text, tuple(parts)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Template(%r)" % (self.text,)
 
-    def prompt_keys(self):
+    def prompt_keys(self) -> list[str]:
         return [part.key for part in self.parts if isinstance(part, Prompt)]
 
-    def fields(self):
+    def fields(self) -> list[Field]:
         return [part for part in self.parts if isinstance(part, Field)]
 
 
-def is_name(text):
+def is_name(text: str) -> bool:
     return bool(text) and text.isascii() and (text[0].isalpha() or text[0] == "_") \
         and text.replace("_", "a").isalnum()
 
 
-def parse(text):
+def parse(text: object) -> Template:
     """The Template of ``text``, or TemplateError naming it and what is wrong."""
     if not isinstance(text, str):
         raise TemplateError(text, "is %s, not text" % type(text).__name__)
@@ -92,7 +99,7 @@ def parse(text):
         raise TemplateError(text, str(problem)) from None
 
 
-def _part(token):
+def _part(token: str) -> Prompt | Field:
     if token[0] == "{":
         return _field(token)
     if not is_name(token):
@@ -101,7 +108,7 @@ def _part(token):
     return Prompt(token)
 
 
-def _field(token):
+def _field(token: str) -> Field:
     inner = token[1:-1] if token.endswith("}") else None
     if inner is None or "{" in inner or "}" in inner:
         raise ValueError("%r is not one field {name:type} (a space between parts)" % (token,))
@@ -121,7 +128,7 @@ def _field(token):
     return Field(name, field_type, option, source)
 
 
-def _default(field_type, name):
+def _default(field_type: "FieldType", name: str) -> tuple[str | None, str | None]:
     """(option, source) when the template gives no argument; a phrase's mapping
     is named after its field."""
     default = field_type.default
@@ -130,7 +137,8 @@ def _default(field_type, name):
     return default or (name if field_type.words is None else None), None
 
 
-def _argument(token, field_type, argument):
+def _argument(token: str, field_type: "FieldType",
+              argument: str) -> tuple[str | None, str | None]:
     """(option, source) of a field's argument, as its type allows."""
     words = field_type.words
     if argument.startswith("@") and field_type.refers and is_name(argument[1:]):
@@ -142,7 +150,8 @@ def _argument(token, field_type, argument):
     raise ValueError("%r: %s takes %s, not %r" % (token, field_type.name, allowed, argument))
 
 
-def check_prompts(template, known, phrases=None):
+def check_prompts(template: Template, known: "Container[str]",
+                  phrases: "Phrases | None" = None) -> None:
     """TemplateError naming every prompt key ``known`` lacks, and every phrase field
     whose mapping is missing or maps to an unknown key; ``known`` is the renderer's
     vocabulary plus the program's own phrases, ``phrases`` the program's mappings."""
@@ -154,8 +163,8 @@ def check_prompts(template, known, phrases=None):
         raise TemplateError(template.text, "; ".join(problems))
 
 
-def _mapping_problems(field, known, phrases):
-    mapping = phrases.get(field.option)
+def _mapping_problems(field: Field, known: "Container[str]", phrases: "Phrases") -> list[str]:
+    mapping = phrases.get(field.option) if field.option is not None else None
     if mapping is None:
         return ["field %r has no phrase mapping %r" % (field.name, field.option)]
     return ["phrase mapping %r maps %r to unknown prompt %r" % (field.option, value, key)
