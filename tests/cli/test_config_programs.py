@@ -52,7 +52,8 @@ language = "en"
      "'programs.sales.language' is 'de', which is not one of render.languages (en, ru)"),
     ('[programs.sales.keys]\nbalance = "4"\n',
      "'programs.sales.keys.position' and 'programs.sales.keys.balance' are both '4'"),
-    ('[programs.sales.library]\nmusic_dirr = "x"\n', "unknown key 'programs.sales.library.music_dirr'"),
+    ('[programs.sales.library]\nmusic_dirr = "x"\n',
+     "unknown key 'programs.sales.library.music_dirr'"),
     ('[programs.sales]\nlibrary = 5\n', "'programs.sales.library' must be a table, not an integer"),
 ])
 def test_a_bad_program_is_a_config_error_naming_it(tmp_path, text, expected):
