@@ -28,6 +28,7 @@ from progmoh.cache.settings import CacheSettings
 from progmoh.cli import paths
 from progmoh.cli.config_reader import ConfigError, Reader, build, declared_keys
 from progmoh.cli.config_values import Refusal, check_rules
+from progmoh.player.programs import DEFAULT_PROGRAM, valid_program
 from progmoh.player.serve.settings import (
     AmiSettings,
     BillingSettings,
@@ -47,8 +48,6 @@ PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
 
 
-DEFAULT_PROGRAM = "default"     # the top-level sections: today's one program
-PROGRAM_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 INHERITED_TABLES = ("library", "program", "keys")
 
 
@@ -148,7 +147,7 @@ def _programs_inherit(given: dict, where: str) -> dict:
     if not isinstance(programs, dict):
         return given
     for name, table_value in programs.items():
-        if name == DEFAULT_PROGRAM or not PROGRAM_NAME.fullmatch(name):
+        if name == DEFAULT_PROGRAM or not valid_program(name):
             raise ConfigError(
                 f"{where}: program name {name[:40]!r} in [programs] must be a-z, 0-9 and _, at "
                 f"most 32, starting with a letter, and not {DEFAULT_PROGRAM!r} (the top-level "
