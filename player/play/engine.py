@@ -95,17 +95,17 @@ def play(uniqueid: str, cache_dir: str, socket_path: str | None = None, log_targ
     log = Log(log_target, uniqueid if valid else repr(str(uniqueid)[:40]))
     install_signals(log)
     catalog = _catalog(cache_dir, log, program)
-    program = Program(catalog, log, local_time, shuffle, music_class)
+    hold = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
-    mixer = Mixer(program, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
+    mixer = Mixer(hold, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
                   p["crossfade_ms"])
     if place:
-        program.start_at(place, music_class)
-    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
+        hold.start_at(place, music_class)
+    loop = Loop(hold, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     quiet_gc()
 
     def started() -> None:
-        _log_start(log, catalog, program, lead_ms, music_class, valid)
+        _log_start(log, catalog, hold, lead_ms, music_class, valid)
         if socket_path and valid:
             connect(loop, catalog, socket_path, uniqueid)
     return loop.run(started)
