@@ -23,7 +23,7 @@ INSTALL_ARGS = --prefix '$(PREFIX)' --etcdir '$(ETCDIR)' --statedir '$(STATEDIR)
 	--rundir '$(RUNDIR)' --systemd-dir '$(SYSTEMD_DIR)' --bindir '$(BINDIR)' \
 	--service-user '$(SERVICE_USER)' --python '$(INSTALL_PYTHON)'
 
-.PHONY: demo test test-asterisk system system-test venv clean-demo install uninstall
+.PHONY: demo test lint bytecode test-asterisk system system-test venv clean-demo install uninstall
 
 demo: system venv
 	$(BIN)/progmoh render --verbose
@@ -33,14 +33,39 @@ demo: system venv
 
 # tests/services/asterisk.sh builds Asterisk once per machine (a few minutes)
 # from ../shared/asterisk/ beside the clone and prints its install prefix.
-test: system system-test venv
+# The tests' players start from bytecode, as an install's do (`bytecode`): with
+# PYTHONDONTWRITEBYTECODE set, each would otherwise compile its modules at every start.
+test: system system-test venv lint bytecode
 	prefix="$$(tests/services/asterisk.sh)" && url="$$(tests/services/mariadb.sh start)" && \
 	PROGMOH_TEST_ASTERISK_PREFIX="$$prefix" PROGMOH_TEST_MYSQL_URL="$$url" $(BIN)/pytest
 
 # Only the tests of queue callers on the real Asterisk.
-test-asterisk: system venv
+test-asterisk: system venv bytecode
 	prefix="$$(tests/services/asterisk.sh)" && \
 	PROGMOH_TEST_ASTERISK_PREFIX="$$prefix" $(BIN)/pytest -m asterisk
+
+bytecode: venv
+	$(BIN)/python -m compileall -q cli cache renderer player
+
+# ruff, then mypy, with their settings in pyproject.toml and their versions pinned in
+# setup.cfg's test extra.  mypy reads the sources under their installed names through
+# links in build/typecheck/progmoh/ (the checkout has no progmoh/ folder).  A stamp makes
+# it instant when nothing changed; mypy's cache keeps it quick when little did.
+LINT_PATHS := cli cache renderer player scripts music/generate.py tests bench
+LINT_SOURCES := $(shell find cli cache renderer player scripts tests bench -name '*.py' -o -name '*.pyi') \
+	music/generate.py
+TYPECHECK_LINKS := $(addprefix build/typecheck/progmoh/,cli cache renderer player)
+
+lint: venv build/lint.stamp
+
+build/lint.stamp: $(LINT_SOURCES) pyproject.toml $(VENV)/.installed | $(TYPECHECK_LINKS)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
+	touch $@
+
+build/typecheck/progmoh/%:
+	mkdir -p $(@D)
+	ln -sfn ../../../$* $@
 
 system:
 	@scripts/apt-ensure $(DEBIAN_RUNTIME)

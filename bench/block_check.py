@@ -10,18 +10,15 @@ other load on the machine inflates neither figure.
 """
 
 import argparse
-import pathlib
-import sys
 import tempfile
 import time
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-import player_cache  # noqa: E402
-from progmoh.cache import blocks  # noqa: E402
-from progmoh.cache.audio_format import SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.player.play import catalog  # noqa: E402
+from progmoh.cache import blocks
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.player.play import catalog
+from tests.support import player_cache
 
 WAKE_SAMPLES = SAMPLE_RATE_HZ // 5
 MINUTE_SAMPLES = 60 * SAMPLE_RATE_HZ

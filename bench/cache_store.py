@@ -8,21 +8,20 @@ file system as /tmp), which it removes.
 """
 
 import argparse
+import functools
 import json
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent.parent),
-                str(Path(__file__).resolve().parent.parent / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-from progmoh.cache import layout  # noqa: E402
-from progmoh.cache.audio_format import SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.cache.store import Store  # noqa: E402
-from cache_factory import EPOCH, advice, manifest, music, pcm  # noqa: E402
+from progmoh.cache import layout
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.cache.store import Store
+from tests.support.cache_factory import EPOCH, advice, manifest, music, pcm
 
 BUDGET_BYTES = 240e6         # audio written per run, to spare the disk
 
@@ -57,7 +56,7 @@ def build(root: Path, count: int, generations: int) -> tuple[float, float, int]:
             for blob in blobs:
                 writer.put(blob)
             put_s += time.perf_counter() - start
-            publish_s += timed(lambda: writer.publish(made))
+            publish_s += timed(functools.partial(writer.publish, made))
         written += sum(len(b) for b in blobs)
     return put_s, publish_s / generations, written
 
@@ -83,7 +82,8 @@ def run(count: int) -> None:
               f"{object_seconds(count)} s objects ({written / 1e6:.0f} MB written)")
         print(f"  put:               {put_s / (3 * count) * 1e3:7.2f} ms per object, "
               f"{written / put_s / 1e6:6.0f} MB/s (fsync each)")
-        print(f"  publish:           {publish_s * 1e3:7.2f} ms (manifest {manifest_bytes / 1e3:.0f} kB)")
+        print(f"  publish:           {publish_s * 1e3:7.2f} ms "
+              f"(manifest {manifest_bytes / 1e3:.0f} kB)")
         print(f"  player read:       {timed(lambda: player_read(root), 30) * 1e3:7.2f} ms "
               f"(CURRENT + json.load)")
         print(f"  Store.current():   {timed(store.current, 10) * 1e3:7.2f} ms (dataclasses)")

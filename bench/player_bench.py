@@ -6,7 +6,7 @@ interpreter, CPU-seconds per minute of audio (whole life, and steady state
 after the first second), short reads and empty ticks seen by a reader that
 reads 640 bytes every 40 ms.  A stand-in control plane runs in its own
 process so every player also sends its state once a second, as in service.
-Then a large library's manifest (start-up time and memory), the floor (a
+Then a large library's index (start-up time and memory), the floor (a
 bare stdlib paced writer with the same lead and wake-ups) and the baseline
 (one Liquidsoap per call, the original tool's way), read the same way.
 
@@ -28,24 +28,28 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-from progmoh.cache.audio_format import (  # noqa: E402
-    CHANNELS, FRAME_BYTES, FRAME_SAMPLES, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+from progmoh.cache.audio_format import (
+    CHANNELS,
+    FRAME_BYTES,
+    FRAME_SAMPLES,
+    SAMPLE_BYTES,
+    SAMPLE_RATE_HZ,
 )
-from progmoh.player.play.defaults import LEAD_MS  # noqa: E402
-from progmoh.player.sim import asterisk_reader as ar  # noqa: E402
+from progmoh.player.play.defaults import LEAD_MS
+from progmoh.player.sim import asterisk_reader as ar
+from tests.support.checkout import REPO
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 PLAYER = {"line": PROGMOH + " play", "python": PYTHON, "bare_flags": [], "user": None}
-LIQUIDSOAP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline", "seed_liquidsoap.liq")
+LIQUIDSOAP_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline",
+                                 "seed_liquidsoap.liq")
 ENV = {}                        # the players' environment, set up in main()
 # The original per-call Liquidsoap approach, measured on this machine (bench/baseline/README.md):
 # CPU and memory per call; time to first audio by callers arriving together.
@@ -106,7 +110,7 @@ def bare_python_peak_kb():
 
 
 def build_cache(folder):
-    import player_cache
+    from tests.support import player_cache
     return player_cache.build(folder, track_s=30.0, slot_every_s=10.0, advice_s=4.0,
                               program={"first_advice_s": 5.0, "advice_gap_s": 10.0})
 
@@ -154,16 +158,18 @@ def single_starts(count, work, lead_ms=200):
         first.append(channel.first_audio_ms())
         cpu.append(getattr(channel, "first_audio_cpu_ms", None))
         shorts += channel.short_reads
-    return {"first_audio_ms": statistics.median(first), "cpu_to_first_audio_ms": _median_max(cpu)[0],
-            "peak_rss_kb": max(peaks), "short_reads": shorts, "starts": count}
+    return {"first_audio_ms": statistics.median(first),
+            "cpu_to_first_audio_ms": _median_max(cpu)[0], "peak_rss_kb": max(peaks),
+            "short_reads": shorts, "starts": count}
 
 
 def report_single(result, bare_kb):
     print("== one player started alone, %d times" % result["starts"])
-    print("  exec -> first audio median %.1f ms; CPU until first audio median %.1f ms; peak RSS max "
-          "%.1f MB (+%.2f MB over bare); %d short reads" % (
-              result["first_audio_ms"], result["cpu_to_first_audio_ms"], result["peak_rss_kb"] / 1024,
-              (result["peak_rss_kb"] - bare_kb) / 1024, result["short_reads"]))
+    print("  exec -> first audio median %.1f ms; CPU until first audio median %.1f ms; "
+          "peak RSS max %.1f MB (+%.2f MB over bare); %d short reads" % (
+              result["first_audio_ms"], result["cpu_to_first_audio_ms"],
+              result["peak_rss_kb"] / 1024, (result["peak_rss_kb"] - bare_kb) / 1024,
+              result["short_reads"]))
 
 
 def liquidsoap_group(count, seconds, work):
@@ -202,9 +208,10 @@ def floor_group(count, seconds, work):
 
 
 def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
-    """A manifest-only cache the size of a large library (objects absent:
-    only the start-up cost of the manifest is measured)."""
+    """A cache the size of a large library, its manifest and the players' index
+    (objects absent: only the start-up cost of reading the index is measured)."""
     import hashlib
+
     from progmoh.cache import layout
     from progmoh.cache.manifest import Manifest, Segment, dumps, segment_id
     from progmoh.cache.player_index import index_text
@@ -212,7 +219,8 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
     for c, t in ((c, t) for c in range(classes) for t in range(tracks)):
         music_class, track = "class%02d" % c, "%02d-a-track-name" % t
         common = dict(music_class=music_class, track=track, track_index=t, render_key="k" * 64)
-        segments.append(Segment(id=segment_id("music", **common), kind="music", samples=SAMPLE_RATE_HZ * 240,
+        segments.append(Segment(id=segment_id("music", **common), kind="music",
+                                samples=SAMPLE_RATE_HZ * 240,
                                 object=hashlib.sha256(track.encode()).hexdigest(),
                                 sources=("/srv/music/%s/%s.mp3" % (music_class, track),), **common))
         for slot, item in ((s, i) for s in range(slots) for i in range(items)):
@@ -220,8 +228,9 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
             segments.append(Segment(
                 id=segment_id("advice", slot=slot, advice=name, **common), kind="advice",
                 object=hashlib.sha256(b"%d %d %d %d" % (c, t, slot, item)).hexdigest(),
-                samples=SAMPLE_RATE_HZ * 20, slot=slot, slot_sample=240000 * (slot + 1), advice=name,
-                group="middle", sources=("/srv/music/x.mp3", "/srv/advice/%s.txt" % name), **common))
+                samples=SAMPLE_RATE_HZ * 20, slot=slot, slot_sample=240000 * (slot + 1),
+                advice=name, group="middle",
+                sources=("/srv/music/x.mp3", "/srv/advice/%s.txt" % name), **common))
     manifest = Manifest(generation="big", created="-", default_class="class00",
                         classes=tuple("class%02d" % c for c in range(classes)), program={},
                         segments=tuple(segments))
@@ -232,19 +241,20 @@ def big_manifest(root, classes=10, tracks=20, slots=8, items=10):
         handle.write(index_text(manifest))
     with open(os.path.join(root, layout.CURRENT), "w") as handle:
         handle.write("big\n")
-    return len(segments), os.path.getsize(layout.manifest_path(root, "big"))
+    return len(segments), os.path.getsize(layout.index_path(root, "big"))
 
 
 def manifest_scale(work, bare_kb):
     root = os.path.join(work, "big")
     count, size = big_manifest(root)
     hand_over(root)
-    line = "%s --uniqueid 1.1 --cache %s --log %s" % (PLAYER["line"], root, os.path.join(work, "big.log"))
+    line = "%s --uniqueid 1.1 --cache %s --log %s" % (PLAYER["line"], root,
+                                                      os.path.join(work, "big.log"))
     channel = ar.Channel(line, env=ENV, user=PLAYER["user"]).start()
     ar.run([channel], 1.0)
     peak = proc_peak_kb(channel.proc.pid)
     channel.stop()
-    print("\n-- a large library: %d segments, %.1f MB manifest: first audio %.0f ms, peak RSS %.1f MB"
+    print("\n-- a large library: %d segments, %.1f MB index: first audio %.0f ms, peak RSS %.1f MB"
           " (+%.2f MB over bare)" % (count, size / 1e6, channel.first_audio_ms(), peak / 1024,
                                     (peak - bare_kb) / 1024))
 
@@ -323,16 +333,18 @@ class SteadyWindow:
 def summarize(channels, seconds, steady_s, cpu_start, cpu_end, peaks, log_text):
     first = sorted(c.first_audio_ms() for c in channels if c.first_audio_ms() is not None)
     audio_min = [(c.frames_read * 0.04) / 60 for c in channels]
-    whole = [end / max(minutes, 1e-9) for end, minutes in zip(cpu_end, audio_min)]
-    steady = ([(end - start) / (steady_s / 60) for start, end in zip(cpu_start, cpu_end)]
+    whole = [end / max(minutes, 1e-9) for end, minutes in zip(cpu_end, audio_min, strict=True)]
+    steady = ([(end - start) / (steady_s / 60)
+               for start, end in zip(cpu_start, cpu_end, strict=True)]
               if cpu_start else [float("nan")])
     execs = [c.exec_at for c in channels]
     return {
         "players": len(channels), "seconds": seconds, "spawn_s": max(execs) - min(execs),
-        "first_audio_ms": (first[0], statistics.median(first), first[-(-len(first) * 95 // 100) - 1],
-                           first[-1]) if first else None,
+        "first_audio_ms": (first[0], statistics.median(first),
+                           first[-(-len(first) * 95 // 100) - 1], first[-1]) if first else None,
         "missing_first_audio": len(channels) - len(first),
-        "cpu_to_first_audio_ms": _median_max([getattr(c, "first_audio_cpu_ms", None) for c in channels]),
+        "cpu_to_first_audio_ms": _median_max([getattr(c, "first_audio_cpu_ms", None)
+                                              for c in channels]),
         "peak_rss_kb": (statistics.median(peaks), max(peaks)),
         "cpu_s_per_min_whole": (statistics.median(whole), max(whole)),
         "cpu_s_per_min_steady": (statistics.median(steady), max(steady)),
@@ -356,23 +368,26 @@ def report(result, bare_kb, baseline=False):
     whole, steady = result["cpu_s_per_min_whole"], result["cpu_s_per_min_steady"]
     print("== %d player(s), %.0f s of audio each, all spawned within %.2f s"
           % (result["players"], result["seconds"], result["spawn_s"]))
+    never = result["missing_first_audio"]
     print("  exec -> first audio ms: min %.1f  median %.1f  p95 %.1f  max %.1f%s" % (
-        fa + ("  (%d never)" % result["missing_first_audio"] if result["missing_first_audio"] else "",)))
-    print("  peak RSS: median %.1f MB, max %.1f MB; bare python %.1f MB -> +%.2f MB (target <= +%.0f)"
-          % (rss_med / 1024, rss_max / 1024, bare_kb / 1024, (rss_max - bare_kb) / 1024,
-             TARGETS["rss_over_bare_mb"]))
+        fa + ("  (%d never)" % never if never else "",)))
+    print("  peak RSS: median %.1f MB, max %.1f MB; bare python %.1f MB -> +%.2f MB "
+          "(target <= +%.0f)" % (rss_med / 1024, rss_max / 1024, bare_kb / 1024,
+                                 (rss_max - bare_kb) / 1024, TARGETS["rss_over_bare_mb"]))
     print("  CPU until first audio: median %.1f ms, max %.1f ms" % result["cpu_to_first_audio_ms"])
     print("  CPU-s per audio minute: whole life median %.4f max %.4f; steady median %.4f max %.4f"
           " (target <= %.2f)" % (whole + steady + (TARGETS["cpu_s_per_min"],)))
     print("  reader: %d frames, %d short reads, %d empty ticks (%s of them in the %.0f s after the"
           " start-up storm); %d schedule resets; stopped by %s, exit <= %.1f ms" % (
               result["frames"], result["short_reads"], result["empty_ticks"],
-              "-" if result["steady_faults"] is None else result["steady_faults"], result["steady_s"],
+              "-" if result["steady_faults"] is None else result["steady_faults"],
+              result["steady_s"],
               result["resets"], "/".join(result["stopped_by"]), result["exit_ms_max"]))
     if baseline:
         return
     print("  vs per-call Liquidsoap: CPU %.0fx less (whole life), memory %.0fx less"
-          % (LIQUIDSOAP["cpu_s_per_min"] / max(whole[0], 1e-6), LIQUIDSOAP["rss_mb"] * 1024 / rss_med))
+          % (LIQUIDSOAP["cpu_s_per_min"] / max(whole[0], 1e-6),
+             LIQUIDSOAP["rss_mb"] * 1024 / rss_med))
     liq_first = LIQUIDSOAP["first_audio_ms"].get(result["players"])
     if liq_first:
         print("  first audio vs Liquidsoap with %d arriving together: %.0f ms (worst) vs %.0f ms, "
@@ -384,23 +399,29 @@ def check_installed(ours, single, bare_kb):
     t = INSTALLED_TARGETS
     rows = []
     if single:
-        rows += [("one player: exec -> first audio median ms", single["first_audio_ms"], t["first_audio_ms"]),
+        rows += [("one player: exec -> first audio median ms", single["first_audio_ms"],
+                  t["first_audio_ms"]),
                  ("one player: CPU until first audio median ms", single["cpu_to_first_audio_ms"],
                   t["cpu_to_first_audio_ms"])]
     if 1 in ours:
         one = ours[1]
         rows += [("one player: peak RSS over bare -I -S MB (whole call)",
-                  (max(one["peak_rss_kb"][1], single["peak_rss_kb"] if single else 0) - bare_kb) / 1024,
+                  (max(one["peak_rss_kb"][1], single["peak_rss_kb"] if single else 0)
+                   - bare_kb) / 1024,
                   t["rss_over_bare_mb"])]
     if 30 in ours:
-        rows.append(("30 together: slowest first audio ms", ours[30]["first_audio_ms"][3], t["max_of_30_ms"]))
+        rows.append(("30 together: slowest first audio ms", ours[30]["first_audio_ms"][3],
+                     t["max_of_30_ms"]))
     if 100 in ours:
-        rows.append(("100 together: p95 first audio ms", ours[100]["first_audio_ms"][2], t["p95_of_100_ms"]))
+        rows.append(("100 together: p95 first audio ms", ours[100]["first_audio_ms"][2],
+                     t["p95_of_100_ms"]))
     print("\n-- targets (installed layout)")
     for name, value, limit in rows:
-        print("  %-46s %8.2f  (target <= %g)  %s" % (name, value, limit, "ok" if value <= limit else "MISSED"))
+        verdict = "ok" if value <= limit else "MISSED"
+        print("  %-46s %8.2f  (target <= %g)  %s" % (name, value, limit, verdict))
     shorts = sum(r["short_reads"] for r in ours.values()) + (single["short_reads"] if single else 0)
-    print("  %-46s %8d  (target 0)  %s" % ("short reads, all groups", shorts, "ok" if not shorts else "MISSED"))
+    print("  %-46s %8d  (target 0)  %s" % ("short reads, all groups", shorts,
+                                           "ok" if not shorts else "MISSED"))
 
 
 def compare(ours, theirs):
@@ -437,11 +458,12 @@ def arguments():
     parser.add_argument("--floor", default="1:30", metavar="GROUPS", type=groups,
                         help="the same for a bare paced writer, the floor ('' to skip)")
     parser.add_argument("--no-large", dest="large", action="store_false",
-                        help="skip the large-library manifest measurement")
+                        help="skip the large-library index measurement")
     parser.add_argument("--lead-ms", type=int, default=LEAD_MS,
                         help="the players' lead (their wake-up interval follows from it)")
     parser.add_argument("--starts", type=int, default=30, metavar="N",
-                        help="start one player alone N times for the medians of its start (0 to skip)")
+                        help="start one player alone N times for the medians of its start "
+                             "(0 to skip)")
     parser.add_argument("--installed", metavar="PREFIX",
                         help="measure the players of a `make install` layout at PREFIX")
     parser.add_argument("--user", help="run the players as this user (the bench then runs as root)")
@@ -488,8 +510,8 @@ def main():
         serve = subprocess.Popen([PYTHON, __file__, "--standin", os.path.join(work, "s")])
         bare_kb = bare_python_peak_kb()
         print("players: %s (as %s)\nbare `%s %s -c pass`: %.1f MB peak RSS; %d CPUs" % (
-            PLAYER["line"], args.user or "this user", PLAYER["python"], " ".join(PLAYER["bare_flags"]),
-            bare_kb / 1024, os.cpu_count()))
+            PLAYER["line"], args.user or "this user", PLAYER["python"],
+            " ".join(PLAYER["bare_flags"]), bare_kb / 1024, os.cpu_count()))
         measure(args, work, bare_kb)
     finally:
         if serve is not None:

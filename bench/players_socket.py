@@ -19,10 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from progmoh.player import protocol  # noqa: E402
-from progmoh.player.serve.players import PlayerServer  # noqa: E402
+from progmoh.player import protocol
+from progmoh.player.serve.players import PlayerServer
 
 PLAYER = r"""
 import _socket, sys, time, json
@@ -102,10 +100,10 @@ async def run(calls: int, rounds: int) -> None:
     for process in players:
         await asyncio.wait_for(process.wait(), 10)
     print(f"calls={calls:4d}  all admitted in {admit_s:6.2f} s (spawn + hello + peer checks)")
-    print(f"  one call at a time : p50 {percentile(one, .5):6.2f} ms  p99 {percentile(one, .99):6.2f} ms"
-          f"  ({len(one)} messages)")
-    print(f"  all calls at once  : p50 {percentile(burst, .5):6.2f} ms  p99 {percentile(burst, .99):6.2f} ms"
-          f"  ({len(burst)} messages)")
+    print(f"  one call at a time : p50 {percentile(one, .5):6.2f} ms  "
+          f"p99 {percentile(one, .99):6.2f} ms  ({len(one)} messages)")
+    print(f"  all calls at once  : p50 {percentile(burst, .5):6.2f} ms  "
+          f"p99 {percentile(burst, .99):6.2f} ms  ({len(burst)} messages)")
     print(f"  serve CPU {cpu_s:.2f} s, RSS growth {rss_grew / 1024:.1f} MiB "
           f"({rss_grew / max(calls, 1):.0f} KiB per call)")
     print(f"  target p99 < 50 ms: {'met' if percentile(burst, .99) < 50 else 'MISSED'}"

@@ -3,27 +3,30 @@
     .venv/bin/python bench/render_bench.py
 
 Cold render and no-op render of the demo library (into a temporary cache),
-ducking-mix throughput, music conditioning throughput, and cache bytes per
-hour of music per advice item.
+the trim of Festival's silence on the speech clips that cold render trimmed
+(the demo's prompts and spoken advice), ducking-mix throughput, music
+conditioning throughput, and cache bytes per hour of music per advice item.
 """
 
+import argparse
 import os
-import sys
+import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ  # noqa: E402
-from progmoh.cache.store import Store  # noqa: E402
-from progmoh.cli.config import load  # noqa: E402
-from progmoh.renderer.condition import Conditioning, condition_file  # noqa: E402
-from progmoh.renderer.mix import Ducking, duck_mix  # noqa: E402
-from progmoh.renderer.render import render  # noqa: E402
+from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.store import Store
+from progmoh.cli.config import load
+from progmoh.renderer import condition
+from progmoh.renderer.condition import Conditioning, condition_file
+from progmoh.renderer.mix import Ducking, duck_mix
+from progmoh.renderer.render import render
 
 MIX_SEGMENT_S = 15.0
 MIX_REPEATS = 200
+TRIM_REPEATS = 5
 
 
 def timed(function):
@@ -32,10 +35,28 @@ def timed(function):
     return time.perf_counter() - start, value
 
 
-def bench_renders(config, root: Path) -> None:
+@contextmanager
+def recorded_trims():
+    """The clips the renderer hands to ``trim_silence`` while this is open (the
+    conditioning calls it through its module, so the recorder sees every one)."""
+    clips, trim = [], condition.trim_silence
+
+    def recording(pcm: bytes, width: int) -> bytes:
+        clips.append((pcm, width))
+        return trim(pcm, width)
+    condition.trim_silence = recording
+    try:
+        yield clips
+    finally:
+        condition.trim_silence = trim
+
+
+def bench_renders(config, root: Path) -> list:
+    """The cold and no-op renders; the speech clips the cold one trimmed."""
     def run():
         return render(config.library, config.render, config.program, root)
-    cold_s, cold = timed(run)
+    with recorded_trims() as clips:
+        cold_s, cold = timed(run)
     noop_s, noop = timed(run)
     noop2_s, _ = timed(run)
     print(f"cold render of the demo library:   {cold_s:6.2f} s  "
@@ -43,6 +64,15 @@ def bench_renders(config, root: Path) -> None:
     print(f"no-op render:                      {noop_s:6.3f} s  "
           f"(rendered {len(noop.rendered)}, published {noop.published}; "
           f"again {noop2_s:.3f} s; target < 1 s)")
+    return clips
+
+
+def bench_trim(clips: list) -> None:
+    runs = [timed(lambda: [condition.trim_silence(pcm, width) for pcm, width in clips])[0]
+            for _ in range(TRIM_REPEATS)]
+    speech_s = sum(len(pcm) // width for pcm, width in clips) / SAMPLE_RATE_HZ
+    print(f"trim of the speech clips' silence: {statistics.median(runs) * 1000:6.1f} ms  "
+          f"({len(clips)} clips, {speech_s:.0f} s before trimming; median of {TRIM_REPEATS})")
 
 
 def bench_mix(config, root: Path) -> None:
@@ -87,11 +117,12 @@ def bench_cache_size(root: Path, spacing_s: float) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help only
     config = load(None)
     with tempfile.TemporaryDirectory(prefix="progmoh-bench-") as folder:
         root = Path(folder) / "cache"
         print(f"progmoh render benchmark ({os.cpu_count()} cores)")
-        bench_renders(config, root)
+        bench_trim(bench_renders(config, root))
         bench_mix(config, root)
         bench_conditioning(config)
         bench_cache_size(root, config.render.slot_spacing_s)

@@ -28,13 +28,13 @@ import tempfile
 import time
 import urllib.parse
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
 
-import ami_recordings as rec  # noqa: E402
-from progmoh.cache.audio_format import FRAME_BYTES  # noqa: E402
-from progmoh.player.serve.ami.framing import Framer  # noqa: E402
-from progmoh.player.serve.ami.message import parse  # noqa: E402
+from progmoh.cache.audio_format import FRAME_BYTES, SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.ami.message import parse
+from tests.support import ami_recordings as rec
+from tests.support.checkout import REPO
 
 PROGMOH = str(REPO / ".venv" / "bin" / "progmoh")
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -42,7 +42,7 @@ RECORDED_UID = b"1795710278.1"
 TARGET_P99_MS = 50.0
 QUIET_S = 0.6
 START_TIMEOUT_S = 30.0          # serve starting, answering a lookup, stopping
-SEARCH_BYTES = 5 * 16000          # look for the music within 5 s of where it was left
+SEARCH_BYTES = 5 * SAMPLE_RATE_HZ * SAMPLE_BYTES    # the music within 5 s of where it was left
 
 
 def recorded_blocks() -> list[bytes]:
@@ -259,7 +259,8 @@ def cpu_now(serve_pid: int, calls) -> tuple[float, float, float]:
 
 
 def proc_memory_mb(pid: int) -> tuple[float, float]:
-    values = dict(line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines())
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    values = dict(line.split(":", 1) for line in status.splitlines())
     return int(values["VmRSS"].split()[0]) / 1024, int(values["VmHWM"].split()[0]) / 1024
 
 
@@ -269,9 +270,11 @@ def percentiles(values: list) -> str:
     if not got:
         return "no answers"
     p99 = got[min(len(got) - 1, int(round(0.99 * (len(got) - 1))))]
-    text = f"p50 {statistics.median(got):6.1f} ms  p99 {p99:6.1f} ms  max {got[-1]:6.1f} ms  (n={len(got)})"
+    text = (f"p50 {statistics.median(got):6.1f} ms  p99 {p99:6.1f} ms  max {got[-1]:6.1f} ms  "
+            f"(n={len(got)})")
     verdict = "meets" if p99 <= TARGET_P99_MS and not missing else "MISSES"
-    return text + (f"  {missing} never" if missing else "") + f"  [{verdict} p99 <= {TARGET_P99_MS:.0f} ms]"
+    return (text + (f"  {missing} never" if missing else "")
+            + f"  [{verdict} p99 <= {TARGET_P99_MS:.0f} ms]")
 
 
 async def scenario(count: int, rounds: int, idle_s: float, cache, work: pathlib.Path) -> None:
@@ -288,8 +291,9 @@ async def scenario(count: int, rounds: int, idle_s: float, cache, work: pathlib.
             calls.append(await start_call(ami, port, f"1795800000.{i + 1}", i + 1, music))
         await asyncio.sleep(1.0)                # each hears its position on arrival
         await asyncio.wait_for(until_quiet(calls), 60)
-        print(f"== {count} call(s): serve RSS {baseline_mb:.1f} MB before calls; machine load average"
-              f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work skews the bursts)")
+        print(f"== {count} call(s): serve RSS {baseline_mb:.1f} MB before calls; "
+              f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+              f"(other work skews the bursts)")
         await measure_idle(serve.pid, count, idle_s)
         cases = [("one call at a time", lambda r: [calls[r % count]], rounds)]
         if count >= 30:
@@ -309,9 +313,11 @@ async def scenario(count: int, rounds: int, idle_s: float, cache, work: pathlib.
             if len(group_of(0)) > 1:
                 print("    slowest per round (ms): " + " ".join(f"{w:.0f}" for w in worst))
             presses = sum(map(len, results.values()))
-            used = [(after - before) * 1000 for before, after in zip(cpu_before, cpu_now(serve.pid, calls))]
-            print(f"    CPU per key press (state messages meanwhile included): serve {used[0] / presses:.2f} ms,"
-                  f" players {used[1] / presses:.2f} ms, this reader {used[2] / presses:.2f} ms")
+            used = [(after - before) * 1000
+                    for before, after in zip(cpu_before, cpu_now(serve.pid, calls), strict=True)]
+            print(f"    CPU per key press (state messages meanwhile included): "
+                  f"serve {used[0] / presses:.2f} ms, players {used[1] / presses:.2f} ms, "
+                  f"this reader {used[2] / presses:.2f} ms")
         rss, peak = proc_memory_mb(serve.pid)
         print(f"  serve memory after the keys: RSS {rss:.1f} MB, peak {peak:.1f} MB")
     finally:
@@ -343,7 +349,7 @@ async def measure_idle(pid: int, count: int, idle_s: float) -> None:
 
 
 def build_cache(folder: pathlib.Path):
-    import player_cache
+    from tests.support import player_cache
     return player_cache.build(folder, track_s=30.0, program={"first_advice_s": 1000.0},
                               default_class="calm")
 

@@ -30,7 +30,7 @@ def sums_path(object_path: str) -> str:
     return object_path[:object_path.rindex(".")] + "." + SCHEME
 
 
-def sums(pcm) -> bytes:
+def sums(pcm: bytes | bytearray | memoryview) -> bytes:
     """The sidecar's content for the object ``pcm``."""
     view = memoryview(pcm)
     return b"".join(zlib.crc32(view[start:start + BLOCK_BYTES]).to_bytes(SUM_BYTES, "little")
@@ -42,7 +42,7 @@ def sums_length(samples: int) -> int:
     return -(-samples // BLOCK_SAMPLES) * SUM_BYTES
 
 
-def intact(block, index: int, table: bytes) -> bool:
+def intact(block: bytes | memoryview, index: int, table: bytes) -> bool:
     """Whether ``block`` (block number ``index`` of its object) matches ``table``."""
     start = index * SUM_BYTES
     return zlib.crc32(block) == int.from_bytes(table[start:start + SUM_BYTES], "little")

@@ -3,8 +3,8 @@
 import wave
 from pathlib import Path
 
-from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import Segment
 
 

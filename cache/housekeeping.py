@@ -5,9 +5,9 @@ import os
 from pathlib import Path
 
 from progmoh.cache import blocks, layout
+from progmoh.cache.audio_format import SAMPLE_BYTES
 from progmoh.cache.errors import CacheError
 from progmoh.cache.gc import Candidate, created_seconds, kept_generations
-from progmoh.cache.audio_format import SAMPLE_BYTES
 from progmoh.cache.reports import BadObject, GcReport, VerifyReport
 
 _CHUNK_BYTES = 1 << 20

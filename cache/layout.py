@@ -11,6 +11,10 @@ without ``os`` (a millisecond and 0.2 MB of every player's start).
     ROOT/lock                       the writer lock (fcntl.flock)
 """
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from pathlib import PurePath
+
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 OBJECTS = "objects"
@@ -19,19 +23,19 @@ LOCK = "lock"
 OBJECT_SUFFIX = ".sln"
 
 
-def object_path(root, digest: str) -> str:
+def object_path(root: "str | PurePath", digest: str) -> str:
     return f"{root}/{OBJECTS}/{digest[:2]}/{digest}{OBJECT_SUFFIX}"
 
 
-def manifest_path(root, generation: str) -> str:
+def manifest_path(root: "str | PurePath", generation: str) -> str:
     return f"{root}/{GENERATIONS}/{generation}.json"
 
 
-def index_path(root, generation: str) -> str:
+def index_path(root: "str | PurePath", generation: str) -> str:
     return f"{root}/{GENERATIONS}/{generation}.idx"
 
 
-def current_generation(root) -> str | None:
+def current_generation(root: "str | PurePath") -> str | None:
     """The current generation's name, or None when nothing is published yet."""
     try:
         with open(f"{root}/{CURRENT}", "rb") as handle:    # no text codec to import

@@ -7,8 +7,8 @@ CacheError naming the cache folder and generation, whoever asks.
 import difflib
 from dataclasses import dataclass
 
-from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
+from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import Manifest, Segment
 from progmoh.cache.reports import GenerationInfo
 

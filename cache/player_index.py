@@ -1,11 +1,11 @@
 """The player's index of a generation: what ``progmoh play`` needs, cheap to read.
 
-Beside each manifest (``generations/<gen>.json``) the store writes
+Beside each manifest (``generations/<gen>.json``) every publish writes
 ``generations/<gen>.idx``, UTF-8 text a player reads without a JSON parser
 for its segments (parsing the manifest was most of a player's start: about
 1.5 ms and 0.5 MB for a small library)::
 
-    progmoh-player-index 1
+    progmoh-player-index 2
     {"generation": ..., "default_class": ..., "classes": [...], "program": {...},
      "block_check": ..., "items": {"<advice item>": ["<group>", {<limits, or empty>},
      "<language of its advice folder, or empty>"]}}                       (one line)
@@ -13,30 +13,35 @@ for its segments (parsing the manifest was most of a player's start: about
     a<TAB>class<TAB>track_index<TAB>slot_sample<TAB>item<TAB>object<TAB>samples
     p<TAB>language<TAB>key<TAB>object<TAB>samples<TAB>id                  (prompt)
 
-The manifest stays the contract; the index is derived from it.  When a
-name holds a tab or a line break no index is written, and players read the
-manifest (``player/play/index_reader.py`` falls back the same way when the
-index is missing, e.g. for a cache rendered before it existed).
+Every field is escaped (cache/index_lines.py), so any name, a tab or a line
+break in it included, is written and read back exactly; the header is one
+line of JSON, whose strings never hold a raw line break.  The manifest stays
+the contract and the index is derived from it, but it is the player's only
+reader of a generation (player/play/index_reader.py): a cache rendered
+before every generation had an index gets one at its next ``progmoh render``.
 """
 
 import json
 
+from progmoh.cache import index_lines
 from progmoh.cache.manifest import Manifest, Segment
 
-MAGIC = "progmoh-player-index 1"
 
-
-def index_text(manifest: Manifest) -> str | None:
-    """The index of ``manifest``, or None when a name cannot be written in it."""
-    lines = [MAGIC, json.dumps(_header(manifest), ensure_ascii=False, sort_keys=True)]
-    for segment in manifest.segments:
-        fields = _fields(segment)
-        if fields is None:
-            continue
-        if any("\t" in f or "\n" in f or "\r" in f for f in fields):
-            return None
-        lines.append("\t".join(fields))
+def index_text(manifest: Manifest) -> str:
+    """The index of ``manifest``."""
+    lines = [index_lines.MAGIC, json.dumps(_header(manifest), ensure_ascii=False, sort_keys=True)]
+    lines += [index_lines.line(f) for f in map(_fields, manifest.segments) if f is not None]
     return "\n".join(lines) + "\n"
+
+
+def is_current(path: str) -> bool:
+    """True when ``path`` is an index a player reads (so a render need not write it again)."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(64).rstrip(b"\n").decode("ascii", "replace")
+    except OSError:
+        return False
+    return first in (index_lines.MAGIC, index_lines.MAGIC_V1)
 
 
 def _header(manifest: Manifest) -> dict:

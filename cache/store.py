@@ -20,12 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from progmoh.cache import blocks, housekeeping, layout
+from progmoh.cache import blocks, housekeeping, layout, player_index
 from progmoh.cache.atomic import write_atomic
-from progmoh.cache.errors import CacheError
 from progmoh.cache.audio_format import SAMPLE_BYTES
+from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import Manifest, dumps, loads
-from progmoh.cache.player_index import index_text
 from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
 
 DIR_MODE = 0o770
@@ -79,6 +78,11 @@ class Store:
             raise CacheError(f"{path}: corrupt manifest: it names generation "
                              f"{manifest.generation!r}")
         return manifest
+
+    def has_player_index(self, generation: str) -> bool:
+        """True when ``generation`` has the index players read (cache/player_index.py)."""
+        index = layout.index_path(self.root, _checked_generation(generation))
+        return player_index.is_current(index)
 
     def generation_names(self) -> list[str]:
         folder = self.root / layout.GENERATIONS
@@ -174,9 +178,8 @@ class Writer:
             raise CacheError(f"{path}: generation {manifest.generation!r} already exists")
         self._check_objects(manifest)
         tmp = root / layout.TMP
-        index = index_text(manifest)
-        if index is not None:
-            _write(Path(layout.index_path(root, manifest.generation)), index.encode("utf-8"), tmp)
+        index = player_index.index_text(manifest)
+        _write(Path(layout.index_path(root, manifest.generation)), index.encode("utf-8"), tmp)
         _write(path, dumps(manifest).encode("utf-8"), tmp)
         _write(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
 

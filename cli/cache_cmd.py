@@ -34,7 +34,8 @@ def command():
 
 @command.command(name="ls")
 @click.argument("generation", required=False)
-@click.option("--current", "use_current", is_flag=True, help="List the current generation's segments.")
+@click.option("--current", "use_current", is_flag=True,
+              help="List the current generation's segments.")
 @config_option
 @json_option
 def ls(generation, use_current, config_file, as_json):
@@ -183,14 +184,16 @@ def export(segment_id, out_path, generation, config_file):
     store = _store(config_file)
     segment = listing.find_segment(listing.chosen_manifest(store, generation), segment_id)
     samples = export_wav(store, segment, out_path)
-    click.echo(f"Wrote {out_path} ({_duration(samples / SAMPLE_RATE_HZ)}, {SAMPLE_RATE_HZ} Hz mono 16-bit)")
+    duration = _duration(samples / SAMPLE_RATE_HZ)
+    click.echo(f"Wrote {out_path} ({duration}, {SAMPLE_RATE_HZ} Hz mono 16-bit)")
 
 
 def _table(headers, rows, right=()) -> None:
     rows = [headers] + [tuple(_escaped(str(cell)) for cell in row) for row in rows]
-    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
     for row in rows:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         click.echo("  ".join(cells).rstrip())
 
 
@@ -198,15 +201,16 @@ def _escaped(text: str) -> str:
     """Names come from file names: a newline or escape sequence in one must not
     break a row or reach the terminal; backslashes are doubled so the result
     reads back unambiguously."""
-    return "".join(c if c.isprintable() and c != "\\" else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
+    return "".join(c if c.isprintable() and c != "\\"
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def _size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
+def _size(count: float) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if count < 1024:
             return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
+    return f"{count:.1f} GiB"
 
 
 def _duration(seconds: float) -> str:

@@ -3,16 +3,16 @@
 import click
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.cli.config import ConfigError
 
 
 class ProgmohGroup(click.Group):
-    """Turns library and configuration errors into ``Error: ...`` and exit 1."""
+    """Turns the project's one error base (cache/errors.py: every package's errors and
+    the configuration's derive from it) into ``Error: ...`` on one line and exit 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (ProgmohError, ConfigError) as error:
+        except ProgmohError as error:
             raise click.ClickException(str(error)) from None
 
 
@@ -23,8 +23,16 @@ def progmoh():
 
 
 def _register():
-    from progmoh.cli import asterisk_cmd, cache_cmd, config_cmd, play_cmd, render_cmd, serve_cmd
-    from progmoh.cli import simulate_cmd, status_cmd
+    from progmoh.cli import (
+        asterisk_cmd,
+        cache_cmd,
+        config_cmd,
+        play_cmd,
+        render_cmd,
+        serve_cmd,
+        simulate_cmd,
+        status_cmd,
+    )
     for module in (cache_cmd, config_cmd, render_cmd, play_cmd, serve_cmd, status_cmd,
                    asterisk_cmd, simulate_cmd):
         progmoh.add_command(module.command)

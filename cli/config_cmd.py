@@ -9,6 +9,7 @@ from progmoh.cli.config import config_path, default_base, load, loose_permission
 from progmoh.cli.options import config_option
 from progmoh.cli.path_checks import path_problems
 from progmoh.cli.service_access import cache_findings, socket_findings
+from progmoh.cli.toml_text import toml_lines
 
 
 @click.group(name="config")
@@ -47,7 +48,7 @@ def _print_toml(path, config, shown: dict, problems: list[str]) -> None:
     click.echo(f"# {path or 'built-in demo defaults'}: {verdict}")
     click.echo(f"# relative paths are resolved against {base}")
     _service_user(config)
-    for line in _toml_lines(shown, ()):
+    for line in toml_lines(shown):
         click.echo(line)
 
 
@@ -66,23 +67,3 @@ def _service_user(config) -> None:
         click.echo(f"# service user {user}: can read {config.cache.root} and reach "
                    f"{config.serve.socket_path}")
 
-
-def _toml_lines(table: dict, prefix: tuple) -> list[str]:
-    """The tree as TOML: plain keys first, then each sub-table as its own section."""
-    lines = []
-    plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    if prefix and (plain or not table):
-        lines += ["", f"[{'.'.join(prefix)}]"]
-    lines += [f"{key} = {_toml_value(value)}" for key, value in plain.items()]
-    for key, value in table.items():
-        if isinstance(value, dict):
-            lines += _toml_lines(value, prefix + (key,))
-    return lines
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)

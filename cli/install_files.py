@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from progmoh.cli import paths
-from progmoh.cli.config import config_path, load
-from progmoh.cli.defaults import INSTALLED_PATHS
+from progmoh.cli.config import config_path, installed_defaults, load
 
 _SECTION = re.compile(r"^\[([a-z_.]+)\]\s*$")
 _KEY = re.compile(r"^([a-z_]+) = ")
@@ -21,14 +20,13 @@ _KEY = re.compile(r"^([a-z_]+) = ")
 
 def installed_example(text: str) -> str:
     """The example configuration with each path key set to this install's default."""
-    lines, section = [], ""
+    lines, section, installed = [], "", installed_defaults()
     for line in text.splitlines(keepends=True):
         heading, key = _SECTION.match(line), _KEY.match(line)
         if heading:
             section = heading.group(1)
-        elif key and (section, key.group(1)) in INSTALLED_PATHS:
-            value = paths.fill(INSTALLED_PATHS[section, key.group(1)])
-            line = '%s = "%s"\n' % (key.group(1), value)
+        elif key and (section, key.group(1)) in installed:
+            line = '%s = "%s"\n' % (key.group(1), installed[section, key.group(1)])
         lines.append(line)
     return "".join(lines)
 
@@ -37,9 +35,14 @@ def write_units(folder: Path) -> list[Path]:
     from progmoh.player.serve.asterisk_config import unit_files
     path = config_path(None)
     config = load(path)
+    # The units name the install's configuration file even before it exists.
+    named = path if path is not None else Path(paths.installed.ETC_DIR, paths.CONFIG_NAME)
+    user = paths.service_user()
+    if user is None:
+        raise RuntimeError("the units are an install's: no service user in a checkout")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in unit_files(config.serve, path, paths.service_user()).items():
+    for name, text in unit_files(config.serve, named, user).items():
         (folder / name).write_text(text)
         (folder / name).chmod(0o644)
         written.append(folder / name)

@@ -4,74 +4,45 @@ Asterisk runs this for every call and its first audio must come within
 milliseconds on a few megabytes, so no click, argparse or config file
 here.  Bad arguments are reported on stderr and the player still plays
 (music and advice only): if it exited, Asterisk would respawn it in a
-tight loop while the caller hears silence.
+tight loop while the caller hears silence.  The options and their
+parsing are player/command_line.py's, which ``serve`` writes them with.
 """
 
 import posix
 import sys
 
-from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
+from progmoh.player import command_line
 
-USAGE = ("usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
-         "[--log FILE|syslog] [--lead-ms N] [--class NAME] [--at PLACE]")
-_OPTIONS = {"--uniqueid": "uniqueid", "--cache": "cache_dir", "--socket": "socket_path",
-            "--log": "log_target", "--lead-ms": "lead_ms", "--class": "music_class",
-            "--at": "place"}
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from typing import Any
 
 
-def parse(argv):
+def parse(argv: list[str]) -> "tuple[dict[str, Any], list[str]]":
     """(options for player.engine.play, problems found); never raises."""
-    options = {"uniqueid": "", "cache_dir": None, "socket_path": None,
-               "log_target": "", "lead_ms": LEAD_MS, "music_class": "", "place": ""}
-    problems = []
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        name, eq, value = arg.partition("=")
-        if name not in _OPTIONS:
-            problems.append("unknown argument %r" % arg)
-            continue
-        if not eq:
-            if not args:
-                problems.append("%s needs a value" % name)
-                continue
-            value = args.pop(0)
-        options[_OPTIONS[name]] = value
-    options["lead_ms"] = _lead_ms(options["lead_ms"], problems)
+    options, problems = command_line.parse(argv)
     if options["cache_dir"] is None:
         options["cache_dir"] = _default_cache()
-    if not options["uniqueid"]:
-        problems.append("--uniqueid is missing")
     return options, problems
 
 
-def _default_cache():
+def _default_cache() -> str:
     """Only when ``--cache`` is missing (serve always passes it): ``cli.paths``
     imports ``os``, a millisecond and 0.2 MB of every start."""
     from progmoh.cli.paths import default_cache
     return default_cache()
 
 
-def _lead_ms(value, problems):
-    try:
-        lead_ms = int(value)
-    except ValueError:
-        lead_ms = -1
-    if not LEAD_MS_MIN <= lead_ms <= LEAD_MS_MAX:
-        problems.append("--lead-ms must be %d..%d, not %r; using %d"
-                        % (LEAD_MS_MIN, LEAD_MS_MAX, value, LEAD_MS))
-        return LEAD_MS
-    return lead_ms
-
-
-def main(argv):
+def main(argv: list[str]) -> int:
     options, problems = parse(argv)
-    for problem in problems:
-        posix.write(2, ("progmoh play: %s\n%s\n" % (problem, USAGE)).encode())
+    if problems:
+        usage = "usage: " + command_line.synopsis()
+        for problem in problems:
+            posix.write(2, ("progmoh play: %s\n%s\n" % (problem, usage)).encode())
     return run(options)
 
 
-def run(options):
+def run(options: "dict[str, Any]") -> int:
     from progmoh.player.play.engine import play
     return play(**options)
 

@@ -22,7 +22,7 @@ def command(config_file, verbose):
     Answers Asterisk's realtime music-on-hold lookups, follows calls on AMI
     and tells each call's player what only that call may hear.
     """
-    from progmoh.player.serve.service import ServiceSettings, run
+    from progmoh.player.serve.service import run
     config = load_config(config_file)
     problem = (loose_permissions(config.source, config.values)
                or executable_problem(config.serve.executable))
@@ -30,13 +30,15 @@ def command(config_file, verbose):
         raise click.ClickException(f"refusing to start: {problem}")
     handler = _setup_logging(config.serve.log, logging.DEBUG if verbose else logging.INFO)
     click.get_current_context().call_on_close(lambda: _remove_logging(handler))
-    run(ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store))
+    run(config.control_plane)
 
 
 def _setup_logging(target: str, level: int) -> logging.Handler:
+    handler: logging.Handler
     if target == "syslog":
         handler = logging.handlers.SysLogHandler(address="/dev/log")
-        handler.setFormatter(logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
     elif target:
         handler = logging.handlers.WatchedFileHandler(target)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))

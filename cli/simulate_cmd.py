@@ -5,7 +5,6 @@ import math
 import click
 
 from progmoh.cli.options import config_option, load_config
-from progmoh.player.serve.service import ServiceSettings
 from progmoh.player.sim.simulate import simulate_call
 
 
@@ -32,8 +31,8 @@ def _finite(ctx, param, value):
 
 @click.command(name="simulate-call")
 @click.argument("out_wav", type=click.Path(dir_okay=False, writable=True))
-@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True, callback=_finite,
-              help="How long the caller holds.")
+@click.option("--seconds", type=click.FloatRange(1, 3600), default=90.0, show_default=True,
+              callback=_finite, help="How long the caller holds.")
 @click.option("--keys", "presses", default="2@25,3@40,4@55", show_default=True,
               callback=_presses, help="Keys pressed, as KEY@SECONDS separated by commas.")
 @click.option("--ahead-leaves", "ahead_leaves_at_s", type=click.FloatRange(0), default=None,
@@ -53,7 +52,7 @@ def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, png_path, con
     sends the player its commands directly.  What the caller heard is written to OUT_WAV."""
     config = load_config(config_file)
     draw = _picture_maker() if png_path else None
-    settings = ServiceSettings(config.serve, config.keys, config.ami, config.billing, config.store)
+    settings = config.control_plane
     report = simulate_call(out_wav, settings, seconds, presses, standin=standin,
                            ahead_leaves_at_s=ahead_leaves_at_s)
     first = "-" if report.first_audio_ms is None else f"{report.first_audio_ms:.0f} ms"

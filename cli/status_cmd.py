@@ -48,7 +48,8 @@ def render(report: dict) -> str:
         return "\n".join(lines + ["No calls on hold."])
     rows = [COLUMNS] + [_row(call) for call in calls]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
     return "\n".join(lines)
 
 

@@ -8,6 +8,13 @@ the text read and written is the same; where ``_json`` is missing, ``json``
 does the work.  Malformed input still raises a ``ValueError``.
 """
 
+TYPE_CHECKING = False             # typing itself costs the player's start (no import)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+    from typing import Any, NoReturn
+
+_json: "ModuleType | None"
 try:
     import _json
 except ImportError:         # pragma: no cover  (CPython always has it)
@@ -23,25 +30,26 @@ class _Context:
     __slots__ = ("strict", "object_hook", "object_pairs_hook", "parse_float", "parse_int",
                  "parse_constant", "memo")
 
-    def __init__(self, object_hook):
-        self.strict, self.object_hook, self.object_pairs_hook = True, object_hook, None
+    def __init__(self) -> None:
+        self.strict, self.object_hook, self.object_pairs_hook = True, None, None
         self.parse_float, self.parse_int, self.parse_constant = float, int, _CONSTANTS.__getitem__
-        self.memo = {}
+        self.memo: dict[str, object] = {}
 
 
 class Scanner:
-    """``raw_decode(text, pos) -> (value, end)`` with an optional ``object_hook``."""
+    """``raw_decode(text, pos) -> (value, end)``."""
 
     __slots__ = ("_scan",)
 
-    def __init__(self, object_hook=None):
+    def __init__(self) -> None:
+        self._scan: "Callable[[str, int], tuple[Any, int]]"
         if _json is None:
             import json
-            self._scan = json.JSONDecoder(object_hook=object_hook).scan_once
+            self._scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # typeshed lacks it
         else:
-            self._scan = _json.make_scanner(_Context(object_hook))
+            self._scan = _json.make_scanner(_Context())
 
-    def raw_decode(self, text, pos=0):
+    def raw_decode(self, text: str, pos: int = 0) -> "tuple[Any, int]":
         try:
             return self._scan(text, pos)
         except StopIteration as stop:
@@ -51,7 +59,7 @@ class Scanner:
 _PLAIN = Scanner()
 
 
-def loads(text):
+def loads(text: str | bytes | bytearray) -> "Any":
     """One JSON document (str or UTF-8 bytes), surrounding whitespace allowed."""
     if isinstance(text, (bytes, bytearray)):
         text = text.decode("utf-8")
@@ -62,11 +70,11 @@ def loads(text):
     return value
 
 
-def _unencodable(value):
+def _unencodable(value: object) -> "NoReturn":
     raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
 
 
-def dumps_compact(value):
+def dumps_compact(value: object) -> str:
     """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``."""
     if _json is None:
         import json

@@ -23,13 +23,37 @@ Serve -> player
   next_class {}                               switch to the next music class
 """
 
-from dataclasses import asdict, dataclass, make_dataclass
+from dataclasses import Field, asdict, dataclass, is_dataclass, make_dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from progmoh.player import wire
-from progmoh.player.wire import (  # noqa: F401  (re-exported: the one wire format)
-    AUDIO_PROBLEMS, BALANCE, BALANCE_STATUSES, CLASS_CHANGED, DENIED, HELLO, MAX_LINE_BYTES,
-    NEXT_CLASS, NOW_KINDS, POSITION, STATE, VERSION, WAIT, WELCOME, ProtocolError, decode,
+from progmoh.player.wire import (
+    AUDIO_PROBLEMS,
+    BALANCE,
+    BALANCE_STATUSES,
+    CLASS_CHANGED,
+    DENIED,
+    HELLO,
+    MAX_LINE_BYTES,
+    NEXT_CLASS,
+    NOW_KINDS,
+    POSITION,
+    STATE,
+    VERSION,
+    WAIT,
+    WELCOME,
+    ProtocolError,
+    decode,
 )
+
+# The wire format's names are re-exported (one wire format for both sides), beside this
+# module's own dataclasses.
+__all__ = [
+    "AUDIO_PROBLEMS", "BALANCE", "BALANCE_STATUSES", "CLASS_CHANGED", "DENIED", "HELLO",
+    "MAX_LINE_BYTES", "NEXT_CLASS", "NOW_KINDS", "POSITION", "STATE", "VERSION", "WAIT", "WELCOME",
+    "ProtocolError", "decode",
+    "Account", "CallState", "call_state", "encode",
+]
 
 
 @dataclass(frozen=True)
@@ -42,22 +66,36 @@ class Account:
 
 # What a restarted player needs to continue the same call's program: serve's
 # typed view of wire.STATE_DEFAULTS (the one definition, commented there).
-CallState = make_dataclass(
-    "CallState",
-    [(name, tuple[str, ...] if isinstance(default, tuple) else type(default), default)
-     for name, default in wire.STATE_DEFAULTS],
-    frozen=True)
-CallState.__module__ = __name__
-CallState.__doc__ = "A call's progress, as the player reports it (fields: wire.STATE_DEFAULTS)."
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    class CallState(DataclassInstance):
+        """What the checker sees of the class make_dataclass builds below (it cannot read
+        the fields of wire.STATE_DEFAULTS): a frozen dataclass, with the one field serve
+        reads by name."""
+        __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+        music_class: str
+
+        def __init__(self, **fields: object) -> None: ...
+else:
+    CallState = make_dataclass(
+        "CallState",
+        [(name, tuple[str, ...] if isinstance(default, tuple) else type(default), default)
+         for name, default in wire.STATE_DEFAULTS],
+        frozen=True)
+    CallState.__module__ = __name__
+    CallState.__doc__ = ("A call's progress, as the player reports it "
+                         "(fields: wire.STATE_DEFAULTS).")
 
 
-def encode(kind: str, **fields) -> bytes:
+def encode(kind: str, **fields: object) -> bytes:
     """One message as a newline-terminated line."""
-    return wire.encode(kind, **{name: asdict(value) if hasattr(value, "__dataclass_fields__")
+    return wire.encode(kind, **{name: asdict(value)
+                                if is_dataclass(value) and not isinstance(value, type)
                                 else value for name, value in fields.items()})
 
 
-def call_state(data) -> CallState | None:
+def call_state(data: object) -> CallState | None:
     """A state from the wire, checked by wire.check_state; None for no state.
 
     Serve's side of the one check: any bad field makes the whole state a

@@ -15,7 +15,12 @@ connection (a player sending bad state is broken, and its state is not
 worth keeping).
 """
 
+from progmoh.cache.errors import ProgmohError
 from progmoh.player import lean_json
+
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from typing import Any
 
 VERSION = 1
 MAX_LINE_BYTES = 16384
@@ -45,7 +50,7 @@ STATE_DEFAULTS = (
 )
 
 
-def place_argument(state):
+def place_argument(state: "dict[str, Any]") -> str:
     """``--at`` for a restarted player: ``TRACK:OFFSET:ADVICE_SAMPLES:ADVICE_ITEM``, the
     heard place of ``state`` (a dict of STATE_DEFAULTS), so its very first sample goes on
     from there; "" when the advice's name would not survive Asterisk's split on spaces."""
@@ -56,7 +61,7 @@ def place_argument(state):
                             state["advice_samples"], item)
 
 
-def read_place(text):
+def read_place(text: object) -> tuple[int, int, int, str] | None:
     """``(track_index, offset_samples, advice_samples, advice_item)`` of ``--at``, or None."""
     parts = str(text).split(":", 3)
     if len(parts) != 4 or not all(p.isdigit() and p.isascii() for p in parts[:3]):
@@ -64,13 +69,13 @@ def read_place(text):
     return int(parts[0]), int(parts[1]), int(parts[2]), parts[3]
 
 
-class ProtocolError(ValueError):
+class ProtocolError(ProgmohError, ValueError):
     """A line that is not a valid message of this protocol."""
 
 
-def encode(kind, **fields):
+def encode(kind: str, **fields: object) -> bytes:
     """One message as a newline-terminated line; field values are plain JSON data."""
-    payload = {"v": VERSION, "type": kind}
+    payload: dict[str, object] = {"v": VERSION, "type": kind}
     payload.update(fields)
     line = lean_json.dumps_compact(payload).encode() + b"\n"
     if len(line) > MAX_LINE_BYTES:
@@ -78,7 +83,7 @@ def encode(kind, **fields):
     return line
 
 
-def decode(line):
+def decode(line: bytes | str) -> "dict[str, Any]":
     """Parse one line; raises ProtocolError on anything malformed."""
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError(f"line of {len(line)} bytes is over {MAX_LINE_BYTES}")
@@ -93,7 +98,7 @@ def decode(line):
     return message
 
 
-def check_state(data):
+def check_state(data: object) -> "tuple[dict[str, Any] | None, list[str]]":
     """``(state, problems)`` for a call state from the wire.
 
     ``state`` is None for no state (None or an empty object), else a dict
@@ -106,7 +111,8 @@ def check_state(data):
         return None, []
     if not isinstance(data, dict):
         return None, ["state is not an object but %s" % type(data).__name__]
-    state, problems = {}, []
+    state: dict[str, object] = {}
+    problems: list[str] = []
     for name, default in STATE_DEFAULTS:
         value = data.get(name, default)
         if not _state_value_ok(value, default):
@@ -120,7 +126,7 @@ def check_state(data):
 _STATE_KINDS = {str: "text", int: "a count >= 0", tuple: "a list of text"}
 
 
-def _state_value_ok(value, default):
+def _state_value_ok(value: object, default: object) -> bool:
     if isinstance(default, tuple):
         return isinstance(value, (list, tuple)) and all(type(v) is str for v in value)
     if type(default) is int:

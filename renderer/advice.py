@@ -126,7 +126,8 @@ class _LazyTrack:
     """The track's PCM, read from the store only if some segment must be mixed."""
 
     def __init__(self, run: Run, track: MusicTrack):
-        self._run, self._track, self._pcm = run, track, None
+        self._run, self._track = run, track
+        self._pcm: bytes | None = None
 
     def samples(self, start: int, length: int) -> bytes:
         if self._pcm is None:

@@ -16,13 +16,18 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from pydub import AudioSegment
+from pydub.silence import detect_leading_silence
+from pydub.utils import ratio_to_db
+
+from progmoh.cache.audio_format import CHANNELS, SAMPLE_RATE_HZ
 from progmoh.renderer.errors import InputProblem, RenderError
 
 PEAK_DBFS = -1.0             # no sample louder than this after normalising
 SILENT_DBFS = -60.0          # quieter than this (after conditioning) is "silent"
 TRIM_BELOW_DB = 45.0         # a 10 ms window this far under the loudest is silence
-TRIM_WINDOW_SAMPLES = 80
+TRIM_WINDOW_MS = 10
+TRIM_WINDOW_SAMPLES = SAMPLE_RATE_HZ * TRIM_WINDOW_MS // 1000
 TRIM_KEEP_WINDOWS = 3
 HEADROOM = 0.25              # ffmpeg's pre-attenuation (-12 dB), cancelled by the gain
 DECODE_TIMEOUT_S = 600.0
@@ -72,8 +77,13 @@ def condition_clips(clips: list[bytes], rate: int, c: Conditioning, labels: list
         at += (len(clip) + len(gap)) // 2
     pcm32 = _run_ffmpeg(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-"], c,
                         b"".join(joined), labels[0] if labels else "clips")
-    return [_clip_result(pcm32[4 * round(a * SAMPLE_RATE_HZ / rate):4 * round(b * SAMPLE_RATE_HZ / rate)], c, label)
-            for (a, b), label in zip(spans, labels)]
+    return [_clip_result(pcm32[_pcm32_at(a, rate):_pcm32_at(b, rate)], c, label)
+            for (a, b), label in zip(spans, labels, strict=True)]
+
+
+def _pcm32_at(sample: int, rate: int) -> int:
+    """The byte offset in the 8 kHz 32-bit output of ``sample`` at the input's ``rate``."""
+    return 4 * round(sample * SAMPLE_RATE_HZ / rate)
 
 
 def _clip_result(pcm32: bytes, c: Conditioning, label: str):
@@ -142,16 +152,27 @@ def trim_silence(pcm: bytes, width: int) -> bytes:
     Clips are spliced into sentences at call time, so Festival's own
     leading and trailing silence would make every announcement drag.  Done
     before loudness is measured, so that the level is the speech's own.
-    A window is quiet when it is ``TRIM_BELOW_DB`` under the loudest one.
+    A 10 ms window is quiet when it is ``TRIM_BELOW_DB`` or more under the
+    loudest one; pydub finds the quiet run at each end.  The clip is padded
+    with silence to whole windows, so the windows counted from the end are
+    the ones counted from the start (a last, shorter window is measured as
+    a whole one); the cut itself is of ``pcm``, to the sample.
     """
     window = width * TRIM_WINDOW_SAMPLES
-    levels = [level_dbfs(pcm[i:i + window], width) for i in range(0, len(pcm), window)]
-    if not levels or max(levels) == -math.inf:
+    padded = pcm + bytes(-len(pcm) % window)
+    loudest = max((audioop.rms(padded[i:i + window], width)
+                   for i in range(0, len(padded), window)), default=0)
+    if not loudest:
         return pcm
-    loud = [n for n, level in enumerate(levels) if level > max(levels) - TRIM_BELOW_DB]
-    start = max(0, loud[0] - TRIM_KEEP_WINDOWS) * window
-    end = min(len(levels), loud[-1] + 1 + TRIM_KEEP_WINDOWS) * window
-    return pcm[start:end]
+    sound = AudioSegment(padded, sample_width=width, frame_rate=SAMPLE_RATE_HZ,
+                         channels=CHANNELS)
+    quiet_db = ratio_to_db(loudest, sound.max_possible_amplitude) - TRIM_BELOW_DB
+    under_db = math.nextafter(quiet_db, math.inf)   # pydub's "quiet" is strictly under
+    lead_ms = detect_leading_silence(sound, under_db, TRIM_WINDOW_MS)
+    trail_ms = detect_leading_silence(sound.reverse(), under_db, TRIM_WINDOW_MS)
+    keep_ms = TRIM_KEEP_WINDOWS * TRIM_WINDOW_MS
+    start_ms, end_ms = max(0, lead_ms - keep_ms), len(sound) - trail_ms + keep_ms
+    return pcm[start_ms * window // TRIM_WINDOW_MS:end_ms * window // TRIM_WINDOW_MS]
 
 
 def silence(duration_ms: int) -> bytes:

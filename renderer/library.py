@@ -66,7 +66,8 @@ def _visible(folder: Path) -> list[Path]:
 def _music(music_dir: Path, problems: list[str]) -> tuple[list[str], list[Track]]:
     if not music_dir.is_dir():
         raise RenderError(f"library.music_dir: {music_dir}: no such folder")
-    classes, tracks = [], []
+    classes: list[str] = []
+    tracks: list[Track] = []
     for entry in _visible(music_dir):
         if not entry.is_dir():
             problems.append(f"{entry}: not inside a class folder (each subfolder of "

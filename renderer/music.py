@@ -31,7 +31,7 @@ def music_tracks(run: Run, tracks: tuple[Track, ...], c: Conditioning) -> list[M
     keyed = _keyed(run, tracks, c)
     fresh = [(t, k) for t, k in keyed if not run.reusable(k)]
     run.progress.add(len(fresh))
-    decoded = dict(zip(fresh, run.pool.map(lambda tk: _decode(tk[0], c), fresh)))
+    decoded = dict(zip(fresh, run.pool.map(lambda tk: _decode(tk[0], c), fresh), strict=True))
     ready = []
     for track, key in keyed:
         segment = _segment(run, track, key, decoded.get((track, key)))
@@ -67,7 +67,8 @@ def _segment(run: Run, track: Track, key: str, decoded) -> Segment | None:
             return None
     samples = old.samples if old else len(decoded) // SAMPLE_BYTES
     if samples < MIN_TRACK_S * SAMPLE_RATE_HZ:
-        run.problems.append(f"{track.path}: {samples / SAMPLE_RATE_HZ:.1f} s long, shorter than the "
+        length_s = samples / SAMPLE_RATE_HZ
+        run.problems.append(f"{track.path}: {length_s:.1f} s long, shorter than the "
                             f"{MIN_TRACK_S:g} s a music track needs to loop sensibly, skipped")
         return None
     digest = old.object if old else run.store_pcm(sid, decoded)

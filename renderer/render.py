@@ -6,7 +6,9 @@ object is still there) is reused as is; only the rest is decoded,
 synthesized or mixed.  Inputs that cannot be used become problem lines;
 the rest is published anyway.  When nothing changed at all, no new
 generation is written, so a cron job every few minutes costs a directory
-walk and some hashing.
+walk and some hashing; a current generation without the players' index
+(rendered before every publish wrote one) is published again, objects
+reused, so that players can read it.
 """
 
 import dataclasses
@@ -151,11 +153,12 @@ def _default_class(configured: str, classes: list[str], problems: list[str]) -> 
 
 def _publish(run: Run, manifest: Manifest) -> RenderResult:
     current = run.store.current()
-    unchanged = current is not None and dataclasses.replace(
-        manifest, generation=current.generation, created=current.created) == current
+    unchanged = current is not None and run.store.has_player_index(current.generation) and (
+        dataclasses.replace(manifest, generation=current.generation, created=current.created)
+        == current)
     if not unchanged:
         run.writer.publish(manifest)
-    generation = current.generation if unchanged else manifest.generation
+    generation = current.generation if unchanged and current else manifest.generation
     return RenderResult(generation=generation, published=not unchanged,
                         segments=len(manifest.segments), rendered=tuple(run.rendered),
                         problems=tuple(run.problems))

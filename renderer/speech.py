@@ -53,7 +53,7 @@ def render_speech(jobs: list[SpeechJob], c: Conditioning, timeout_s: float,
 
 
 def _collect_all(pairs, results, clips, problems, tick) -> None:
-    for (job, _), result in zip(pairs, results):
+    for (job, _), result in zip(pairs, results, strict=True):
         _collect(job, result, clips, problems)
         tick()
 
@@ -68,7 +68,7 @@ def _spoken(voice, batch, folder: Path, timeout_s, problems, tick) -> list:
             tick()
         return []
     ready = []
-    for job, result in zip(batch, spoken):
+    for job, result in zip(batch, spoken, strict=True):
         if result.wav:
             ready.append((job, result.wav))
         else:
@@ -83,9 +83,10 @@ def _condition_wavs(wavs: list[Path], c: Conditioning, labels: list[str]) -> lis
         return []
     read = [_read_wav(wav) for wav in wavs]
     rates = {rate for rate, _ in read}
-    if len(rates) != 1 or None in rates:
+    rate = rates.pop() if len(rates) == 1 else None
+    if rate is None:
         return [_condition(wav, c) for wav in wavs]
-    return condition_clips([pcm for _, pcm in read], rates.pop(), c, labels)
+    return condition_clips([pcm for _, pcm in read], rate, c, labels)
 
 
 def _read_wav(path: Path) -> tuple[int | None, bytes]:

@@ -22,7 +22,6 @@ interpreter before any virtual environment exists.
 
 import argparse
 import compileall
-import grp
 import importlib.util
 import os
 import pwd
@@ -74,8 +73,9 @@ class Layout:
     """The folders of one install, from make's variables."""
 
     def __init__(self, args):
-        self.prefix, self.etc, self.state = Path(args.prefix), Path(args.etcdir), Path(args.statedir)
-        self.run, self.systemd, self.bindir = Path(args.rundir), Path(args.systemd_dir), Path(args.bindir)
+        self.prefix, self.etc = Path(args.prefix), Path(args.etcdir)
+        self.state, self.run = Path(args.statedir), Path(args.rundir)
+        self.systemd, self.bindir = Path(args.systemd_dir), Path(args.bindir)
         self.user, self.python = args.service_user, args.python
 
     @property
@@ -142,9 +142,10 @@ def site_packages(venv):
 
 def compile_bytecode(folder):
     """Every module compiled now: players cannot write bytecode into the install
-    tree, and Asterisk may pass PYTHONDONTWRITEBYTECODE on."""
+    tree, and Asterisk may pass PYTHONDONTWRITEBYTECODE on.  Twice: as usual, and
+    without docstrings (optimize=2) for the player's own finder (lean_import.py)."""
     sys.dont_write_bytecode = False
-    if not compileall.compile_dir(str(folder), quiet=1, workers=0):
+    if not compileall.compile_dir(str(folder), quiet=1, workers=0, optimize=[0, 2]):
         raise SystemExit("progmoh install: compiling %s failed" % folder)
 
 
@@ -162,7 +163,8 @@ def switch(layout, release):
 
 def write_entry_points(layout):
     site = site_packages(layout.venv)
-    finder = importlib.util.cache_from_source(str(site / "progmoh" / "player" / "play" / "lean_import.py"))
+    finder = importlib.util.cache_from_source(
+        str(site / "progmoh" / "player" / "play" / "lean_import.py"), optimization=2)
     text = ENTRY_SCRIPT.format(python=layout.player_argv()[0], script=layout.entry_script,
                                site=str(site), finder=finder)
     write_file(layout.entry_script, text, 0o755)

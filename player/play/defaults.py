@@ -1,8 +1,9 @@
-"""The per-call player's defaults, the one place they are written down.
+"""The per-call player's defaults and ranges, the one place they are written down.
 
-``cli/defaults.py`` (the configuration file's defaults), ``progmoh play``'s
-hand-made argv parser and ``progmoh serve``'s config checks all read them
-from here.  No imports: ``progmoh play`` loads this before its first audio.
+``progmoh play``'s hand-made argv parser and the player read them here; the
+configuration declares its ``[player]`` and ``[program]`` keys from them
+(player/settings.py adds each key's help).  Nothing else: no imports, and
+no help text, since ``progmoh play`` loads this before its first audio.
 """
 
 LEAD_MS = 200                   # how far ahead of real time the player writes

@@ -13,6 +13,7 @@ import select
 import time
 
 from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_BYTES
+from progmoh.player.command_line import valid_uniqueid
 from progmoh.player.play.catalog import Catalog, CatalogError, load
 from progmoh.player.play.defaults import LEAD_MS
 from progmoh.player.play.log import Log
@@ -21,37 +22,42 @@ from progmoh.player.play.output import Output
 from progmoh.player.play.pacer import MAX_WRITE_FRAMES, Pacer
 from progmoh.player.play.program import Program
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import Any
+
+    from progmoh.player.play.link import Link
+    from progmoh.player.play.program import LocalTime, Shuffle
+    from progmoh.player.play.session import Session
+
 STATE_EVERY_S = 1.0
 MAX_INTERNAL_ERRORS = 3         # then silence: better than a crash Asterisk respawns in a loop
 
 
-def valid_uniqueid(text):
-    """Asterisk's ``<digits>.<digits>``; anything else gets music and advice only."""
-    head, dot, tail = str(text).partition(".")
-    return bool(dot and head.isdigit() and tail.isdigit() and head.isascii() and tail.isascii())
-
-
-def shuffled(items):
+def shuffled(given: list[str]) -> list[str]:
     """A random order from os.urandom (``random`` costs 0.6 MB; ``posix`` spares ``os``)."""
-    items = list(items)
+    items = list(given)
     for i in range(len(items) - 1, 0, -1):
         j = int.from_bytes(posix.urandom(4), "little") % (i + 1)
         items[i], items[j] = items[j], items[i]
     return items
 
 
-def install_signals(log, last_words=None):
+def install_signals(log: "Callable[[str], None]",
+                    last_words: "Callable[[], str] | None" = None) -> None:
     """HUP/TERM/INT end the process from inside the handler, even mid-write:
     Python would otherwise retry a write blocked on a full pipe.
 
     ``last_words`` (once the loop exists) first tells serve where the caller
     is, without blocking (docs/asterisk.md: the player has 100 ms)."""
-    def stop(signum, frame):
+    def stop(signum: int, frame: "FrameType | None") -> None:
         said = ""
         if last_words is not None:
             try:
                 said = last_words()
-            except Exception as error:  # noqa: BLE001  (logged; leaving is what matters)
+            except Exception as error:  # logged; leaving is what matters
                 said = "; last state not sent: %s: %s" % (type(error).__name__, error)
         log("stopped by signal %d%s" % (signum, said))
         posix._exit(0)
@@ -59,8 +65,11 @@ def install_signals(log, last_words=None):
         _signal.signal(signum, stop)
 
 
-def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, music_class="",
-         out_fd=1, clock=time.monotonic, local_time=time.localtime, shuffle=shuffled, place=""):
+def play(uniqueid: str, cache_dir: str, socket_path: str | None = None, log_target: str = "",
+         lead_ms: int = LEAD_MS, music_class: str = "", out_fd: int = 1,
+         clock: "Callable[[], float]" = time.monotonic,
+         local_time: "LocalTime" = time.localtime, shuffle: "Shuffle" = shuffled,
+         place: str = "") -> int:
     """Play the call until Asterisk closes the pipe (or a signal ends the process).
 
     ``music_class`` (``--class``) is the caller's remembered class, so the
@@ -73,22 +82,27 @@ def play(uniqueid, cache_dir, socket_path=None, log_target="", lead_ms=LEAD_MS, 
     catalog = _catalog(cache_dir, log)
     program = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
-    mixer = Mixer(program, log, p["insert_duck_db"], p["insert_ramp_ms"], p["crossfade_ms"])
+    mixer = Mixer(program, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
+                  p["crossfade_ms"])
     if place:
         program.start_at(place, music_class)
     loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     quiet_gc()
 
-    def started():
+    def started() -> None:
         _log_start(log, catalog, program, lead_ms, music_class, valid)
         if socket_path and valid:
             connect(loop, catalog, socket_path, uniqueid)
     return loop.run(started)
 
 
-def _log_start(log, catalog, program, lead_ms, music_class, valid):
+def _log_start(log: Log, catalog: Catalog, program: Program, lead_ms: int, music_class: str,
+               valid: bool) -> None:
     log("start: generation %s, class %s, lead %d ms%s" % (
-        catalog.generation or "-", program.music_class or "-", lead_ms, log.problem and "; " + log.problem))
+        catalog.generation or "-", program.music_class or "-", lead_ms,
+        log.problem and "; " + log.problem))
+    if catalog.problem:
+        log(catalog.problem)
     if music_class and music_class != program.music_class:
         log("--class %r is not a class of this cache: %s instead" % (
             str(music_class)[:64], program.music_class or "-"))
@@ -98,7 +112,7 @@ def _log_start(log, catalog, program, lead_ms, music_class, valid):
         log("uniqueid is not <digits>.<digits>: music and advice only")
 
 
-def connect(loop, catalog, socket_path, uniqueid):
+def connect(loop: "Loop", catalog: Catalog, socket_path: str, uniqueid: str) -> None:
     """Give ``loop`` its control socket, and the signal handler its last words.  Called
     after the first audio: the socket and message code (``_socket``, the wire format,
     the session) would delay it."""
@@ -109,7 +123,7 @@ def connect(loop, catalog, socket_path, uniqueid):
     install_signals(loop.log, loop.last_words)
 
 
-def quiet_gc():
+def quiet_gc() -> None:
     """Keep the cyclic collector out of the wake-ups: it was a sixth of the
     player's CPU, rescanning start-up objects that live for the whole call.
     The loop makes no reference cycles; a rare collection still runs.  No
@@ -118,12 +132,12 @@ def quiet_gc():
     gc.set_threshold(100_000, 50, 100)
 
 
-def _catalog(cache_dir, log):
+def _catalog(cache_dir: str, log: Log) -> Catalog:
     try:
         return load(cache_dir)
     except CatalogError as error:
         log("%s: silence until the call ends" % error)
-        return Catalog(cache_dir, {})
+        return Catalog(cache_dir)
 
 
 class Loop:
@@ -131,7 +145,9 @@ class Loop:
     sleep until audio is due or a message arrives).  ``run`` repeats the two; tests
     call them one at a time against a fake clock."""
 
-    def __init__(self, program, mixer, pacer, output, log, clock, link=None, session=None):
+    def __init__(self, program: Program, mixer: Mixer, pacer: Pacer, output: Output,
+                 log: "Callable[[str], None]", clock: "Callable[[], float]",
+                 link: "Link | None" = None, session: "Session | None" = None) -> None:
         self.program, self.mixer, self.pacer, self.output = program, mixer, pacer, output
         self.log, self.clock = log, clock
         self.link, self.session = link, session
@@ -141,7 +157,7 @@ class Loop:
         self.blocked_writes = self.schedule_resets = 0
         self.unwritten_samples = 0      # mixed but not yet in the pipe (a write in progress)
 
-    def run(self, started=None):
+    def run(self, started: "Callable[[], None] | None" = None) -> int:
         """Write, then talk to serve, until the pipe closes.  ``started`` runs once,
         after the first write and the sleep after it: what the first audio need not
         wait for, kept out of the way of players starting at the same moment."""
@@ -160,13 +176,13 @@ class Loop:
             self.log("t=%.3f cannot write audio: %s: end" % (self.program.seconds(), error))
             return 1
 
-    def _audio(self, samples):
+    def _audio(self, samples: int) -> bytes:
         """The next samples; a bug in the mixing costs the call its extras, not its audio."""
         if self.errors >= MAX_INTERNAL_ERRORS:
             return bytes(samples * SAMPLE_BYTES)
         try:
             return self.mixer.read(samples)
-        except Exception as error:          # noqa: BLE001  (logged, never silent)
+        except Exception as error:          # logged, never silent
             self.errors += 1
             self.log("t=%.3f internal error %s: %s; %s" % (
                 self.program.seconds(), type(error).__name__, error,
@@ -174,7 +190,7 @@ class Loop:
             self.mixer.reset()
             return bytes(samples * SAMPLE_BYTES)
 
-    def write(self, force=False):
+    def write(self, force: bool = False) -> None:
         """Write the whole frames due now (at least one if ``force``: an insert starts)."""
         frames, behind = self.pacer.frames_due(force)
         if behind:
@@ -191,10 +207,11 @@ class Loop:
             if blocked:
                 self.pacer.blocked(self.output.queued_samples())
                 self.blocked_writes += 1
-                self.log("t=%.3f write blocked (pipe full): schedule reset" % self.program.seconds())
+                self.log("t=%.3f write blocked (pipe full): schedule reset"
+                         % self.program.seconds())
                 return
 
-    def control(self):
+    def control(self) -> bool:
         """Talk to serve, then sleep until audio is due or a message arrives.
 
         Returns True when a message wants audio written at once (an insert)."""
@@ -204,54 +221,55 @@ class Loop:
             self.report()
         fd = link.fileno() if link is not None else -1
         readable, _, _ = select.select([fd] if fd >= 0 else [], [], [], self.pacer.timeout())
-        force = False
-        if readable:
+        force, session = False, self.session
+        if readable and link is not None and session is not None:
             for message in link.receive():
                 try:
-                    force = self.session.handle(message) or force
-                except Exception as error:  # noqa: BLE001  (logged; the music goes on)
+                    force = session.handle(message) or force
+                except Exception as error:  # logged; the music goes on
                     self.message_errors += 1
                     self.log("internal error on %s message: %s: %s" % (
                         message.get("type"), type(error).__name__, error))
         return force
 
-    def report(self):
+    def report(self) -> None:
         """Send the call's state to serve if it changed or a second has passed."""
-        now_s = self.clock()
+        now_s, link = self.clock(), self.link
         due = self.program.changed or now_s - self.state_at_s >= STATE_EVERY_S
-        if self.link.sock is None or not self.link.welcomed or not due:
+        if link is None or link.sock is None or not link.welcomed or not due:
             return
-        self.program.changed = False
+        self.program.reported()
         self.state_at_s = now_s
-        self.link.send(self.state_line(self.heard_state()), droppable=True)
+        link.send(self.state_line(self.heard_state()), droppable=True)
 
-    def heard_state(self):
+    def heard_state(self) -> "dict[str, Any]":
         """The call state where the caller is: what they heard, not what was written."""
         return self.program.snapshot(self.unheard_samples())
 
-    def state_line(self, state):
-        from progmoh.player import wire     # loaded with the link, after the first audio
+    def state_line(self, state: "dict[str, Any]") -> bytes:
+        from progmoh.player import wire  # loaded with the link, after the first audio
         kind, name = self.mixer.playing()
         return wire.encode(wire.STATE, state=state, audio=self.audio_problems(),
                            now={"kind": kind, "name": name})
 
-    def unheard_samples(self):
+    def unheard_samples(self) -> int:
         """Samples mixed that the caller has not heard: a write in progress and the pipe's
         content (an atomic write under PIPE_BUF is all in the pipe or none of it)."""
         return self.unwritten_samples + (self.output.queued_samples() or 0)
 
-    def last_words(self):
+    def last_words(self) -> str:
         """From the signal handler: the heard state, in one send that never blocks; Asterisk
         drops what is left in the pipe, so the next player goes on from the last sample heard."""
-        if self.link.sock is None or not self.link.welcomed:
+        link = self.link
+        if link is None or link.sock is None or not link.welcomed:
             return ""
         state = self.heard_state()
-        self.link.send_last(self.state_line(state))
+        link.send_last(self.state_line(state))
         return "; last state: track %d at %d, advice %r at %d" % (
             state["track_index"], state["offset_samples"], state["advice_item"],
             state["advice_samples"])
 
-    def audio_problems(self):
+    def audio_problems(self) -> dict[str, int]:
         """This process's counts so far; serve adds them up per call (wire.AUDIO_PROBLEMS)."""
         return {"blocked_writes": self.blocked_writes, "schedule_resets": self.schedule_resets,
                 "skipped_objects": self.program.skipped,

@@ -10,8 +10,12 @@ millisecond and a half of a start that must fit in about 12 ms
 ``make install`` compiles every module (scripts/install.py) into a tree the
 players only read, so a module's bytecode is at a known place: this finder
 reads it there and checks it against its source's size and modification
-time, as Python does.  Anything else (no bytecode, a stale or foreign one,
-a module outside progmoh) is left to Python's own machinery, so the worst
+time, as Python does.  It reads the docstring-free bytecode (``.opt-2.pyc``,
+which the install writes beside the plain one): the docstrings are for the
+reader, and unmarshalling them was a sixth of the bytes a player loads before
+its first audio.  The player's code holds no ``assert`` for -OO to drop.
+Anything else (no bytecode, a stale or foreign one, a module outside
+progmoh) is left to Python's own machinery, so the worst
 case is the ordinary import.  The entry script loads this module's own
 bytecode by hand (it cannot be imported by itself) and calls ``install``.
 
@@ -22,7 +26,14 @@ import marshal
 import posix
 import sys
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from importlib.machinery import ModuleSpec
+    from types import CodeType, ModuleType
+
 PACKAGE = "progmoh"
+OPTIMIZED = ".opt-2.pyc"        # compile(optimize=2): no docstrings (and no asserts)
 _HEADER_BYTES = 16              # magic, flags, source mtime, source size (PEP 552)
 
 
@@ -31,13 +42,15 @@ class Finder:
 
     __slots__ = ("site", "tag", "magic", "spec")
 
-    def __init__(self, site):
+    def __init__(self, site: str) -> None:
         self.site, self.tag = site, sys.implementation.cache_tag
         external = sys.modules["_frozen_importlib_external"]
-        self.magic = external.MAGIC_NUMBER
-        self.spec = sys.modules["_frozen_importlib"].ModuleSpec
+        self.magic: bytes = external.MAGIC_NUMBER
+        # ModuleSpec, which takes any loader by its methods (importlib.abc would cost the start)
+        self.spec: Callable[..., ModuleSpec] = sys.modules["_frozen_importlib"].ModuleSpec
 
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name: str, path: "Sequence[str] | None" = None,
+                  target: "ModuleType | None" = None) -> "ModuleSpec | None":
         if name != PACKAGE and not name.startswith(PACKAGE + "."):
             return None
         if name == PACKAGE:         # a namespace package: no code of its own
@@ -53,10 +66,10 @@ class Finder:
             return self._spec(name, code, package, package + "/__init__.py")
         return None
 
-    def _code(self, source, cached):
+    def _code(self, source: str, cached: str) -> "CodeType | None":
         """The module's code object, or None when its bytecode is missing or not current."""
         try:
-            with open(cached + "." + self.tag + ".pyc", "rb") as handle:
+            with open(cached + "." + self.tag + OPTIMIZED, "rb") as handle:
                 data = handle.read()
             stat = posix.stat(source)
         except OSError:
@@ -67,11 +80,13 @@ class Finder:
                 or int.from_bytes(data[12:16], "little") != stat.st_size & 0xFFFFFFFF):
             return None
         try:
-            return marshal.loads(memoryview(data)[_HEADER_BYTES:])
+            code: CodeType = marshal.loads(memoryview(data)[_HEADER_BYTES:])
+            return code
         except (EOFError, ValueError, TypeError):
             return None
 
-    def _spec(self, name, code, package, origin):
+    def _spec(self, name: str, code: "CodeType | None", package: str | None,
+              origin: str | None) -> "ModuleSpec":
         spec = self.spec(name, self, origin=origin, is_package=package is not None)
         if package is not None:
             spec.submodule_search_locations = [package]
@@ -81,19 +96,20 @@ class Finder:
         spec.loader_state = code
         return spec
 
-    def _cached(self, origin):
+    def _cached(self, origin: str) -> str:
         folder, _, base = origin.rpartition("/")
-        return "%s/__pycache__/%s.%s.pyc" % (folder, base[:-3], self.tag)
+        return "%s/__pycache__/%s.%s%s" % (folder, base[:-3], self.tag, OPTIMIZED)
 
-    def create_module(self, spec):
+    def create_module(self, spec: "ModuleSpec") -> None:
         return None                 # the default module object
 
-    def exec_module(self, module):
-        code = module.__spec__.loader_state
+    def exec_module(self, module: "ModuleType") -> None:
+        spec = module.__spec__
+        code = spec.loader_state if spec is not None else None
         if code is not None:
             exec(code, module.__dict__)
 
 
-def install(site):
+def install(site: str) -> None:
     """Put the finder first, for progmoh's modules under ``site`` (site-packages)."""
     sys.meta_path.insert(0, Finder(site))

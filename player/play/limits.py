@@ -4,13 +4,18 @@ Checked against a ``time.struct_time`` of local time rather than
 ``datetime`` objects, because ``datetime`` costs the player 0.6 MB.
 """
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from time import struct_time
+    from typing import Any
 
-def _minutes(text):
+
+def _minutes(text: object) -> int:
     hours, _, minutes = str(text).partition(":")
     return int(hours) * 60 + int(minutes)
 
 
-def in_window(start, end, minute):
+def in_window(start: object, end: object, minute: int) -> bool:
     """Half-open [start, end) in minutes of the day; end before start wraps midnight."""
     start, end = _minutes(start), _minutes(end)
     if start <= end:
@@ -18,7 +23,7 @@ def in_window(start, end, minute):
     return minute >= start or minute < end
 
 
-def allowed(limits, local):
+def allowed(limits: "dict[str, Any]", local: "struct_time") -> bool:
     """True when ``limits`` (the manifest's dict; empty lists mean no limit)
     allow playing at ``local`` (a ``time.struct_time``)."""
     if not limits:

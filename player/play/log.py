@@ -8,13 +8,18 @@ not interleave inside a line.
 import posix
 import time
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from types import ModuleType
+
 _FLAGS = posix.O_WRONLY | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC
 
 
 class Log:
-    def __init__(self, target, call_label):
+    def __init__(self, target: str, call_label: str) -> None:
         self.call = call_label
-        self.fd, self.syslog, self.problem = 2, None, ""
+        self.fd, self.problem = 2, ""
+        self.syslog: "ModuleType | None" = None
         if target == "syslog":
             import syslog
             syslog.openlog("progmoh-play", syslog.LOG_PID, syslog.LOG_DAEMON)
@@ -22,7 +27,7 @@ class Log:
         elif target:
             self.fd = self._open(target)
 
-    def _open(self, path):
+    def _open(self, path: str) -> int:
         """``posix``, not ``os`` (a millisecond and 0.2 MB): ``os`` is loaded
         only when the log's folder must be made."""
         try:
@@ -36,7 +41,7 @@ class Log:
             self.problem = "log file %s unusable (%s); logging to stderr" % (path, error.strerror)
             return 2
 
-    def __call__(self, message):
+    def __call__(self, message: str) -> None:
         if self.syslog is not None:
             self.syslog.syslog(self.syslog.LOG_INFO, "call=%s %s" % (self.call, message))
             return

@@ -6,14 +6,18 @@ import sys
 
 from progmoh.cache.audio_format import SAMPLE_BYTES
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 FIONREAD = 0x541B               # Linux: bytes waiting in a pipe, from either end
 
 
 class Output:
-    def __init__(self, fd, clock, blocked_s=0.06):
+    def __init__(self, fd: int, clock: "Callable[[], float]", blocked_s: float = 0.06) -> None:
         self.fd, self.clock, self.blocked_s = fd, clock, blocked_s
 
-    def write(self, data):
+    def write(self, data: bytes) -> bool:
         """Write all of ``data``; True if that took long enough to mean the pipe was full.
 
         BrokenPipeError (Asterisk closed the pipe) is left to the caller:
@@ -27,7 +31,7 @@ class Output:
                 view = view[posix.write(self.fd, view):]
         return self.clock() - started_s > self.blocked_s
 
-    def queued_samples(self):
+    def queued_samples(self) -> int | None:
         """Samples still in the pipe, or None when the descriptor cannot say."""
         try:
             raw = fcntl.ioctl(self.fd, FIONREAD, b"\0\0\0\0")

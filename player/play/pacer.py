@@ -5,13 +5,17 @@ each wake-up writes whole frames up to ``lead_samples`` ahead of real time,
 so sleep errors never add up.  Wake-ups cost far more CPU here (timer, two
 context switches, waking the reader) than the Python between them, so the
 player wakes as rarely as the lead allows while keeping two frames (80 ms)
-in the pipe: every 120 ms, three frames a time, with the default 200 ms.  Falling behind (the pipe ran dry) or a write
-that blocked (Asterisk stopped reading) re-anchors the schedule instead of
-bursting to catch up.
+in the pipe: every 120 ms, three frames a time, with the default 200 ms.
+Falling behind (the pipe ran dry) or a write that blocked (Asterisk stopped
+reading) re-anchors the schedule instead of bursting to catch up.
 """
 
 from progmoh.cache.audio_format import FRAME_SAMPLES, SAMPLE_RATE_HZ
 from progmoh.player.play.defaults import LEAD_MS
+
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FIRST_MIN_SAMPLES = 800         # the first write: at least 1600 bytes
 MAX_WRITE_FRAMES = 6            # 3840 bytes: under PIPE_BUF, so each write is atomic
@@ -19,16 +23,17 @@ SAFETY_FRAMES = 2               # always at least this much left in the pipe at 
 
 
 class Pacer:
-    def __init__(self, clock, lead_ms=LEAD_MS):
+    def __init__(self, clock: "Callable[[], float]", lead_ms: int = LEAD_MS) -> None:
         self.clock = clock
         self.lead_samples = max(FRAME_SAMPLES, int(lead_ms) * SAMPLE_RATE_HZ // 1000)
         lead_frames = self.lead_samples // FRAME_SAMPLES
-        self.wake_samples = min(MAX_WRITE_FRAMES, max(1, lead_frames - SAFETY_FRAMES)) * FRAME_SAMPLES
-        self.start_s = None
+        wake_frames = min(MAX_WRITE_FRAMES, max(1, lead_frames - SAFETY_FRAMES))
+        self.wake_samples = wake_frames * FRAME_SAMPLES
+        self.start_s: float | None = None
         self.written_samples = 0
         self.resets = 0
 
-    def frames_due(self, force=False):
+    def frames_due(self, force: bool = False) -> tuple[int, bool]:
         """(frames to write now, whether the schedule was just reset for running late)."""
         now_s = self.clock()
         if self.start_s is None:
@@ -45,10 +50,10 @@ class Pacer:
             frames = 1
         return max(0, frames), behind
 
-    def wrote(self, frames):
+    def wrote(self, frames: int) -> None:
         self.written_samples += frames * FRAME_SAMPLES
 
-    def blocked(self, queued_samples):
+    def blocked(self, queued_samples: int | None) -> None:
         """A write blocked on a full pipe: resume when the pipe has drained to the lead.
 
         ``queued_samples`` is what the pipe still holds (None if unknown:
@@ -57,11 +62,11 @@ class Pacer:
         queued = self.lead_samples if queued_samples is None else queued_samples
         self._anchor(self.clock(), queued)
 
-    def _anchor(self, now_s, queued_samples):
+    def _anchor(self, now_s: float, queued_samples: int) -> None:
         self.start_s = now_s - (self.written_samples - queued_samples) / SAMPLE_RATE_HZ
         self.resets += 1
 
-    def timeout(self):
+    def timeout(self) -> float:
         """Seconds until about ``wake_samples`` are due: a few frames per wake-up."""
         if self.start_s is None:
             return 0.0

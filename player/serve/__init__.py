@@ -1,1 +1,2 @@
-"""The control plane, ``progmoh serve``: realtime answers, AMI, billing, remembered music, the players' socket."""
+"""The control plane, ``progmoh serve``: realtime answers, AMI, billing, remembered music,
+the players' socket."""

@@ -130,7 +130,8 @@ def _runtime_directory(serve: ServeSettings) -> str:
     folder = serve.socket_path.parent
     if folder.parent != Path("/run"):
         return f"# the socket's folder {folder} is not under /run: create it yourself"
-    return f"RuntimeDirectory={folder.name}\nRuntimeDirectoryMode=0750\nRuntimeDirectoryPreserve=yes"
+    return (f"RuntimeDirectory={folder.name}\nRuntimeDirectoryMode=0750\n"
+            "RuntimeDirectoryPreserve=yes")
 
 
 def _serve_unit(serve: ServeSettings, config: Path, user: str) -> str:

@@ -7,8 +7,11 @@ Malformed reports are ignored; the call's state in the same message is not.
 """
 
 import logging
+from typing import Any
 
 from progmoh.player import protocol
+from progmoh.player.serve.actions import Link
+from progmoh.player.serve.calls import CallRecord, NowPlaying
 
 log = logging.getLogger("progmoh.serve.players")
 
@@ -16,22 +19,24 @@ MAX_COUNT = 10 ** 9
 MAX_NAME_CHARS = 200
 
 
-def take(record, link, message: dict, counter) -> None:
-    """Add the new problems of ``link``'s report to ``record.audio`` and to ``counter``."""
+def take(record: CallRecord, link: Link, message: dict[str, Any]) -> dict[str, int]:
+    """Add the new problems of ``link``'s report to ``record.audio``; those new counts."""
     if record.audio_link is not link:
         record.audio_link, record.audio_seen = link, {}
+    added: dict[str, int] = {}
     for problem, count in _counts(message.get("audio")).items():
         new = count - record.audio_seen.get(problem, 0)
         if new > 0:
             record.audio[problem] = record.audio.get(problem, 0) + new
-            counter.labels(problem).inc(new)
+            added[problem] = new
         record.audio_seen[problem] = count
     playing = _playing(message.get("now"))
-    if playing:
+    if playing is not None:
         record.playing = playing
+    return added
 
 
-def _counts(data) -> dict:
+def _counts(data: object) -> dict[str, int]:
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(
@@ -42,10 +47,10 @@ def _counts(data) -> dict:
     return {p: data.get(p, 0) for p in protocol.AUDIO_PROBLEMS}
 
 
-def _playing(data) -> tuple:
+def _playing(data: object) -> NowPlaying | None:
     if not isinstance(data, dict):
-        return ()
+        return None
     kind, name = data.get("kind"), data.get("name")
     if kind not in protocol.NOW_KINDS or not isinstance(name, str):
-        return ()
-    return kind, name[:MAX_NAME_CHARS]
+        return None
+    return NowPlaying(kind, name[:MAX_NAME_CHARS])

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from progmoh.player import protocol
@@ -61,7 +62,7 @@ def parse_answer(body: bytes, fields: BillingFields) -> tuple[protocol.Account, 
     return tuple(_account(item, fields, index) for index, item in enumerate(answer))
 
 
-def _account(item, fields: BillingFields, index: int) -> protocol.Account:
+def _account(item: object, fields: BillingFields, index: int) -> protocol.Account:
     if not isinstance(item, dict):
         raise BillingUnavailable(f"account {index} is not an object")
     return protocol.Account(account=_text(item.get(fields.account, "")),
@@ -70,10 +71,11 @@ def _account(item, fields: BillingFields, index: int) -> protocol.Account:
                             locked=_flag(item.get(fields.locked, False)))
 
 
-def _amount(value, name: str, index: int) -> str:
+def _amount(value: object, name: str, index: int) -> str:
     """Decimal text of a balance; non-finite, huge (>= 10^15) or absurdly long ones are refused."""
     try:
-        amount = decimal.Decimal(value if isinstance(value, decimal.Decimal) else str(value).strip())
+        text = value if isinstance(value, decimal.Decimal) else str(value).strip()
+        amount = decimal.Decimal(text)
     except (decimal.InvalidOperation, TypeError, ValueError):
         amount = None
     if value is None or isinstance(value, bool) or amount is None or not amount.is_finite():
@@ -88,19 +90,20 @@ def _amount(value, name: str, index: int) -> str:
     return text
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, (dict, list, bool)) or value is None:
         return ""
     return str(value).strip()
 
 
-def _flag(value) -> bool:
+def _flag(value: object) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in TRUE_TEXTS
 
 
-def open_backend(settings: BillingSettings, secrets: tuple[str, ...] = ()):
+def open_backend(settings: BillingSettings,
+                 secrets: tuple[str, ...] = ()) -> HttpBilling | CommandBilling | None:
     """The backend object named by ``settings.backend`` (None for "none").
 
     ``secrets`` are the other configured secrets (AMI, store) that a billing
@@ -118,14 +121,15 @@ def open_backend(settings: BillingSettings, secrets: tuple[str, ...] = ()):
 class BalanceBook:
     """Balances per (rewritten) caller number, with one fetch in flight per number."""
 
-    def __init__(self, settings: BillingSettings, clock=time.monotonic,
-                 secrets: tuple[str, ...] = (), observe=None):
+    def __init__(self, settings: BillingSettings, clock: Callable[[], float] = time.monotonic,
+                 secrets: tuple[str, ...] = (),
+                 observe: Callable[[str, float], None] | None = None) -> None:
         self._settings = settings
         self._clock = clock
         self._observe = observe         # observe(outcome, seconds) after each backend lookup
         self._backend = open_backend(settings, secrets)
         self._results: dict[str, BalanceResult] = {}
-        self._fetches: dict[str, asyncio.Task] = {}
+        self._fetches: dict[str, asyncio.Task[BalanceResult]] = {}
 
     def prefetch(self, number: str) -> None:
         """Start fetching in the background unless a fresh answer is already kept."""
@@ -145,8 +149,9 @@ class BalanceBook:
         for task in list(self._fetches.values()):
             task.cancel()
         await asyncio.gather(*self._fetches.values(), return_exceptions=True)
-        if hasattr(self._backend, "close"):
-            self._backend.close()
+        close = getattr(self._backend, "close", None)     # a backend that keeps threads
+        if close is not None:
+            close()
 
     def _fresh(self, key: str) -> BalanceResult | None:
         kept = self._results.get(key)
@@ -156,7 +161,7 @@ class BalanceBook:
             return None
         return kept
 
-    def _start(self, key: str) -> asyncio.Task:
+    def _start(self, key: str) -> asyncio.Task[BalanceResult]:
         task = self._fetches.get(key)
         if task is None:
             task = asyncio.get_running_loop().create_task(self._fetch(key))

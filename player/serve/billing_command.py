@@ -116,7 +116,7 @@ async def _exited(pid: int) -> None:
         await asyncio.Event().wait()            # ended by _reap at the timeout instead
     loop = asyncio.get_running_loop()
     gone = loop.create_future()
-    loop.add_reader(pidfd, lambda: gone.done() or gone.set_result(None))
+    loop.add_reader(pidfd, lambda: None if gone.done() else gone.set_result(None))
     try:
         await gone
     finally:

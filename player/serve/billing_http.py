@@ -5,9 +5,10 @@ never waits on the network and a slow billing server cannot starve anything
 else.  One deadline covers connect, headers and body: socket timeouts alone
 do not, since a server dripping a byte now and then resets them.  When the
 deadline passes every socket the fetch opened is shut down, so its worker
-returns at once; a lookup still queued for a worker is cancelled.  Redirects are followed only to the same scheme, host and port, and proxy
-variables in the environment are ignored: credentials must never travel to
-a host the administrator did not name.
+returns at once; a lookup still queued for a worker is cancelled.  Redirects
+are followed only to the same scheme, host and port, and proxy variables in
+the environment are ignored: credentials must never travel to a host the
+administrator did not name.
 """
 
 import asyncio

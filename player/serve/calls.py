@@ -1,66 +1,89 @@
-"""Per-call records of ``serve``: what must outlive one player process.
+"""The one record per call in ``serve``: every fact about a call, AMI's and the players'.
 
 Asterisk stops and restarts the MOH application around every queue
-announcement, so the player's progress (``CallState``), the remembered class
-and the caller's position live here, keyed by the call's unique id.  A call
-is forgotten ``call_grace_s`` after its hangup (or after the AMI connection
-that knew it was lost, unless a resync brings it back).
+announcement, so a call's facts live here, keyed by its unique id, and
+outlive each player process.  Each field has one writer: the tracker
+(tracker.py) writes what AMI says, and forgets it when AMI does (a hangup,
+a lost connection); everything else is written by the core (core.py).
+Rules and announcers keep only their own timers, and ``progmoh status`` reads a
+frozen copy (snapshot.py).  A call is forgotten ``call_grace_s`` after its
+hangup (or after the AMI connection that knew it was lost, unless a resync
+brings it back).
 """
 
-import asyncio
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from progmoh.player.protocol import CallState
+from progmoh.player.serve.actions import Link
+
+
+@dataclass(frozen=True)
+class NowPlaying:
+    """What a player last said it plays (``now`` of its state, player/protocol.py)."""
+    kind: str                                 # protocol.NOW_KINDS: music, advice, insert
+    name: str
 
 
 @dataclass
 class CallRecord:
     uniqueid: str
-    number: str = ""                          # from AMI only; "" when unknown
-    language: str = ""                        # the channel's language, from AMI
-    on_ami: asyncio.Event = field(default_factory=asyncio.Event)
-    choice: asyncio.Task | None = None        # the remembered class being read
-    choice_of: str = ""                       # the number it is read for
-    state: CallState | None = None            # the last player's progress
-    link: object | None = None                # the proven, welcomed player of this call
-    connecting: object | None = None          # a proven player waiting for its welcome
+    # What AMI says: written by the tracker only.
+    on_ami: bool = False                      # AMI knows the call now
+    channel: str = ""
+    number: str = ""                          # the queued caller's number; "" when unknown
+    seen_number: str = ""                     # a channel's number before the queue
+    language: str = ""                        # the channel's language
     queue: str = ""                           # the queue it waits in
     position: int = 0                         # 0: not waiting in a queue
+    moh_class: str = ""
+    moh_playing: bool = False
+    key_down: str = ""                        # a DTMFBegin's digit whose DTMFEnd is to come
+    # What the players say and serve decides: written by the core only.
+    link: Link | None = None                  # the proven, welcomed player of this call
+    connecting: Link | None = None            # a proven player waiting for its welcome
+    state: CallState | None = None            # the last player's progress (class, place)
+    keys: tuple[str, ...] = ()                # digits pressed, oldest first (the last few)
+    playing: NowPlaying | None = None
+    audio: dict[str, int] = field(default_factory=dict)  # problem -> count, over all its players
+    audio_link: Link | None = None            # the player whose counts audio_seen holds
+    audio_seen: dict[str, int] = field(default_factory=dict)
+    remembered_for: str = ""                  # the number whose remembered class was read
+    remembered_class: str | None = None       # its answer ("" none); None while in flight
     position_unsaid: bool = False             # announce once a player is there
-    ended_at: float | None = None             # monotonic seconds of hangup
-    # What `progmoh status` and the metrics show (player/serve/status.py).
     first_seen_s: float | None = None         # monotonic seconds serve first heard of it
-    queue: str = ""
-    keys: list = field(default_factory=list)  # digits pressed, oldest first (the last few)
-    playing: tuple = ()                       # (kind, name) the player last reported
-    audio: dict = field(default_factory=dict) # problem -> count, over all its players
-    audio_link: object | None = None          # the player whose counts audio_seen holds
-    audio_seen: dict = field(default_factory=dict)
+    ended_at_s: float | None = None           # monotonic seconds of hangup
 
     @property
     def on_hold(self) -> bool:
-        return self.link is not None or (self.known and self.position > 0)
+        return self.link is not None or (self.on_ami and self.position > 0)
 
-    @property
-    def known(self) -> bool:
-        return self.on_ami.is_set()
 
-    def revive(self) -> None:
-        """AMI knows the call (again): it is not over."""
-        self.ended_at = None
-        self.on_ami.set()
+class OnAmi(Mapping[str, CallRecord]):
+    """A live, read-only view of the records of the calls AMI knows now, by unique id."""
 
-    def end(self, now_s: float) -> None:
-        self.on_ami.clear()
-        self.queue, self.position, self.position_unsaid = "", 0, False
-        if self.ended_at is None:
-            self.ended_at = now_s
+    def __init__(self, records: dict[str, CallRecord]) -> None:
+        self._records = records
+
+    def __getitem__(self, uniqueid: str) -> CallRecord:
+        record = self._records[uniqueid]
+        if not record.on_ami:
+            raise KeyError(uniqueid)
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return (uid for uid, record in list(self._records.items()) if record.on_ami)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class CallRegistry:
-    def __init__(self, grace_s: float) -> None:
-        self.grace_s = grace_s
+    """Every call serve knows, by unique id; the tracker and the core share one."""
+
+    def __init__(self) -> None:
         self.records: dict[str, CallRecord] = {}
+        self.known = OnAmi(self.records)
 
     def get(self, uniqueid: str) -> CallRecord | None:
         return self.records.get(uniqueid)
@@ -71,13 +94,15 @@ class CallRegistry:
             found = self.records[uniqueid] = CallRecord(uniqueid)
         return found
 
-    def expire(self, now_s: float) -> list[str]:
-        """Forget calls that ended more than the grace period ago; their ids."""
+    def on_ami(self) -> list[CallRecord]:
+        """The records of the calls AMI knows now, oldest first (a list: callers may write)."""
+        return [record for record in self.records.values() if record.on_ami]
+
+    def expire(self, now_s: float, grace_s: float) -> list[str]:
+        """Forget calls that ended at least ``grace_s`` ago and have no player; their ids."""
         gone = [uid for uid, r in self.records.items()
-                if r.ended_at is not None and now_s - r.ended_at >= self.grace_s
+                if r.ended_at_s is not None and now_s - r.ended_at_s >= grace_s
                 and r.link is None and r.connecting is None]
         for uid in gone:
-            record = self.records.pop(uid)
-            if record.choice is not None:
-                record.choice.cancel()
+            del self.records[uid]
         return gone

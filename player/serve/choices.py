@@ -36,7 +36,7 @@ class _Worker:
         threading.Thread(target=self._run, name=name, daemon=True).start()
 
     def submit(self, function, *args) -> concurrent.futures.Future:
-        future = concurrent.futures.Future()
+        future: concurrent.futures.Future = concurrent.futures.Future()
         self._jobs.put((future, function, args))
         return future
 

@@ -104,6 +104,13 @@ class GuardedListener:
     def connections(self) -> int:
         return len(self._connections)
 
+    @property
+    def _started(self) -> asyncio.AbstractEventLoop:
+        """The loop start() listens on: every callback below runs between start and close."""
+        if self._loop is None:
+            raise RuntimeError("the listener is not started")
+        return self._loop
+
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._sock.setblocking(False)
@@ -141,8 +148,8 @@ class GuardedListener:
         self._out_of_descriptors.warn(
             "realtime: cannot accept connections (%s); pausing accepts for %g s",
             error.strerror, self._pause_s)
-        self._loop.remove_reader(self._sock.fileno())
-        self._resume = self._loop.call_later(self._pause_s, self._resume_accepting)
+        self._started.remove_reader(self._sock.fileno())
+        self._resume = self._started.call_later(self._pause_s, self._resume_accepting)
 
     def _resume_accepting(self) -> None:
         self._resume = None
@@ -156,7 +163,7 @@ class GuardedListener:
         conn.setblocking(False)
         connection = Connection(self._waiting)
         self._connections.add(connection)
-        connection.task = self._loop.create_task(self._run(conn, connection))
+        connection.task = self._started.create_task(self._run(conn, connection))
 
     def _evict_one(self) -> bool:
         """End the connection that has waited longest for a request; False if all are busy."""
@@ -171,9 +178,9 @@ class GuardedListener:
         try:
             reader = asyncio.StreamReader(limit=self._limit)
             protocol = asyncio.StreamReaderProtocol(reader)
-            connection.transport, _ = await self._loop.connect_accepted_socket(
+            connection.transport, _ = await self._started.connect_accepted_socket(
                 lambda: protocol, conn)
-            writer = asyncio.StreamWriter(connection.transport, protocol, reader, self._loop)
+            writer = asyncio.StreamWriter(connection.transport, protocol, reader, self._started)
             await self._handler(reader, writer, connection)
         except OSError:
             pass

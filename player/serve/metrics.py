@@ -2,20 +2,24 @@
 
 Each ``Service`` owns its own ``CollectorRegistry``, so several services in
 one process (the tests) never share a counter.  Counters and histograms are
-bumped where things happen, by one small call each; gauges that describe the
-present (calls on hold, AMI connected, the cache) are read from the service
-at scrape time by ``_Present``, so they can never go stale.
+bumped where things happen: the core's ``Count`` actions, by name, through
+``count``; gauges that describe the present (calls on hold, AMI connected,
+the cache) are read from a fresh snapshot (snapshot.py) at scrape time by
+``_Present``, so they can never go stale.
 
 Label values are fixed sets: anything from outside (a digit from AMI) is
 mapped into them, so an odd event cannot grow the number of series.
 """
 
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from progmoh.player import protocol
+from progmoh.player.serve.cache_state import CacheState
+from progmoh.player.serve.snapshot import Snapshot
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 KEYS = tuple("0123456789*#ABCD")
@@ -34,16 +38,17 @@ class Metrics:
 
     content_type = CONTENT_TYPE
 
-    def __init__(self, present=None) -> None:
+    def __init__(self, snapshot: Callable[[], Snapshot] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._counters()
         self._histograms()
+        self._names()
         for key in KEYS:
             self.keys.labels(key)
         for problem in protocol.AUDIO_PROBLEMS:
             self.audio_problems.labels(problem)
-        if present is not None:
-            self.registry.register(_Present(present))
+        if snapshot is not None:
+            self.registry.register(_Present(snapshot))
 
     def _counters(self) -> None:
         r = self.registry
@@ -84,73 +89,72 @@ class Metrics:
         for operation in STORE_OUTCOMES:
             self.store_seconds.labels(operation)
 
+    def _names(self) -> None:
+        """What ``count`` knows by name: the counters the core bumps, and their histograms."""
+        self._by_name = {"keys": self.keys, "inserts": self.inserts,
+                         "announcements": self.announcements, "billing": self.billing,
+                         "store": self.store, "ami_reconnects": self.ami_reconnects,
+                         "ami_resyncs": self.ami_resyncs, "audio_problems": self.audio_problems}
+        self._latency = {"billing": lambda labels: self.billing_seconds,
+                         "store": lambda labels: self.store_seconds.labels(labels[0])}
+
     # -- one call per event --------------------------------------------------------
 
     def lookups_inc(self, result: str) -> None:
         self.lookups.labels(result).inc()
 
-    def key_pressed(self, digit: str) -> None:
-        self.keys.labels(digit if digit in KEYS else "other").inc()
-
-    def billing_lookup(self, outcome: str, seconds: float) -> None:
-        self.billing.labels(outcome).inc()
-        self.billing_seconds.observe(max(0.0, seconds))
-
-    def store_operation(self, operation: str, outcome: str, seconds: float) -> None:
-        self.store.labels(operation, outcome).inc()
-        self.store_seconds.labels(operation).observe(max(0.0, seconds))
+    def count(self, metric: str, labels: tuple[str, ...] = (), amount: int = 1,
+              seconds: float | None = None) -> None:
+        """One event the core counted (an ``actions.Count``), with its latency if it has one."""
+        counter = self._by_name[metric]
+        (counter.labels(*labels) if labels else counter).inc(amount)
+        if seconds is not None:
+            self._latency[metric](labels).observe(max(0.0, seconds))
 
     def scrape(self) -> bytes:
         return generate_latest(self.registry)
 
 
-def _labelled(counter: Counter, values) -> Counter:
+def _labelled(counter: Counter, values: Iterable[str]) -> Counter:
     """Create every series up front, so a rate over a label that never happened is 0, not gone."""
     for value in values:
         counter.labels(value)
     return counter
 
 
-class Present:
-    """What the service is now, read at scrape time; ``Service.present()`` fills it."""
-
-    __slots__ = ("calls_on_hold", "players", "ami_connected", "ami_last_event_age_s",
-                 "call_problems", "cache")
-
-    def __init__(self, calls_on_hold: int, players: int, ami_connected: bool,
-                 ami_last_event_age_s: float | None, call_problems: dict, cache) -> None:
-        self.calls_on_hold, self.players = calls_on_hold, players
-        self.ami_connected, self.ami_last_event_age_s = ami_connected, ami_last_event_age_s
-        self.call_problems = call_problems          # uniqueid -> {problem: count}
-        self.cache = cache                          # cache_state.CacheState
+def key_label(digit: str) -> str:
+    """The ``key`` label of a digit from AMI: one of KEYS, else "other"."""
+    return digit if digit in KEYS else "other"
 
 
 class _Present:
-    """A custom collector: gauges computed from ``present()`` at every scrape."""
+    """A custom collector: gauges from a fresh ``Snapshot`` (snapshot.py) at every scrape."""
 
-    def __init__(self, present) -> None:
-        self._present = present
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self._snapshot = snapshot
 
-    def describe(self):
+    def describe(self) -> list[GaugeMetricFamily]:
         return []
 
-    def collect(self):
-        now = self._present()
-        yield _gauge("progmoh_calls_on_hold", "Calls on hold now", now.calls_on_hold)
-        yield _gauge("progmoh_players_connected", "Players connected to serve now", now.players)
-        yield _gauge("progmoh_ami_connected", "1 while logged in to AMI", int(now.ami_connected))
-        age = now.ami_last_event_age_s
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = self._snapshot()
+        health = now.health
+        yield _gauge("progmoh_calls_on_hold", "Calls on hold now", len(now.calls))
+        yield _gauge("progmoh_players_connected", "Players connected to serve now",
+                     health.players_connected)
+        yield _gauge("progmoh_ami_connected", "1 while logged in to AMI", int(health.ami_connected))
+        age = health.ami_last_event_age_s
         yield _gauge("progmoh_ami_last_event_age_seconds", "Seconds since the last AMI event "
                      "(NaN before the first)", float("nan") if age is None else age)
-        yield _per_call(now.call_problems)
-        yield from _cache_gauges(now.cache)
+        yield _per_call({call.uniqueid: call.audio_problems for call in now.calls})
+        yield from _cache_gauges(health.cache)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 
-def _per_call(call_problems: dict) -> GaugeMetricFamily:
+def _per_call(call_problems: dict[str, Mapping[str, int]]) -> GaugeMetricFamily:
     family = GaugeMetricFamily("progmoh_call_audio_problems", "Audio problems players reported "
                                "for each call on hold now", labels=["uniqueid", "problem"])
     for uniqueid, counts in sorted(call_problems.items()):
@@ -159,7 +163,7 @@ def _per_call(call_problems: dict) -> GaugeMetricFamily:
     return family
 
 
-def _cache_gauges(cache):
+def _cache_gauges(cache: CacheState) -> Iterator[GaugeMetricFamily]:
     yield _gauge("progmoh_cache_readable", "1 if the current generation's manifest could be "
                  "read", int(cache.readable))
     info = GaugeMetricFamily("progmoh_cache_generation_info", "The current cache generation",

@@ -9,8 +9,13 @@ the calls consistently; the request parsing is the realtime backend's.
 import asyncio
 import logging
 
-from progmoh.player.serve.realtime import (MAX_HEAD_BYTES, BadRequest, RealtimeError, read_request,
-                                           response_bytes)
+from progmoh.player.serve.realtime import (
+    MAX_HEAD_BYTES,
+    BadRequest,
+    RealtimeError,
+    read_request,
+    response_bytes,
+)
 
 log = logging.getLogger("progmoh.serve.metrics")
 

@@ -15,8 +15,9 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from progmoh.player.command_line import named_call
+
 PROC = Path("/proc")
-UNIQUEID_OPTION = "--uniqueid"
 _CRED = struct.Struct("3i")
 DELETED_SUFFIX = " (deleted)"
 UNREADABLE_EXE = ("cannot read the parent's executable (/proc/{pid}/exe): run serve as the "
@@ -69,9 +70,7 @@ def resolved(executables: tuple[str, ...]) -> frozenset[str]:
 
 def carries_uniqueid(argv: list[str], uniqueid: str) -> bool:
     """True when argv names exactly one call, and it is this one."""
-    named = [argv[i + 1] for i, item in enumerate(argv[:-1]) if item == UNIQUEID_OPTION]
-    glued = any(item.startswith(UNIQUEID_OPTION + "=") for item in argv)
-    return named == [uniqueid] and not glued
+    return named_call(argv) == uniqueid
 
 
 def denial_reason(pid: int, uniqueid: str, executables: frozenset[str],

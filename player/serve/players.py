@@ -13,7 +13,6 @@ others.
 import asyncio
 import logging
 import os
-import re
 import secrets
 import socket
 from pathlib import Path
@@ -21,11 +20,11 @@ from typing import Protocol
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player import protocol
+from progmoh.player.command_line import valid_uniqueid
 from progmoh.player.serve import peercred
 
 log = logging.getLogger("progmoh.serve.players")
 
-UNIQUEID = re.compile(r"[0-9]{1,20}\.[0-9]{1,12}")     # ASCII only: \d takes any script's digits
 HELLO_TIMEOUT_S = 5.0
 MAX_BUFFER_BYTES = 256 * 1024
 
@@ -126,7 +125,8 @@ class PlayerServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        self._tasks.add(task)
+        if task is not None:                    # always, in a coroutine the server runs
+            self._tasks.add(task)
         link = PlayerLink(writer, self._max_buffer_bytes)
         self._links.add(link)
         try:
@@ -166,13 +166,15 @@ class PlayerServer:
     def _busy_reason(self, uniqueid: str) -> str | None:
         """Why the call is taken: another admitted link whose process still runs."""
         for other in self._links:
-            if (other.uniqueid == uniqueid and not other.closed
+            if (other.uniqueid == uniqueid and other.pid is not None and not other.closed
                     and peercred.is_running(other.pid, self._proc)):
                 return f"the call's player (pid {other.pid}) is still running"
         return None
 
     async def _converse(self, reader: asyncio.StreamReader, link: PlayerLink) -> None:
         uniqueid = link.uniqueid
+        if uniqueid is None:
+            raise RuntimeError("a player link conversing before its hello was admitted")
         try:
             await self._handler.player_connected(uniqueid, link)
             while (line := await _read_line(reader)) is not None:
@@ -202,7 +204,7 @@ def _hello_uniqueid(line: bytes) -> str | None:
     uniqueid = message.get("uniqueid")
     if message["type"] != protocol.HELLO or not isinstance(uniqueid, str):
         return None
-    return uniqueid if UNIQUEID.fullmatch(uniqueid) else None
+    return uniqueid if valid_uniqueid(uniqueid) else None
 
 
 def _deny(link: PlayerLink, reason: str) -> bool:

@@ -28,26 +28,24 @@ a new one when it needs it).  Bad requests are logged at most once a minute.
 
 import asyncio
 import logging
-import re
 import socket
 import urllib.parse
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from progmoh.cache.errors import ProgmohError
+from progmoh.player import command_line
 from progmoh.player.serve.guarded_listener import GuardedListener, Throttled, connection_cap
 from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
 
-CLASS_NAME = re.compile(r"progmoh-([0-9]{1,20}\.[0-9]{1,12})")   # ASCII: \d takes any digit
-MAX_APPLICATION_CHARS = 255          # Asterisk copies the application into char[256]
+CLASS_PREFIX = "progmoh-"            # a call's own class: progmoh-<uniqueid>
 MAX_HEAD_BYTES = 8192
 MAX_BODY_BYTES = 4096
 HEAD_TIMEOUT_S = 5.0                # a new connection's first request, head and body
 IDLE_TIMEOUT_S = 60.0               # a keep-alive connection's next request
 BAD_REQUEST_LOG_EVERY_S = 60.0
-MAX_CLASS_ARG_CHARS = 64           # a longer class name is left to the player's welcome
 CLASS_WAIT_S = 0.05                 # the longest this answer waits for a remembered class
 
 
@@ -77,38 +75,11 @@ class Request:
 
 def application_line(settings: ServeSettings, uniqueid: str, music_class: str = "",
                      place: str = "") -> str | None:
-    """The player's command line, optional parts dropped until it fits; None if it cannot.
-
-    Asterisk splits the line on every space, so a required path containing
-    one makes the line unusable, and an optional one is left out.  The
-    optional parts go in order of worth: the lead, the caller's class, where
-    in it a restarted call's caller is (only with the class), the log.
-    """
-    required = player_command(settings) + ["--uniqueid", uniqueid,
-                "--cache", str(settings.cache_dir), "--socket", str(settings.socket_path)]
-    optional = [["--lead-ms", str(settings.lead_ms)]]
-    if class_argument_ok(music_class):
-        optional.append(["--class", music_class])
-        if place and not any(c.isspace() for c in place):
-            optional.append(["--at", place])
-    if settings.player_log and " " not in settings.player_log:
-        optional.append(["--log", settings.player_log])
-    if any(" " in part for part in required):
-        return None
-    while True:
-        line = " ".join(required + [part for pair in optional for part in pair])
-        if len(line) <= MAX_APPLICATION_CHARS:
-            return line
-        if not optional:
-            return None
-        optional.pop()
-
-
-def class_argument_ok(music_class: str) -> bool:
-    """A class name that survives Asterisk's split on spaces as one argument."""
-    return (isinstance(music_class, str) and 0 < len(music_class) <= MAX_CLASS_ARG_CHARS
-            and music_class.isprintable() and not any(c.isspace() for c in music_class)
-            and not music_class.startswith("-"))
+    """The player's command line for this call (``command_line.build``: optional parts
+    dropped until it fits); None if it cannot."""
+    return command_line.build(player_command(settings), uniqueid, settings.cache_dir,
+                              settings.socket_path, settings.lead_ms, settings.player_log,
+                              music_class, place)
 
 
 def player_command(settings: ServeSettings) -> list[str]:
@@ -118,9 +89,8 @@ def player_command(settings: ServeSettings) -> list[str]:
 
 def unsplittable_parts(settings: ServeSettings) -> list[str]:
     """Paths Asterisk would split apart: it splits the application on every space."""
-    parts = player_command(settings) + [str(settings.cache_dir), str(settings.socket_path),
-                                        settings.player_log]
-    return [part for part in parts if " " in part]
+    return command_line.unsplittable(player_command(settings) + [
+        str(settings.cache_dir), str(settings.socket_path), settings.player_log])
 
 
 def requested_call(settings: ServeSettings, path: str, method: str, body: bytes) -> str | None:
@@ -129,8 +99,10 @@ def requested_call(settings: ServeSettings, path: str, method: str, body: bytes)
         return None
     fields = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True)
     names = fields.get("name", [])
-    match = CLASS_NAME.fullmatch(names[0]) if len(names) == 1 else None
-    return match.group(1) if match else None
+    if len(names) != 1 or not names[0].startswith(CLASS_PREFIX):
+        return None
+    uniqueid = names[0][len(CLASS_PREFIX):]
+    return uniqueid if command_line.valid_uniqueid(uniqueid) else None
 
 
 def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
@@ -143,9 +115,9 @@ def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
     if application is None:
         log.error("no usable player command line for call %s: over %d characters even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
-                  "or serve.socket", uniqueid, MAX_APPLICATION_CHARS)
+                  "or serve.socket", uniqueid, command_line.MAX_CHARS)
         return b""
-    row = (("name", f"progmoh-{uniqueid}"), ("mode", "custom"), ("application", application))
+    row = (("name", CLASS_PREFIX + uniqueid), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
 
 

@@ -1,14 +1,18 @@
 """Which key does what, and when a call's position is spoken: one place, from config.
 
-Both classes only keep time and state; sending anything is the caller's job,
-so they can be tested with a fake clock and no sockets.
+Both classes keep only their own timings (press times, when a call last
+heard its position), never a call's facts, which are its record's
+(calls.py); sending anything is the core's job, so they are tested with a
+fake clock and no sockets.
 """
 
 import time
+from collections.abc import Callable
 
 from progmoh.player.serve.settings import KeySettings
 
 BALANCE, NEXT_MUSIC, POSITION, WAIT = "balance", "next_music", "position", "wait"
+Clock = Callable[[], float]         # monotonic seconds; tests give a fake one
 
 
 class KeyRules:
@@ -18,7 +22,8 @@ class KeyRules:
     gets one balance read-out while 4 still works at once.
     """
 
-    def __init__(self, settings: KeySettings, clock=time.monotonic):
+    def __init__(self, settings: KeySettings,
+                 clock: Clock = time.monotonic) -> None:
         self._actions = {key: action for key, action in (
             (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
             (settings.position, POSITION), (settings.wait, WAIT)) if key}
@@ -45,32 +50,29 @@ class KeyRules:
 
 
 class PositionAnnouncer:
-    """Decides when a call hears its queue position.
+    """Decides when a call hears its queue position; keeps only when each call last heard it.
 
     A position is announced when it first becomes known and whenever it
     changes (if ``announce_position_change``), and again every
     ``position_every_s`` seconds (0 turns the periodic announcement off).
     Every announcement restarts the period, so a caller never hears the same
-    sentence twice in a row just because two rules fired together.
+    sentence twice in a row just because two rules fired together.  The
+    position itself is the call record's (calls.py): the tracker reports a
+    change only when it is one.
     """
 
-    def __init__(self, settings: KeySettings, clock=time.monotonic):
+    def __init__(self, settings: KeySettings,
+                 clock: Clock = time.monotonic) -> None:
         self._on_change = settings.announce_position_change
         self._every_s = settings.position_every_s
         self._clock = clock
-        self._positions: dict[str, int] = {}
         self._announced_at: dict[str, float] = {}
 
-    def position(self, uniqueid: str) -> int | None:
-        return self._positions.get(uniqueid)
-
     def on_position(self, uniqueid: str, position: int) -> bool:
-        """Record a position; True when it should be announced now (counts as announced)."""
-        previous = self._positions.get(uniqueid)
-        self._positions[uniqueid] = position
+        """A new position; True when it should be announced now (counts as announced)."""
         if uniqueid not in self._announced_at:
             self._announced_at[uniqueid] = self._clock()
-        if position == previous or not self._on_change or position < 1:
+        if not self._on_change or position < 1:
             return False
         self.announced(uniqueid)
         return True
@@ -79,21 +81,20 @@ class PositionAnnouncer:
         """Note an announcement made for another reason (key 4), restarting the period."""
         self._announced_at[uniqueid] = self._clock()
 
-    def due(self, uniqueid: str) -> bool:
+    def due(self, uniqueid: str, position: int) -> bool:
         """True once per period when the periodic announcement is due (counts as announced)."""
-        wait_s = self.next_due_in(uniqueid)
+        wait_s = self.next_due_in(uniqueid, position)
         if wait_s is None or wait_s > 0:
             return False
         self.announced(uniqueid)
         return True
 
-    def next_due_in(self, uniqueid: str) -> float | None:
+    def next_due_in(self, uniqueid: str, position: int) -> float | None:
         """Seconds until the next periodic announcement; None if there will be none."""
-        if self._every_s <= 0 or self._positions.get(uniqueid, 0) < 1:
+        announced_at = self._announced_at.get(uniqueid)
+        if self._every_s <= 0 or position < 1 or announced_at is None:
             return None
-        elapsed_s = self._clock() - self._announced_at[uniqueid]
-        return max(0.0, self._every_s - elapsed_s)
+        return max(0.0, self._every_s - (self._clock() - announced_at))
 
     def forget(self, uniqueid: str) -> None:
-        self._positions.pop(uniqueid, None)
         self._announced_at.pop(uniqueid, None)

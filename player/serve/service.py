@@ -1,60 +1,54 @@
-"""``progmoh serve``: the asyncio service that wires the control plane together.
+"""``progmoh serve``: the asyncio shell that wires the control plane to its core.
 
 AMI events (through the tracker) tell which calls exist, their caller
 number, queue position and keys; the players' socket tells which process
-speaks for which call (checked with SO_PEERCRED by ``PlayerServer``).
-Personal data (balance, position) goes to a player only when its call is
-known on AMI and the player has proven itself.  Audio never waits on any of
-this: the realtime backend answers from the class name alone.
+speaks for which call (checked with SO_PEERCRED by ``PlayerServer``).  What
+follows from them is decided by the pure core (core.py); this module runs
+the servers and clients, carries out the core's actions and does the
+waiting.  Personal data (balance, position) goes to a player only when its
+call is known on AMI and the player has proven itself.  Audio never waits
+on any of this: the realtime backend answers from the class name alone.
 """
 
 import asyncio
-import dataclasses
 import logging
 import signal
 import time
 import urllib.parse
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
-from progmoh.player import protocol, wire
-from progmoh.player.serve import tracker as t
+from progmoh.player.serve.actions import (
+    CallForgotten,
+    CallOnAmi,
+    Count,
+    LookUpBalance,
+    PrefetchBalance,
+    ReadChoice,
+    Send,
+    WriteChoice,
+)
 from progmoh.player.serve.ami.client import AmiClient
-from progmoh.player.serve import audio_reports
 from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.cache_state import CacheWatch
-from progmoh.player.serve.calls import CallRecord, CallRegistry
+from progmoh.player.serve.calls import CallRegistry
 from progmoh.player.serve.choices import open_choice_store
-from progmoh.player.serve.metrics import Metrics, Present
+from progmoh.player.serve.core import ServeCore
+from progmoh.player.serve.metrics import Metrics
 from progmoh.player.serve.metrics_http import MetricsServer
 from progmoh.player.serve.players import PlayerServer
 from progmoh.player.serve.realtime import RealtimeServer
-from progmoh.player.serve.rules import (
-    BALANCE, NEXT_MUSIC, POSITION, WAIT, KeyRules, PositionAnnouncer,
-)
-from progmoh.player.serve.settings import (
-    AmiSettings, BillingSettings, KeySettings, ServeSettings, StoreSettings,
-)
-from progmoh.player.serve.status import StatusServer, status_report
-from progmoh.player.serve.waits import QueueWaits, spoken_minutes
+from progmoh.player.serve.settings import ControlPlaneSettings, ServeSettings
+from progmoh.player.serve.snapshot import Snapshot
+from progmoh.player.serve.status import StatusServer
 
 log = logging.getLogger("progmoh.serve")
 
 WELCOME_WAIT_S = 1.0      # a player may connect a few ms before AMI tells us its call
 TICK_S = 1.0
-MAX_CLASS_CHARS = 255
-MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    serve: ServeSettings
-    keys: KeySettings
-    ami: AmiSettings
-    billing: BillingSettings
-    store: StoreSettings
-
-
-def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
+def configured_secrets(settings: ControlPlaneSettings) -> tuple[str, ...]:
     """Every secret of the config besides billing's own: what no log line may show."""
     try:
         store_password = urllib.parse.urlsplit(settings.store.url).password or ""
@@ -64,37 +58,47 @@ def configured_secrets(settings: ServiceSettings) -> tuple[str, ...]:
 
 
 class Service:
-    def __init__(self, settings: ServiceSettings, *, clock=time.monotonic,
+    """The shell: wires the listeners to the core, carries out its actions, does the waiting.
+
+    Every decision is the core's (core.py); this keeps the sockets, the
+    tasks and the waits: the welcome's wait for AMI, the bounded wait for a
+    remembered class, billing's and the store's answers.
+    """
+
+    def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=AmiClient) -> None:
-        self.settings, self.clock = settings, clock
+        self.settings = settings
+        self.core = ServeCore(settings.serve, settings.keys, clock,
+                              ami_enabled=settings.ami.enabled,
+                              billing_backend=settings.billing.backend)
         self._observability(settings.serve)
-        self.tracker = t.Tracker()
-        self.calls = CallRegistry(settings.serve.call_grace_s)
-        self.rules = KeyRules(settings.keys, clock)
-        self.announcer = PositionAnnouncer(settings.keys, clock)
-        self.waits = QueueWaits()
-        self.balances = balances or BalanceBook(settings.billing, clock,
-                                                configured_secrets(settings), self._billing_lookup)
-        self.choices = choices or open_choice_store(settings.store, self._store_operation)
+        self.balances = balances or BalanceBook(
+            settings.billing, clock, configured_secrets(settings), self._billing_observed)
+        self.choices = choices or open_choice_store(settings.store, self._store_observed)
         self.realtime = RealtimeServer(settings.serve, self.start_class,
                                        on_lookup=self.metrics.lookups_inc,
-                                       start_place=self.start_place)
+                                       start_place=self.core.start_place)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
                                     settings.serve.asterisk_executables, self,
                                     on_refused=self.metrics.refused.inc)
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
+        self._choice_reads: dict[str, asyncio.Task] = {}      # uniqueid -> its one read
+        self._ami_waits: dict[str, asyncio.Event] = {}        # uniqueid -> set once AMI knows it
 
     def _observability(self, serve: ServeSettings) -> None:
         """Metrics, the status socket, and what they report (see README "Operations")."""
-        self.metrics = Metrics(self.present)
+        self.metrics = Metrics(self.snapshot)
         self.cache = CacheWatch(serve.cache_dir)
         self.metrics_server = (MetricsServer(serve.metrics_listen, serve.metrics_port, self.metrics)
                                if serve.metrics_enabled else None)
-        self.status_server = (StatusServer(serve.status_socket, serve.status_socket_mode, self)
-                              if serve.status_socket else None)
-        self.ami_connected, self.ami_logins, self.ami_event_at = False, 0, None
-        self.last_billing, self.last_store = "", ""
+        self.status_server = (StatusServer(serve.status_socket, serve.status_socket_mode,
+                                           self.snapshot) if serve.status_socket else None)
+
+    @property
+    def calls(self) -> CallRegistry:
+        """The core's records (read them; the core writes them)."""
+        return self.core.calls
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -139,284 +143,141 @@ class Service:
             self.tick()
 
     def tick(self) -> None:
-        """Periodic position announcements and forgetting finished calls."""
-        for record in self.calls.records.values():
-            if record.link is not None and record.known and self.announcer.due(record.uniqueid):
-                self.metrics.announcements.labels("periodic").inc()
-                self._announce(record)
-        for uniqueid in self.calls.expire(self.clock()):
-            self.rules.forget(uniqueid)
-            self.announcer.forget(uniqueid)
+        self._run(self.core.tick())
 
-    # -- AMI ---------------------------------------------------------------------------
+    # -- AMI (the client calls these) ------------------------------------------------------
 
     def ami_up(self) -> None:
-        log.info("AMI connection up")
-        if self.ami_logins:
-            self.metrics.ami_reconnects.inc()
-        self.ami_logins += 1
-        self.ami_connected = True
+        self._run(self.core.ami_up())
 
     def ami_event(self, message) -> None:
-        self.ami_event_at = self.clock()
-        self.waits.on_event(message)
-        self.apply(self.tracker.handle(message))
+        self._run(self.core.ami_event(message))
 
     def ami_resync(self, entries) -> None:
-        self.metrics.ami_resyncs.inc()
-        self.waits.on_resync(entries)
-        self.apply(self.tracker.resync(entries))
+        self._run(self.core.ami_resync(entries))
 
     def ami_down(self) -> None:
-        log.warning("AMI connection lost: dropping what it told us about every call")
-        self.ami_connected = False
-        self.apply(self.tracker.reset())
+        self._run(self.core.ami_down())
 
-    def apply(self, changes: list) -> None:
-        for change in changes:
-            record = self.calls.record(change.uniqueid)
-            if record.first_seen_s is None:
-                record.first_seen_s = self.clock()
-            if isinstance(change, t.CallEnded):
-                self._ended(record)
-                continue
-            record.revive()
-            handler = self._change_handlers.get(type(change))
-            if handler is not None:
-                handler(self, record, change)
-
-    def _caller_seen(self, record: CallRecord, change: t.CallerSeen) -> None:
-        """Before the queue: only the remembered class is read (no billing yet)."""
-        self._read_choice(record, change.number)
-
-    def _caller_known(self, record: CallRecord, change: t.CallerKnown) -> None:
-        record.number = change.number
-        self.balances.prefetch(change.number)
-        self._read_choice(record, change.number)
-
-    def _read_choice(self, record: CallRecord, number: str) -> None:
-        if record.choice is None or record.choice_of != number:
-            if record.choice is not None:
-                record.choice.cancel()
-            record.choice, record.choice_of = self._spawn(self.choices.get(number)), number
-
-    def _language_known(self, record: CallRecord, change: t.LanguageKnown) -> None:
-        record.language = change.language
-
-    def _language(self, record: CallRecord) -> str:
-        """The caller's channel language when the cache speaks it, else serve.language."""
-        if record.language and record.language in self.settings.serve.languages:
-            return record.language
-        return self.settings.serve.language
-
-    def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> None:
-        record.queue, record.position = change.queue, change.position
-        if self.announcer.on_position(record.uniqueid, change.position):
-            if record.link is None:
-                record.position_unsaid = True       # said once its player connects
-            else:
-                self.metrics.announcements.labels("change").inc()
-                self._announce(record)
-
-    def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> None:
-        record.queue, record.position, record.position_unsaid = "", 0, False
-        self.announcer.on_position(record.uniqueid, 0)
-
-    def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> None:
-        self.metrics.key_pressed(change.digit)
-        record.keys = (record.keys + [change.digit])[-MAX_KEYS_KEPT:]
-        action = self.rules.on_digit(record.uniqueid, change.digit)
-        if action is None or record.link is None:
-            return
-        if action == BALANCE:
-            self._spawn(self._send_balance(record))
-        elif action == NEXT_MUSIC:
-            record.link.send(protocol.NEXT_CLASS)
-            self.metrics.inserts.labels("class_switch").inc()
-        elif action == POSITION and record.position:
-            self._send_position(record)
-        elif action == WAIT:
-            self._send_wait(record)
-
-    def _ended(self, record: CallRecord) -> None:
-        record.end(self.clock())
-        self.announcer.forget(record.uniqueid)
-
-    _change_handlers = {t.CallerSeen: _caller_seen, t.CallerKnown: _caller_known,
-                        t.LanguageKnown: _language_known,
-                        t.PositionChanged: _position_changed,
-                        t.LeftQueue: _left_queue, t.KeyPressed: _key_pressed}
-
-    def _announce(self, record: CallRecord) -> None:
-        """A periodic or on-change announcement: the position, then (if asked) the wait."""
-        self._send_position(record)
-        if self.settings.keys.announce_wait:
-            self._send_wait(record, quiet=True)
-
-    def _send_wait(self, record: CallRecord, quiet: bool = False) -> None:
-        """The estimated wait in whole minutes; nothing at all when there is no estimate."""
-        minutes = spoken_minutes(self.waits.estimate_s(record.queue, record.position))
-        if minutes is None:
-            if not quiet:
-                log.info("call %s: no wait estimate for queue %r yet: nothing said",
-                         record.uniqueid, record.queue)
-            return
-        log.info("call %s: estimated wait about %d min (queue %s, position %d)",
-                 record.uniqueid, minutes, record.queue, record.position)
-        record.link.send(protocol.WAIT, minutes=minutes, language=self._language(record))
-        self.metrics.inserts.labels("wait").inc()
-
-    def _send_position(self, record: CallRecord) -> None:
-        self.announcer.announced(record.uniqueid)
-        record.position_unsaid = False
-        record.link.send(protocol.POSITION, position=record.position,
-                         language=self._language(record))
-        self.metrics.inserts.labels("position").inc()
-
-    async def _send_balance(self, record: CallRecord) -> None:
-        if not record.number:
-            result_status, accounts = "unavailable", ()
-        else:
-            result = await self.balances.get(record.number)
-            result_status, accounts = result.status, result.accounts
-        if record.link is None or not record.known:
-            return
-        language = self._language(record)
-        try:
-            record.link.send(protocol.BALANCE, status=result_status, language=language,
-                             accounts=[dataclasses.asdict(a) for a in accounts])
-        except protocol.ProtocolError:
-            log.warning("call %s: balance of %d accounts too big for one message; the caller "
-                        "hears \"unavailable\"", record.uniqueid, len(accounts))
-            record.link.send(protocol.BALANCE, status="unavailable", language=language, accounts=[])
-        self.metrics.inserts.labels("balance").inc()
-
-    # -- players -----------------------------------------------------------------------
+    # -- players (the players' socket calls these) ------------------------------------------
 
     async def player_connected(self, uniqueid: str, link) -> None:
-        """Welcome first (language, remembered class, progress), then anything personal."""
-        record = self.calls.record(uniqueid)
-        record.connecting = link
-        if record.first_seen_s is None:
-            record.first_seen_s = self.clock()
-        if not record.known:
-            record.ended_at = None
-        music_class = await self._remembered_class(record)
-        if record.connecting is not link or link.closed:
-            return                              # a newer process of this call took over
-        link.send(protocol.WELCOME, language=self._language(record),
-                  music_class=music_class, state=record.state)
-        record.link, record.connecting = link, None
-        if record.known and record.position and record.position_unsaid:
-            self.metrics.announcements.labels("change").inc()
-            self._announce(record)
+        """Wait (briefly) for AMI to name the call and for its remembered class; then welcome."""
+        self._run(self.core.player_connected(uniqueid, link))
+        if await self._ami_knows(uniqueid):
+            await self._choice_read(uniqueid)
+        if not link.closed:
+            self._run(self.core.player_ready(uniqueid, link))
+
+    async def player_message(self, uniqueid: str, link, message: dict) -> None:
+        self._run(self.core.player_message(uniqueid, link, message))
+
+    async def player_gone(self, uniqueid: str, link) -> None:
+        self._run(self.core.player_gone(uniqueid, link))
+
+    async def _ami_knows(self, uniqueid: str) -> bool:
+        """True once AMI knows the call (at once without AMI); False after WELCOME_WAIT_S."""
+        if self.ami is None or self.core.on_ami(uniqueid):
+            return True
+        known = self._ami_waits.setdefault(uniqueid, asyncio.Event())
+        try:
+            await asyncio.wait_for(known.wait(), WELCOME_WAIT_S)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def _choice_read(self, uniqueid: str) -> None:
+        """Until the call's remembered class has been read (or that read was replaced)."""
+        read = self._choice_reads.get(uniqueid)
+        if read is None:
+            return
+        try:
+            await asyncio.shield(read)
+        except asyncio.CancelledError:
+            if not read.cancelled():        # this wait was cancelled, not the read
+                raise
+
+    # -- the realtime answer and the reports ------------------------------------------------
 
     async def start_class(self, uniqueid: str) -> str:
         """The class a new player of this call starts with (its ``--class``).
 
-        Where an earlier player of the call was, else the caller's remembered
-        choice; "" when neither is known yet.  The realtime backend bounds
-        the wait, so a slow database costs the caller their class, never time.
+        A read of the remembered class still in flight is waited for; the
+        realtime backend bounds the wait, so a slow database costs the caller
+        their class, never time.
         """
-        record = self.calls.get(uniqueid)
-        if record is None:
-            return ""
-        if record.state is not None and record.state.music_class:
-            return record.state.music_class
-        choice = record.choice
-        if choice is None:
-            return ""
-        try:
-            return await asyncio.shield(choice) or ""
-        except asyncio.CancelledError:
-            if choice.cancelled():          # a read for a number since changed
-                return ""
-            raise
+        music_class = self.core.start_class(uniqueid)
+        if music_class is None:
+            await self._choice_read(uniqueid)
+            music_class = self.core.start_class(uniqueid)
+        return music_class or ""
 
-    def start_place(self, uniqueid: str) -> str:
-        """Where in its class a restarted call's new player starts (its ``--at``).
+    async def remembered_class(self, uniqueid: str) -> str:
+        """The caller's remembered class once its read is done; "" if none is known."""
+        await self._choice_read(uniqueid)
+        return self.core.remembered_class(uniqueid)
 
-        The last player's last state (sent as it was stopped) is where the
-        caller is, so the new player's first sample repeats nothing; "" for
-        a call with no state yet."""
-        record = self.calls.get(uniqueid)
-        if record is None or record.state is None or not record.state.music_class:
-            return ""
-        return wire.place_argument(dataclasses.asdict(record.state))
+    def snapshot(self) -> Snapshot:
+        return self.core.snapshot(self.cache.state())
 
-    async def _remembered_class(self, record: CallRecord) -> str:
-        if self.ami is not None and not record.known:
-            try:
-                await asyncio.wait_for(record.on_ami.wait(), WELCOME_WAIT_S)
-            except asyncio.TimeoutError:
-                return ""
-        if record.choice is None:
-            return ""
-        try:
-            return await asyncio.shield(record.choice) or ""
-        except asyncio.CancelledError:
-            return ""
+    def _billing_observed(self, outcome: str, seconds: float) -> None:
+        self._run(self.core.billing_observed(outcome, seconds))
 
-    async def player_message(self, uniqueid: str, link, message: dict) -> None:
-        record = self.calls.record(uniqueid)
-        kind = message["type"]
-        if kind == protocol.STATE:
-            state = _state(message)
-            if record.link is link:
-                record.state = state
-                audio_reports.take(record, link, message, self.metrics.audio_problems)
-        elif kind == protocol.CLASS_CHANGED:
-            music_class = message.get("music_class")
-            if not isinstance(music_class, str) or not 0 < len(music_class) <= MAX_CLASS_CHARS:
-                raise protocol.ProtocolError("class_changed without a usable music_class")
-            if record.number:
-                self._spawn(self.choices.put(record.number, music_class))
-        else:
-            log.warning("player %s: message type %r ignored", uniqueid, kind)
+    def _store_observed(self, operation: str, outcome: str, seconds: float) -> None:
+        self._run(self.core.store_observed(operation, outcome, seconds))
 
-    async def player_gone(self, uniqueid: str, link) -> None:
-        record = self.calls.get(uniqueid)
-        if record is None:
-            return
-        if record.connecting is link:
-            record.connecting = None
-        if record.link is link:
-            record.link = None
-        idle = record.link is None and record.connecting is None
-        if idle and not record.known and record.ended_at is None:
-            record.ended_at = self.clock()         # never seen on AMI: forget it after the grace
+    # -- carrying out the core's actions ----------------------------------------------------
 
+    def _run(self, actions: list) -> None:
+        for action in actions:
+            self._effects[type(action)](self, action)
 
-    # -- what the metrics and `progmoh status` read ------------------------------------
+    def _send(self, action: Send) -> None:
+        action.link.send(action.kind, **action.fields)
 
-    def present(self) -> Present:
-        calls = self.calls.records.values()
-        age = None if self.ami_event_at is None else self.clock() - self.ami_event_at
-        return Present(sum(r.on_hold for r in calls), sum(r.link is not None for r in calls),
-                       self.ami_connected, age,
-                       {r.uniqueid: dict(r.audio) for r in calls if r.on_hold}, self.cache.state())
+    def _prefetch(self, action: PrefetchBalance) -> None:
+        self.balances.prefetch(action.number)
 
-    def status(self) -> dict:
-        return status_report(self)
+    def _look_up(self, action: LookUpBalance) -> None:
+        self._spawn(self._balance_for(action))
 
-    def _billing_lookup(self, outcome: str, seconds: float) -> None:
-        self.last_billing = outcome
-        self.metrics.billing_lookup(outcome, seconds)
+    async def _balance_for(self, action: LookUpBalance) -> None:
+        result = await self.balances.get(action.number)
+        self._run(self.core.balance_answered(action.uniqueid, action.link, result))
 
-    def _store_operation(self, operation: str, outcome: str, seconds: float) -> None:
-        self.last_store = f"{operation} {outcome}"
-        self.metrics.store_operation(operation, outcome, seconds)
+    def _read(self, action: ReadChoice) -> None:
+        earlier = self._choice_reads.pop(action.uniqueid, None)
+        if earlier is not None:
+            earlier.cancel()
+        self._choice_reads[action.uniqueid] = self._spawn(self._choice_for(action))
+
+    async def _choice_for(self, action: ReadChoice) -> None:
+        music_class = await self.choices.get(action.number)
+        self._run(self.core.choice_answered(action.uniqueid, action.number, music_class))
+
+    def _write(self, action: WriteChoice) -> None:
+        self._spawn(self.choices.put(action.number, action.music_class))
+
+    def _count(self, action: Count) -> None:
+        self.metrics.count(action.metric, action.labels, action.amount, action.seconds)
+
+    def _known(self, action: CallOnAmi) -> None:
+        waiting = self._ami_waits.pop(action.uniqueid, None)
+        if waiting is not None:
+            waiting.set()
+
+    def _forgotten(self, action: CallForgotten) -> None:
+        self._ami_waits.pop(action.uniqueid, None)
+        read = self._choice_reads.pop(action.uniqueid, None)
+        if read is not None:
+            read.cancel()
+
+    _effects: dict[type, Callable[["Service", Any], None]] = {
+        Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, ReadChoice: _read,
+        WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
 
 
-def _state(message: dict) -> protocol.CallState:
-    """The message's state; a bad one is a ProtocolError, which drops the player."""
-    state = protocol.call_state(message.get("state"))
-    if state is None:
-        raise protocol.ProtocolError("state message without a state object")
-    return state
-
-
-async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) -> None:
+async def serve_until_stopped(settings: ControlPlaneSettings, stop: asyncio.Event) -> None:
     service = Service(settings)
     try:
         await service.start()
@@ -425,7 +286,7 @@ async def serve_until_stopped(settings: ServiceSettings, stop: asyncio.Event) ->
         await service.close()
 
 
-def run(settings: ServiceSettings) -> None:
+def run(settings: ControlPlaneSettings) -> None:
     """Run the service until SIGTERM or SIGINT."""
     async def main():
         stop = asyncio.Event()

@@ -1,95 +1,223 @@
-"""Settings of the control plane, ``progmoh serve``.  Secrets live only here."""
+"""Settings of the control plane, ``progmoh serve``, each field declared as its configuration
+key.  Secrets live only here."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from progmoh.cache.declared import (
+    ABSOLUTE_PATHS,
+    DTMF,
+    EXECUTABLE,
+    LOG,
+    PATH,
+    PLAYER_ARGV,
+    REGEX,
+    SOCKET_MODE,
+    STORE_URL,
+    URL_PASSWORD,
+    URL_PREFIX,
+    WHOLE,
+    declared,
+    declared_port,
+    same_as,
+    table,
+)
+from progmoh.cache.settings import CacheSettings
+from progmoh.player.settings import PlayerSettings
 
-@dataclass(frozen=True)
+_MODE_HELP = "Permissions of that socket (octal string)"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ServeSettings:
-    listen: str
-    port: int
-    prefix: str                 # URL prefix res_config_curl is pointed at, e.g. /moh
-    executable: Path            # absolute path of the progmoh console script
-    socket_path: Path
-    socket_mode: int
-    asterisk_executables: tuple[str, ...]   # absolute paths; a player's parent must run one
-    language: str
-    call_grace_s: float
-    log: str
-    cache_dir: Path
-    player_log: str
-    lead_ms: int
-    metrics_enabled: bool = True
-    metrics_listen: str = "127.0.0.1"
-    metrics_port: int = 0             # 0 picks a free port
-    status_socket: Path | None = None      # None: no `progmoh status` channel
-    status_socket_mode: int = 0o660
-    languages: tuple[str, ...] = ()    # render.languages: a caller's channel language is used
-                                       # when it is one of these, else ``language``
+    """The ``[serve]`` section, with the sections it shares: what a player's command line
+    carries comes from ``player`` and ``cache``, read through, never copied."""
+    listen: str = declared(
+        "127.0.0.1", help="Address of the HTTP endpoint Asterisk's res_config_curl asks for "
+                          "per-call music classes.")
+    port: int = declared_port(8088, help="Its port (0 picks a free port).")
+    prefix: str = declared(
+        "/moh", read_as=URL_PREFIX,
+        help="URL prefix given to res_config_curl in extconfig.conf, e.g.\n"
+             "musiconhold => curl,http://127.0.0.1:8088/moh")
+    executable: Path = declared(
+        "", read_as=EXECUTABLE,
+        help='Absolute path of the `progmoh` program Asterisk runs per call; "" means the one '
+             "installed beside the Python that runs serve (e.g. /opt/progmoh/.venv/bin/progmoh).")
+    socket_path: Path = declared(
+        "var/run/progmoh.sock", name="socket", installed="{run}/progmoh.sock", read_as=PATH,
+        help="Unix socket over which players talk to serve.")
+    socket_mode: int = declared(
+        "0660", read_as=SOCKET_MODE, help=f"{_MODE_HELP}; never world-writable.")
+    asterisk_executables: tuple[str, ...] = declared(
+        ("/usr/sbin/asterisk", "/usr/local/sbin/asterisk"), check=ABSOLUTE_PATHS,
+        help="Absolute paths of the Asterisk binary: a player proves which call it plays for "
+             "by being a child of a process running one of these (read from /proc/<pid>/exe "
+             "and compared after resolving symlinks; process names are not trusted, any "
+             "process can rename itself). Add yours if Asterisk lives elsewhere.")
+    language: str = declared(
+        "en", help="Language of announcements (one of render.languages).")
+    call_grace_s: float = declared(
+        600.0, low=10.0,
+        help="Seconds a call's state (advice played, music class) is kept after its last player "
+             "stopped, since app_queue restarts music on hold within a call; at least 10, so a "
+             "restart around a long announcement still finds it.")
+    log: str = declared(
+        "", read_as=LOG, help='Serve log: a file path, "syslog", or "" for standard error.')
+    metrics_enabled: bool = declared(
+        True, help="Prometheus metrics at http://<metrics_listen>:<metrics_port>/metrics, on a "
+                   'listener of their own (README "Operations").')
+    metrics_listen: str = declared(
+        "127.0.0.1", help="Address of the metrics listener; keep it on loopback unless a "
+                          "firewall guards it (the metrics name call ids, nothing personal).")
+    metrics_port: int = declared_port(9466, help="Its port (0 picks a free port).")
+    status_socket: Path | None = declared(
+        "var/run/progmoh-status.sock", installed="{run}/progmoh-status.sock", read_as=PATH,
+        help="Unix socket `progmoh status` reads the calls on hold from; never the network.")
+    status_socket_mode: int = declared(
+        "0660", read_as=SOCKET_MODE,
+        help=f"{_MODE_HELP}: who may connect may see the calls on hold (numbers masked). "
+             "Never world-writable.")
+    # render.languages: a caller's channel language is used when it is one of these,
+    # else ``language``.
+    languages: tuple[str, ...] = same_as("render.languages")
+    player: PlayerSettings = same_as("player")
+    cache: CacheSettings = same_as("cache")
     # The player's command before its options: () means `executable play`; an
     # install gives its lean start (interpreter -I -S, entry script).
-    player_argv: tuple[str, ...] = ()
+    player_argv: tuple[str, ...] = same_as("serve.executable", read_as=PLAYER_ARGV)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache.root
+
+    @property
+    def player_log(self) -> str:
+        return self.player.log
+
+    @property
+    def lead_ms(self) -> int:
+        return self.player.lead_ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KeySettings:
-    balance: str
-    next_music: str
-    position: str
-    min_interval_s: float
-    position_every_s: float
-    announce_position_change: bool
-    wait: str = "5"
-    announce_wait: bool = False
+    balance: str = declared("2", check=DTMF, help="DTMF key that reads the caller's balance.")
+    next_music: str = declared(
+        "3", check=DTMF,
+        help="DTMF key that switches to the next music class (the choice is remembered).")
+    position: str = declared(
+        "4", check=DTMF, help="DTMF key that announces the caller's position in the queue.")
+    min_interval_s: float = declared(
+        3.0, help="Seconds a caller must wait before the same key works again.")
+    position_every_s: float = declared(
+        120.0, low=10.0, off=True,
+        help="Seconds between periodic queue position announcements: 0 turns them off, "
+             "otherwise at least 10.")
+    announce_position_change: bool = declared(
+        True, help="Announce the position whenever it changes.")
+    wait: str = declared(
+        "5", check=DTMF,
+        help='DTMF key that says the caller\'s estimated wait ("about 4 minutes", "less than a '
+             "minute\"), from the queue's average hold time times their position.")
+    announce_wait: bool = declared(
+        False, help="Follow every periodic and on-change position announcement with the "
+                    "estimated wait (when there is an estimate).")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AmiSettings:
-    enabled: bool
-    host: str
-    port: int
-    username: str
-    secret: str = field(repr=False)
-    ping_s: float
-    resync_s: float
-    reconnect_max_s: float
+    enabled: bool = declared(
+        False, help="Connect to the Asterisk Manager Interface (needed for keys, queue "
+                    "positions and caller numbers).")
+    host: str = declared("127.0.0.1", help="Address of Asterisk's manager interface.")
+    port: int = declared_port(5038, low=1, help="Its port (manager.conf [general] port).")
+    username: str = declared("progmoh", help="The manager.conf user progmoh logs in as.")
+    secret: str = declared("", secret=WHOLE, help="That user's secret (never printed).")
+    ping_s: float = declared(20.0, low=1.0,
+                             help="Seconds between keepalive pings (at least 1).")
+    resync_s: float = declared(
+        60.0, low=5.0,
+        help="Seconds between QueueStatus resynchronisations of queue positions (at least 5: "
+             "each one lists every queued caller).")
+    reconnect_max_s: float = declared(
+        30.0, low=1.0,
+        help="Longest wait between reconnection attempts, in seconds (backoff cap; at least 1).")
 
 
 @dataclass(frozen=True)
 class RewriteRule:
     """A caller-number rewrite: ``re.fullmatch(match)`` then ``expand(replace)``."""
-    match: str
-    replace: str
+    match: str = declared(check=REGEX, help="A regular expression the whole number matches.")
+    replace: str = declared(help=r"What the number becomes; \1 is the first group.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BillingFields:
     """Names of the fields in the billing system's JSON answer."""
-    accounts: str
-    account: str
-    balance: str
-    currency: str
-    locked: str
+    accounts: str = declared("accounts", help="the list of accounts for the number,")
+    account: str = declared("account", help="an account's id,")
+    balance: str = declared("balance", help="its balance,")
+    currency: str = declared("currency", help="its currency (RUB, USD or EUR),")
+    locked: str = declared("locked", help="and whether it is locked.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BillingSettings:
-    backend: str                # "none", "http" or "command"
-    url: str                    # template; {number} is replaced, URL-encoded
-    auth: str                   # "none", "basic" or "bearer"
-    username: str
-    password: str = field(repr=False)
-    token: str = field(repr=False)
-    command: tuple[str, ...]    # argv, no shell; "{number}" in an item is replaced
-    timeout_s: float
-    verify_tls: bool
-    max_age_s: float
-    max_body_bytes: int
-    rewrite: tuple[RewriteRule, ...]
-    fields: BillingFields
+    backend: str = declared(
+        "none", choices=("none", "http", "command"),
+        help='Where balances come from: "none", "http" (a JSON endpoint) or "command" (a '
+             "program that prints the same JSON).")
+    url: str = declared(
+        "", help="HTTP(S) URL template; {number} is replaced by the caller number, URL-encoded.\n"
+                 'e.g. url = "https://billing.example.com/api/balance?number={number}"')
+    auth: str = declared(
+        "none", choices=("none", "basic", "bearer"),
+        help='HTTP authentication: "none", "basic" (username and password) or "bearer" (token).')
+    username: str = declared("", help="User name for basic authentication.")
+    password: str = declared(
+        "", secret=WHOLE, help="Password for basic authentication (a secret: never printed).")
+    token: str = declared(
+        "", secret=WHOLE, help="Token for bearer authentication (a secret: never printed).")
+    command: tuple[str, ...] = declared(
+        (), help='Command backend: argv of a program run without a shell; an item "{number}" '
+                 'becomes the caller number.\ne.g. command = ["/usr/local/bin/balance", '
+                 '"{number}"]')
+    timeout_s: float = declared(
+        2.0, low=0.1,
+        help="Seconds a balance lookup may take before the caller hears \"information "
+             "unavailable\" (at least 0.1).")
+    verify_tls: bool = declared(True, help="Check the billing server's TLS certificate.")
+    max_age_s: float = declared(
+        60.0, help="Seconds a fetched balance is reused within a call before it is fetched "
+                   "again.")
+    max_body_bytes: int = declared(65536, help="Largest billing answer accepted, in bytes.")
+    rewrite: tuple[RewriteRule, ...] = declared(
+        (), help="Caller-number rewrites tried in order before the lookup: the first whose "
+                 r"`match` fully matches is applied (`replace` may use \1 groups), e.g."
+                 "\nrewrite = [{ match = '^8(\\d{10})$', replace = '7\\1' }]")
+    fields: BillingFields = table(help="Field names in the billing JSON answer:")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreSettings:
+    url: str = declared(
+        "sqlite:///var/progmoh.db", installed="sqlite:///{state}/progmoh.db", read_as=STORE_URL,
+        secret=URL_PASSWORD,
+        help='Where remembered music choices are kept: "sqlite:///path" (default), or '
+             '"mysql://user:password@host:3306/database" for MySQL/MariaDB (the password is a '
+             "secret: never printed).  The table queue_music is created on first use.")
+    timeout_s: float = declared(
+        0.5, low=0.05,
+        help="Seconds a read of the remembered choice may take at call start (at least 0.05).")
 
 
 @dataclass(frozen=True)
-class StoreSettings:
-    url: str = field(repr=False)    # sqlite:///path or mysql://user:pass@host:port/db
-    timeout_s: float
+class ControlPlaneSettings:
+    """Everything ``progmoh serve`` runs on: its own section and the ones only it reads."""
+    serve: ServeSettings
+    keys: KeySettings
+    ami: AmiSettings
+    billing: BillingSettings
+    store: StoreSettings
+

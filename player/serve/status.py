@@ -4,7 +4,8 @@ Who may connect is decided by the socket file's mode and owner
 (``serve.status_socket_mode``, never world-writable): whoever may open it
 sees the calls on hold, with each caller number masked except its last
 digits, and nothing else personal (no balances, no account numbers).  Each
-connection gets one JSON document and is closed.
+connection gets one JSON document, made from a fresh snapshot (snapshot.py),
+and is closed.
 """
 
 import asyncio
@@ -13,9 +14,11 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import Callable
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.serve.players import bind_socket
+from progmoh.player.serve.snapshot import CallView, Snapshot
 
 log = logging.getLogger("progmoh.serve.status")
 
@@ -35,41 +38,35 @@ def mask_number(number: str, shown: int = SHOWN_DIGITS) -> str:
     return "*" * (len(digits) - keep) + "".join(digits[len(digits) - keep:])
 
 
-def _call(record, now_s: float) -> dict:
-    state = record.state
-    kind, name = record.playing or ("", "")
-    return {"uniqueid": record.uniqueid, "caller": mask_number(record.number),
-            "queue": record.queue, "position": record.position,
-            "waited_s": round(now_s - record.first_seen_s, 1) if record.first_seen_s else 0.0,
-            "music_class": state.music_class if state else "",
-            "playing": {"kind": kind, "name": name}, "keys": "".join(record.keys),
-            "player": record.link is not None, "audio_problems": dict(record.audio)}
+def _call(call: CallView) -> dict:
+    return {"uniqueid": call.uniqueid, "caller": mask_number(call.number),
+            "queue": call.queue, "position": call.position, "waited_s": round(call.waited_s, 1),
+            "music_class": call.music_class,
+            "playing": {"kind": call.playing_kind, "name": call.playing_name},
+            "keys": "".join(call.keys), "player": call.player,
+            "audio_problems": dict(call.audio_problems)}
 
 
-def status_report(service) -> dict:
+def status_report(snapshot: Snapshot) -> dict:
     """The calls on hold (longest waiting first) and serve's own health, as plain JSON data."""
-    now_s = service.clock()
-    present = service.present()
-    calls = [_call(r, now_s) for r in service.calls.records.values() if r.on_hold]
-    cache = present.cache
+    health, cache = snapshot.health, snapshot.health.cache
     return {
-        "calls": sorted(calls, key=lambda c: -c["waited_s"]),
+        "calls": sorted((_call(c) for c in snapshot.calls), key=lambda c: -c["waited_s"]),
         "health": {
-            "ami": {"enabled": service.ami is not None, "connected": present.ami_connected,
-                    "last_event_age_s": present.ami_last_event_age_s},
-            "billing": {"backend": service.settings.billing.backend,
-                        "last_lookup": service.last_billing},
-            "store": {"last_operation": service.last_store},
+            "ami": {"enabled": health.ami_enabled, "connected": health.ami_connected,
+                    "last_event_age_s": health.ami_last_event_age_s},
+            "billing": {"backend": health.billing_backend, "last_lookup": health.last_billing},
+            "store": {"last_operation": health.last_store},
             "cache": {"generation": cache.generation, "created_s": cache.created_s,
                       "problems": cache.problems, "readable": cache.readable},
-            "players_connected": present.players,
+            "players_connected": health.players_connected,
         },
     }
 
 
 class StatusServer:
-    def __init__(self, path, mode: int, service) -> None:
-        self._path, self._mode, self._service = Path(path), mode, service
+    def __init__(self, path, mode: int, snapshot: Callable[[], Snapshot]) -> None:
+        self._path, self._mode, self._snapshot = Path(path), mode, snapshot
         self._server: asyncio.AbstractServer | None = None
         self._inode: int | None = None
 
@@ -92,7 +89,7 @@ class StatusServer:
 
     async def _serve(self, reader, writer) -> None:
         try:
-            writer.write(json.dumps(self._service.status()).encode() + b"\n")
+            writer.write(json.dumps(status_report(self._snapshot())).encode() + b"\n")
             await writer.drain()
         except ConnectionError:
             pass

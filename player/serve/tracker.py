@@ -1,10 +1,12 @@
-"""Per-call state derived from AMI events.
+"""What AMI says about each call, written into its record (calls.py).
 
 Keyed by the Uniqueid of the channel that waits in the queue and owns the
 MOH process (the ``;2`` half of a Local channel), which is the id in the
 player's argv.  The caller number comes only from Asterisk's own headers.
 
-``handle`` returns a list of changes for the service to act on.  app_queue
+``handle`` updates the records and returns a list of changes for the core to
+act on.  A call AMI forgets (hangup, lost connection) and learns again
+reports its number and language again, as if new.  app_queue
 announces nobody's new position when someone ahead leaves, so the tracker
 renumbers the callers behind a leaver itself; ``resync`` applies a
 QueueStatus answer (the truth) on top.
@@ -17,6 +19,7 @@ a tone's length sooner; the ``DTMFEnd`` of that press is ignored, and a
 from dataclasses import dataclass
 
 from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.calls import CallRecord, CallRegistry, OnAmi
 
 UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
 
@@ -76,23 +79,16 @@ class CallEnded:
     uniqueid: str
 
 
-@dataclass
-class TrackedCall:
-    uniqueid: str
-    channel: str = ""
-    number: str = ""
-    seen_number: str = ""        # from a channel event before the queue
-    language: str = ""
-    queue: str = ""
-    position: int = 0            # 0: not in a queue
-    moh_class: str = ""
-    moh_playing: bool = False
-    key_down: str = ""           # the digit of a DTMFBegin whose DTMFEnd is still to come
+# Every change the tracker reports to the core.
+Change = (CallerKnown | CallerSeen | LanguageKnown | PositionChanged | LeftQueue | MohStarted
+          | MohStopped | KeyPressed | CallEnded)
 
 
 class Tracker:
-    def __init__(self) -> None:
-        self.calls: dict[str, TrackedCall] = {}
+    """Writes what AMI says into the call records (calls.py) and returns what changed."""
+
+    def __init__(self, calls: CallRegistry | None = None) -> None:
+        self._records = calls if calls is not None else CallRegistry()
         self._handlers = {
             "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
             "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
@@ -101,46 +97,60 @@ class Tracker:
             "DTMFBegin": self._dtmf_begin, "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
         }
 
-    def handle(self, message: Message) -> list:
+    @property
+    def calls(self) -> OnAmi:
+        """The calls AMI knows now, by unique id (a live view of the records)."""
+        return self._records.known
+
+    def handle(self, message: Message) -> list[Change]:
         handler = self._handlers.get(message.event or "")
         uniqueid = message.get("Uniqueid")
         if handler is None or not uniqueid:
             return []
         return handler(message, uniqueid)
 
-    def reset(self) -> list:
+    def reset(self) -> list[Change]:
         """The AMI connection is gone: every call we knew is gone with it."""
-        ended = [CallEnded(uniqueid) for uniqueid in self.calls]
-        self.calls.clear()
-        return ended
+        known = self._records.on_ami()
+        for record in known:
+            _forget(record)
+        return [CallEnded(record.uniqueid) for record in known]
 
-    def resync(self, entries: list[Message]) -> list:
+    def resync(self, entries: list[Message]) -> list[Change]:
         """Apply a complete QueueStatus answer (its QueueEntry messages)."""
-        changes: list = []
+        changes: list[Change] = []
         seen: set[str] = set()
         for entry in entries:
-            if entry.event == "QueueEntry" and entry.get("Uniqueid"):
-                seen.add(entry.get("Uniqueid"))
-                changes += self._place(entry, entry.get("Uniqueid"))
-        for call in list(self.calls.values()):
+            if entry.event == "QueueEntry" and (uniqueid := entry.get("Uniqueid")):
+                seen.add(uniqueid)
+                changes += self._place(entry, uniqueid)
+        for call in self._records.on_ami():
             if call.position and call.uniqueid not in seen:
                 changes.append(LeftQueue(call.uniqueid, call.queue))
                 call.queue, call.position = "", 0
         return changes
 
-    def _call(self, message: Message, uniqueid: str) -> tuple[TrackedCall, list]:
-        call = self.calls.get(uniqueid)
-        changes: list = []
-        if call is None:
-            call = self.calls[uniqueid] = TrackedCall(uniqueid)
+    def _tracked(self, uniqueid: str) -> CallRecord | None:
+        record = self._records.get(uniqueid)
+        return record if record is not None and record.on_ami else None
+
+    def _track(self, uniqueid: str) -> tuple[CallRecord, bool]:
+        """The call's record, now known on AMI; True if AMI did not know it before."""
+        record = self._records.record(uniqueid)
+        fresh, record.on_ami = not record.on_ami, True
+        return record, fresh
+
+    def _call(self, message: Message, uniqueid: str) -> tuple[CallRecord, list[Change]]:
+        call, fresh = self._track(uniqueid)
+        changes: list[Change] = []
         call.channel = message.get("Channel") or call.channel
         number = _number(message.get("CallerIDNum"))
-        if number and number != call.number:
+        if number and (fresh or number != call.number):
             call.number = number
             changes.append(CallerKnown(uniqueid, number))
-        return call, changes + _language_change(call, message)
+        return call, changes + _language_change(call, message, fresh)
 
-    def _place(self, message: Message, uniqueid: str) -> list:
+    def _place(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)
         queue, position = message.get("Queue") or "", _int(message.get("Position"))
         if position and (queue, position) != (call.queue, call.position):
@@ -148,7 +158,7 @@ class Tracker:
             changes.append(PositionChanged(uniqueid, queue, position))
         return changes
 
-    def _channel_news(self, message: Message, uniqueid: str) -> list:
+    def _channel_news(self, message: Message, uniqueid: str) -> list[Change]:
         """A channel event before the queue: its caller number, if it has one yet.
 
         The number is known here tens of milliseconds before QueueCallerJoin
@@ -156,52 +166,50 @@ class Tracker:
         remembered music.  Channels without a number are not tracked.
         """
         number = _number(message.get("CallerIDNum"))
-        call = self.calls.get(uniqueid)
-        if call is None and not number:
+        if self._tracked(uniqueid) is None and not number:
             return []
-        if call is None:
-            call = self.calls[uniqueid] = TrackedCall(uniqueid)
+        call, fresh = self._track(uniqueid)
         call.channel = message.get("Channel") or call.channel
         changes = []
-        if number and number not in (call.number, call.seen_number):
+        if number and (fresh or number not in (call.number, call.seen_number)):
             call.seen_number = number
             changes.append(CallerSeen(uniqueid, number))
-        return changes + _language_change(call, message)
+        return changes + _language_change(call, message, fresh)
 
-    def _join(self, message: Message, uniqueid: str) -> list:
+    def _join(self, message: Message, uniqueid: str) -> list[Change]:
         return self._place(message, uniqueid)
 
-    def _leave(self, message: Message, uniqueid: str) -> list:
-        call = self.calls.get(uniqueid)
+    def _leave(self, message: Message, uniqueid: str) -> list[Change]:
+        call = self._tracked(uniqueid)
         queue = message.get("Queue") or (call.queue if call else "")
         left_at = _int(message.get("Position")) or (call.position if call else 0)
-        changes: list = []
+        changes: list[Change] = []
         if call is not None and call.position:
             call.queue, call.position = "", 0
             changes.append(LeftQueue(uniqueid, queue))
         return changes + self._move_up(queue, left_at)
 
-    def _move_up(self, queue: str, left_at: int) -> list:
-        changes = []
-        for other in self.calls.values():
+    def _move_up(self, queue: str, left_at: int) -> list[Change]:
+        changes: list[Change] = []
+        for other in self._records.on_ami():
             if other.queue == queue and left_at and other.position > left_at:
                 other.position -= 1
                 changes.append(PositionChanged(other.uniqueid, queue, other.position))
         return changes
 
-    def _moh_start(self, message: Message, uniqueid: str) -> list:
+    def _moh_start(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)
         call.moh_class, call.moh_playing = message.get("Class") or "", True
         return changes + [MohStarted(uniqueid, call.moh_class)]
 
-    def _moh_stop(self, message: Message, uniqueid: str) -> list:
-        call = self.calls.get(uniqueid)
+    def _moh_stop(self, message: Message, uniqueid: str) -> list[Change]:
+        call = self._tracked(uniqueid)
         if call is None or not call.moh_playing:
             return []
         call.moh_playing = False
         return [MohStopped(uniqueid)]
 
-    def _dtmf_begin(self, message: Message, uniqueid: str) -> list:
+    def _dtmf_begin(self, message: Message, uniqueid: str) -> list[Change]:
         """A key goes down: act now, and let its DTMFEnd pass (a press is one key)."""
         call, digit = self._received_key(message, uniqueid)
         if call is None:
@@ -209,7 +217,7 @@ class Tracker:
         call.key_down = digit
         return [KeyPressed(uniqueid, digit)]
 
-    def _dtmf_end(self, message: Message, uniqueid: str) -> list:
+    def _dtmf_end(self, message: Message, uniqueid: str) -> list[Change]:
         """A key comes up: a press only where no DTMFBegin announced it (some paths send none)."""
         call, digit = self._received_key(message, uniqueid)
         if call is None:
@@ -217,20 +225,33 @@ class Tracker:
         was_down, call.key_down = call.key_down, ""
         return [] if was_down == digit else [KeyPressed(uniqueid, digit)]
 
-    def _received_key(self, message: Message, uniqueid: str) -> tuple[TrackedCall | None, str]:
+    def _received_key(self, message: Message, uniqueid: str) -> tuple[CallRecord | None, str]:
         """The call and digit of a key its caller pressed; (None, "") for anything else."""
         digit = message.get("Digit") or ""
-        call = self.calls.get(uniqueid)
+        call = self._tracked(uniqueid)
         if call is None or message.get("Direction") != "Received" or len(digit) != 1:
             return None, ""
         return call, digit
 
-    def _hangup(self, message: Message, uniqueid: str) -> list:
-        call = self.calls.pop(uniqueid, None)
+    def _hangup(self, message: Message, uniqueid: str) -> list[Change]:
+        call = self._tracked(uniqueid)
         if call is None:
             return []
-        changes = self._move_up(call.queue, call.position) if call.position else []
+        queue, position = call.queue, call.position
+        _forget(call)
+        changes = self._move_up(queue, position) if position else []
         return changes + [CallEnded(uniqueid)]
+
+
+def _forget(call: CallRecord) -> None:
+    """AMI no longer knows the call: its place and its live AMI state go.
+
+    The number and language stay with the record: a player still connected
+    after the hangup may yet save a class for that number, and ``status`` shows it.
+    """
+    call.on_ami = False
+    call.channel, call.queue, call.position = "", "", 0
+    call.moh_playing, call.key_down = False, ""
 
 
 def _number(value: str | None) -> str:
@@ -238,9 +259,9 @@ def _number(value: str | None) -> str:
     return "" if value in UNKNOWN_NUMBERS else value
 
 
-def _language_change(call: TrackedCall, message: Message) -> list:
+def _language_change(call: CallRecord, message: Message, fresh: bool) -> list[Change]:
     language = _language(message.get("Language"))
-    if not language or language == call.language:
+    if not language or (language == call.language and not fresh):
         return []
     call.language = language
     return [LanguageKnown(call.uniqueid, language)]

@@ -42,11 +42,12 @@ class QueueWaits:
     def on_resync(self, entries: list[Message]) -> None:
         """Asterisk's own averages (``QueueParams`` of a QueueStatus answer) replace ours."""
         for entry in entries:
-            if entry.event != "QueueParams" or not entry.get("Queue"):
+            queue = entry.get("Queue")
+            if entry.event != "QueueParams" or not queue:
                 continue
             hold_s, completed = _seconds(entry.get("Holdtime")), _seconds(entry.get("Completed"))
             if hold_s is not None and (hold_s > 0 or (completed or 0) > 0):
-                self._average_s[entry.get("Queue")] = hold_s
+                self._average_s[queue] = hold_s
 
     def average_s(self, queue: str) -> float | None:
         return self._average_s.get(queue)

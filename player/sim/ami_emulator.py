@@ -169,7 +169,8 @@ class AmiEmulator:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        self._tasks.add(task)
+        if task is not None:                    # always, in a coroutine the server runs
+            self._tasks.add(task)
         try:
             writer.write(BANNER)
             buffer = b""
@@ -260,7 +261,8 @@ def _channel(caller: Caller) -> tuple:
     return (("Channel", caller.channel), ("ChannelState", "6"), ("ChannelStateDesc", "Up"),
             ("CallerIDNum", caller.number), ("CallerIDName", caller.name),
             ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
-            ("Language", caller.language), ("AccountCode", ""), ("Context", "capin"), ("Exten", "caller"),
+            ("Language", caller.language), ("AccountCode", ""), ("Context", "capin"),
+            ("Exten", "caller"),
             ("Priority", "6"), ("Uniqueid", caller.uniqueid), ("Linkedid", caller.uniqueid))
 
 

@@ -17,7 +17,11 @@ import time
 import wave
 
 from progmoh.cache.audio_format import (
-    CHANNELS, FRAME_BYTES, FRAME_MS, SAMPLE_BYTES, SAMPLE_RATE_HZ,
+    CHANNELS,
+    FRAME_BYTES,
+    FRAME_MS,
+    SAMPLE_BYTES,
+    SAMPLE_RATE_HZ,
 )
 
 PERIOD_S = FRAME_MS / 1000
@@ -254,11 +258,18 @@ class FirstAudioWatcher:
                         self.on_first_audio(channel)
 
 
-def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None, user=None):
-    """Run one call for ``seconds``, stop it as Asterisk does, optionally write the WAV."""
+def play(application, seconds, wav_path=None, on_tick=None, env=None, stderr=None, user=None,
+         from_first_audio=False):
+    """Run one call for ``seconds``, stop it as Asterisk does, optionally write the WAV.
+
+    With ``from_first_audio`` the ``seconds`` of reading start at the first
+    audio rather than at exec, so what is heard does not shrink when a busy
+    machine delays the start (which ``first_audio_ms`` still tells)."""
     channel = Channel(application, record=wav_path is not None, env=env, stderr=stderr,
                       user=user).start()
     try:
+        if from_first_audio:
+            await_first_audio([channel])
         run([channel], seconds, on_tick)
     finally:
         channel.stop()

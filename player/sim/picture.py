@@ -9,16 +9,13 @@ test can check that none was left out.
 
 import wave
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # not pyplot: files only, no display, no GUI backend
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")                      # files only: no display, no GUI toolkit
+from progmoh.cache.audio_format import SAMPLE_RATE_HZ
+from progmoh.player.sim.call_events import classify
 
-import matplotlib.pyplot as plt            # noqa: E402  (after choosing the backend)
-import numpy as np                         # noqa: E402
-
-from progmoh.player.sim.call_events import classify  # noqa: E402
-
-RATE = 8000
 WIDTH_IN, HEIGHT_IN, DPI = 14.0, 7.0, 80
 COLOURS = {"music": "#1f77b4", "class": "#9467bd", "advice": "#2ca02c", "advice_end": "#2ca02c",
            "insert": "#d62728",
@@ -36,10 +33,11 @@ def read_wav(path) -> np.ndarray:
 
 def draw(samples: np.ndarray, timeline, title: str):
     """The figure (not saved): an event lane over the waveform over the spectrogram."""
-    figure, (lane, wave_ax, spec_ax) = plt.subplots(
-        3, 1, figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, sharex=True,
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    lane, wave_ax, spec_ax = figure.subplots(
+        3, 1, sharex=True,
         gridspec_kw={"height_ratios": [2.4, 1.0, 1.6], "hspace": 0.06})
-    seconds = max(len(samples) / RATE, 1.0)
+    seconds = max(len(samples) / SAMPLE_RATE_HZ, 1.0)
     events = classify(timeline)
     start = min([0.0] + [e.at_s for e in events])
     _waveform(wave_ax, samples)
@@ -53,18 +51,14 @@ def draw(samples: np.ndarray, timeline, title: str):
 
 
 def save_picture(wav_path, timeline, png_path, title: str) -> None:
-    figure = draw(read_wav(wav_path), timeline, title)
-    try:
-        figure.savefig(str(png_path), dpi=DPI)
-    finally:
-        plt.close(figure)
+    draw(read_wav(wav_path), timeline, title).savefig(str(png_path), dpi=DPI)
 
 
 def _waveform(ax, samples: np.ndarray) -> None:
     buckets = max(1, len(samples) // 1600)
     usable = samples[:len(samples) // buckets * buckets].reshape(-1, buckets) if len(samples) else \
         np.zeros((1, 1))
-    times = np.arange(len(usable)) * buckets / RATE
+    times = np.arange(len(usable)) * buckets / SAMPLE_RATE_HZ
     ax.fill_between(times, usable.min(axis=1), usable.max(axis=1), color="#444444", linewidth=0)
     ax.set_ylim(-1, 1)
     ax.set_ylabel("level")
@@ -74,9 +68,10 @@ def _waveform(ax, samples: np.ndarray) -> None:
 def _spectrogram(ax, samples: np.ndarray) -> None:
     if len(samples) >= 512:
         ax.set_facecolor("black")
-        ax.specgram(samples, NFFT=256, Fs=RATE, noverlap=128, cmap="magma", vmin=-120, vmax=-20)
+        ax.specgram(samples, NFFT=256, Fs=SAMPLE_RATE_HZ, noverlap=128, cmap="magma",
+                    vmin=-120, vmax=-20)
     ax.axhspan(300, 3400, fill=False, edgecolor="#00bcd4", linestyle=":", linewidth=1)
-    ax.set_ylim(0, RATE / 2)
+    ax.set_ylim(0, SAMPLE_RATE_HZ / 2)
     ax.set_ylabel("Hz (band 300-3400)")
 
 
@@ -86,7 +81,8 @@ def _events(figure, axes, events, seconds: float) -> None:
     lane.set_yticks([])
     for side in ("top", "right", "left"):
         lane.spines[side].set_visible(False)
-    started, last_label_x = {}, -1e9             # "insert"/"advice" -> its start, seconds
+    started: dict[str, float] = {}               # "insert"/"advice" -> its start, seconds
+    last_label_x = -1e9
     gap = LABEL_GAP * seconds
     for index, event in enumerate(events):
         gid, colour = f"event-{index}", COLOURS[event.kind]
@@ -116,7 +112,7 @@ def _span(axes, start_s: float, end_s: float, colour: str, gid: str | None) -> N
 
 
 def _legend(lane) -> None:
-    handles = [plt.Line2D([], [], color=COLOURS[kind], linewidth=2) for kind in LANE_KINDS]
+    handles = [Line2D([], [], color=COLOURS[kind], linewidth=2) for kind in LANE_KINDS]
     names = ["music track", "class switch", "advice (shaded)", "insert (shaded)", "key", "queue"]
     lane.legend(handles, names, loc="upper right", fontsize=7.5, ncol=6, frameon=False,
                 bbox_to_anchor=(1.0, 1.02))

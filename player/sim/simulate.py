@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 
 from progmoh.cache import layout
-from progmoh.player.sim import asterisk_reader
 from progmoh.player import wire
+from progmoh.player.sim import asterisk_reader
 from progmoh.player.sim.simulate_serve import DEMO_NUMBER, Backstage, SimulationError
 from progmoh.player.sim.standin import ServeStandIn
 
@@ -53,7 +53,7 @@ def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False
                   ahead_leaves_at_s=None):
     """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs.
 
-    ``settings`` is serve's ``ServiceSettings`` from the loaded config;
+    ``settings`` is serve's ``ControlPlaneSettings`` from the loaded config;
     ``ahead_leaves_at_s`` makes an agent answer the caller ahead then (through
     serve), which moves the position and the queue's wait estimate.
     """
@@ -86,7 +86,8 @@ def _check(cache_dir, executable, seconds, presses, ahead_leaves_at_s, standin):
                               "%s must not contain any" % (executable, cache_dir))
     for key, at_s in presses:
         if not 0 <= at_s < seconds:
-            raise SimulationError("key %s at %.1f s is outside the %.1f s call" % (key, at_s, seconds))
+            raise SimulationError("key %s at %.1f s is outside the %.1f s call"
+                                  % (key, at_s, seconds))
     if ahead_leaves_at_s is not None:
         if standin:
             raise SimulationError("a caller ahead leaving is an AMI event: it needs serve, "
@@ -142,7 +143,8 @@ def place_call(backstage, seconds, presses=(), ahead_leaves_at_s=None, slow_dial
 def _ami_presser(backstage, presses, ahead_leaves_at_s):
     """An on_tick callback putting each key (and the leaver) on AMI at its time."""
     waiting = sorted([(at_s, "key", key) for key, at_s in presses]
-                     + ([(ahead_leaves_at_s, "leave", "")] if ahead_leaves_at_s is not None else []))
+                     + ([(ahead_leaves_at_s, "leave", "")]
+                        if ahead_leaves_at_s is not None else []))
 
     def on_tick(index):
         now_s = index * asterisk_reader.PERIOD_S
@@ -165,7 +167,8 @@ def _through_standin(settings, work, uniqueid, seconds, presses):
                      str(int(serve.lead_ms))))
     if len(line) > asterisk_reader.MAX_APPLICATION_CHARS:
         raise SimulationError("the application line would be %d characters; Asterisk allows "
-                              "%d: use a shorter cache path" % (len(line), asterisk_reader.MAX_APPLICATION_CHARS))
+                              "%d: use a shorter cache path"
+                              % (len(line), asterisk_reader.MAX_APPLICATION_CHARS))
     with ServeStandIn(sock, language=serve.language) as standin:
         pressed = []
         on_tick = _presser(standin, uniqueid, presses, settings.keys, serve.language, pressed)

@@ -19,11 +19,12 @@ import sys
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.service import Service
+from progmoh.player.serve.settings import BillingFields, ControlPlaneSettings, StoreSettings
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
-from progmoh.player.serve.service import Service, ServiceSettings
-from progmoh.player.serve.settings import BillingFields, StoreSettings
 
 DEMO_BILLING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_billing.py")
 DEMO_NUMBER = "+15551230001"
@@ -40,31 +41,31 @@ class SimulationError(ProgmohError):
     """A simulated call that cannot be started or run; the message says why."""
 
 
-def demo_settings(base: ServiceSettings, work: str, ami_port: int, secret: str,
-                  store_url: str = "") -> ServiceSettings:
+def demo_settings(base: ControlPlaneSettings, work: str, ami_port: int, secret: str,
+                  store_url: str = "") -> ControlPlaneSettings:
     """The loaded config, pointed at the emulator, the demo billing and a temporary folder
     (and its own sqlite choice store, unless ``store_url`` names a shared one)."""
     me = sys.executable                              # the reader: the players' parent
     serve = dataclasses.replace(
-        base.serve, listen="127.0.0.1", port=0, socket_path=os.path.join(work, "s"),
+        base.serve, listen="127.0.0.1", port=0, socket_path=Path(work, "s"),
         asterisk_executables=tuple(base.serve.asterisk_executables) + (me,),
-        metrics_port=0, status_socket=os.path.join(work, "st"),
-        player_log=os.path.join(work, "play.log"), log="")
+        metrics_port=0, status_socket=Path(work, "st"), log="",
+        player=dataclasses.replace(base.serve.player, log=os.path.join(work, "play.log")))
     ami = dataclasses.replace(base.ami, enabled=True, host="127.0.0.1", port=ami_port,
                               username=AMI_USER, secret=secret)
     billing = dataclasses.replace(
         base.billing, backend="command", rewrite=(), auth="none",
         command=(sys.executable, DEMO_BILLING, "{number}", base.serve.language),
-        fields=BillingFields("accounts", "account", "balance", "currency", "locked"))
+        fields=BillingFields())                     # the demo billing answers with these
     store = StoreSettings(url=store_url or "sqlite:///" + os.path.join(work, "choices.db"),
                           timeout_s=base.store.timeout_s)
-    return ServiceSettings(serve, base.keys, ami, billing, store)
+    return ControlPlaneSettings(serve, base.keys, ami, billing, store)
 
 
 class Backstage(threading.Thread):
     """serve and the AMI emulator on their own event loop; the caller drives them from outside."""
 
-    def __init__(self, base: ServiceSettings, work: str, uniqueid: str, *,
+    def __init__(self, base: ControlPlaneSettings, work: str, uniqueid: str, *,
                  number: str = DEMO_NUMBER, store_url: str = "") -> None:
         super().__init__(name="simulate-serve", daemon=True)
         self.base, self.work, self.store_url = base, work, store_url
@@ -72,10 +73,13 @@ class Backstage(threading.Thread):
                                    language=base.serve.language)   # its channel's language
         self.ahead = [Caller.local(f"{uniqueid}{n}", number, name, n)
                       for n, (number, name) in enumerate(AHEAD, 1)]
-        self.settings: ServiceSettings | None = None
-        self.loop = self.service = self.emulator = None
+        self.settings: ControlPlaneSettings | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.service: Service | None = None
+        self.emulator: AmiEmulator | None = None
         self.journal = _Journal()
-        self._ready, self._failed = threading.Event(), None
+        self._ready = threading.Event()
+        self._failed: BaseException | None = None
         self._stopping: asyncio.Event | None = None
 
     # -- from the caller's thread ---------------------------------------------------------
@@ -94,18 +98,19 @@ class Backstage(threading.Thread):
         async def run():
             result = function(*args)
             return await result if asyncio.iscoroutine(result) else result
-        future = asyncio.run_coroutine_threadsafe(run(), self.loop)
+        future = asyncio.run_coroutine_threadsafe(run(), self._loop())
         return future.result(CALL_TIMEOUT_S)
 
     def soon(self, function, *args) -> None:
         """Run ``function(*args)`` on the loop without waiting: the reader's tick goes on."""
-        self.loop.call_soon_threadsafe(function, *args)
+        self._loop().call_soon_threadsafe(function, *args)
 
     def lookup(self) -> str:
         """The player's command line, asked as res_config_curl asks at MOH start."""
-        serve = self.settings.serve
+        service = self._service()
+        serve = service.settings.serve
         name = f"progmoh-{self.caller.uniqueid}"
-        row = realtime_single(serve.listen, self.service.realtime.port, serve.prefix, name)
+        row = realtime_single(serve.listen, service.realtime.port, serve.prefix, name)
         application = row.get("application", "")
         argv = application.split(" ")
         chosen = f" --class {argv[argv.index('--class') + 1]}" if "--class" in argv[:-1] else ""
@@ -123,12 +128,7 @@ class Backstage(threading.Thread):
     def choice_read(self) -> str:
         """Wait for serve's read of the caller's remembered class (started when AMI named
         the caller); the class, or "".  For a dialplan slower than the database."""
-        async def read():
-            record = self.service.calls.get(self.caller.uniqueid)
-            if record is None or record.choice is None:
-                return ""
-            return await asyncio.shield(record.choice) or ""
-        return self.call(read)
+        return self.call(self._service().remembered_class, self.caller.uniqueid)
 
     def finish(self) -> None:
         """Stop serve and the emulator; serve's farewell lines are no part of the call."""
@@ -137,6 +137,16 @@ class Backstage(threading.Thread):
             self.loop.call_soon_threadsafe(self._stopping.set)
         self.join(START_TIMEOUT_S)
         self.journal.detach()
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        if self.loop is None:
+            raise SimulationError("serve is not started: open() first")
+        return self.loop
+
+    def _service(self) -> Service:
+        if self.service is None:
+            raise SimulationError("serve is not started: open() first")
+        return self.service
 
     # -- on the loop -----------------------------------------------------------------------
 
@@ -149,23 +159,25 @@ class Backstage(threading.Thread):
 
     async def _main(self) -> None:
         self.loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        stopping = self._stopping
         secret = secrets.token_hex(16)
-        self.emulator = AmiEmulator(AMI_USER, secret, queue="support",
-                                    holdtime_s=DEMO_HOLDTIME_S, completed=DEMO_COMPLETED)
+        self.emulator = emulator = AmiEmulator(AMI_USER, secret, queue="support",
+                                               holdtime_s=DEMO_HOLDTIME_S,
+                                               completed=DEMO_COMPLETED)
         for caller in self.ahead:
-            self.emulator.seat(caller)
-        port = await self.emulator.start()
+            emulator.seat(caller)
+        port = await emulator.start()
         self.settings = demo_settings(self.base, self.work, port, secret, self.store_url)
-        self.service = Service(self.settings)
+        self.service = service = Service(self.settings)
         try:
-            await self.service.start()
-            await asyncio.wait_for(self.emulator.logged_in.wait(), START_TIMEOUT_S)
+            await service.start()
+            await asyncio.wait_for(emulator.logged_in.wait(), START_TIMEOUT_S)
             self._ready.set()
-            await self._stopping.wait()
+            await stopping.wait()
         finally:
-            await self.service.close()
-            await self.emulator.close()
-            self.journal.extend(self.emulator.journal)
+            await service.close()
+            await emulator.close()
+            self.journal.extend(emulator.journal)
 
 
 def realtime_single(host: str, port: int, prefix: str, name: str) -> dict:

@@ -6,26 +6,37 @@ pin every sentence.  Standard library only, no ``typing``/``dataclasses``:
 the player imports this module when its first insert arrives.
 """
 
+from progmoh.cache.errors import ProgmohError
 from progmoh.player.words import numbers_en, numbers_ru
 from progmoh.player.words.vocabulary import PAUSE, base_texts, position_key
 
-_RULES = {"en": numbers_en, "ru": numbers_ru}
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class _NumberRules(Protocol):
+        """What each language's module (numbers_en, numbers_ru) gives."""
+        def number_keys(self, n: int, gender: str = "m") -> list[str]: ...
+        def form(self, n: int) -> str: ...
+        def unit_gender(self, code: str, sub: bool) -> str: ...
+
+_RULES: "dict[str, _NumberRules]" = {"en": numbers_en, "ru": numbers_ru}
 KNOWN_CURRENCIES = ("RUB", "USD", "EUR")
 MAX_UNITS = 10**15 - 1          # the largest amount spoken; more is surely a billing error
 
 
-class AmountError(ValueError):
+class AmountError(ProgmohError, ValueError):
     """A balance that is not decimal text like "-1234.05"."""
 
 
-def _rules(language):
+def _rules(language: str) -> "_NumberRules":
     try:
         return _RULES[language]
     except KeyError:
         raise ValueError("no number rules for language %r" % (language,)) from None
 
 
-def number_keys(language, n, gender="m"):
+def number_keys(language: str, n: int, gender: str = "m") -> list[str]:
     """Keys that speak the integer ``n`` (negative: "minus" first)."""
     rules = _rules(language)
     if n < 0:
@@ -33,13 +44,13 @@ def number_keys(language, n, gender="m"):
     return rules.number_keys(n, gender)
 
 
-def number_words(language, n):
+def number_words(language: str, n: int) -> str:
     """``n`` spelled out from the vocabulary texts: "twenty one", "двадцать один"."""
     texts = base_texts(language)
     return " ".join(texts[key] for key in number_keys(language, n))
 
 
-def parse_amount(text):
+def parse_amount(text: object) -> tuple[bool, int, int]:
     """(negative, whole units, hundredths) of decimal text, half up past two places.
 
     Never a float: "0.1" + "0.2" style errors must not reach a caller's ear.
@@ -64,11 +75,11 @@ def parse_amount(text):
     return negative and (units or cents) > 0, units, cents
 
 
-def amount_keys(language, text, currency):
+def amount_keys(language: str, text: object, currency: str | None) -> list[str]:
     """A balance with its currency words; an unknown currency says the number alone."""
     rules = _rules(language)
     negative, units, cents = parse_amount(text)
-    keys = ["minus"] if negative else []
+    keys: list[str] = ["minus"] if negative else []
     code = (currency or "").upper()
     if code not in KNOWN_CURRENCIES:
         keys += rules.number_keys(units, "m")
@@ -84,7 +95,7 @@ def amount_keys(language, text, currency):
     return keys
 
 
-def digit_groups(account):
+def digit_groups(account: object) -> list[list[str]]:
     """The account's digits in groups of three, never leaving a lone digit
     at the end (7 digits: 3+2+2), so a caller can follow and write them down."""
     digits = [c for c in str(account) if c.isascii() and c.isdigit()]
@@ -95,17 +106,18 @@ def digit_groups(account):
         sizes[-1:] = [2, 2]
     elif len(digits) % 3 == 2:
         sizes.append(2)
-    groups, start = [], 0
+    groups: list[list[str]] = []
+    start = 0
     for size in sizes:
         groups.append(digits[start:start + size])
         start += size
     return groups
 
 
-def account_keys(language, account):
+def account_keys(language: str, account: object) -> list[str]:
     """Digit keys of an account number, ``pause`` between groups."""
     rules = _rules(language)
-    keys = []
+    keys: list[str] = []
     for group in digit_groups(account):
         if keys:
             keys.append(PAUSE)
@@ -114,14 +126,14 @@ def account_keys(language, account):
     return keys
 
 
-def _field(account, name, default=""):
+def _field(account: object, name: str, default: object = "") -> "Any":
     if isinstance(account, dict):
         return account.get(name, default)
     return getattr(account, name, default)
 
 
-def _one_account(language, account, with_number):
-    keys = []
+def _one_account(language: str, account: object, with_number: bool) -> list[str]:
+    keys: list[str] = []
     if with_number:
         keys += ["account_number_is"] + account_keys(language, _field(account, "account"))
     if _field(account, "locked", False):
@@ -130,7 +142,7 @@ def _one_account(language, account, with_number):
     return keys + amount_keys(language, _field(account, "balance"), _field(account, "currency"))
 
 
-def balance_keys(language, status, accounts):
+def balance_keys(language: str, status: object, accounts: object) -> list[str]:
     """The whole balance announcement for a ``balance`` message.
 
     One account: its balance.  Several: "you have several accounts", then
@@ -139,18 +151,19 @@ def balance_keys(language, status, accounts):
     malformed is answered politely with "unavailable".
     """
     _rules(language)
-    if not isinstance(accounts or (), (list, tuple)):
+    given = accounts or ()
+    if not isinstance(given, (list, tuple)):
         return ["unavailable"]
-    accounts = list(accounts or ())
-    if status == "not_registered" or (status == "ok" and not accounts):
+    listed = list(given)
+    if status == "not_registered" or (status == "ok" and not listed):
         return ["not_registered"]
     if status != "ok":
         return ["unavailable"]
     try:
-        if len(accounts) == 1:
-            return _one_account(language, accounts[0], False)
+        if len(listed) == 1:
+            return _one_account(language, listed[0], False)
         keys = ["several_accounts"]
-        for index, account in enumerate(accounts):
+        for index, account in enumerate(listed):
             if index:
                 keys.append("next_account")
             keys += _one_account(language, account, True)
@@ -159,7 +172,7 @@ def balance_keys(language, status, accounts):
         return ["unavailable"]
 
 
-def wait_keys(language, minutes):
+def wait_keys(language: str, minutes: int | None) -> list[str]:
     """An estimated wait in whole minutes: "about N minutes", 0 "less than a minute".
 
     Minutes are feminine in Russian (одна минута, две минуты, пять минут).
@@ -173,7 +186,7 @@ def wait_keys(language, minutes):
     return ["wait_prefix"] + rules.number_keys(minutes, "f") + ["minute_%s" % rules.form(minutes)]
 
 
-def position_keys(language, position, max_position):
+def position_keys(language: str, position: int, max_position: int) -> list[str]:
     """A queue position: one whole sentence up to ``max_position``, else spliced."""
     if position < 1:
         return []

@@ -9,9 +9,9 @@ is what British English means today.
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (1_000_000, "million"), (1000, "thousand"))
 
 
-def below_thousand(n):
+def below_thousand(n: int) -> list[str]:
     """Keys of 1..999; the caller handles zero."""
-    keys = []
+    keys: list[str] = []
     hundreds, rest = divmod(n, 100)
     if hundreds:
         keys += ["n%d" % hundreds, "hundred"]
@@ -26,11 +26,11 @@ def below_thousand(n):
     return keys
 
 
-def number_keys(n, gender="m"):
+def number_keys(n: int, gender: str = "m") -> list[str]:
     """Keys of a non-negative integer; English numbers have no gender."""
     if n == 0:
         return ["n0"]
-    keys = []
+    keys: list[str] = []
     for size, word in _SCALES:
         count, n = divmod(n, size)
         if count:
@@ -42,10 +42,10 @@ def number_keys(n, gender="m"):
     return keys
 
 
-def form(n):
+def form(n: int) -> str:
     """Plural form suffix of a unit word after n: "1" or "n"."""
     return "1" if n == 1 else "n"
 
 
-def unit_gender(code, sub):
+def unit_gender(code: str, sub: bool) -> str:
     return "m"

@@ -11,7 +11,7 @@ _SCALES = ((10**12, "trillion", "m"), (10**9, "billion", "m"), (1_000_000, "mill
 _GENDERS = {"RUB": ("m", "f"), "USD": ("m", "m"), "EUR": ("m", "m")}
 
 
-def form(n):
+def form(n: int) -> str:
     """Plural form of a noun after n: "1", "2" or "5"."""
     if 11 <= n % 100 <= 14:
         return "5"
@@ -23,9 +23,9 @@ def form(n):
     return "5"
 
 
-def below_thousand(n, gender):
+def below_thousand(n: int, gender: str) -> list[str]:
     """Keys of 1..999 agreeing with ``gender`` ("m" or "f")."""
-    keys = []
+    keys: list[str] = []
     hundreds, rest = divmod(n, 100)
     if hundreds:
         keys.append("n%d" % (hundreds * 100))
@@ -39,11 +39,11 @@ def below_thousand(n, gender):
     return keys
 
 
-def number_keys(n, gender="m"):
+def number_keys(n: int, gender: str = "m") -> list[str]:
     """Keys of a non-negative integer; ``gender`` applies to the last group."""
     if n == 0:
         return ["n0"]
-    keys = []
+    keys: list[str] = []
     for size, word, scale_gender in _SCALES:
         count, n = divmod(n, size)
         if count:
@@ -53,6 +53,6 @@ def number_keys(n, gender="m"):
     return keys
 
 
-def unit_gender(code, sub):
+def unit_gender(code: str, sub: bool) -> str:
     """Gender of a currency's main unit (sub False) or hundredth (sub True)."""
     return _GENDERS.get(code, ("m", "m"))[1 if sub else 0]

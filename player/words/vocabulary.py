@@ -13,6 +13,10 @@ minutes of an estimated wait likewise (``minute_1``, ``minute_n``; одна ми
 две минуты, пять минут).
 """
 
+TYPE_CHECKING = False               # names for the checker only: typing costs the start
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 LANGUAGES = ("en", "ru")
 PAUSE = "pause"
 
@@ -113,7 +117,8 @@ def position_key(position: int) -> str:
     return f"position_{position}"
 
 
-def prompt_texts(language: str, max_position: int, number_words) -> dict[str, str]:
+def prompt_texts(language: str, max_position: int,
+                 number_words: "Callable[[str, int], str]") -> dict[str, str]:
     """All keys to render for ``language``, position sentences included.
 
     ``number_words(language, n)`` spells n as words (from the composer), so

@@ -101,13 +101,14 @@ def _raise_if_cancelled() -> None:
     """Keep a cancel that an error swallowed (Python 3.11's wait_for returns an inner
     failure, e.g. a refused connect, in place of the cancel that came with it), so that
     serve's stop never waits for a reconnect loop that no longer hears it."""
-    if asyncio.current_task().cancelling():
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
         raise asyncio.CancelledError()
 
 
 class AmiClient:
     def __init__(self, settings: AmiSettings, listener: AmiListener, *,
-                 action_ids: Callable[[], Iterator[str]] = None, sleep=asyncio.sleep,
+                 action_ids: Callable[[], Iterator[str]] | None = None, sleep=asyncio.sleep,
                  action_timeout_s: float = 10.0, initial_backoff_s: float = 0.5) -> None:
         self.settings, self.listener = settings, listener
         self._new_ids = action_ids or default_action_ids
@@ -235,7 +236,8 @@ class AmiClient:
             return
         pending = self._pending.get(message.action_id or "")
         if pending is not None:
-            if pending.take(message) and not pending.future.done():
+            if (pending.take(message) and pending.response is not None
+                    and not pending.future.done()):
                 reply = Reply(pending.response, tuple(pending.events))
                 if pending.on_reply is not None:
                     pending.on_reply(reply)
@@ -264,7 +266,8 @@ class AmiClient:
                 # wait_for would leave an orphan task when the session ends.
                 await self.action("Ping", timeout_s=self.settings.ping_s)
             except AmiError:
-                log.warning("AMI: no answer to Ping within %.1f s; reconnecting", self.settings.ping_s)
+                log.warning("AMI: no answer to Ping within %.1f s; reconnecting",
+                            self.settings.ping_s)
                 if self._writer is not None:
                     self._writer.transport.abort()
                 return

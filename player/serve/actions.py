@@ -1,0 +1,79 @@
+"""What serve's core (core.py) asks its shell (service.py) to do: one frozen class per effect.
+
+A link is whatever the players' socket gave the core for one player
+process (players.PlayerLink); the core only compares links and names one in
+an action, never calls them.  An action that asks something (a balance, a
+remembered class) says which input of the core takes the answer.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Link(Protocol):
+    """What the shell does with a link that an action names (players.PlayerLink)."""
+
+    def send(self, kind: str, **fields: Any) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Send:
+    """One message (player/protocol.py) to the player ``link``, and no other."""
+    link: Link
+    kind: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrefetchBalance:
+    """Start fetching a caller's balance, so key 2 is answered at once."""
+    number: str
+
+
+@dataclass(frozen=True)
+class LookUpBalance:
+    """The balance for the player ``link`` of a call: ``core.balance_answered`` takes it."""
+    uniqueid: str
+    link: Link
+    number: str
+
+
+@dataclass(frozen=True)
+class ReadChoice:
+    """Read a number's remembered class, instead of any earlier read for this call:
+    ``core.choice_answered`` takes the answer."""
+    uniqueid: str
+    number: str
+
+
+@dataclass(frozen=True)
+class WriteChoice:
+    """Remember the class a caller chose with key 3."""
+    number: str
+    music_class: str
+
+
+@dataclass(frozen=True)
+class Count:
+    """One event for the metrics: ``metric`` is a name of ``metrics.Metrics.count``."""
+    metric: str
+    labels: tuple[str, ...] = ()
+    amount: int = 1
+    seconds: float | None = None              # how long it took, for the latency histograms
+
+
+@dataclass(frozen=True)
+class CallOnAmi:
+    """AMI knows this call now: a player waiting for that to be welcomed may go on."""
+    uniqueid: str
+
+
+@dataclass(frozen=True)
+class CallForgotten:
+    """The call's record is gone: drop what the shell keeps for it (its choice read)."""
+    uniqueid: str
+
+
+# Every action the core gives its shell.
+Action = (Send | PrefetchBalance | LookUpBalance | ReadChoice | WriteChoice | Count | CallOnAmi
+          | CallForgotten)

@@ -1,0 +1,1 @@
+"""The store of rendered segments (cache/) and progmoh cache."""

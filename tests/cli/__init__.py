@@ -1,0 +1,1 @@
+"""The commands' shell (cli/): configuration, help, errors, the README."""

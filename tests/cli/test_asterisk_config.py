@@ -1,0 +1,71 @@
+"""`progmoh asterisk-config` prints working, commented snippets filled from the config."""
+
+from click.testing import CliRunner
+
+from progmoh.cli.commands import progmoh
+
+CONFIG = """
+[serve]
+listen = "127.0.0.1"
+port = 8123
+prefix = "/progmoh-rt/"
+executable = "/opt/progmoh/bin/progmoh"
+socket = "/run/progmoh/serve.sock"
+[ami]
+enabled = true
+port = 5039
+username = "mohwatch"
+secret = "s3cret-never-printed"
+"""
+
+
+def run(tmp_path):
+    path = tmp_path / "progmoh.toml"
+    path.write_text(CONFIG)
+    path.chmod(0o600)
+    result = CliRunner().invoke(progmoh, ["asterisk-config", "--config", str(path)],
+                                catch_exceptions=False)
+    return result, path
+
+
+def section(text: str, name: str) -> str:
+    return text.split(f"===== {name} =====", 1)[1].split("=====", 1)[0]
+
+
+def test_snippets_are_filled_from_the_config(tmp_path):
+    result, path = run(tmp_path)
+    assert result.exit_code == 0
+    out = result.output
+    extconfig = section(out, "/etc/asterisk/extconfig.conf")
+    assert "musiconhold => curl,http://127.0.0.1:8123/progmoh-rt\n" in extconfig
+    assert "cachertclasses=no\n" in section(out, "/etc/asterisk/musiconhold.conf")
+    modules = section(out, "/etc/asterisk/modules.conf")
+    for module in ("res_curl.so", "func_curl.so", "res_config_curl.so", "res_timing_timerfd.so"):
+        assert f"load => {module}" in modules
+    dialplan = section(out, "/etc/asterisk/extensions.conf")
+    set_class = dialplan.index("Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})")
+    assert set_class < dialplan.index("n,Queue(")
+    queues = section(out, "/etc/asterisk/queues.conf")
+    assert "announce-position = no" in queues
+    assert "periodic-announce =" not in queues and "periodic-announce-frequency = 0" in queues
+    manager = section(out, "/etc/asterisk/manager.conf")
+    assert "[mohwatch]" in manager and "port = 5039" in manager
+    assert "read = call,agent,dtmf,system\n" in manager and "write =\n" in manager
+    serve_unit = section(out, "/etc/systemd/system/progmoh-serve.service")
+    assert f"ExecStart=/opt/progmoh/bin/progmoh serve --config {path.resolve()}\n" in serve_unit
+    render_unit = section(out, "/etc/systemd/system/progmoh-render.service")
+    schedule = f"ExecStart=/opt/progmoh/bin/progmoh render --schedule --config {path.resolve()}"
+    assert schedule in render_unit
+
+
+def test_the_secret_is_never_printed(tmp_path):
+    result, _ = run(tmp_path)
+    assert "s3cret" not in result.output
+    assert "secret = CHANGE-ME" in result.output
+
+
+def test_every_setting_line_of_the_asterisk_snippets_is_explained(tmp_path):
+    result, _ = run(tmp_path)
+    for name in ("extconfig.conf", "musiconhold.conf", "extensions.conf", "queues.conf"):
+        body = section(result.output, f"/etc/asterisk/{name}")
+        assert sum(line.lstrip().startswith(";") for line in body.splitlines()) >= 2, name

@@ -1,0 +1,1 @@
+"""make install, the wheel and its layout, markers and declared dependencies."""

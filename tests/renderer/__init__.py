@@ -1,0 +1,1 @@
+"""progmoh render (renderer/): library scan, conditioning, mixing, prompts, the schedule."""

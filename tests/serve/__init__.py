@@ -1,0 +1,1 @@
+"""The control plane, progmoh serve (player/serve/): AMI, realtime, billing, the players' socket."""
