@@ -13,6 +13,6 @@ class CacheSettings:
         help="Where rendered segments live (objects, one manifest per generation, the CURRENT "
              "pointer).  Must be readable by the user Asterisk runs as.")
     gc_grace_s: float = declared(
-        6.0, name="gc_grace_hours", low=1.0, read_as=HOURS_AS_S,
+        6.0, name="gc_grace_hours", low=1.0, high=720.0, read_as=HOURS_AS_S,
         help="Hours an old generation is kept after it was created or replaced, so that calls "
-             "which started on it keep playing; must be longer than any call, and at least 1.")
+             "which started on it keep playing; must be longer than any call: 1..720.")

@@ -10,6 +10,7 @@ import click
 from progmoh.cache import listing
 from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cache.export import export_wav
+from progmoh.cache.printable import escaped
 from progmoh.cache.store import Store
 from progmoh.cli.options import config_option, load_config
 from progmoh.cli.service_access import cache_findings, socket_findings
@@ -110,7 +111,7 @@ def show(segment_id, generation, config_file, as_json):
 def _plain(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(v) for v in value) if value else "-"
-    return _escaped(str(value))
+    return escaped(str(value))
 
 
 @command.command(name="verify")
@@ -189,20 +190,12 @@ def export(segment_id, out_path, generation, config_file):
 
 
 def _table(headers, rows, right=()) -> None:
-    rows = [headers] + [tuple(_escaped(str(cell)) for cell in row) for row in rows]
+    rows = [headers] + [tuple(escaped(str(cell)) for cell in row) for row in rows]
     widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w)
                  for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         click.echo("  ".join(cells).rstrip())
-
-
-def _escaped(text: str) -> str:
-    """Names come from file names: a newline or escape sequence in one must not
-    break a row or reach the terminal; backslashes are doubled so the result
-    reads back unambiguously."""
-    return "".join(c if c.isprintable() and c != "\\"
-                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _size(count: float) -> str:

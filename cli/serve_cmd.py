@@ -34,17 +34,18 @@ def command(config_file, verbose):
 
 
 def _setup_logging(target: str, level: int) -> logging.Handler:
+    from progmoh.player.serve.log_lines import EscapingFormatter
     handler: logging.Handler
     if target == "syslog":
         handler = logging.handlers.SysLogHandler(address="/dev/log")
-        handler.setFormatter(
-            logging.Formatter("progmoh-serve: %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(EscapingFormatter("progmoh-serve: %(levelname)s %(name)s: "
+                                               "%(message)s"))
     elif target:
         handler = logging.handlers.WatchedFileHandler(target)
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setFormatter(EscapingFormatter(LOG_FORMAT))
     else:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setFormatter(EscapingFormatter(LOG_FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)

@@ -1,7 +1,7 @@
 """The player's command line: ``serve`` writes it, the player reads it back.
 
 Asterisk execs a custom class's ``application`` with argv split on single
-spaces, no shell and no quoting, at most 255 characters (docs/asterisk.md,
+spaces, no shell and no quoting, at most 255 bytes (docs/asterisk.md,
 "What the application gets").  ``build`` writes that line for the realtime
 answer (player/serve/realtime.py), ``parse`` reads it in the player
 (cli/play_fast.py), and ``progmoh play --help`` (cli/play_cmd.py) is made
@@ -15,7 +15,8 @@ lead's default and range (player/play/defaults.py, itself import-free), so no
 
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
 
-MAX_CHARS = 255                 # Asterisk copies the application into char[256]
+MAX_BYTES = 255                 # Asterisk copies the application into char[256]: bytes,
+                                # so a non-ASCII class or path counts as its UTF-8
 MAX_CLASS_CHARS = 64            # a longer class name is left to the player's welcome
 TYPE_CHECKING = False               # names for the checker only: typing costs the start
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def build(command: "Iterable[str]", uniqueid: str, cache_dir: object, socket_pat
           lead_ms: int, log_target: str = "", music_class: str = "",
           place: str = "") -> str | None:
     """The line that starts ``command`` (the player's argv before its options) for this
-    call, optional parts dropped until it fits ``MAX_CHARS``; None when it cannot.
+    call, optional parts dropped until its UTF-8 fits ``MAX_BYTES``; None when it cannot.
 
     Asterisk splits the line on every space, so a required part containing one
     makes the line unusable, and an optional one is left out.  The optional parts
@@ -143,7 +144,7 @@ def build(command: "Iterable[str]", uniqueid: str, cache_dir: object, socket_pat
     optional = _optional_parts(lead_ms, log_target, music_class, place)
     while True:
         line = " ".join(required + [part for pair in optional for part in pair])
-        if len(line) <= MAX_CHARS:
+        if len(line.encode("utf-8", "surrogateescape")) <= MAX_BYTES:
             return line
         if not optional:
             return None

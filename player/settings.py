@@ -19,20 +19,22 @@ _P = PROGRAM_DEFAULTS
 @dataclass(frozen=True, kw_only=True)
 class ProgramSettings:
     first_advice_s: float = declared(
-        _P["first_advice_s"], help="Seconds into a call before the first advice plays.")
+        _P["first_advice_s"], high=3600.0,
+        help="Seconds into a call before the first advice plays.")
     advice_gap_s: float = declared(
-        _P["advice_gap_s"],
+        _P["advice_gap_s"], high=3600.0,
         help="Seconds of music at least between the end of one advice and the next.")
     insert_duck_db: float = declared_level_db(
         _P["insert_duck_db"], help="How far the music is lowered under a live announcement "
                                    "(balance, position), in dB (<= 0).")
     insert_ramp_ms: int = declared(
-        _P["insert_ramp_ms"],
+        _P["insert_ramp_ms"], high=2000,
         help="Length of the gain ramp around a live announcement, in ms. The voice starts when "
              "the music has dipped, so this is part of the time from a key to its answer "
              "(about 0.2 s on a real Asterisk with the defaults).")
     crossfade_ms: int = declared(
-        _P["crossfade_ms"], help="Crossfade when the caller switches music class, in ms.")
+        _P["crossfade_ms"], high=5000,
+        help="Crossfade when the caller switches music class, in ms.")
 
 
 @dataclass(frozen=True, kw_only=True)

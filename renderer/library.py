@@ -53,9 +53,14 @@ class Library:
 
 
 def scan(settings: LibrarySettings) -> Library:
+    """A folder the render user may not read is skipped and named (``_files``); one it
+    cannot even look into, such as the music folder itself, stops the render, named."""
     problems: list[str] = []
-    classes, tracks = _music(settings.music_dir, problems)
-    advice = _advice(settings, problems)
+    try:
+        classes, tracks = _music(settings.music_dir, problems)
+        advice = _advice(settings, problems)
+    except OSError as error:
+        raise RenderError(f"library: {error.filename}: cannot read: {error.strerror}") from None
     return Library(tuple(classes), tuple(tracks), tuple(advice), tuple(problems))
 
 
@@ -81,11 +86,15 @@ def _music(music_dir: Path, problems: list[str]) -> tuple[list[str], list[Track]
 
 def _files(folder: Path, problems: list[str]) -> list[Path]:
     files = []
-    for path in _visible(folder):
-        if path.is_file():
-            files.append(path)
-        else:
-            problems.append(f"{path}: a folder inside {folder.name}/ is not read, skipped")
+    try:
+        for path in _visible(folder):
+            if path.is_file():
+                files.append(path)
+            else:
+                problems.append(f"{path}: a folder inside {folder.name}/ is not read, skipped")
+    except OSError as error:
+        problems.append(f"{folder}: cannot read: {error.strerror}, skipped")
+        return []
     return files
 
 

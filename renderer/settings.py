@@ -58,13 +58,14 @@ class RenderSettings:
         help="When `progmoh render --schedule` renders (five-field cron expression, local "
              "time); it also renders at every daypart boundary.")
     slot_spacing_s: float = declared(
-        30.0, low=2.0,
+        30.0, low=2.0, high=600.0,
         help="Seconds between advice slots in a music track: the points where an advice may "
-             "start.  At least 2 (an advice's fades down and up alone take about that).")
+             "start: 2..600 (an advice's fades down and up alone take about 2).")
     duck_db: float = declared_level_db(
         -20.0, help="How far the music is lowered under an advice voice, in dB (<= 0).")
     duck_fade_ms: int = declared(
-        1000, help="Length of the fade down before, and up after, an advice voice, in ms.")
+        1000, high=5000,
+        help="Length of the fade down before, and up after, an advice voice, in ms.")
     speech_dbfs: float = declared_level_db(
         -24.0, help="Loudness of speech (advice and prompts), in dBFS (<= 0).")
     music_dbfs: float = declared_level_db(-30.0, help="Loudness of the music bed, in dBFS (<= 0).")
@@ -79,8 +80,8 @@ class RenderSettings:
     max_position: int = declared(
         20, low=1, help="Highest queue position that is announced as a number (at least 1).")
     tts_timeout_s: float = declared(
-        120.0, low=5.0,
-        help="Seconds a Festival run may take before it is stopped and reported; at least 5 "
+        120.0, low=5.0, high=3600.0,
+        help="Seconds a Festival run may take before it is stopped and reported; 5..3600 "
              "(starting Festival alone costs 0.2-0.5 s, and a run speaks many texts).")
     voices: tuple[tuple[str, str], ...] = open_table(
         Entry("en", "cmu_us_slt_arctic_hts",

@@ -2,7 +2,9 @@
 
 Not ``logging`` (2.4 MB): lines are appended with one ``os.write`` each, so
 the signal handler can log its last line safely and concurrent players do
-not interleave inside a line.
+not interleave inside a line.  A message with a character that is not
+printable (a track or advice name holding a line break) is escaped as
+``cache ls`` shows names, so it stays one line.
 """
 
 import posix
@@ -42,6 +44,9 @@ class Log:
             return 2
 
     def __call__(self, message: str) -> None:
+        if not message.isprintable():           # a name with a line break, a NUL, ...
+            from progmoh.cache.printable import escaped
+            message = escaped(message)
         if self.syslog is not None:
             self.syslog.syslog(self.syslog.LOG_INFO, "call=%s %s" % (self.call, message))
             return

@@ -3,16 +3,22 @@
 Every line that matters carries a comment saying why, because each one
 encodes something learned the hard way on a real Asterisk (see docs/asterisk.md):
 per-call realtime classes, ``%20`` answers, MOH restarts around queue
-announcements, and a manager user with only the read classes serve needs.
+announcements, a manager user with only the read classes serve needs, and
+the PJSIP settings that let keys pressed on phones and trunks (RFC 4733,
+SIP INFO or inband tones) and the caller's identity reach AMI.  Every line is
+the same for each tested Asterisk version (docs/asterisk.md, "Tested versions").
 The AMI secret is never printed: the admin copies it from the config file.
 """
 
 from pathlib import Path
 
-from progmoh.player.serve.ami.client import EVENTS
+from progmoh.player.serve.ami.client import EVENTS, OWN_EVENTS
+from progmoh.player.serve.core import AMI_EVENTS
 from progmoh.player.serve.settings import AmiSettings, ServeSettings
 
 DEFAULT_CONFIG = Path("/etc/progmoh/progmoh.toml")
+TESTED_VERSIONS = ("22.10.1", "20.20.1")
+CALLER_TEMPLATE = "progmoh-caller"
 
 
 def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None,
@@ -20,9 +26,17 @@ def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None,
     config = config_path.resolve() if config_path else DEFAULT_CONFIG
     units = [f"# ===== /etc/systemd/system/{name} =====\n{text}"
              for name, text in unit_files(serve, config, user).items()]
-    parts = (_extconfig(serve), _musiconhold(), _modules(), _extensions(), _queues(),
-             _manager(ami, config), *units)
+    parts = (_versions(), _extconfig(serve), _musiconhold(), _modules(), _extensions(),
+             _queues(), pjsip_template(), _manager(ami, config), *units)
     return "\n".join(parts)
+
+
+def _versions() -> str:
+    tested = " and ".join(f"{version.split('.')[0]} LTS ({version})" for version in TESTED_VERSIONS)
+    return f"""\
+; Tested with Asterisk {tested} and chan_pjsip:
+; every line below is the same for each of them.
+"""
 
 
 def _extconfig(serve: ServeSettings) -> str:
@@ -63,6 +77,8 @@ load => func_curl.so
 load => res_config_curl.so     ; the "curl" realtime driver named in extconfig.conf
 load => res_timing_timerfd.so  ; a timing module: without one Asterisk reads MOH pipes
                                ; in 100 ms gulps and Local channels hear nothing
+load => res_pjsip_dtmf_info.so ; keys sent as SIP INFO (application/dtmf-relay)
+load => res_pjsip_caller_id.so ; the caller's number from P-Asserted-Identity
 """
 
 
@@ -72,6 +88,8 @@ def _extensions() -> str:
 ; Give each call its own MOH class BEFORE Queue(): the class name carries the
 ; call's unique id, so the player Asterisk starts knows whose call it plays.
 ; (Never Set(ENV(...)) for this: the environment is shared by all calls.)
+; Queue()'s arguments after the options moved in Asterisk 21 (its macro
+; argument is gone): this line names none, so it is the same on 20 and 22.
 [progmoh-queue]
 exten => _X.,1,Answer()
  same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
@@ -95,6 +113,27 @@ periodic-announce-frequency = 0
 """
 
 
+def pjsip_template() -> str:
+    """The endpoint template for queue callers; the lab's endpoints inherit it too."""
+    return f"""\
+; ===== /etc/asterisk/pjsip.conf =====
+; A template for the endpoints queue callers come in on, phones and trunks:
+; write `[name]({CALLER_TEMPLATE})` and the endpoint's own aors, auth, transport.
+[{CALLER_TEMPLATE}](!)
+type = endpoint
+context = progmoh-queue    ; the dialplan above: the call's own class, then Queue()
+disallow = all
+allow = ulaw,alaw          ; G.711: inband key tones do not survive compressed codecs
+dtmf_mode = auto           ; keys as RFC 4733 events when the phone offers telephone-event,
+                           ; else its inband tones are detected; SIP INFO keys arrive in
+                           ; any mode (res_pjsip_dtmf_info).  A phone that offers
+                           ; telephone-event yet plays tones needs dtmf_mode = inband.
+trust_id_inbound = no      ; yes only on a trunk you trust: its P-Asserted-Identity then
+                           ; gives the caller's number (else From's user part does)
+direct_media = no          ; Asterisk plays the music: the audio must pass through it
+"""
+
+
 def _manager(ami: AmiSettings, config: Path) -> str:
     return f"""\
 ; ===== /etc/asterisk/manager.conf =====
@@ -112,7 +151,19 @@ permit = 127.0.0.1/255.255.255.255
 ; write class.
 read = {EVENTS}
 write =
+; Of those, only the events serve reads, so a busy Asterisk's storm of others
+; (Newstate, DialBegin, BridgeEnter, QueueMemberStatus, ...) is never queued
+; for it (advanced filters by name: Asterisk compares a hash, no regex; read in
+; 20.20's and 22's manager.c).
+; List replies such as QueueEntry are not events and pass anyway.
+{event_filters()}
 """
+
+
+def event_filters() -> str:
+    """manager.conf lines that let through only the events serve reads (docs/asterisk.md)."""
+    names = sorted(set(AMI_EVENTS) | set(OWN_EVENTS))
+    return "\n".join(f"eventfilter(action(include),name({name})) =" for name in names)
 
 
 SERVE_UNIT = "progmoh-serve.service"

@@ -18,6 +18,7 @@ from progmoh.player import protocol
 from progmoh.player.serve.billing_command import CommandBilling
 from progmoh.player.serve.billing_errors import BillingUnavailable
 from progmoh.player.serve.billing_http import HttpBilling
+from progmoh.player.serve.redact import mask_number
 from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
 from progmoh.player.words.compose import MAX_UNITS
 
@@ -28,6 +29,7 @@ TRUE_TEXTS = frozenset({"true", "yes", "1"})
 MAX_AMOUNT = decimal.Decimal(MAX_UNITS + 1)  # 10^15: past the words, a billing error, not money
 MAX_AMOUNT_CHARS = 40                       # "0.000...1" past this is no amount anyone says
 SHOWN_CHARS = 40
+MAX_FAILURES_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ def parse_answer(body: bytes, fields: BillingFields) -> tuple[protocol.Account, 
     try:
         answer = json.loads(body, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
     except (ValueError, UnicodeDecodeError) as error:
-        raise BillingUnavailable(f"answer is not JSON: {error}") from None
+        raise BillingUnavailable(f"answer is not JSON: {str(error)[:SHOWN_CHARS]}") from None
+    except RecursionError:
+        raise BillingUnavailable("answer is nested too deeply to read") from None
     if isinstance(answer, dict):
         answer = answer.get(fields.accounts)
         if not isinstance(answer, list):
@@ -74,8 +78,8 @@ def _account(item: object, fields: BillingFields, index: int) -> protocol.Accoun
 def _amount(value: object, name: str, index: int) -> str:
     """Decimal text of a balance; non-finite, huge (>= 10^15) or absurdly long ones are refused."""
     try:
-        text = value if isinstance(value, decimal.Decimal) else str(value).strip()
-        amount = decimal.Decimal(text)
+        given = value if isinstance(value, decimal.Decimal) else str(value).strip()
+        amount = decimal.Decimal(given)
     except (decimal.InvalidOperation, TypeError, ValueError):
         amount = None
     if value is None or isinstance(value, bool) or amount is None or not amount.is_finite():
@@ -130,6 +134,7 @@ class BalanceBook:
         self._backend = open_backend(settings, secrets)
         self._results: dict[str, BalanceResult] = {}
         self._fetches: dict[str, asyncio.Task[BalanceResult]] = {}
+        self._failures: dict[str, str] = {}       # number -> the failure last logged for it
 
     def prefetch(self, number: str) -> None:
         """Start fetching in the background unless a fresh answer is already kept."""
@@ -186,16 +191,26 @@ class BalanceBook:
             body = await asyncio.wait_for(self._backend.fetch(key), self._settings.timeout_s)
             accounts = parse_answer(body, self._settings.fields)
         except asyncio.TimeoutError:
-            log.warning("billing %s for %s: no answer within %s s", self._backend, key,
-                        self._settings.timeout_s)
+            self._failed(key, f"no answer within {self._settings.timeout_s} s")
             return BalanceResult(UNAVAILABLE, (), self._clock(), timed_out=True)
         except BillingUnavailable as error:
-            log.warning("billing %s for %s: %s", self._backend, key, error)
+            self._failed(key, str(error))
         except Exception:
-            log.exception("billing %s for %s failed", self._backend, key)
+            log.exception("billing %s for %s failed", self._backend, mask_number(key))
         else:
+            self._failures.pop(key, None)
             return BalanceResult(OK if accounts else NOT_REGISTERED, accounts, self._clock())
         return BalanceResult(UNAVAILABLE, (), self._clock())
+
+    def _failed(self, key: str, reason: str) -> None:
+        """One warning per failure: the same one again for the same number (the prefetch's,
+        then the key's own lookup) goes to debug.  The number is masked as in ``status``."""
+        said = self._failures.pop(key, None)
+        self._failures[key] = reason
+        if len(self._failures) > MAX_FAILURES_KEPT:
+            del self._failures[next(iter(self._failures))]
+        level = logging.DEBUG if said == reason else logging.WARNING
+        log.log(level, "billing %s for %s: %s", self._backend, mask_number(key), reason)
 
     def _forget_stale(self) -> None:
         now = self._clock()

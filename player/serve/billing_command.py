@@ -1,73 +1,81 @@
 """The command billing backend, for legacy systems: run a program, read JSON from its stdout.
 
 The caller number is untrusted text, so it only ever becomes one argv item
-of a directly executed program: no shell ever sees it.  The program runs in
-a process group of its own, which is ended as soon as the program exits: a
-background child left holding its stdout neither delays the answer nor
-outlives it.  What it prints on stderr may echo credentials, so only the
-exit status and a short first line with every configured secret masked are
-ever logged.
+of a directly executed program: no shell ever sees it.  The program cannot
+outlive its answer, nor can anything it starts: it runs in a process group
+of its own, with a token of this lookup in its environment, and serve is
+the "child subreaper" of its descendants (``PR_SET_CHILD_SUBREAPER``).  As
+soon as the program exits, when the deadline passes (``BalanceBook``
+cancels the fetch: the one deadline of every backend, ``billing.timeout_s``)
+or when serve stops, its group is killed, and so is every process that
+still carries the token, even one that left the group with ``setsid``;
+those serve inherited as their subreaper are collected.  An answer already
+read stands.  What it prints on stderr may echo credentials, so only the
+exit status and a short first line, masked (redact.py), are ever logged.
 """
 
 import asyncio
+import ctypes
 import os
+import secrets
 import signal
 
 from progmoh.player.serve.billing_errors import BillingUnavailable
+from progmoh.player.serve.redact import stderr_line
 from progmoh.player.serve.settings import BillingSettings
 
 STDERR_KEPT_BYTES = 4096             # read for the first line; the rest is drained unread
-STDERR_SHOWN_CHARS = 120
-MASK = "***"
 PLACEHOLDER = "{number}"
 DRAIN_LIMIT_S = 1.0
+TOKEN_VARIABLE = "PROGMOH_BILLING_LOOKUP"
+PR_SET_CHILD_SUBREAPER = 36
+REAP_TRIES = 50                      # of 2 ms each, for a killed process serve inherited
+PROC = "/proc"
 
 
 def build_argv(command: tuple[str, ...], number: str) -> list[str]:
     return [item.replace(PLACEHOLDER, number) for item in command]
 
 
-def masked(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every non-empty secret replaced, longest first (one may contain another)."""
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
-
-
-def stderr_line(raw: bytes, secrets: tuple[str, ...]) -> str:
-    """The first non-empty line, masked, then cut short: what a log may show of stderr."""
-    text = raw.decode("utf-8", "replace").strip()
-    first = masked(text.splitlines()[0] if text else "", secrets)
-    return first if len(first) <= STDERR_SHOWN_CHARS else first[:STDERR_SHOWN_CHARS] + "..."
+def become_subreaper() -> bool:
+    """Orphans of serve's descendants become serve's children, not init's: a program's
+    ``setsid`` child stays where serve can find and collect it.  False where Linux says no."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 class CommandBilling:
     def __init__(self, settings: BillingSettings, secrets: tuple[str, ...] = ()):
         self._settings = settings
         self._secrets = (settings.password, settings.token) + tuple(secrets)
+        become_subreaper()
 
     def __str__(self) -> str:
         return f"command {os.path.basename(self._settings.command[0])}"
 
     async def fetch(self, number: str) -> bytes:
-        """The program's stdout; raises BillingUnavailable on failure, timeout or a huge answer."""
+        """The program's stdout; BillingUnavailable on failure or a huge answer.  The caller
+        bounds the time (cancelling ends the program and all it started)."""
         argv = build_argv(self._settings.command, number)
+        token = secrets.token_hex(8)
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, start_new_session=True)
+                stderr=asyncio.subprocess.PIPE, start_new_session=True,
+                env=dict(os.environ, **{TOKEN_VARIABLE: token}))
         except OSError as error:
             raise BillingUnavailable(f"cannot run {argv[0]}: {error.strerror}") from None
         try:
-            return await asyncio.wait_for(self._collect(process), self._settings.timeout_s)
-        except asyncio.TimeoutError:
-            raise BillingUnavailable(f"no answer within {self._settings.timeout_s} s") from None
+            return await self._collect(process, token)
         finally:
-            await _reap(process)
+            await _reap(process, token)
 
-    async def _collect(self, process) -> bytes:
+    async def _collect(self, process, token: str) -> bytes:
         cap = self._settings.max_body_bytes
-        ender = asyncio.ensure_future(_end_group_on_exit(process))
+        ender = asyncio.ensure_future(_end_all_on_exit(process, token))
         errors = asyncio.ensure_future(_head_then_drain(process.stderr))
         try:
             stdout = await _head(process.stdout, cap + 1)
@@ -100,10 +108,10 @@ async def _head_then_drain(stream) -> bytes:
     return kept
 
 
-async def _end_group_on_exit(process) -> None:
-    """Once the program exits, end what it left in its group: the pipes then reach EOF."""
+async def _end_all_on_exit(process, token: str) -> None:
+    """Once the program exits, end what it left behind: the pipes then reach EOF."""
     await _exited(process.pid)
-    _kill_group(process.pid)
+    await _end_all(process.pid, token)
 
 
 async def _exited(pid: int) -> None:
@@ -112,8 +120,8 @@ async def _exited(pid: int) -> None:
         pidfd = os.pidfd_open(pid)
     except ProcessLookupError:
         return                                  # already exited and collected
-    except OSError:                             # no pidfd (kernel before 5.3): the group is
-        await asyncio.Event().wait()            # ended by _reap at the timeout instead
+    except OSError:                             # no pidfd (kernel before 5.3): all is
+        await asyncio.Event().wait()            # ended by _reap at the deadline instead
     loop = asyncio.get_running_loop()
     gone = loop.create_future()
     loop.add_reader(pidfd, lambda: None if gone.done() else gone.set_result(None))
@@ -122,6 +130,52 @@ async def _exited(pid: int) -> None:
     finally:
         loop.remove_reader(pidfd)
         os.close(pidfd)
+
+
+async def _end_all(pgid: int, token: str) -> None:
+    """SIGKILL the program's group and every process carrying its token, then collect
+    those serve inherited (the group's leader is asyncio's to collect)."""
+    _kill_group(pgid)
+    found = await asyncio.to_thread(carrying, token)
+    killed = [pid for pid in found if pid != pgid and _kill(pid)]
+    for _ in range(REAP_TRIES):
+        killed = [pid for pid in killed if not _collected(pid)]
+        if not killed:
+            return
+        await asyncio.sleep(0.002)
+
+
+def carrying(token: str, proc: str = PROC) -> list[int]:
+    """The processes whose environment holds this lookup's token (readable: serve's user)."""
+    marker = f"{TOKEN_VARIABLE}={token}".encode() + b"\0"
+    found = []
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"{proc}/{name}/environ", "rb") as environ:
+                if marker in environ.read() + b"\0":
+                    found.append(int(name))
+        except OSError:
+            continue
+    return found
+
+
+def _kill(pid: int) -> bool:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _collected(pid: int) -> bool:
+    """True once a killed process is gone: collected here, or by a parent of its own."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return not os.path.exists(f"{PROC}/{pid}")
+    return done == pid
 
 
 def _kill_group(pgid: int) -> None:
@@ -136,9 +190,9 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-async def _reap(process) -> None:
-    """Kill the program's whole group, drain its pipes (so they close) and collect it."""
-    _kill_group(process.pid)
+async def _reap(process, token: str) -> None:
+    """End the program and all it started, drain its pipes (so they close), collect it."""
+    await _end_all(process.pid, token)
     try:
         await asyncio.wait_for(asyncio.gather(_drain(process.stdout), _drain(process.stderr)),
                                DRAIN_LIMIT_S)

@@ -33,6 +33,7 @@ class CallRecord:
     channel: str = ""
     number: str = ""                          # the queued caller's number; "" when unknown
     seen_number: str = ""                     # a channel's number before the queue
+    number_refused: bool = False              # AMI's number was refused (tracker.py)
     language: str = ""                        # the channel's language
     queue: str = ""                           # the queue it waits in
     position: int = 0                         # 0: not waiting in a queue

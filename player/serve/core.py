@@ -54,6 +54,7 @@ from progmoh.player.serve.waits import QueueWaits, spoken_minutes
 
 log = logging.getLogger("progmoh.serve")
 
+AMI_EVENTS = t.Tracker.EVENTS + QueueWaits.EVENTS     # every event the core reads
 MAX_CLASS_CHARS = 255
 MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 
@@ -63,10 +64,11 @@ class ServeCore:
     queries at the end (``start_class``, ``snapshot``, ...) change nothing."""
 
     def __init__(self, serve: ServeSettings, keys: KeySettings, clock: Clock, *,
-                 ami_enabled: bool = True, billing_backend: str = "none") -> None:
+                 ami_enabled: bool = True, billing_backend: str = "none",
+                 max_number_chars: int = 32) -> None:
         self._serve, self._keys, self._clock = serve, keys, clock
         self.calls = CallRegistry()
-        self.tracker = t.Tracker(self.calls)
+        self.tracker = t.Tracker(self.calls, max_number_chars)
         self.rules = KeyRules(keys, clock)
         self.announcer = PositionAnnouncer(keys, clock)
         self.waits = QueueWaits()
@@ -121,6 +123,8 @@ class ServeCore:
                 return self._caller_seen(record, change)
             case t.CallerKnown():
                 return self._caller_known(record, change)
+            case t.NumberRefused():
+                return self._number_refused(record, change)
             case t.PositionChanged():
                 return self._position_changed(record, change)
             case t.LeftQueue():
@@ -132,6 +136,12 @@ class ServeCore:
     def _caller_seen(self, record: CallRecord, change: t.CallerSeen) -> list[Action]:
         """Before the queue: only the remembered class is read (no billing yet)."""
         return self._read_choice(record, change.number)
+
+    def _number_refused(self, record: CallRecord, change: t.NumberRefused) -> list[Action]:
+        log.warning("call %s: caller number of %d characters refused (over ami.max_number_chars,"
+                    " or a control character): no billing lookup, no remembered music",
+                    record.uniqueid, change.chars)
+        return []
 
     def _caller_known(self, record: CallRecord, change: t.CallerKnown) -> list[Action]:
         return [PrefetchBalance(change.number)] + self._read_choice(record, change.number)

@@ -9,7 +9,9 @@ the calls consistently; the request parsing is the realtime backend's.
 import asyncio
 import logging
 
+from progmoh.player.serve.guarded_listener import Throttled, peer_host
 from progmoh.player.serve.realtime import (
+    BAD_REQUEST_LOG_EVERY_S,
     MAX_HEAD_BYTES,
     BadRequest,
     RealtimeError,
@@ -33,6 +35,7 @@ class MetricsServer:
         self.listen, self.port = listen, port
         self._metrics = metrics
         self._server: asyncio.AbstractServer | None = None
+        self._bad_requests = Throttled(BAD_REQUEST_LOG_EVERY_S, logger=log)
 
     async def start(self) -> None:
         try:
@@ -57,7 +60,9 @@ class MetricsServer:
                 writer.write(self._answer(request.method, request.path))
                 await writer.drain()
         except BadRequest as error:
-            log.warning("metrics: %s", error)
+            source = peer_host(writer)
+            self._bad_requests.warn("metrics: %s from %s", error, source,
+                                    key=(source, str(error)))
             writer.write(_response("400 Bad Request", "text/plain", b""))
         except (asyncio.TimeoutError, ConnectionError):
             pass

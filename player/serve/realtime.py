@@ -23,7 +23,8 @@ tight loop while the caller hears silence.
 Connections are bounded (see ``guarded_listener``): a request head must
 arrive whole within ``HEAD_TIMEOUT_S`` of a new connection, and a keep-alive
 connection that asks nothing for ``IDLE_TIMEOUT_S`` is closed (libcurl opens
-a new one when it needs it).  Bad requests are logged at most once a minute.
+a new one when it needs it).  A bad request is logged at most once a minute
+per source address and kind of fault, with a count, and never echoed.
 """
 
 import asyncio
@@ -35,7 +36,12 @@ from typing import Awaitable, Callable
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player import command_line
-from progmoh.player.serve.guarded_listener import GuardedListener, Throttled, connection_cap
+from progmoh.player.serve.guarded_listener import (
+    GuardedListener,
+    Throttled,
+    connection_cap,
+    peer_host,
+)
 from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
@@ -113,9 +119,9 @@ def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
         return b""
     application = application_line(settings, uniqueid, music_class, place)
     if application is None:
-        log.error("no usable player command line for call %s: over %d characters even without "
+        log.error("no usable player command line for call %s: over %d bytes even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
-                  "or serve.socket", uniqueid, command_line.MAX_CHARS)
+                  "or serve.socket", uniqueid, command_line.MAX_BYTES)
         return b""
     row = (("name", CLASS_PREFIX + uniqueid), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
@@ -142,7 +148,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
     parts = request_line.split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise BadRequest(f"bad request line {request_line[:80]!r}")
+        raise BadRequest("bad request line")
     headers = _headers(header_lines)
     body = await _body(reader, headers)
     return Request(parts[0], parts[1], parts[2], headers, body)
@@ -153,7 +159,7 @@ def _headers(lines: list[str]) -> dict:
     for line in lines:
         name, sep, value = line.partition(":")
         if not sep:
-            raise BadRequest(f"bad header line {line[:80]!r}")
+            raise BadRequest("bad header line")
         headers[name.strip().lower()] = value.strip()
     return headers
 
@@ -166,7 +172,7 @@ async def _body(reader: asyncio.StreamReader, headers: dict) -> bytes:
     except ValueError:
         raise BadRequest("bad Content-Length") from None
     if not 0 <= length <= MAX_BODY_BYTES:
-        raise BadRequest(f"body of {length} bytes")
+        raise BadRequest(f"body over {MAX_BODY_BYTES} bytes or negative")
     try:
         return await reader.readexactly(length)
     except asyncio.IncompleteReadError:
@@ -231,38 +237,43 @@ class RealtimeServer:
         try:
             await self._converse(reader, writer, connection)
         except BadRequest as error:
-            self._bad_requests.warn("realtime: %s", error)
+            source = peer_host(writer)
+            self._bad_requests.warn("realtime: %s from %s", error, source,
+                                    key=(source, str(error)))
             self._on_lookup("malformed")
             writer.write(response_bytes("400 Bad Request", b"", keep_alive=False))
         except (asyncio.TimeoutError, ConnectionError):
             pass
 
-    async def _class_for(self, request: Request) -> str:
-        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+    async def _class_for(self, uniqueid: str | None) -> str:
         if uniqueid is None or self._start_class is None:
             return ""
         try:
-            return await asyncio.wait_for(self._start_class(uniqueid), CLASS_WAIT_S) or ""
+            async with asyncio.timeout(CLASS_WAIT_S):
+                return await self._start_class(uniqueid) or ""
         except asyncio.TimeoutError:
             return ""
 
-    def _place_for(self, request: Request) -> str:
-        uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+    def _place_for(self, uniqueid: str | None) -> str:
         if uniqueid is None or self._start_place is None:
             return ""
         return self._start_place(uniqueid)
 
     async def _converse(self, reader, writer, connection) -> None:
+        """Requests on one connection until it closes; the timeouts are timers on this task,
+        not a task per wait, so a burst of lookups costs little more than their answers."""
         timeout_s = self._head_timeout_s
         while True:
             connection.waiting()
-            request = await asyncio.wait_for(read_request(reader), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                request = await read_request(reader)
             if request is None:
                 return
             connection.working()
-            music_class = await self._class_for(request)
+            uniqueid = requested_call(self.settings, request.path, request.method, request.body)
+            music_class = await self._class_for(uniqueid)
             body = answer_body(self.settings, request.path, request.method, request.body,
-                               music_class, self._place_for(request))
+                               music_class, self._place_for(uniqueid))
             self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()

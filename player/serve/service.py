@@ -33,7 +33,7 @@ from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.cache_state import CacheWatch
 from progmoh.player.serve.calls import CallRegistry
 from progmoh.player.serve.choices import open_choice_store
-from progmoh.player.serve.core import ServeCore
+from progmoh.player.serve.core import AMI_EVENTS, ServeCore
 from progmoh.player.serve.metrics import Metrics
 from progmoh.player.serve.metrics_http import MetricsServer
 from progmoh.player.serve.players import PlayerServer
@@ -66,11 +66,12 @@ class Service:
     """
 
     def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
-                 balances=None, choices=None, ami_factory=AmiClient) -> None:
+                 balances=None, choices=None, ami_factory=None) -> None:
         self.settings = settings
         self.core = ServeCore(settings.serve, settings.keys, clock,
                               ami_enabled=settings.ami.enabled,
-                              billing_backend=settings.billing.backend)
+                              billing_backend=settings.billing.backend,
+                              max_number_chars=settings.ami.max_number_chars)
         self._observability(settings.serve)
         self.balances = balances or BalanceBook(
             settings.billing, clock, configured_secrets(settings), self._billing_observed)
@@ -81,6 +82,7 @@ class Service:
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
                                     settings.serve.asterisk_executables, self,
                                     on_refused=self.metrics.refused.inc)
+        ami_factory = ami_factory or _filtered_ami
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
         self._choice_reads: dict[str, asyncio.Task] = {}      # uniqueid -> its one read
@@ -275,6 +277,11 @@ class Service:
     _effects: dict[type, Callable[["Service", Any], None]] = {
         Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, ReadChoice: _read,
         WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
+
+
+def _filtered_ami(settings, listener) -> AmiClient:
+    """The AMI client, asking Asterisk only for the events the core reads."""
+    return AmiClient(settings, listener, events=AMI_EVENTS)
 
 
 async def serve_until_stopped(settings: ControlPlaneSettings, stop: asyncio.Event) -> None:

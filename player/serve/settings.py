@@ -58,9 +58,9 @@ class ServeSettings:
     language: str = declared(
         "en", help="Language of announcements (one of render.languages).")
     call_grace_s: float = declared(
-        600.0, low=10.0,
+        600.0, low=10.0, high=86400.0,
         help="Seconds a call's state (advice played, music class) is kept after its last player "
-             "stopped, since app_queue restarts music on hold within a call; at least 10, so a "
+             "stopped, since app_queue restarts music on hold within a call; 10..86400, so a "
              "restart around a long announcement still finds it.")
     log: str = declared(
         "", read_as=LOG, help='Serve log: a file path, "syslog", or "" for standard error.')
@@ -109,11 +109,12 @@ class KeySettings:
     position: str = declared(
         "4", check=DTMF, help="DTMF key that announces the caller's position in the queue.")
     min_interval_s: float = declared(
-        3.0, help="Seconds a caller must wait before the same key works again.")
+        3.0, high=600.0,
+        help="Seconds a caller must wait before the same key works again (at most 600).")
     position_every_s: float = declared(
-        120.0, low=10.0, off=True,
+        120.0, low=10.0, high=3600.0, off=True,
         help="Seconds between periodic queue position announcements: 0 turns them off, "
-             "otherwise at least 10.")
+             "otherwise 10..3600.")
     announce_position_change: bool = declared(
         True, help="Announce the position whenever it changes.")
     wait: str = declared(
@@ -131,18 +132,25 @@ class AmiSettings:
         False, help="Connect to the Asterisk Manager Interface (needed for keys, queue "
                     "positions and caller numbers).")
     host: str = declared("127.0.0.1", help="Address of Asterisk's manager interface.")
-    port: int = declared_port(5038, low=1, help="Its port (manager.conf [general] port).")
+    port: int = declared_port(5038, low=1,
+                              help="Its port (manager.conf [general] port).")
     username: str = declared("progmoh", help="The manager.conf user progmoh logs in as.")
     secret: str = declared("", secret=WHOLE, help="That user's secret (never printed).")
-    ping_s: float = declared(20.0, low=1.0,
-                             help="Seconds between keepalive pings (at least 1).")
+    ping_s: float = declared(20.0, low=1.0, high=600.0,
+                             help="Seconds between keepalive pings (1..600).")
     resync_s: float = declared(
-        60.0, low=5.0,
-        help="Seconds between QueueStatus resynchronisations of queue positions (at least 5: "
+        60.0, low=5.0, high=3600.0,
+        help="Seconds between QueueStatus resynchronisations of queue positions (5..3600: "
              "each one lists every queued caller).")
     reconnect_max_s: float = declared(
-        30.0, low=1.0,
-        help="Longest wait between reconnection attempts, in seconds (backoff cap; at least 1).")
+        30.0, low=1.0, high=600.0,
+        help="Longest wait between reconnection attempts, in seconds (backoff cap; 1..600).")
+    max_number_chars: int = declared(
+        32, low=1, high=256,
+        help="Longest caller number serve accepts from AMI (1..256). A longer one, or one "
+             "holding a control character, is refused where it enters: that caller gets no "
+             "billing lookup (the balance is \"unavailable\") and no remembered music, and hears "
+             "music as usual.")
 
 
 @dataclass(frozen=True)
@@ -184,13 +192,14 @@ class BillingSettings:
                  'becomes the caller number.\ne.g. command = ["/usr/local/bin/balance", '
                  '"{number}"]')
     timeout_s: float = declared(
-        2.0, low=0.1,
+        2.0, low=0.1, high=60.0,
         help="Seconds a balance lookup may take before the caller hears \"information "
-             "unavailable\" (at least 0.1).")
+             "unavailable\" (0.1..60).")
     verify_tls: bool = declared(True, help="Check the billing server's TLS certificate.")
     max_age_s: float = declared(
-        60.0, help="Seconds a fetched balance is reused within a call before it is fetched "
-                   "again.")
+        60.0, high=3600.0,
+        help="Seconds a fetched balance is reused within a call before it is fetched again (at "
+             "most 3600).")
     max_body_bytes: int = declared(65536, help="Largest billing answer accepted, in bytes.")
     rewrite: tuple[RewriteRule, ...] = declared(
         (), help="Caller-number rewrites tried in order before the lookup: the first whose "
@@ -208,8 +217,8 @@ class StoreSettings:
              '"mysql://user:password@host:3306/database" for MySQL/MariaDB (the password is a '
              "secret: never printed).  The table queue_music is created on first use.")
     timeout_s: float = declared(
-        0.5, low=0.05,
-        help="Seconds a read of the remembered choice may take at call start (at least 0.05).")
+        0.5, low=0.05, high=10.0,
+        help="Seconds a read of the remembered choice may take at call start (0.05..10).")
 
 
 @dataclass(frozen=True)

@@ -18,24 +18,17 @@ from typing import Callable
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player.serve.players import bind_socket
+from progmoh.player.serve.redact import mask_number
 from progmoh.player.serve.snapshot import CallView, Snapshot
 
 log = logging.getLogger("progmoh.serve.status")
 
-SHOWN_DIGITS = 4
 MAX_REPORT_BYTES = 4 * 1024 * 1024
 READ_TIMEOUT_S = 5.0
 
 
 class StatusError(ProgmohError):
     """The status of serve cannot be read (not running, or not allowed)."""
-
-
-def mask_number(number: str, shown: int = SHOWN_DIGITS) -> str:
-    """Its digits, all but the last ``shown`` as ``*``; at least four are always hidden."""
-    digits = [c for c in number if c.isascii() and c.isdigit()][-40:]
-    keep = min(shown, max(0, len(digits) - 4))
-    return "*" * (len(digits) - keep) + "".join(digits[len(digits) - keep:])
 
 
 def _call(call: CallView) -> dict:
@@ -93,8 +86,6 @@ class StatusServer:
             await writer.drain()
         except ConnectionError:
             pass
-        except Exception:
-            log.exception("status: report failed")
         finally:
             writer.close()
 

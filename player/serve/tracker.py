@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.calls import CallRecord, CallRegistry, OnAmi
 
-UNKNOWN_NUMBERS = ("", "<unknown>", "unknown")
-
 
 @dataclass(frozen=True)
 class CallerKnown:
@@ -36,6 +34,14 @@ class CallerSeen:
     not yet a caller of ours (an agent's leg has a number too)."""
     uniqueid: str
     number: str
+
+
+@dataclass(frozen=True)
+class NumberRefused:
+    """The channel's number is over ``max_number_chars`` or holds a control character:
+    said once per call; the call goes on without a number (no billing, no remembered class)."""
+    uniqueid: str
+    chars: int
 
 
 @dataclass(frozen=True)
@@ -80,22 +86,25 @@ class CallEnded:
 
 
 # Every change the tracker reports to the core.
-Change = (CallerKnown | CallerSeen | LanguageKnown | PositionChanged | LeftQueue | MohStarted
-          | MohStopped | KeyPressed | CallEnded)
+Change = (CallerKnown | CallerSeen | NumberRefused | LanguageKnown | PositionChanged
+          | LeftQueue | MohStarted | MohStopped | KeyPressed | CallEnded)
 
 
 class Tracker:
     """Writes what AMI says into the call records (calls.py) and returns what changed."""
 
-    def __init__(self, calls: CallRegistry | None = None) -> None:
+    _HANDLERS = {
+        "QueueCallerJoin": "_join", "QueueCallerLeave": "_leave",
+        "MusicOnHoldStart": "_moh_start", "MusicOnHoldStop": "_moh_stop",
+        "Newchannel": "_channel_news", "NewCallerid": "_channel_news", "VarSet": "_channel_news",
+        "DTMFBegin": "_dtmf_begin", "DTMFEnd": "_dtmf_end", "Hangup": "_hangup",
+    }
+    EVENTS = tuple(_HANDLERS)         # the events it reads; serve asks AMI for these
+
+    def __init__(self, calls: CallRegistry | None = None, max_number_chars: int = 32) -> None:
         self._records = calls if calls is not None else CallRegistry()
-        self._handlers = {
-            "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
-            "MusicOnHoldStart": self._moh_start, "MusicOnHoldStop": self._moh_stop,
-            "Newchannel": self._channel_news, "NewCallerid": self._channel_news,
-            "VarSet": self._channel_news,
-            "DTMFBegin": self._dtmf_begin, "DTMFEnd": self._dtmf_end, "Hangup": self._hangup,
-        }
+        self._max_number_chars = max_number_chars
+        self._handlers = {event: getattr(self, name) for event, name in self._HANDLERS.items()}
 
     @property
     def calls(self) -> OnAmi:
@@ -107,7 +116,8 @@ class Tracker:
         uniqueid = message.get("Uniqueid")
         if handler is None or not uniqueid:
             return []
-        return handler(message, uniqueid)
+        changes: list[Change] = handler(message, uniqueid)
+        return changes
 
     def reset(self) -> list[Change]:
         """The AMI connection is gone: every call we knew is gone with it."""
@@ -144,11 +154,25 @@ class Tracker:
         call, fresh = self._track(uniqueid)
         changes: list[Change] = []
         call.channel = message.get("Channel") or call.channel
-        number = _number(message.get("CallerIDNum"))
+        number, changes = self._number(call, message)
         if number and (fresh or number != call.number):
             call.number = number
             changes.append(CallerKnown(uniqueid, number))
         return call, changes + _language_change(call, message, fresh)
+
+    def _number(self, call: CallRecord, message: Message) -> tuple[str, list[Change]]:
+        """The message's caller number where it enters: "" when unknown or refused (over
+        ``max_number_chars``, or any character that is not printable, NUL and line breaks
+        included), with a NumberRefused the first time a call's number is refused."""
+        value = (message.get("CallerIDNum") or "").strip()
+        if _withheld(value):
+            return "", []
+        if len(value) <= self._max_number_chars and value.isprintable():
+            return value, []
+        if call.number_refused:
+            return "", []
+        call.number_refused = True
+        return "", [NumberRefused(call.uniqueid, len(value))]
 
     def _place(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)
@@ -165,12 +189,11 @@ class Tracker:
         and Asterisk's realtime lookup, time enough to read the caller's
         remembered music.  Channels without a number are not tracked.
         """
-        number = _number(message.get("CallerIDNum"))
-        if self._tracked(uniqueid) is None and not number:
+        if self._tracked(uniqueid) is None and not _named(message):
             return []
         call, fresh = self._track(uniqueid)
         call.channel = message.get("Channel") or call.channel
-        changes = []
+        number, changes = self._number(call, message)
         if number and (fresh or number not in (call.number, call.seen_number)):
             call.seen_number = number
             changes.append(CallerSeen(uniqueid, number))
@@ -254,9 +277,16 @@ def _forget(call: CallRecord) -> None:
     call.moh_playing, call.key_down = False, ""
 
 
-def _number(value: str | None) -> str:
-    value = (value or "").strip()
-    return "" if value in UNKNOWN_NUMBERS else value
+def _named(message: Message) -> bool:
+    """The channel event carries a caller number (perhaps one to refuse)."""
+    return not _withheld((message.get("CallerIDNum") or "").strip())
+
+
+def _withheld(value: str) -> bool:
+    """A text without a digit stands for a withheld or unknown caller ID (``<unknown>``, or
+    ``anonymous`` from a SIP From of a caller who withheld it): a placeholder many callers
+    share is nobody's number, for billing or for a remembered class."""
+    return not any("0" <= ch <= "9" for ch in value)
 
 
 def _language_change(call: CallRecord, message: Message, fresh: bool) -> list[Change]:

@@ -26,12 +26,14 @@ def spoken_minutes(estimate_s: float | None) -> int | None:
 
 
 class QueueWaits:
+    EVENTS = ("AgentConnect",)        # the events it reads (QueueParams is a list reply)
+
     def __init__(self) -> None:
         self._average_s: dict[str, float] = {}
 
     def on_event(self, message: Message) -> None:
         """An answered call moves its queue's average."""
-        if message.event != "AgentConnect":
+        if message.event not in self.EVENTS:
             return
         queue, hold_s = message.get("Queue") or "", _seconds(message.get("HoldTime"))
         if not queue or hold_s is None:

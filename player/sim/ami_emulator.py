@@ -12,20 +12,49 @@ agent answers, AgentConnect (its ``HoldTime``) and QueueCallerLeave, and the
 queue's average hold time moves as app_queue moves it, so QueueParams carry
 a ``Holdtime`` a wait estimate can start from.  Like
 Asterisk, events go to every logged-in session whose Login ``Events`` allow
-their class, and nobody's new position is announced when someone ahead
-leaves.  What it sent is kept in ``journal`` (monotonic time, text) so a
-simulation can print a timeline; it never prints.
+their class and pass their ``Filter`` actions (manager.c's rules: include
+filters first, then exclude ones; an advanced filter by event name or a
+legacy regex over the whole event), and nobody's new position is announced
+when someone ahead leaves.  ``storm`` plays a busy Asterisk: a burst of the
+call and agent events serve has no use for, as fast as the socket takes them.
+What it sent is kept in ``journal`` (monotonic time, text) so a simulation
+can print a timeline; it never prints.
 """
 
 import asyncio
+import collections
 import dataclasses
+import itertools
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from progmoh.player.serve.ami.message import Message, parse
 
 BANNER = b"Asterisk Call Manager/13.0.0\r\n"
 MAX_ACTION_BYTES = 65536
+STORM_BATCH = 1000                     # events written between two waits for the socket
+# What a busy Asterisk sends a call,agent session besides what serve uses:
+# channel state, dialling, bridging, agents' states (name, privilege class).
+STORM_KINDS = (("Newstate", "call"), ("DialBegin", "call"), ("NewConnectedLine", "call"),
+               ("BridgeEnter", "call"), ("BridgeLeave", "call"), ("HangupRequest", "call"),
+               ("QueueMemberStatus", "agent"), ("AgentCalled", "agent"))
+_ADVANCED = re.compile(r"^\s*(action|name|header|method)\(([^)]*)\)\s*$")
+
+
+@dataclass
+class Session:
+    """One logged-in connection: the event classes its Login allowed, its filters."""
+    classes: frozenset | None                  # None: every class
+    include: list = field(default_factory=list)
+    exclude: list = field(default_factory=list)
+
+    def wants(self, event: str, privilege: str, text: str) -> bool:
+        if self.classes is not None and privilege not in self.classes:
+            return False
+        if self.include and not any(f(event, text) for f in self.include):
+            return False
+        return not any(f(event, text) for f in self.exclude)
 
 
 @dataclass(frozen=True)
@@ -46,7 +75,7 @@ class Caller:
 class AmiEmulator:
     def __init__(self, username: str, secret: str, queue: str = "testq",
                  clock=time.monotonic, refuse_delay_s: float = 1.0, holdtime_s: int = 0,
-                 completed: int = 0) -> None:
+                 completed: int = 0, filter_allowed: bool = True) -> None:
         self.username, self._secret, self.queue, self.clock = username, secret, queue, clock
         self.refuse_delay_s = refuse_delay_s         # Asterisk's own pause before refusing
         self.waiting: list[Caller] = []          # queue order: index 0 is position 1
@@ -57,7 +86,10 @@ class AmiEmulator:
         self._abandoned = 0
         self._completed = completed              # calls answered before this run
         self.holdtime_s = holdtime_s             # app_queue's q->holdtime: (3 * old + new) / 4
-        self._sessions: dict[asyncio.StreamWriter, frozenset | None] = {}   # None: all events
+        self.filter_allowed = filter_allowed     # the user's write classes include "system"
+        self.logins = 0
+        self.delivered: collections.Counter = collections.Counter()   # events written, by name
+        self._sessions: dict[asyncio.StreamWriter, Session] = {}
         self._tasks: set[asyncio.Task] = set()
         self._started = clock()
         self._server: asyncio.AbstractServer | None = None
@@ -156,14 +188,31 @@ class AmiEmulator:
             f"{caller.number} leaves {self.queue} from position {position}, "
             f"{len(self.waiting)} left waiting")
 
+    async def storm(self, callers: list[Caller], count: int) -> None:
+        """``count`` events serve does not use, about these callers, as fast as sessions take
+        them (a wait for each socket after every ``STORM_BATCH``)."""
+        kinds = itertools.cycle(STORM_KINDS)
+        people = itertools.cycle(callers)
+        for start in range(0, count, STORM_BATCH):
+            for _ in range(min(STORM_BATCH, count - start)):
+                event, privilege = next(kinds)
+                self._emit(event, privilege, next(people), (("Queue", self.queue),), "")
+            for writer in list(self._sessions):
+                try:
+                    await writer.drain()
+                except ConnectionError:
+                    pass
+
     # -- wire format ------------------------------------------------------------------
 
     def _emit(self, event: str, privilege: str, caller: Caller, extra: tuple, note: str) -> None:
         headers = (("Event", event), ("Privilege", f"{privilege},all")) + _channel(caller) + extra
         data = _wire(headers)
-        for writer, classes in list(self._sessions.items()):
-            if classes is None or privilege in classes:
+        text = data.decode("utf-8")
+        for writer, session in list(self._sessions.items()):
+            if session.wants(event, privilege, text):
                 writer.write(data)
+                self.delivered[event] += 1
         if note:
             self.journal.append((self.clock(), f"AMI {event}: {note}"))
 
@@ -200,6 +249,8 @@ class AmiEmulator:
                                    ("Timestamp", "%.6f" % time.time())))
         elif name == "queuestatus":
             writer.write(self._queue_status(action, action_id))
+        elif name == "filter":
+            writer.write(self._filter(action, action_id, self._sessions[writer]))
         elif name == "logoff":
             writer.write(_response("Goodbye", action_id, ("Message", "Thanks for all the fish.")))
             await writer.drain()
@@ -215,7 +266,9 @@ class AmiEmulator:
             await writer.drain()
             return False
         writer.write(_response("Success", action_id, ("Message", "Authentication accepted")))
-        self._sessions[writer] = classes = _event_classes(action.get("Events"))
+        classes = _event_classes(action.get("Events"))
+        self._sessions[writer] = Session(classes)
+        self.logins += 1
         if classes is None or "system" in classes:
             uptime = str(int(self.clock() - self._started) + 6)
             writer.write(_wire((("Event", "FullyBooted"), ("Privilege", "system,all"),
@@ -223,6 +276,20 @@ class AmiEmulator:
                                 ("Status", "Fully Booted"))))
         self.logged_in.set()
         return True
+
+    def _filter(self, action: Message, action_id: str, session: Session) -> bytes:
+        """manager.c's action_filter: ``Operation: Add`` of one include or exclude filter."""
+        if not self.filter_allowed:
+            return _response("Error", action_id, ("Message", "Permission denied"))
+        if (action.get("Operation") or "").lower() != "add":
+            return _response("Error", action_id, ("Message", "Unknown operation"))
+        made = _event_filter(action.get("MatchCriteria") or "", action.get("Filter") or "")
+        if made is None:
+            return _response("Error", action_id, ("Message", "Filter was formatted incorrectly.  "
+                                                  "Check the syntax of the filter given."))
+        exclude, match = made
+        (session.exclude if exclude else session.include).append(match)
+        return _response("Success", action_id, ("Message", "Success"))
 
     def _queue_status(self, action: Message, action_id: str) -> bytes:
         """A list answer as in three-callers-positions.recv: params, one entry per caller."""
@@ -272,6 +339,32 @@ def _response(kind: str, action_id: str, *fields: tuple[str, str]) -> bytes:
 
 def _wire(headers: tuple) -> bytes:
     return "".join(f"{name}: {value}\r\n" for name, value in headers).encode("utf-8") + b"\r\n"
+
+
+def _event_filter(criteria: str, pattern: str):
+    """(exclude, match(event, text)) for one filter as manager.c reads it; None if malformed.
+
+    Legacy (no criteria): ``pattern`` is an unanchored regex over the whole
+    event text, ``!`` first for an exclude.  Advanced: ``action(include|exclude)``
+    and ``name(Event)``, with an empty pattern or a regex over the whole text.
+    """
+    exclude = pattern.startswith("!")
+    pattern = pattern[1:] if exclude else pattern
+    name = ""
+    for option in filter(None, (o.strip() for o in criteria.split(","))):
+        found = _ADVANCED.match(option)
+        if found is None:
+            return None
+        kind, value = found.groups()
+        if kind == "action":
+            exclude = value.strip() == "exclude"
+        elif kind == "name":
+            name = value.strip()
+    if not criteria and not pattern:
+        return None
+    regex = re.compile(pattern) if pattern else None
+    return exclude, lambda event, text: ((not name or event == name)
+                                         and (regex is None or regex.search(text) is not None))
 
 
 def _event_classes(events: str | None) -> frozenset | None:

@@ -121,7 +121,7 @@ class Backstage(threading.Thread):
             raise SimulationError(f"serve's realtime backend gave no player for {name}: "
                                   + ("; ".join(self.journal.problems) or "see serve's log"))
         if "--log" not in application.split(" "):
-            self.journal.add("serve: the player's --log did not fit in Asterisk's 255 characters: "
+            self.journal.add("serve: the player's --log did not fit in Asterisk's 255 bytes: "
                              "no player lines in this timeline (use shorter paths)")
         return application
 

@@ -1,10 +1,17 @@
-"""English numbers as prompt keys ("one hundred and twenty one").
+"""English numbers, day ordinals and years as prompt keys ("one hundred and twenty one").
 
 British style: "and" after "hundred" and before a last group under one
 hundred ("one thousand and one"), which is how a call-centre voice reads a
 balance aloud; but the short scale (a billion is a thousand million), which
 is what British English means today.
+
+A date reads as the English voices (American) and CLDR's long English date
+("December 1, 2026") have it: month, ordinal day, a pause for the comma, and
+the year as years are said, in pairs ("twenty twenty six", "nineteen oh
+five"), except the first ten of a millennium ("two thousand and five").
 """
+
+from progmoh.player.words.vocabulary import PAUSE
 
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (1_000_000, "million"), (1000, "thousand"))
 
@@ -49,3 +56,27 @@ def form(n: int) -> str:
 
 def unit_gender(code: str, sub: bool) -> str:
     return "m"
+
+
+def day_keys(day: int) -> list[str]:
+    """The ordinal of a day of the month, 1..31: "first", "twenty" "first"."""
+    if day < 20 or day % 10 == 0:
+        return ["ord_%d" % day]
+    return ["n%d" % (day - day % 10), "ord_%d" % (day % 10)]
+
+
+def year_keys(year: int) -> list[str]:
+    """A year of four digits as it is said: in pairs, "hundred" after a whole century,
+    "oh" before a single digit; the first ten years of a millennium as a number."""
+    century, rest = divmod(year, 100)
+    if century % 10 == 0 and rest < 10:
+        return number_keys(year)
+    keys = below_thousand(century)
+    if rest == 0:
+        return keys + ["hundred"]
+    return keys + (["oh"] if rest < 10 else []) + below_thousand(rest)
+
+
+def date_keys(day: int, month: int, year: int, case: str) -> list[str]:
+    """"December first, twenty twenty six"; English dates have no case."""
+    return ["month_%d" % month] + day_keys(day) + [PAUSE] + year_keys(year)

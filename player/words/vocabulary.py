@@ -11,6 +11,18 @@ Currency words are keyed ``cur_<CODE>_<form>`` (main unit) and
 Russian forms are ``1`` (один рубль), ``2`` (два рубля) and ``5`` (пять рублей);
 minutes of an estimated wait likewise (``minute_1``, ``minute_n``; одна минута,
 две минуты, пять минут).
+
+Dates (``player/words/numbers_en.py`` and ``numbers_ru.py`` say how they read)
+add the months ``month_1`` .. ``month_12`` (Russian: genitive, "декабря") and
+ordinals for the day and, in Russian, the year: English ``ord_<n>``
+("first"), Russian ``ord_<n>_nom`` (neuter nominative, "первое") and
+``ord_<n>_gen`` ("первого"), then ``year_gen`` ("года") and English ``oh``
+("nineteen oh five").  Ordinals exist for what a date needs: the days' 1..19,
+20 and 30 (21st is "twenty" + "first"); in Russian genitive also the tens,
+hundreds and the two thousands, so every year 1..2999 reads.
+
+A key whose text is ``""`` in one language but not ``pause`` is not said in
+that language (``unsaid_keys``): Russian puts nothing after a queue position.
 """
 
 TYPE_CHECKING = False               # names for the checker only: typing costs the start
@@ -29,6 +41,25 @@ _RU_ONES = ("ноль один два три четыре пять шесть с
             "восемнадцать девятнадцать").split()
 _RU_TENS = "двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()
 _RU_HUNDREDS = "сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот".split()
+
+_EN_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
+                "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth "
+                "nineteenth").split()
+_EN_MONTHS = ("January February March April May June July August September October November "
+              "December").split()
+
+_RU_DAYS = ("первое второе третье четвёртое пятое шестое седьмое восьмое девятое десятое "
+            "одиннадцатое двенадцатое тринадцатое четырнадцатое пятнадцатое шестнадцатое "
+            "семнадцатое восемнадцатое девятнадцатое").split()
+_RU_GENITIVES = ("первого второго третьего четвёртого пятого шестого седьмого восьмого девятого "
+                 "десятого одиннадцатого двенадцатого тринадцатого четырнадцатого пятнадцатого "
+                 "шестнадцатого семнадцатого восемнадцатого девятнадцатого").split()
+_RU_TENS_GENITIVE = ("двадцатого тридцатого сорокового пятидесятого шестидесятого "
+                     "семидесятого восьмидесятого девяностого").split()
+_RU_HUNDREDS_GENITIVE = ("сотого двухсотого трёхсотого четырёхсотого пятисотого шестисотого "
+                         "семисотого восьмисотого девятисотого").split()
+_RU_MONTHS = ("января февраля марта апреля мая июня июля августа сентября октября ноября "
+              "декабря").split()
 
 _EN_PHRASES = {
     "balance_is": "Your balance is",
@@ -53,6 +84,7 @@ _EN_PHRASES = {
     "cur_RUB_1": "ruble", "cur_RUB_n": "rubles", "sub_RUB_1": "kopeck", "sub_RUB_n": "kopecks",
     "cur_USD_1": "dollar", "cur_USD_n": "dollars", "sub_USD_1": "cent", "sub_USD_n": "cents",
     "cur_EUR_1": "euro", "cur_EUR_n": "euros", "sub_EUR_1": "cent", "sub_EUR_n": "cents",
+    "ord_20": "twentieth", "ord_30": "thirtieth", "oh": "oh",
 }
 
 _RU_PHRASES = {
@@ -64,7 +96,7 @@ _RU_PHRASES = {
     "suspended": "Ваш счёт заблокирован.",
     "unavailable": "Информация сейчас недоступна. Пожалуйста, попробуйте позже.",
     "minus": "минус",
-    "n1_f": "одна", "n2_f": "две",
+    "n1_f": "одна", "n2_f": "две", "n1_n": "одно",
     "thousand_1": "тысяча", "thousand_2": "тысячи", "thousand_5": "тысяч",
     "million_1": "миллион", "million_2": "миллиона", "million_5": "миллионов",
     "billion_1": "миллиард", "billion_2": "миллиарда", "billion_5": "миллиардов",
@@ -80,27 +112,36 @@ _RU_PHRASES = {
     "sub_USD_1": "цент", "sub_USD_2": "цента", "sub_USD_5": "центов",
     "cur_EUR_1": "евро", "cur_EUR_2": "евро", "cur_EUR_5": "евро",
     "sub_EUR_1": "цент", "sub_EUR_2": "цента", "sub_EUR_5": "центов",
+    "ord_20_nom": "двадцатое", "ord_30_nom": "тридцатое",
+    "ord_1000_gen": "тысячного", "ord_2000_gen": "двухтысячного",
+    "year_gen": "года",
 }
 
 
-def _en_numbers() -> dict[str, str]:
-    words = {f"n{i}": w for i, w in enumerate(_EN_ONES)}
-    words.update({f"n{(i + 2) * 10}": w for i, w in enumerate(_EN_TENS)})
-    return words
+def _series(key: str, words: list[str], first: int = 1, step: int = 1) -> dict[str, str]:
+    """``{key % n: word}`` for words numbered first, first + step, ..."""
+    return {key % (first + i * step): word for i, word in enumerate(words)}
 
 
-def _ru_numbers() -> dict[str, str]:
-    words = {f"n{i}": w for i, w in enumerate(_RU_ONES)}
+def _en_table() -> dict[str, str]:
+    return {**_series("n%d", _EN_ONES, 0), **_series("n%d", _EN_TENS, 20, 10),
+            **_series("ord_%d", _EN_ORDINALS), **_series("month_%d", _EN_MONTHS),
+            **_EN_PHRASES, PAUSE: ""}
+
+
+def _ru_table() -> dict[str, str]:
+    words = _series("n%d", _RU_ONES, 0)
     words["n1_m"], words["n2_m"] = words.pop("n1"), words.pop("n2")
-    words.update({f"n{(i + 2) * 10}": w for i, w in enumerate(_RU_TENS)})
-    words.update({f"n{(i + 1) * 100}": w for i, w in enumerate(_RU_HUNDREDS)})
-    return words
+    return {**words, **_series("n%d", _RU_TENS, 20, 10), **_series("n%d", _RU_HUNDREDS, 100, 100),
+            **_series("ord_%d_nom", _RU_DAYS), **_series("ord_%d_gen", _RU_GENITIVES),
+            **_series("ord_%d_gen", _RU_TENS_GENITIVE, 20, 10),
+            **_series("ord_%d_gen", _RU_HUNDREDS_GENITIVE, 100, 100),
+            **_series("month_%d", _RU_MONTHS), **_RU_PHRASES, PAUSE: ""}
 
 
-_TABLES = {
-    "en": {**_en_numbers(), **_EN_PHRASES, PAUSE: ""},
-    "ru": {**_ru_numbers(), **_RU_PHRASES, PAUSE: ""},
-}
+_TABLES = {"en": _en_table(), "ru": _ru_table()}
+_UNSAID = {language: frozenset(key for key, text in table.items() if not text and key != PAUSE)
+           for language, table in _TABLES.items()}
 
 
 def base_texts(language: str) -> dict[str, str]:
@@ -110,6 +151,11 @@ def base_texts(language: str) -> dict[str, str]:
     except KeyError:
         raise ValueError(f"no prompt vocabulary for language {language!r}; "
                          f"known: {', '.join(LANGUAGES)}") from None
+
+
+def unsaid_keys(language: str) -> frozenset[str]:
+    """Keys that say nothing in ``language`` (left out of a sentence, not paused on)."""
+    return _UNSAID.get(language, frozenset())
 
 
 def position_key(position: int) -> str:

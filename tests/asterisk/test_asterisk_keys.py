@@ -1,49 +1,82 @@
-"""A real Asterisk: one queue caller's keys 2, 3 and 4, found in what the caller heard.
+"""A real Asterisk: one queue caller's keys 2, 3, 4 and 5, found in what the caller heard.
 
-Times are seconds since the caller's first MusicOnHoldStart, on the clock
-of the AMI events; a clip "begins within 0.3 s of the key" when its best
-match in the recording starts at most 0.3 s after the key's DTMFBegin (and
-at most the tolerated start loss before it).
+The caller is a SIP phone (baresip, RFC 4733 keys); a Local channel pair goes
+through the same keys beside it, the one path SIP cannot take: the queued
+channel is a Local ``;2`` whose keys cross from its other half, as in
+dialplans that queue through Local channels.  Times are seconds since the caller's first
+MusicOnHoldStart, on the clock of the AMI events; a clip "begins within 0.3 s
+of the key" when its best match in the recording starts at most 0.3 s after
+the key's DTMFBegin (and at most the tolerated start loss before it).
 """
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.asterisk_fixtures import MUSIC_MATCH
+from tests.support.queue_lab import MUSIC_MATCH
 
 pytestmark = pytest.mark.asterisk
 
 NUMBER = "15550001"
+LOCAL_NUMBER = "15550002"
 
 
-def test_balance_next_class_and_position_follow_their_keys(lab):
-    """Key 3 comes before the first advice (due at the 5 s slot) so the music is plain."""
-    lab.start({NUMBER: "15"})
-    first, other = lab.classes()
-    caller = lab.call(NUMBER)
+def press_keys(lab, caller, amount: str) -> dict[str, float]:
+    """Keys 2, 3, 4 and 5 at their times; returns each key's time on the caller's clock."""
     caller.hold_until(0.8)
-    key2 = caller.press("2")
-    caller.hold_until(key2 + lab.sentence_s(["balance_is", "n15", "cur_USD_n"]) + 1.4)
-    key3 = caller.press("3")
-    caller.hold_until(key3 + 2.5)
-    key4 = caller.press("4")
-    caller.hold_until(key4 + lab.sentence_s(["position_1"]) + 1.0)
+    keys = {"2": caller.press("2")}
+    caller.hold_until(keys["2"] + lab.sentence_s(["balance_is", f"n{amount}", "cur_USD_n"]) + 1.4)
+    keys["3"] = caller.press("3")
+    caller.hold_until(keys["3"] + 2.5)
+    keys["4"] = caller.press("4")
+    caller.hold_until(keys["4"] + lab.sentence_s(["position_2"]) + 1.0)
+    keys["5"] = caller.press("5")
+    caller.hold_until(keys["5"] + lab.sentence_s(["wait_under_minute"]) + 1.0)
     caller.hang_up()
-    recording = lab.recording(caller)
+    return keys
 
-    balance_s = lab.clip_after(caller, recording, "prompt:en/balance_is", key2, "key 2")
-    opening_s = lab.sentence_s(["balance_is"])
-    lab.clip_after(caller, recording, "prompt:en/n15", key2 + balance_s, "the amount after "
-                   "'balance is'", within_s=opening_s + 0.5)
-    before = lab.heard_track(recording, lab.first_track(first), key3 - 0.6, 0.5)
-    after = lab.heard_track(recording, lab.first_track(other), key3 + 1.2)
-    assert before[0] >= MUSIC_MATCH and after[0] >= MUSIC_MATCH and after[1] < 2.5, (
-        f"key 3 at {key3} s: just before it {lab.first_track(first)} scored {before}, 1.2 s "
-        f"after it {lab.first_track(other)} scored {after} (score, position s)\n"
-        f"{lab.player_log(caller)}")
-    position_s = lab.clip_after(caller, recording, "prompt:en/position_1", key4, "key 4")
+
+def test_balance_next_class_position_and_wait_follow_their_keys(lab):
+    """A SIP phone and a Local channel, each on its own clock, at the same time: key 3
+    comes before the first advice (due at the 5 s slot) so the music is plain; an agent
+    answered one call before, so the queue has a hold time for key 5."""
+    lab.start({NUMBER: "15", LOCAL_NUMBER: "16"})
+    first, other = lab.classes()
+    held_s = lab.answered_call()
+    callers = {"sip": (lab.call(NUMBER), "15", 1),
+               "local": (lab.call(LOCAL_NUMBER, kind="local"), "16", 2)}
+    with ThreadPoolExecutor(len(callers)) as pool:
+        running = {kind: pool.submit(press_keys, lab, caller, amount)
+                   for kind, (caller, amount, _) in callers.items()}
+        pressed = {kind: future.result() for kind, future in running.items()}
+    said = {}
+    for kind, (caller, amount, position) in callers.items():
+        said[kind] = check_keys(lab, caller, pressed[kind], amount, position, (first, other),
+                                held_s)
     lost = lab.check_everywhere()
-    print(f"balance {balance_s} s, position {position_s} s after the key; music before/after "
-          f"key 3 (score, position s) {before}/{after}; lost at the start {lost}")
+    print(f"key to its answer (s) {said}; lost at the start {lost}")
+
+
+def check_keys(lab, caller, keys, amount, position, classes, held_s) -> dict[str, float]:
+    first, other = classes
+    recording = lab.recording(caller)
+    what = f"{caller.kind} caller {caller.number}"
+    balance_s = lab.clip_after(caller, recording, "prompt:en/balance_is", keys["2"],
+                               f"{what}: key 2")
+    opening_s = lab.sentence_s(["balance_is"])
+    lab.clip_after(caller, recording, f"prompt:en/n{amount}", keys["2"] + balance_s,
+                   f"{what}: the amount after 'balance is'", within_s=opening_s + 0.5)
+    before = lab.heard_track(recording, lab.first_track(first), keys["3"] - 0.6, 0.5)
+    after = lab.heard_track(recording, lab.first_track(other), keys["3"] + 1.2)
+    assert before[0] >= MUSIC_MATCH and after[0] >= MUSIC_MATCH and after[1] < 2.5, (
+        f"{what}: key 3 at {keys['3']} s: just before it {lab.first_track(first)} scored "
+        f"{before}, 1.2 s after it {lab.first_track(other)} scored {after} (score, position s): "
+        f"it heard {lab.heard_summary(recording)}\n{lab.player_log(caller)}")
+    position_s = lab.clip_after(caller, recording, f"prompt:en/position_{position}", keys["4"],
+                                f"{what}: key 4")
+    wait_s = lab.clip_after(caller, recording, "prompt:en/wait_under_minute", keys["5"],
+                            f"{what}: key 5 (the answered call held {held_s} s)")
+    return {"balance": balance_s, "position": position_s, "wait": wait_s}
 
 
 def test_a_returning_caller_hears_the_class_chosen_last_time(lab):

@@ -5,8 +5,8 @@ import itertools
 import pytest
 
 from tests.support import heard
-from tests.support.asterisk_fixtures import MATCH, MUSIC_MATCH
 from tests.support.asterisk_lab import default_class_audio
+from tests.support.queue_lab import MATCH, MUSIC_MATCH
 
 pytestmark = pytest.mark.asterisk
 

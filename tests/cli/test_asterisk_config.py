@@ -40,7 +40,8 @@ def test_snippets_are_filled_from_the_config(tmp_path):
     assert "musiconhold => curl,http://127.0.0.1:8123/progmoh-rt\n" in extconfig
     assert "cachertclasses=no\n" in section(out, "/etc/asterisk/musiconhold.conf")
     modules = section(out, "/etc/asterisk/modules.conf")
-    for module in ("res_curl.so", "func_curl.so", "res_config_curl.so", "res_timing_timerfd.so"):
+    for module in ("res_curl.so", "func_curl.so", "res_config_curl.so", "res_timing_timerfd.so",
+                   "res_pjsip_dtmf_info.so", "res_pjsip_caller_id.so"):
         assert f"load => {module}" in modules
     dialplan = section(out, "/etc/asterisk/extensions.conf")
     set_class = dialplan.index("Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})")
@@ -48,6 +49,11 @@ def test_snippets_are_filled_from_the_config(tmp_path):
     queues = section(out, "/etc/asterisk/queues.conf")
     assert "announce-position = no" in queues
     assert "periodic-announce =" not in queues and "periodic-announce-frequency = 0" in queues
+    pjsip = section(out, "/etc/asterisk/pjsip.conf")
+    for line in ("[progmoh-caller](!)\n", "type = endpoint\n", "context = progmoh-queue ",
+                 "allow = ulaw,alaw ", "dtmf_mode = auto ", "trust_id_inbound = no ",
+                 "direct_media = no "):
+        assert line in pjsip, line
     manager = section(out, "/etc/asterisk/manager.conf")
     assert "[mohwatch]" in manager and "port = 5039" in manager
     assert "read = call,agent,dtmf,system\n" in manager and "write =\n" in manager
@@ -58,6 +64,13 @@ def test_snippets_are_filled_from_the_config(tmp_path):
     assert schedule in render_unit
 
 
+def test_the_tested_versions_are_named_and_the_lines_are_the_same_for_each(tmp_path):
+    result, _ = run(tmp_path)
+    head = result.output.split("=====", 1)[0]
+    assert "Asterisk 22 LTS (22.10.1) and 20 LTS (20.20.1)" in head
+    assert "the same for each of them" in head
+
+
 def test_the_secret_is_never_printed(tmp_path):
     result, _ = run(tmp_path)
     assert "s3cret" not in result.output
@@ -66,6 +79,7 @@ def test_the_secret_is_never_printed(tmp_path):
 
 def test_every_setting_line_of_the_asterisk_snippets_is_explained(tmp_path):
     result, _ = run(tmp_path)
-    for name in ("extconfig.conf", "musiconhold.conf", "extensions.conf", "queues.conf"):
+    for name in ("extconfig.conf", "musiconhold.conf", "extensions.conf", "queues.conf",
+                 "pjsip.conf"):
         body = section(result.output, f"/etc/asterisk/{name}")
         assert sum(line.lstrip().startswith(";") for line in body.splitlines()) >= 2, name

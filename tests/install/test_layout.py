@@ -19,13 +19,13 @@ from tests.support.checkout import REPO
 TOP_FOLDERS = ("cli", "cache", "renderer", "player")
 # What the per-call player may import from the project besides player/play/ itself:
 # the shared wire format (and its JSON), its command line, words, the cache's layout,
-# block checksums, the audio format, the lines of the players' index and the project's
-# one error base (all standard library only).
+# block checksums, the audio format, the lines of the players' index, the one escape
+# of names for a log line and the project's one error base (all standard library only).
 PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.lean_json",
                    "progmoh.player.command_line",
                    "progmoh.player.words", "progmoh.cache.layout", "progmoh.cache.blocks",
                    "progmoh.cache.audio_format", "progmoh.cache.index_lines",
-                   "progmoh.cache.errors")
+                   "progmoh.cache.printable", "progmoh.cache.errors")
 
 
 def _modules(folder: str):

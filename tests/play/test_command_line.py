@@ -55,10 +55,10 @@ def check_round_trip(command, values):
     required = [*command, "--uniqueid", values["uniqueid"], "--cache", values["cache_dir"],
                 "--socket", values["socket_path"]]
     if line is None:
-        assert any(" " in part for part in required) or len(" ".join(required)) > 255, values
+        assert any(" " in part for part in required) or utf8(" ".join(required)) > 255, values
         return "none"
     argv = line.split(" ")
-    assert len(line) <= cl.MAX_CHARS and argv[:len(required)] == required, line
+    assert utf8(line) <= cl.MAX_BYTES and argv[:len(required)] == required, line
     options, problems = play_fast.parse(argv[len(command):])
     assert problems == [] and carries_uniqueid(argv, values["uniqueid"]), (line, problems)
     for dest in ("uniqueid", "cache_dir", "socket_path"):
@@ -72,8 +72,13 @@ def check_round_trip(command, values):
     if kept == eligible:
         return "whole"
     left_out = eligible[len(kept)]                                # it would not have fitted
-    assert len(line) + len(" %s %s" % (FLAGS[left_out], values[left_out])) > cl.MAX_CHARS
+    assert utf8(line) + utf8(" %s %s" % (FLAGS[left_out], values[left_out])) > cl.MAX_BYTES
     return "dropped"
+
+
+def utf8(text: str) -> int:
+    """Asterisk's measure of the line: bytes, not characters."""
+    return len(text.encode("utf-8"))
 
 
 def test_every_line_build_writes_parses_back_to_its_values():
@@ -97,7 +102,7 @@ def test_at_the_limit_options_are_dropped_in_order_of_worth():
                       "music_class": "a=b", "place": "2:5:7:x=y"}
             outcomes.append(check_round_trip(command, values))
             line = cl.build(command, **values)
-            if line is not None and len(line) == cl.MAX_CHARS:
+            if line is not None and utf8(line) == cl.MAX_BYTES:
                 at_the_limit.add(sum(line.split(" ").count(FLAGS[dest]) for dest in WORTH))
     assert at_the_limit == {0, 1, 2, 3, 4}         # right at 255 with each number of parts
     assert outcomes[0] == "whole" and outcomes[-1] == "none" and "dropped" in outcomes

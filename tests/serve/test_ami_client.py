@@ -7,59 +7,14 @@ import logging
 from progmoh.player.serve.ami.client import AmiClient, Backoff, Reply
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.settings import AmiSettings
-from progmoh.player.serve.tracker import Tracker
 from tests.support import ami_recordings as rec
+from tests.support.ami_listener import FakeSleep, Listener
 from tests.support.fake_ami import FakeAmi, Script
 
 
 def settings(port, secret="labsecret", ping_s=3600.0, resync_s=3600.0) -> AmiSettings:
     return AmiSettings(enabled=True, host="127.0.0.1", port=port, username="lab", secret=secret,
                        ping_s=ping_s, resync_s=resync_s, reconnect_max_s=4.0)
-
-
-class Listener:
-    """Feeds a tracker like the service does and records what happened."""
-
-    def __init__(self) -> None:
-        self.tracker, self.history, self.events = Tracker(), {}, []
-        self.ups = self.downs = 0
-        self.resyncs: list[list[Message]] = []
-        self.changed = asyncio.Event()
-
-    def ami_up(self):
-        self.ups += 1
-        self.changed.set()
-
-    def ami_event(self, message):
-        self.events.append(message)
-        rec.record_changes(self.history, self.tracker, self.tracker.handle(message), 1)
-
-    def ami_resync(self, entries):
-        self.resyncs.append(entries)
-        rec.record_changes(self.history, self.tracker, self.tracker.resync(entries), 1)
-
-    def ami_down(self):
-        self.downs += 1
-        rec.record_changes(self.history, self.tracker, self.tracker.reset(), 2)
-        self.changed.set()
-
-    async def until(self, condition):
-        while not condition():
-            self.changed.clear()
-            await asyncio.wait_for(self.changed.wait(), 10)
-
-
-class FakeSleep:
-    """Records backoff delays; after ``limit`` calls it blocks for good."""
-
-    def __init__(self, limit: int) -> None:
-        self.delays, self.limit = [], limit
-
-    async def __call__(self, seconds):
-        self.delays.append(seconds)
-        if len(self.delays) >= self.limit:
-            await asyncio.Event().wait()
-        await asyncio.sleep(0)
 
 
 def script(name, await_ids=("lst-1", "lst-2")) -> Script:

@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +13,12 @@ import pytest
 
 from progmoh.cli.config import defaults
 from progmoh.player import protocol
-from progmoh.player.serve.peercred import carries_uniqueid, denial_reason, resolved
+from progmoh.player.serve.peercred import (
+    UNREADABLE_EXE,
+    carries_uniqueid,
+    denial_reason,
+    resolved,
+)
 from progmoh.player.serve.players import PlayerServer, PlayerSocketError, bind_socket
 from tests.support.piped_process import TIMEOUT_S, PipedProcess
 
@@ -416,3 +422,37 @@ def test_configured_paths_are_compared_after_resolving_symlinks(tmp_path):
     proc = _fake_proc(tmp_path, str(real))
     assert denial_reason(20, CALL, resolved((str(tmp_path / "sbin-asterisk"),)), proc) is None
     assert "not one of" in denial_reason(20, CALL, resolved(ASTERISKS), proc)
+
+
+# -- serve cannot see the parent: each is a refusal that says why ----------------------
+# serve's check of one process, run by a serve that may not read its parent's
+# executable: root without capabilities (setpriv) against this test, which has them all,
+# as a serve run as another user than Asterisk's meets it on a real server.
+CHECK = ("import sys; from progmoh.player.serve.peercred import denial_reason, resolved; "
+         "print(denial_reason(int(sys.argv[1]), sys.argv[2], resolved((sys.argv[3],))))")
+WITHOUT_CAPABILITIES = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--"]
+
+
+def test_a_parent_whose_executable_serve_may_not_read_is_refused_and_says_what_to_do():
+    assert os.geteuid() == 0, "the suite runs as root (make test)"
+    player = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()",
+                               "--uniqueid", CALL], stdin=subprocess.PIPE)
+    try:
+        checked = subprocess.run([*WITHOUT_CAPABILITIES, sys.executable, "-c", CHECK,
+                                  str(player.pid), CALL, MY_EXE],
+                                 capture_output=True, text=True, timeout=30)
+    finally:
+        player.communicate(b"", timeout=30)
+    assert checked.stdout.strip() == UNREADABLE_EXE.format(pid=os.getpid()), checked.stderr
+
+
+def test_a_parent_gone_before_its_executable_is_read_is_refused(tmp_path):
+    proc = _fake_proc(tmp_path, "/usr/sbin/asterisk")
+    (proc / "10" / "exe").unlink()                       # the parent exited meanwhile
+    assert denial_reason(20, CALL, resolved(ASTERISKS), proc) == "parent process not found"
+
+
+def test_a_status_without_a_parent_is_a_process_not_found(tmp_path):
+    proc = _fake_proc(tmp_path, "/usr/sbin/asterisk")
+    (proc / "20" / "status").write_text("Name:\tprogmoh\n")
+    assert denial_reason(20, CALL, resolved(ASTERISKS), proc) == "process not found"

@@ -6,8 +6,15 @@ import logging
 import urllib.parse
 from pathlib import Path
 
+import pytest
+
 from progmoh.cache.settings import CacheSettings
-from progmoh.player.serve.realtime import RealtimeServer, application_line
+from progmoh.player.serve.realtime import (
+    MAX_BODY_BYTES,
+    MAX_HEAD_BYTES,
+    RealtimeServer,
+    application_line,
+)
 from progmoh.player.serve.settings import ServeSettings
 from progmoh.player.settings import PlayerSettings
 from tests.support import ami_recordings as rec
@@ -156,7 +163,7 @@ def test_optional_parts_are_dropped_before_the_line_gets_too_long(caplog):
     assert application_line(too_long, "1795710278.1") is None
     caplog.set_level(logging.ERROR)
     assert asyncio.run(exchange([http("single")], settings=too_long)) == EMPTY_ANSWER
-    assert "over 255 characters" in caplog.text
+    assert "over 255 bytes" in caplog.text
 
 
 def test_paths_with_spaces_are_never_split_by_asterisk():
@@ -265,3 +272,59 @@ def test_a_restarted_call_s_place_goes_with_its_class_before_the_log():
     assert line.endswith(" --class jazz --at 1:8000:0: --log /l/p.log")
     assert "--at" not in application_line(serve_settings(), "1795710278.1", "", "1:8000:0:")
     assert "--at" not in application_line(serve_settings(), "1795710278.1", "jazz", "1:2:3:a b")
+
+
+# -- the HTTP parser's refusals: one 400, the connection closed, the reason logged -----
+BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n"
+               b"Connection: close\r\n\r\n")
+REFUSED_HEAD = b"POST /moh/single HTTP/1.1\r\nHost: x\r\n"     # a lookup's first lines
+BODY = b"name=progmoh-1795710278.1"
+TOO_BIG = f"body over {MAX_BODY_BYTES} bytes or negative"
+
+
+async def refused(request: bytes) -> tuple[bytes, list[str]]:
+    """Everything the server answers to ``request`` (then our end of input), and what it
+    counted."""
+    counted = []
+    server = RealtimeServer(serve_settings(), on_lookup=counted.append)
+    await server.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(request)
+        writer.write_eof()
+        return await asyncio.wait_for(reader.read(), 5), counted
+    finally:
+        writer.close()
+        await server.close()
+
+
+@pytest.mark.parametrize("request_bytes, reason", [
+    (REFUSED_HEAD + b"Content-Length 25\r\n\r\n" + BODY, "bad header line"),
+    (REFUSED_HEAD + b"Transfer-Encoding: chunked\r\n\r\n19\r\n" + BODY + b"\r\n0\r\n\r\n",
+     "chunked request bodies are not supported"),
+    (REFUSED_HEAD + b"Content-Length: 25x\r\n\r\n" + BODY, "bad Content-Length"),
+    (REFUSED_HEAD + b"Content-Length: -1\r\n\r\n" + BODY, TOO_BIG),
+    (REFUSED_HEAD + b"Content-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1)
+     + b"x" * (MAX_BODY_BYTES + 1), TOO_BIG),
+    (REFUSED_HEAD + b"Content-Length: 25\r\n\r\n" + BODY[:5], "body cut short"),
+    (REFUSED_HEAD + b"Content-Len", "request cut short"),
+    (REFUSED_HEAD + b"X-Padding: " + b"x" * MAX_HEAD_BYTES + b"\r\n\r\n",
+     f"request head over {MAX_HEAD_BYTES} bytes"),
+], ids=["header-line", "chunked", "length-not-a-number", "length-negative", "body-too-big",
+        "body-cut-short", "head-cut-short", "head-too-big"])
+def test_a_request_it_cannot_read_gets_one_400_and_the_reason_is_logged(request_bytes, reason,
+                                                                        caplog):
+    caplog.set_level(logging.WARNING, "progmoh.serve.realtime")
+    answer, counted = asyncio.run(refused(request_bytes))
+    assert answer == BAD_REQUEST
+    assert counted == ["malformed"]
+    assert f"realtime: {reason} from 127.0.0.1" in caplog.text     # the reason, never the bytes
+
+
+def test_the_largest_body_allowed_is_still_read():
+    """The bound is on the size, not on a lookup near it: MAX_BODY_BYTES exactly is read."""
+    body = BODY + b"&x=" + b"y" * (MAX_BODY_BYTES - len(BODY) - 3)
+    request = (REFUSED_HEAD.replace(b"HTTP/1.1", b"HTTP/1.0")
+               + b"Content-Length: %d\r\n\r\n" % len(body))
+    answer, counted = asyncio.run(refused(request + body))
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and counted == ["answered"]

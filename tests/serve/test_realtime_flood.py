@@ -2,57 +2,21 @@
 systemd gives a service by default: Asterisk's lookups and the players' socket keep working."""
 
 import os
-import re
 import resource
 import socket
-import subprocess
 import sys
-import threading
 import time
 
 from progmoh.player import protocol
+from tests.support.limited_serve import START_TIMEOUT_S, Serve
 from tests.support.service_support import write_config
 
 PROGMOH = os.path.join(os.path.dirname(sys.executable), "progmoh")
-DESCRIPTORS = 1024
 FLOOD = 1100
 LOOKUP = (b"POST /moh/single HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n"
           b"Content-Length: 25\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
           b"name=progmoh-1795710278.1")
 HALF_HEAD = b"POST /moh/single HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-START_TIMEOUT_S = 10.0
-
-
-def _limit_descriptors():
-    resource.setrlimit(resource.RLIMIT_NOFILE, (DESCRIPTORS, DESCRIPTORS))
-
-
-class Serve:
-    """`progmoh serve` limited to 1,024 descriptors; its stderr collected by a thread."""
-
-    def __init__(self, config):
-        self.process = subprocess.Popen([PROGMOH, "serve", "--config", str(config)],
-                                        stderr=subprocess.PIPE, preexec_fn=_limit_descriptors)
-        self.lines: list[bytes] = []
-        self.port_known = threading.Event()
-        self.port = 0
-        threading.Thread(target=self._collect, daemon=True).start()
-
-    def _collect(self):
-        for line in self.process.stderr:
-            self.lines.append(line)
-            found = re.search(rb"realtime backend on http://127\.0\.0\.1:(\d+)/moh", line)
-            if found:
-                self.port = int(found.group(1))
-                self.port_known.set()
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def lookup_s(port) -> float:

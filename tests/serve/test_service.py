@@ -7,10 +7,8 @@ from progmoh.player.protocol import Account
 from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.service import configured_secrets
 from tests.support.ami_events import A, B, hangup, join, key, leave, msg
-from tests.support.service_scenario import connect, run, unlinked
+from tests.support.service_scenario import NUMBER_A, NUMBER_B, connect, run, unlinked
 from tests.support.service_support import service_settings, write_config
-
-NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
 
 
 def test_a_call_gets_welcome_with_remembered_class_then_position_balance_and_next_class(tmp_path):

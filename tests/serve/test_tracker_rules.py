@@ -105,6 +105,16 @@ def test_unknown_caller_number_is_not_a_number():
     assert tracker.calls["1.1"].number == ""
 
 
+def test_an_anonymous_sip_caller_has_no_number():
+    """What a real Asterisk reports for From: "Anonymous" <sip:anonymous@anonymous.invalid>."""
+    tracker = Tracker()
+    assert tracker.handle(msg(Event="Newchannel", Uniqueid="1.1", CallerIDNum="anonymous",
+                              Language="en")) == []
+    assert tracker.handle(join("1.1", 1, number="anonymous")) == [PositionChanged("1.1", "q", 1)]
+    assert tracker.handle(join("1.2", 2, number="Anonymous")) == [PositionChanged("1.2", "q", 2)]
+    assert tracker.calls["1.1"].number == tracker.calls["1.2"].number == ""
+
+
 def test_reset_ends_every_call():
     tracker = Tracker()
     tracker.handle(join("1.1", 1))

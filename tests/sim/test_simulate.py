@@ -98,7 +98,7 @@ def test_a_player_line_over_asterisks_limit_is_a_clear_error(short_dir):
                                           "2", "--keys", "", "--config", config(short_dir, deep)])
     assert result.exit_code == 1
     assert "Error: serve's realtime backend gave no player for progmoh-" in result.output
-    assert "over 255 characters" in result.output
+    assert "over 255 bytes" in result.output
 
 
 def test_no_cache_is_a_clear_error(short_dir):

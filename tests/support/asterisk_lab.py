@@ -1,18 +1,18 @@
 """A real Asterisk and the real ``progmoh serve`` in one temporary folder, for tests.
 
-Asterisk runs from a generated config (its config, run, log, spool and
-database folders inside the folder, AMI and serve's realtime HTTP on free
-loopback ports, res_musiconhold debug on so each short pipe read is logged)
-and is stopped by PID.  serve runs
-through the CLI exactly as an admin starts it.  Queue callers are Local
-channels: the ``;2`` half runs the dialplan into a queue, the ``;1`` half
-records what the caller hears (docs/asterisk.md, "A real Asterisk for the tests").
+Asterisk runs from a generated config (tests/asterisk_conf.py: its config, run,
+log, spool and database folders inside the folder, AMI, serve's realtime HTTP
+and chan_pjsip on free loopback ports, res_musiconhold debug on so each short
+pipe read is logged) and is stopped by PID.  serve runs through the CLI exactly
+as an admin starts it.  The callers live in tests/local_caller.py and
+tests/sip_callers.py (docs/asterisk.md, "A real Asterisk for the tests").
 """
 
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,19 +22,26 @@ from pathlib import Path
 import numpy as np
 
 from progmoh.cache.audio_format import CHANNELS, SAMPLE_BYTES, SAMPLE_RATE_HZ
-from progmoh.player.serve.ami.client import EVENTS
 from tests.support.ami_session import AmiSession
+from tests.support.asterisk_conf import (
+    LAB_SECRET,
+    LAB_USER,
+    SERVE_SECRET,
+    SERVE_USER,
+    Ports,
+    pbx_files,
+)
 
 PROGMOH = Path(sys.executable).with_name("progmoh")
-LAB_USER, LAB_SECRET = "lab", "lab-secret"
-SERVE_USER, SERVE_SECRET = "progmoh", "serve-secret"
-NO_SUCH_SOUND = "progmoh-test-no-such-sound"
 SHORT_READ = "bytes of audio while expecting"
 
 # A caller's billing system: prints the accounts of the number in argv[2] from
-# the JSON book argv[1] ({number: balance in USD}).
+# the JSON book argv[1] ({number: balance in USD}), and notes each number asked
+# for, one JSON string a line, in <book>.lookups.
 BILLING = """\
 import json, sys
+with open(sys.argv[1] + ".lookups", "a") as asked:
+    asked.write(json.dumps(sys.argv[2]) + "\\n")
 book = json.load(open(sys.argv[1]))
 balance = book.get(sys.argv[2])
 accounts = [{"account": "1001", "balance": balance, "currency": "USD"}] if balance else []
@@ -48,6 +55,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    """A port free for both UDP and TCP on every loopback address (SIP listens on both)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+        return port
+
+
 def wait_until(condition, timeout_s: float, what: str, step_s: float = 0.02):
     """Poll an observable condition (a file's content, a process) until a deadline."""
     deadline = time.monotonic() + timeout_s
@@ -57,88 +76,6 @@ def wait_until(condition, timeout_s: float, what: str, step_s: float = 0.02):
             return result
         assert time.monotonic() < deadline, f"{what}: not within {timeout_s} s"
         time.sleep(step_s)
-
-
-def asterisk_files(folder: Path, prefix: Path, ami_port: int, http_port: int) -> dict[str, str]:
-    """Every config file, by name, for an Asterisk living in ``folder``."""
-    dirs = {name: folder / name for name in ("etc", "run", "log", "db", "spool", "lib")}
-    directories = "\n".join(f"ast{name}dir => {path}" for name, path in dirs.items()
-                            if name not in ("etc", "db", "lib"))
-    # astdatadir stays the installed one: Stasis refuses to start without its XML docs.
-    return {
-        "asterisk.conf": f"""[directories]
-astetcdir => {dirs['etc']}
-astdbdir => {dirs['db']}
-astvarlibdir => {dirs['lib']}
-astmoddir => {prefix}/lib/asterisk/modules
-astsbindir => {prefix}/sbin
-astkeydir => {dirs['lib']}
-astagidir => {dirs['lib']}
-astdatadir => {prefix}/var/lib/asterisk
-{directories}
-[options]
-documentation_language = en_US
-""",
-        "modules.conf": """[modules]
-autoload = yes
-noload => res_timing_pthread.so
-load => res_timing_timerfd.so
-""",
-        "logger.conf": """[general]
-dateformat = %F %T.%3q
-[logfiles]
-messages.log => notice,warning,error,debug
-""",
-        "manager.conf": f"""[general]
-enabled = yes
-bindaddr = 127.0.0.1
-port = {ami_port}
-[{LAB_USER}]
-secret = {LAB_SECRET}
-deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.1/255.255.255.255
-read = all
-write = all
-[{SERVE_USER}]
-secret = {SERVE_SECRET}
-deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.1/255.255.255.255
-read = {EVENTS}
-write =
-""",
-        "extconfig.conf": f"""[settings]
-musiconhold => curl,http://127.0.0.1:{http_port}/moh
-""",
-        "musiconhold.conf": f"""[general]
-cachertclasses = no
-[default]
-mode = files
-directory = {folder / 'moh-default'}
-""",
-        "queues.conf": f"""[general]
-persistentmembers = no
-[support]
-joinempty = yes
-leavewhenempty = no
-announce-frequency = 0
-announce-position = no
-periodic-announce-frequency = 0
-[restarts]
-joinempty = yes
-leavewhenempty = no
-announce-frequency = 0
-announce-position = no
-periodic-announce = {NO_SUCH_SOUND}
-periodic-announce-frequency = 4
-""",
-        "extensions.conf": """[callers]
-exten => caller,1,Set(CALLERID(num)=${NUM})
- same => n,Answer()
- same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
- same => n,Queue(${QUEUE})
- same => n,Hangup()
-""",
-    }
 
 
 def default_class_audio(seconds: float = 6.0) -> np.ndarray:
@@ -158,23 +95,31 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
 
 
 class Asterisk:
-    """One Asterisk process from a generated config folder, stopped by PID."""
+    """One Asterisk process from a generated config folder, stopped by PID.
 
-    def __init__(self, prefix: Path, folder: Path):
+    ``files(folder, prefix, ports)`` gives its config files by name: the PBX's
+    by default, the caller side's for the second Asterisk of a lab.
+    """
+
+    def __init__(self, prefix: Path, folder: Path, files=pbx_files):
         self.prefix, self.folder = prefix, folder
         self.binary = prefix / "sbin" / "asterisk"
-        self.ami_port, self.http_port = free_port(), free_port()
+        self.ports = Ports(ami=free_port(), http=free_port(), sip=free_udp_port())
+        self.ami_port, self.http_port = self.ports.ami, self.ports.http
+        self.sip_port = self.ports.sip
         self.conf = folder / "etc" / "asterisk.conf"
         self.process = None
-        self._write_config()
+        self._write_config(files)
 
-    def _write_config(self) -> None:
+    def _write_config(self, files) -> None:
         for name in ("etc", "run", "log", "db", "spool", "lib", "moh-default", "rec"):
             (self.folder / name).mkdir(parents=True, exist_ok=True)
-        for name, text in asterisk_files(self.folder, self.prefix, self.ami_port,
-                                         self.http_port).items():
-            (self.folder / "etc" / name).write_text(text)
+        self.write_files(files(self.folder, self.prefix, self.ports))
         write_wav(self.folder / "moh-default" / "default.wav", default_class_audio())
+
+    def write_files(self, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            (self.folder / "etc" / name).write_text(text)
 
     def start(self) -> None:
         self.output = open(self.folder / "asterisk.out", "wb")
@@ -281,6 +226,16 @@ class Serve:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def lookups(self) -> list[str]:
+        """Every number serve asked the billing system about, in order."""
+        path = self.folder / "billing.json.lookups"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def remembered(self) -> dict[str, str]:
+        """The choices store: the music class remembered per number."""
+        with sqlite3.connect(self.folder / "choices.db") as db:
+            return dict(db.execute("SELECT caller_number, music_class FROM queue_music").fetchall())
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -291,85 +246,3 @@ class Serve:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
         self.output.close()
-
-
-class Caller:
-    """One queue caller: a Local channel pair originated over AMI, recorded from ``;1``.
-
-    ``events`` is the session that only listens (stamped arrival times);
-    ``actions`` sends Originate, PlayDTMF (which blocks for the tone) and Hangup.
-    """
-
-    _serial = iter(range(100000, 999999))
-
-    def __init__(self, events: AmiSession, actions: AmiSession, recording: Path, number: str,
-                 queue: str = "support"):
-        self.events, self.actions, self.number = events, actions, number
-        self.recording, self.queue = recording, queue
-        epoch = int(time.time())
-        self.record_id = f"{epoch}.{next(self._serial)}"      # the ;1 half, recording
-        self.call_id = f"{epoch}.{next(self._serial)}"        # the ;2 half, in the queue
-        self.keys: list[tuple[str, float]] = []               # (digit, arrival) on ;2
-        self.moh_start_at = self.hangup_at = 0.0
-        self.channel = ""
-
-    def originate(self) -> None:
-        self.mark = len(self.events.messages)
-        reply = self.actions.action(
-            "Originate", Channel="Local/caller@callers/n", Application="Record",
-            Data=f"{self.recording},0,0,qkx", Async="true", ChannelId=self.record_id,
-            OtherChannelId=self.call_id, Variable=[f"NUM={self.number}", f"QUEUE={self.queue}"])
-        assert reply.get("Response") == "Success", f"Originate refused: {reply}"
-
-    def wait_music(self, timeout_s: float = 10.0) -> None:
-        """Until Asterisk starts this caller's music on hold."""
-        start = self.events.wait(lambda m: m.get("Event") == "MusicOnHoldStart"
-                                 and m.get("Uniqueid") == self.call_id, timeout_s,
-                                 f"MusicOnHoldStart of {self.call_id}", self.mark)
-        self.moh_start_at = start["at"]
-        new = self.events.wait(lambda m: m.get("Event") == "Newchannel"
-                               and m.get("Uniqueid") == self.record_id, 1.0,
-                               f"Newchannel of {self.record_id}", self.mark)
-        self.channel = new["Channel"]
-
-    def send_key(self, digit: str) -> tuple[str, int]:
-        """Start a key's tone without waiting (PlayDTMF blocks for its duration)."""
-        mark = len(self.events.messages)
-        return self.actions.send("PlayDTMF", Channel=self.channel, Digit=digit, Duration=120), mark
-
-    def key_arrived(self, digit: str, mark: int, timeout_s: float = 5.0) -> float:
-        """When the key reached the queued half; its place in the recording, in seconds."""
-        begin = self.events.wait(lambda m: m.get("Event") == "DTMFBegin" and m.get("Digit") == digit
-                                 and m.get("Uniqueid") == self.call_id
-                                 and m.get("Direction") == "Received", timeout_s,
-                                 f"DTMFBegin {digit} on {self.call_id}", mark)
-        self.keys.append((digit, begin["at"]))
-        return self.since_start(begin["at"])
-
-    def press(self, digit: str) -> float:
-        action_id, mark = self.send_key(digit)
-        at = self.key_arrived(digit, mark)
-        self.actions.wait(lambda m: m.get("ActionID") == action_id, 5.0, f"PlayDTMF {digit} done")
-        return at
-
-    def since_start(self, at: float) -> float:
-        return round(at - self.moh_start_at, 3)
-
-    def hold_until(self, call_s: float) -> None:
-        """Pace the scenario: let the caller listen until ``call_s`` into the music."""
-        left = self.moh_start_at + call_s - time.monotonic()
-        if left > 0:
-            time.sleep(left)
-
-    def hang_up(self, timeout_s: float = 10.0) -> None:
-        mark = len(self.events.messages)
-        self.actions.send("Hangup", Channel=self.channel, Cause=16)
-        gone = self.events.wait(lambda m: m.get("Event") == "Hangup"
-                                and m.get("Uniqueid") == self.record_id, timeout_s,
-                                f"Hangup of {self.record_id}", mark)
-        stop = self.events.events("MusicOnHoldStop", Uniqueid=self.call_id)
-        self.hangup_at = stop[-1]["at"] if stop else gone["at"]
-
-    def held_s(self) -> float:
-        """Seconds from the first MusicOnHoldStart to the end of the call's music."""
-        return round(self.hangup_at - self.moh_start_at, 3)

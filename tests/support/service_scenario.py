@@ -22,7 +22,10 @@ print(json.dumps({"accounts": [{"account": "1", "balance": "5", "currency": "USD
 """
 
 
-def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
+# Two callers; write_config's rewrite rule bills NUMBER_A as 81234567890.
+NUMBER_A, NUMBER_B = "+71234567890", "+15551230002"
+
+def run(tmp_path, scenario, remembered=None, balances=None, settings=None, choices=None):
     """``scenario(service, clock, players, socket_path)`` against a started service, within
     SCENARIO_TIMEOUT_S; the players it connects are stopped and the service closed after."""
     settings = settings or service_settings(write_config(tmp_path))
@@ -33,7 +36,8 @@ def run(tmp_path, scenario, remembered=None, balances=None, settings=None):
             await store.put(*remembered)
             store.close()
         clock = FakeClock()
-        service = Service(settings, clock=clock, ami_factory=IdleAmi, balances=balances)
+        service = Service(settings, clock=clock, ami_factory=IdleAmi, balances=balances,
+                          choices=choices)
         await service.start()
         players = []
         try:
@@ -60,9 +64,10 @@ def split_billing_settings(tmp_path):
     return dataclasses.replace(settings, billing=billing)
 
 
-async def connect(players, path, uid) -> PlayerStandIn:
-    """A stand-in player of call ``uid``, stopped when the scenario ends."""
-    player = await PlayerStandIn.start(path, uid)
+async def connect(players, path, uid, *options) -> PlayerStandIn:
+    """A stand-in player of call ``uid`` (``options`` added to its command line), stopped
+    when the scenario ends."""
+    player = await PlayerStandIn.start(path, uid, *options)
     players.append(player)
     return player
 

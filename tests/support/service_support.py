@@ -9,7 +9,7 @@ from pathlib import Path
 from progmoh.cli.config import load
 from progmoh.player.serve.ami.message import parse
 from progmoh.player.serve.settings import ControlPlaneSettings
-from tests.support.piped_process import PipedProcess
+from tests.support.piped_process import TIMEOUT_S, PipedProcess
 
 HERE = Path(__file__).resolve().parent      # stand_in_player.py beside this module
 MY_NAME = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
@@ -63,6 +63,15 @@ def service_settings(path: Path) -> ControlPlaneSettings:
     return load(path).control_plane
 
 
+async def until(condition, timeout_s: float = TIMEOUT_S) -> None:
+    """Until serve's loop has made ``condition`` true: a spin over the event loop, with a
+    deadline (for what serve gives no event to await)."""
+    async def spin():
+        while not condition():
+            await asyncio.sleep(0)
+    await asyncio.wait_for(spin(), timeout_s)
+
+
 class IdleAmi:
     """An AMI client that never connects: the test feeds the service its events."""
 
@@ -75,14 +84,20 @@ class IdleAmi:
 
 class PlayerStandIn(PipedProcess):
     """Plays a player towards serve: a real subprocess (stand_in_player.py) whose argv
-    carries ``--uniqueid`` and whose parent is this test."""
+    carries ``--uniqueid`` and whose parent is this test (``options``: stand_in_player.py's)."""
 
     @classmethod
-    async def start(cls, socket_path: Path, uniqueid: str) -> "PlayerStandIn":
+    async def start(cls, socket_path: Path, uniqueid: str, *options: str) -> "PlayerStandIn":
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(HERE / "stand_in_player.py"), str(socket_path), "--uniqueid",
-            uniqueid, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            uniqueid, *options, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         return cls(process)
+
+    async def gone(self) -> None:
+        """Kill the process, until it is reaped (with ``--outlive`` its child keeps the
+        connection, and its stdout, so ``wait()``, which waits for the pipes, would not end)."""
+        self.process.kill()
+        await until(lambda: self.process.returncode is not None)
 
     async def message(self) -> dict:
         raw = await self.raw_line()

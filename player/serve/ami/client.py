@@ -9,7 +9,16 @@ Everything else with an ``Event:`` header is an event.  List actions
 The client reconnects forever with capped exponential backoff, pings to
 notice a dead peer, and resynchronises queue positions with QueueStatus after
 every ``FullyBooted`` and every ``resync_s``.  The secret is sent in the
-Login action only and never logged.  A listener that raises is logged with
+Login action only and never logged.
+
+Given the names of the events its listener uses (``events``), it asks
+Asterisk for those alone with one ``Filter`` action each after login (an
+advanced filter by name, which Asterisk checks by a hash; the action needs
+the ``system`` write class, and where the user lacks it manager.conf's
+``eventfilter`` lines, printed by ``progmoh asterisk-config``, do the same),
+and drops any other event unparsed.  The reader gives the loop a turn every
+``YIELD_EVERY`` messages, so a burst of events never holds up the realtime
+answer.  A listener that raises is logged with
 the event it was given and AMI carries on; anything else unexpected ends the
 session like a lost connection, and the client reconnects after backoff.
 """
@@ -18,11 +27,12 @@ import asyncio
 import itertools
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.player.serve.ami.framing import Framer
+from progmoh.player.serve.ami.framing import Framer, unwanted
 from progmoh.player.serve.ami.message import Message, format_action, parse
 from progmoh.player.serve.settings import AmiSettings
 
@@ -30,6 +40,8 @@ log = logging.getLogger("progmoh.serve.ami")
 
 EVENTS = "call,agent,dtmf,system"     # queue (agent), MOH/Hangup (call), DTMF, FullyBooted (system)
 READ_BYTES = 65536
+OWN_EVENTS = ("FullyBooted",)          # what the client itself acts on
+YIELD_EVERY = 64                       # messages handled between two turns of the loop
 
 
 class AmiError(ProgmohError):
@@ -81,6 +93,7 @@ def default_action_ids() -> Iterator[str]:
 class _Pending:
     def __init__(self, on_reply: Callable[[Reply], None] | None = None) -> None:
         self.future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.future.add_done_callback(_retrieved)     # its waiter may be gone at a drop
         self.response: Message | None = None
         self.events: list[Message] = []
         self.on_reply = on_reply
@@ -97,6 +110,16 @@ class _Pending:
         return False
 
 
+def _retrieved(done: asyncio.Future) -> None:
+    """Take a finished future's exception, so a drop that nobody awaited is not reported
+    as "exception was never retrieved"; a task's unexpected failure is logged."""
+    if done.cancelled():
+        return
+    error = done.exception()
+    if error is not None and not isinstance(error, AmiError) and isinstance(done, asyncio.Task):
+        log.error("AMI task failed", exc_info=error)
+
+
 def _raise_if_cancelled() -> None:
     """Keep a cancel that an error swallowed (Python 3.11's wait_for returns an inner
     failure, e.g. a refused connect, in place of the cancel that came with it), so that
@@ -109,8 +132,11 @@ def _raise_if_cancelled() -> None:
 class AmiClient:
     def __init__(self, settings: AmiSettings, listener: AmiListener, *,
                  action_ids: Callable[[], Iterator[str]] | None = None, sleep=asyncio.sleep,
-                 action_timeout_s: float = 10.0, initial_backoff_s: float = 0.5) -> None:
+                 action_timeout_s: float = 10.0, initial_backoff_s: float = 0.5,
+                 events: Iterable[str] | None = None) -> None:
         self.settings, self.listener = settings, listener
+        self.events = tuple(sorted(set(events) | set(OWN_EVENTS))) if events else ()
+        self._wanted = frozenset(name.encode() for name in self.events)
         self._new_ids = action_ids or default_action_ids
         self._ids: Iterator[str] = iter(())
         self._sleep = sleep
@@ -179,6 +205,8 @@ class AmiClient:
             self._backoff.reset()
             self.logged_in = True
             self._tell("connection up", self.listener.ami_up)
+            if self.events:
+                self._spawn(self._filter_events())
             self._spawn(self._keepalive())
             self._spawn(self._periodic_resync())
             if self._booted:
@@ -221,15 +249,39 @@ class AmiClient:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_retrieved)
         return task
 
     async def _read_loop(self, reader: asyncio.StreamReader, framer: Framer) -> None:
+        handled = 0
         while True:
             data = await reader.read(READ_BYTES)
             if not data:
                 return
             for block in framer.feed(data):
+                if self._wanted and unwanted(block, self._wanted):
+                    continue
                 self._dispatch(parse(block))
+                handled += 1
+                if handled % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+
+    async def _filter_events(self) -> None:
+        """Ask Asterisk for our events alone, all filters sent at once (an event of ours that
+        comes between the first and the last is caught up by the QueueStatus that follows);
+        a refusal (no ``system`` write class) is said once per session, and serve's own
+        filter does the work."""
+        replies = await asyncio.gather(*(
+            self.action("Filter", ("Operation", "Add"),
+                        ("MatchCriteria", f"action(include),name({name})"), ("Filter", ""))
+            for name in self.events), return_exceptions=True)
+        refused = [r for r in replies if isinstance(r, Reply) and not r.ok]
+        if refused:
+            log.info("AMI: Asterisk refused the event filter (%s): the manager.conf "
+                     "eventfilter lines of `progmoh asterisk-config` keep other events away",
+                     refused[0].response.get("Message") or refused[0].response.response)
+        elif all(isinstance(r, Reply) for r in replies):
+            await self._resync()
 
     def _dispatch(self, message: Message) -> None:
         if not message.headers:

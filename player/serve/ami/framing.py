@@ -24,16 +24,17 @@ class Framer:
         self.banner: str | None = None
 
     def feed(self, data: bytes) -> list[bytes]:
+        """The blocks completed by ``data``; the buffer is cut once per feed, not per block,
+        so a storm of small messages costs time in step with its size."""
         self._buffer += data
         blocks: list[bytes] = []
         if self.banner is None and not self._take_banner():
             return blocks
-        while True:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
-                break
-            block, self._buffer = self._buffer[:end + 2], self._buffer[end + 4:]
-            blocks.append(block)
+        start, buffer = 0, self._buffer
+        while (end := buffer.find(b"\r\n\r\n", start)) >= 0:
+            blocks.append(buffer[start:end + 2])
+            start = end + 4
+        self._buffer = buffer[start:]
         self._check_size()
         return blocks
 
@@ -51,3 +52,12 @@ class Framer:
     def _check_size(self) -> None:
         if len(self._buffer) > MAX_MESSAGE_BYTES:
             raise FramingError(f"AMI message longer than {MAX_MESSAGE_BYTES} bytes")
+
+
+def unwanted(block: bytes, wanted: frozenset[bytes]) -> bool:
+    """An event whose name is not in ``wanted`` and that answers no action (no ActionID):
+    dropped before it is parsed, so a storm of events serve never uses costs it little."""
+    if not block.startswith(b"Event: ") or b"ActionID:" in block:
+        return False
+    end = block.find(b"\r\n")
+    return block[7:end if end >= 0 else None] not in wanted
