@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from progmoh.cli.config import Config, load
+from progmoh.cli.render_cmd import render_programs
 from progmoh.renderer.render import RenderResult, render
 
 CONFIG = """\
@@ -85,8 +86,9 @@ def copy_base(tmp_path_factory, target: Path) -> Config:
 
 
 def render_config(config: Config, **render_changes) -> RenderResult:
+    """Every program of ``config``, as `progmoh render` renders them."""
     settings = replace(config.render, **render_changes)
-    return render(config.library, settings, config.program, config.cache.root)
+    return render(render_programs(config), settings, config.cache.root)
 
 
 def rms_dbfs(pcm: bytes) -> float:
