@@ -110,8 +110,9 @@ def show(segment_id, generation, config_file, as_json):
     store = _store(config_file)
     manifest = listing.chosen_manifest(store, generation)
     segment = listing.find_segment(manifest, segment_id)
-    details = dict(asdict(segment), generation=manifest.generation,
-                   path=str(store.path(segment.object)),
+    fields = asdict(segment)
+    details = dict(id=fields.pop("id"), program=fields.pop("program"), **fields,
+                   generation=manifest.generation, path=str(store.path(segment.object)),
                    duration_s=listing.segment_row(segment).duration_s)
     if as_json:
         _echo_json(details)
