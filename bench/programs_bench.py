@@ -13,8 +13,9 @@ import argparse
 import dataclasses
 import os
 import tempfile
-import time
 from pathlib import Path
+
+from render_bench import timed
 
 from progmoh.cache import layout
 from progmoh.cache.audio_format import SAMPLE_BYTES
@@ -54,17 +55,14 @@ def objects_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in (root / layout.OBJECTS).rglob("*") if p.is_file())
 
 
-def separate_bytes(root: Path) -> int:
+def pcm_bytes(segments) -> int:
+    """Bytes of the distinct objects of ``segments``."""
+    return sum({s.object: s.samples * SAMPLE_BYTES for s in segments}.values())
+
+
+def separate_bytes(manifest) -> int:
     """PCM bytes if each program had a cache of its own (nothing shared between them)."""
-    manifest = Store(root).current()
-    return sum(sum({s.object: s.samples * SAMPLE_BYTES for s in manifest.segments_of(name)}
-                   .values()) for name in manifest.program_names())
-
-
-def timed(function):
-    start = time.perf_counter()
-    value = function()
-    return time.perf_counter() - start, value
+    return sum(pcm_bytes(manifest.segments_of(name)) for name in manifest.program_names())
 
 
 def bench(config, settings, folder: Path, names: tuple[str, ...]) -> None:
@@ -74,14 +72,13 @@ def bench(config, settings, folder: Path, names: tuple[str, ...]) -> None:
     warm_s, warm = timed(lambda: render(chosen, settings, root))
     assert not cold.problems and not warm.published, (cold.problems, warm)
     manifest = Store(root).current()
-    kinds = {kind: sum({s.object: s.samples * SAMPLE_BYTES for s in manifest.segments
-                        if s.kind == kind}.values()) / 1e6 for kind in ("music", "advice",
-                                                                         "prompt")}
+    kinds = {kind: pcm_bytes(s for s in manifest.segments if s.kind == kind) / 1e6
+             for kind in ("music", "advice", "prompt")}
     print(f"{len(names)} program(s) ({', '.join(names)}): cold {cold_s:6.2f} s, warm "
           f"{warm_s:5.3f} s; {cold.segments} segments; objects/ {objects_bytes(root) / 1e6:5.1f}"
           f" MB (PCM: music {kinds['music']:.1f}, advice {kinds['advice']:.1f}, prompts "
           f"{kinds['prompt']:.1f} MB); separate caches would hold "
-          f"{separate_bytes(root) / 1e6:.1f} MB of PCM")
+          f"{separate_bytes(manifest) / 1e6:.1f} MB of PCM")
 
 
 def main() -> None:

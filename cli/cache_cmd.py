@@ -63,9 +63,9 @@ def _list_generations(store, infos, as_json) -> None:
     rows = [(_marked(i), i.created, str(i.segments), _size(i.bytes)) for i in infos]
     _table(("  GENERATION", "CREATED", "SEGMENTS", "SIZE"), rows, right=(2, 3))
     click.echo("")
-    rows = [(_marked(i) if n == 0 else "", p.name, str(p.music), str(p.advice), str(p.prompt))
-            for i in infos for n, p in enumerate(i.programs)]
-    _table(("  GENERATION", "PROGRAM", "MUSIC", "ADVICE", "PROMPT"), rows, right=(2, 3, 4))
+    programs = [(_marked(i) if n == 0 else "", p.name, str(p.music), str(p.advice),
+                 str(p.prompt)) for i in infos for n, p in enumerate(i.programs)]
+    _table(("  GENERATION", "PROGRAM", "MUSIC", "ADVICE", "PROMPT"), programs, right=(2, 3, 4))
     click.echo(f"\n{len(infos)} generation(s), {_size(store.disk_bytes())} of objects on disk, "
                f"in {store.root}; * marks the current one")
 

@@ -23,7 +23,7 @@ from progmoh.renderer.music import MusicTrack, music_tracks
 from progmoh.renderer.prompts import Prompt, prompts
 from progmoh.renderer.run import Run
 from progmoh.renderer.settings import RenderProgram
-from progmoh.renderer.speech import render_speech
+from progmoh.renderer.speech import SpeechJob, render_speech
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _kept(run: Run, unusable: _Unusable) -> ProgramPart | None:
 def _speech(run: Run, usable: list[_Scanned], ducking: Ducking) -> dict[str, bytes]:
     """Only the clips some segment of some program still needs, each once: one Festival
     batch per voice for every program."""
-    jobs = {}
+    jobs: dict[str, SpeechJob] = {}
     for scanned in usable:
         for voice in scanned.voices:
             if voice_needed(scanned.run, voice, scanned.tracks, ducking):
