@@ -23,6 +23,7 @@ from pathlib import Path
 from progmoh.cache.layout import DEFAULT_PROGRAM
 from progmoh.cache.manifest import Manifest, ProgramRecord, Segment
 from progmoh.cache.store import Store, new_generation_name
+from progmoh.player.programs import MAX_PROGRAM_CHARS, valid_program
 from progmoh.renderer.errors import RenderError
 from progmoh.renderer.program_parts import ProgramPart, program_parts
 from progmoh.renderer.progress import Progress
@@ -56,10 +57,14 @@ def render(programs: list[RenderProgram], settings: RenderSettings, cache_root: 
 
 
 def _check_names(programs: list[RenderProgram]) -> None:
+    """Each name once, and a name player/programs.py accepts: it becomes an index's file name."""
     names = [p.name for p in programs]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise RenderError(f"program {twice[0]!r} is given twice")
+    for name in names:
+        if not valid_program(name):
+            raise RenderError(f"program name {name[:40]!r} must be a-z, 0-9 and _, at most "
+                              f"{MAX_PROGRAM_CHARS}, starting with a letter")
+        if names.count(name) > 1:
+            raise RenderError(f"program {name!r} is given twice")
 
 
 def _reusable(store: Store, current: Manifest | None) -> dict[str, Segment]:

@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 
 from progmoh.cache import layout
+from progmoh.cache.gc import created_seconds
 from progmoh.cache.store import Store
+from progmoh.cli.config import load
 from progmoh.player.play import catalog
 from progmoh.renderer import music, speech
 from progmoh.renderer.errors import RenderError
+from progmoh.renderer.render import render
+from progmoh.renderer.settings import RenderProgram
 from tests.support.render_support import copy_two_programs, offer, render_config
 
 
@@ -136,7 +140,8 @@ def test_gc_removes_every_index_of_a_removed_generation_and_keeps_bs_objects(con
     offer(Path(config.source).parent, freq_hz=1400)
     render_config(config)
     new = store.current()
-    report = store.gc(grace_s=3600.0, now=_seconds(new.created) + 7200.0, dry_run=False)
+    report = store.gc(grace_s=3600.0, now=created_seconds(new.created) + 7200.0,
+                      dry_run=False)
     assert report.kept_generations == (new.generation,)
     old_offers = {s.object for s in old.segments if s.advice == "offer"}
     assert set(report.removed_objects) == old_offers
@@ -147,11 +152,6 @@ def test_gc_removes_every_index_of_a_removed_generation_and_keeps_bs_objects(con
                      layout.index_path(root, name, "b")):
             assert not Path(path).exists(), path
     assert store.has_player_index(new.generation)
-
-
-def _seconds(created: str) -> float:
-    from progmoh.cache.gc import created_seconds
-    return created_seconds(created)
 
 
 def test_a_current_generation_without_one_programs_index_is_published_again(config):
@@ -172,7 +172,6 @@ def _program_b_music_dir(config, folder: str) -> None:
 
 
 def test_an_unusable_program_keeps_its_last_render_and_the_others_are_published(config):
-    from progmoh.cli.config import load
     before = _current(config)
     _program_b_music_dir(config, "lib/nowhere")
     (config.library.advice_dir / "first" / "hello.limits.toml").write_text('weekdays = ["mon"]\n')
@@ -189,7 +188,6 @@ def test_an_unusable_program_keeps_its_last_render_and_the_others_are_published(
 
 
 def test_an_unusable_program_never_rendered_is_left_out_and_named(config):
-    from progmoh.cli.config import load
     empty = Path(config.source).parent / "lib" / "empty"
     empty.mkdir()
     with open(config.source, "a", encoding="utf-8") as handle:
@@ -202,7 +200,6 @@ def test_an_unusable_program_never_rendered_is_left_out_and_named(config):
 
 
 def test_when_no_program_is_usable_nothing_is_published(config):
-    from progmoh.cli.config import load
     before = Store(config.cache.root).current_name()
     _program_b_music_dir(config, "lib/nowhere")
     text = Path(config.source).read_text().replace('music_dir = "lib/music"', 'music_dir = "gone"')
@@ -214,3 +211,16 @@ def test_when_no_program_is_usable_nothing_is_published(config):
                                  f"programs.b.library.music_dir: {folder / 'lib' / 'nowhere'}: "
                                  f"no such folder")
     assert Store(config.cache.root).current_name() == before
+
+
+@pytest.mark.parametrize("names, message", [
+    (("default", "b", "b"), "program 'b' is given twice"),
+    (("default", "../b"), "program name '../b' must be a-z, 0-9 and _, at most 32, starting "
+                          "with a letter")])
+def test_programs_are_named_once_each_and_by_a_program_name(tmp_path, names, message):
+    config = load(None)
+    programs = [RenderProgram(name, config.library, config.program) for name in names]
+    with pytest.raises(RenderError) as raised:
+        render(programs, config.render, tmp_path / "cache")
+    assert str(raised.value) == message
+    assert not (tmp_path / "cache").exists()
