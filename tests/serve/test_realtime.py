@@ -1,37 +1,21 @@
 """The res_config_curl backend, fed the exact request bytes Asterisk sent."""
 
 import asyncio
-import dataclasses
 import logging
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from progmoh.cache.settings import CacheSettings
 from progmoh.player.serve.realtime import (
     MAX_BODY_BYTES,
     MAX_HEAD_BYTES,
     RealtimeServer,
     application_line,
 )
-from progmoh.player.serve.settings import ServeSettings
-from progmoh.player.settings import PlayerSettings
 from tests.support import ami_recordings as rec
+from tests.support.realtime_support import decoded_row, serve_settings
 
 EMPTY_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
-
-
-def serve_settings(cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/progmoh/play.log",
-                   **changes) -> ServeSettings:
-    base = ServeSettings(
-        listen="127.0.0.1", port=0, prefix="/moh", executable=Path("/opt/progmoh/bin/progmoh"),
-        socket_path=Path("/run/progmoh/serve.sock"), socket_mode=0o660,
-        asterisk_executables=("/usr/sbin/asterisk",), language="en", call_grace_s=600.0, log="",
-        status_socket=None, status_socket_mode=0o660, languages=("en",), player_argv=(),
-        cache=CacheSettings(root=cache_dir, gc_grace_s=3600.0),
-        player=PlayerSettings(lead_ms=200, log=player_log))
-    return dataclasses.replace(base, **changes)
 
 
 def http(name: str) -> bytes:
@@ -73,11 +57,6 @@ def split_answers(data: bytes) -> list[tuple[bytes, bytes]]:
         answers.append((head + b"\r\n\r\n", data[:length]))
         data = data[length:]
     return answers
-
-
-def decoded_row(body: bytes) -> dict:
-    pairs = [item.split("=", 1) for item in body.decode("ascii").split("&")]
-    return {key: urllib.parse.unquote(value) for key, value in pairs}
 
 
 def test_notfound_and_default_get_exactly_the_recorded_empty_answers():
