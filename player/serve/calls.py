@@ -59,7 +59,7 @@ class CallRecord:
     link: Link | None = None                  # the proven, welcomed player of this call
     link_program: str = DEFAULT_PROGRAM       # the program that player plays
     connecting: Link | None = None            # a proven player waiting for its welcome
-    connecting_program: str = DEFAULT_PROGRAM
+    connecting_program: str = DEFAULT_PROGRAM # the program that one plays
     per_program: dict[str, ProgramPart] = field(default_factory=dict)
     keys: tuple[str, ...] = ()                # digits pressed, oldest first (the last few)
     playing: NowPlaying | None = None

@@ -198,7 +198,7 @@ class ServeCore:
         record.position_unsaid = False
         if record.ended_at_s is None:
             record.ended_at_s = self._clock()
-        self.programs[record.playing_program].announcer.forget(record.uniqueid)   # all programs'
+        self.programs.call_ended(record.uniqueid)
         return []
 
     # -- billing and the choice store ----------------------------------------------------
@@ -378,4 +378,3 @@ def _state(message: dict[str, object]) -> protocol.CallState:
     if state is None:
         raise protocol.ProtocolError("state message without a state object")
     return state
-

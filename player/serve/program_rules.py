@@ -48,8 +48,13 @@ class ProgramBook:
     def __getitem__(self, name: str) -> ProgramRules:
         return self._rules.get(name, self.default)
 
+    def call_ended(self, uniqueid: str) -> None:
+        """A call that hung up hears no more positions: when it last heard one goes, in
+        every program (they share it)."""
+        self.default.announcer.forget(uniqueid)
+
     def forget(self, uniqueid: str) -> None:
-        """Drop a finished call's timings (shared by every program's rules)."""
+        """Drop a forgotten call's timings (shared by every program's rules)."""
         self.default.keys.forget(uniqueid)
         self.default.announcer.forget(uniqueid)
 
