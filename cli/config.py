@@ -34,6 +34,7 @@ from progmoh.player.serve.settings import (
     BillingSettings,
     ControlPlaneSettings,
     KeySettings,
+    ServeProgram,
     ServeSettings,
     StoreSettings,
 )
@@ -107,7 +108,10 @@ class Config:
 
     @property
     def control_plane(self) -> ControlPlaneSettings:
-        return ControlPlaneSettings(self.serve, self.keys, self.ami, self.billing, self.store)
+        programs = tuple(ServeProgram(name, program.keys, program.language)
+                         for name, program in self.program_configs().items())
+        return ControlPlaneSettings(self.serve, self.keys, self.ami, self.billing, self.store,
+                                    programs)
 
 
 def config_path(option: str | None) -> Path | None:
