@@ -30,11 +30,15 @@ INSTALL_ARGS = --prefix '$(PREFIX)' --etcdir '$(ETCDIR)' --statedir '$(STATEDIR)
 
 .PHONY: demo test lint bytecode coverage test-asterisk asterisks system system-test venv clean-demo install uninstall
 
+# The demo's two queues (demo.toml): support, the default program, and sales, with its own
+# advice and no balance key.  A caller in each: the sales caller's key 2 does nothing.
+demo: export PROGMOH_CONFIG := $(CURDIR)/demo.toml
 demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
 	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 64 --keys 2@42,3@50,4@54,5@58 --ahead-leaves 15 --png var/demo-call.png
+	$(BIN)/progmoh simulate-call var/demo-sales-call.wav --program sales --seconds 48 --keys 2@42,4@44 --png var/demo-sales-call.png
 
 # tests/services/asterisk.sh builds each Asterisk version once per machine (about
 # 6 minutes each on 2 cores) from ../shared/asterisk/ beside the clone; the

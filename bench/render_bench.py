@@ -19,6 +19,7 @@ from pathlib import Path
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.cache.store import Store
 from progmoh.cli.config import load
+from progmoh.cli.render_cmd import render_programs
 from progmoh.renderer import condition
 from progmoh.renderer.condition import Conditioning, condition_file
 from progmoh.renderer.mix import Ducking, duck_mix
@@ -54,7 +55,7 @@ def recorded_trims():
 def bench_renders(config, root: Path) -> list:
     """The cold and no-op renders; the speech clips the cold one trimmed."""
     def run():
-        return render(config.library, config.render, config.program, root)
+        return render(render_programs(config), config.render, root)
     with recorded_trims() as clips:
         cold_s, cold = timed(run)
     noop_s, noop = timed(run)

@@ -81,8 +81,9 @@ def collect(store, grace_s: float, now: float, dry_run: bool) -> GcReport:
     gone_sums = [p for p in object_files(store.root, "." + blocks.SCHEME)
                  if p.stem not in referenced]
     gone_tmp = [p for p in _files(store.root / layout.TMP) if _mtime(p) < now - grace_s]
-    generation_paths = [Path(path(store.root, n)) for n in gone_generations
-                        for path in (layout.index_path, layout.manifest_path)]
+    generation_paths = [Path(layout.index_path(store.root, n, program)) for n in gone_generations
+                        for program in manifests[n].program_names()]
+    generation_paths += [Path(layout.manifest_path(store.root, n)) for n in gone_generations]
     freed = 0
     for path in generation_paths + gone_objects + gone_sums + gone_tmp:
         freed += _remove(path, dry_run)

@@ -4,7 +4,8 @@ without ``os`` (a millisecond and 0.2 MB of every player's start).
 
     ROOT/CURRENT                    name of the current generation (one line)
     ROOT/generations/<gen>.json     one manifest per generation
-    ROOT/generations/<gen>.idx      the players' index of it (cache/player_index.py)
+    ROOT/generations/<gen>.idx      the players' index of it (cache/player_index.py), for
+                                    the default program; <gen>.<program>.idx for another
     ROOT/objects/<h[:2]>/<h>.sln    content-addressed 8 kHz s16le mono PCM
     ROOT/objects/<h[:2]>/<h>.crc32-4096   its block checksums (cache/blocks.py)
     ROOT/tmp/                       temp files, renamed into place when complete
@@ -21,6 +22,7 @@ OBJECTS = "objects"
 TMP = "tmp"
 LOCK = "lock"
 OBJECT_SUFFIX = ".sln"
+DEFAULT_PROGRAM = "default"     # the program of a cache's plain index (player/programs.py)
 
 
 def object_path(root: "str | PurePath", digest: str) -> str:
@@ -31,8 +33,12 @@ def manifest_path(root: "str | PurePath", generation: str) -> str:
     return f"{root}/{GENERATIONS}/{generation}.json"
 
 
-def index_path(root: "str | PurePath", generation: str) -> str:
-    return f"{root}/{GENERATIONS}/{generation}.idx"
+def index_path(root: "str | PurePath", generation: str,
+               program: str = DEFAULT_PROGRAM) -> str:
+    """The players' index of one program (a name player/programs.py has checked)."""
+    if program == DEFAULT_PROGRAM:
+        return f"{root}/{GENERATIONS}/{generation}.idx"
+    return f"{root}/{GENERATIONS}/{generation}.{program}.idx"
 
 
 def current_generation(root: "str | PurePath") -> str | None:

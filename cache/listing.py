@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
 from progmoh.cache.errors import CacheError
+from progmoh.cache.layout import DEFAULT_PROGRAM
 from progmoh.cache.manifest import Manifest, Segment
 from progmoh.cache.reports import GenerationInfo
 
@@ -61,8 +62,17 @@ def find_segment(manifest: Manifest, segment_id: str) -> Segment:
     raise CacheError(f"no segment {segment_id!r} in generation {manifest.generation}{hint}")
 
 
-def segment_rows(manifest: Manifest) -> list[SegmentRow]:
-    return [segment_row(s) for s in manifest.segments]
+def program_segments(manifest: Manifest, program: str) -> tuple[Segment, ...]:
+    """``program``'s segments; an error naming the programs the generation has."""
+    known = manifest.program_names()
+    if program not in known:
+        raise CacheError(f"no program {program!r} in generation {manifest.generation} "
+                         f"(its programs: {', '.join(known)})")
+    return manifest.segments_of(program)
+
+
+def segment_rows(manifest: Manifest, program: str = DEFAULT_PROGRAM) -> list[SegmentRow]:
+    return [segment_row(s) for s in program_segments(manifest, program)]
 
 
 def segment_row(segment: Segment) -> SegmentRow:

@@ -12,12 +12,25 @@ Segment kinds:
   those sample offsets.  Starts and ends at full music level.
 - ``prompt``: a clip of speech alone (``language`` and prompt ``key``), used
   by the player to build balance and position announcements.
+
+Programs (a queue's or tenant's own hold, player/programs.py): one generation
+holds every program.  Each segment names its ``program``; a segment without
+one (a manifest written before programs) is the default program's.  The
+top-level ``default_class``, ``classes`` and ``program`` are the default
+program's, and ``programs`` holds a ``ProgramRecord`` of the same facts for
+each other program.  Segment ids are unique across programs and stable: the
+default program's are as they always were (``music:calm/01-dawn``), and
+another program's are ``<program>/`` followed by the id the default program
+would give it (``sales/music:calm/01-dawn``).  A default id never has a ``/``
+before its first ``:`` and a program name holds neither, so the two never meet.
+Programs with the same sources share objects (the store is content-addressed).
 """
 
 import json
 from dataclasses import asdict, dataclass, field
 
 from progmoh.cache import blocks
+from progmoh.cache.layout import DEFAULT_PROGRAM
 
 FORMAT = 1                   # audio: cache/audio_format.py
 
@@ -54,6 +67,17 @@ class Segment:
     key: str = ""            # prompt vocabulary key
     sources: tuple[str, ...] = ()   # source file paths
     render_key: str = ""     # hash of inputs + settings, for incremental renders
+    program: str = DEFAULT_PROGRAM  # the program whose hold it is part of
+
+
+@dataclass(frozen=True)
+class ProgramRecord:
+    """A program's own facts beside its segments: what the top-level fields of the
+    manifest say of the default program."""
+    name: str
+    default_class: str
+    classes: tuple[str, ...]
+    program: dict            # player.settings.ProgramSettings fields
 
 
 @dataclass(frozen=True)
@@ -69,15 +93,35 @@ class Manifest:
     # every object has block checksums of this scheme (cache/blocks.py); "" in
     # manifests written before there were any: their objects play unchecked
     block_check: str = blocks.SCHEME
+    programs: tuple[ProgramRecord, ...] = ()    # every program but the default one
+
+    def program_names(self) -> tuple[str, ...]:
+        """The default program first, then the others in the order they were rendered."""
+        return (DEFAULT_PROGRAM, *(record.name for record in self.programs))
+
+    def record(self, program: str) -> ProgramRecord:
+        """``program``'s facts (KeyError when the generation has no such program)."""
+        if program == DEFAULT_PROGRAM:
+            return ProgramRecord(DEFAULT_PROGRAM, self.default_class, self.classes, self.program)
+        for record in self.programs:
+            if record.name == program:
+                return record
+        raise KeyError(program)
+
+    def segments_of(self, program: str) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.program == program)
 
 
-def segment_id(kind: str, **parts) -> str:
-    """``music:calm/01-dawn``, ``advice:calm/01-dawn@2:welcome``, ``prompt:ru/n_1_m``."""
+def segment_id(kind: str, program: str = DEFAULT_PROGRAM, **parts) -> str:
+    """``music:calm/01-dawn``, ``advice:calm/01-dawn@2:welcome``, ``prompt:ru/n_1_m``;
+    ``sales/music:calm/01-dawn`` for the program ``sales``."""
     if kind == "music":
-        return f"music:{parts['music_class']}/{parts['track']}"
-    if kind == "advice":
-        return f"advice:{parts['music_class']}/{parts['track']}@{parts['slot']}:{parts['advice']}"
-    return f"prompt:{parts['language']}/{parts['key']}"
+        plain = f"music:{parts['music_class']}/{parts['track']}"
+    elif kind == "advice":
+        plain = f"advice:{parts['music_class']}/{parts['track']}@{parts['slot']}:{parts['advice']}"
+    else:
+        plain = f"prompt:{parts['language']}/{parts['key']}"
+    return plain if program == DEFAULT_PROGRAM else f"{program}/{plain}"
 
 
 def dumps(manifest: Manifest) -> str:
@@ -94,7 +138,13 @@ def loads(text: str) -> Manifest:
         default_class=data["default_class"], classes=tuple(data["classes"]),
         program=dict(data["program"]), segments=segments,
         problems=tuple(data.get("problems", ())), format=data["format"],
-        block_check=data.get("block_check", ""))
+        block_check=data.get("block_check", ""),
+        programs=tuple(_record(r) for r in data.get("programs", ())))
+
+
+def _record(r: dict) -> ProgramRecord:
+    return ProgramRecord(name=r["name"], default_class=r["default_class"],
+                         classes=tuple(r["classes"]), program=dict(r["program"]))
 
 
 def _segment(s: dict) -> Segment:

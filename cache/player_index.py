@@ -1,8 +1,11 @@
 """The player's index of a generation: what ``progmoh play`` needs, cheap to read.
 
-Beside each manifest (``generations/<gen>.json``) every publish writes
-``generations/<gen>.idx``, UTF-8 text a player reads without a JSON parser
-for its segments (parsing the manifest was most of a player's start: about
+Beside each manifest (``generations/<gen>.json``) every publish writes an
+index per program: ``generations/<gen>.idx`` for the default program and
+``generations/<gen>.<program>.idx`` for each other (cache/layout.py), each
+holding only that program's segments, its header that program's classes,
+settings and advice items.  It is UTF-8 text a player reads without a JSON
+parser for its segments (parsing the manifest was most of a player's start: about
 1.5 ms and 0.5 MB for a small library)::
 
     progmoh-player-index 2
@@ -24,13 +27,16 @@ before every generation had an index gets one at its next ``progmoh render``.
 import json
 
 from progmoh.cache import index_lines
+from progmoh.cache.layout import DEFAULT_PROGRAM
 from progmoh.cache.manifest import Manifest, Segment
 
 
-def index_text(manifest: Manifest) -> str:
-    """The index of ``manifest``."""
-    lines = [index_lines.MAGIC, json.dumps(_header(manifest), ensure_ascii=False, sort_keys=True)]
-    lines += [index_lines.line(f) for f in map(_fields, manifest.segments) if f is not None]
+def index_text(manifest: Manifest, program: str = DEFAULT_PROGRAM) -> str:
+    """The index of ``program``'s part of ``manifest`` (KeyError: it has no such program)."""
+    segments = manifest.segments_of(program)
+    header = _header(manifest, program, segments)
+    lines = [index_lines.MAGIC, json.dumps(header, ensure_ascii=False, sort_keys=True)]
+    lines += [index_lines.line(f) for f in map(_fields, segments) if f is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -44,15 +50,16 @@ def is_current(path: str) -> bool:
     return first in (index_lines.MAGIC, index_lines.MAGIC_V1)
 
 
-def _header(manifest: Manifest) -> dict:
+def _header(manifest: Manifest, program: str, segments: tuple[Segment, ...]) -> dict:
     items = {}
-    for s in manifest.segments:
+    for s in segments:
         if s.kind == "advice" and s.advice not in items:
             limits = {k: [list(v) if isinstance(v, tuple) else v for v in values]
                       for k, values in vars(s.limits).items()} if _limited(s) else {}
             items[s.advice] = [s.group, limits, s.language]
-    return {"generation": manifest.generation, "default_class": manifest.default_class,
-            "classes": list(manifest.classes), "program": dict(manifest.program),
+    record = manifest.record(program)
+    return {"generation": manifest.generation, "default_class": record.default_class,
+            "classes": list(record.classes), "program": dict(record.program),
             "block_check": manifest.block_check, "items": items}
 
 

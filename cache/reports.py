@@ -1,6 +1,21 @@
 """What the store's inspections return: frozen records a CLI can print or dump as JSON."""
 
+from collections import Counter
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProgramSegments:
+    """How many segments of each kind one program has in a generation."""
+    name: str
+    music: int
+    advice: int
+    prompt: int
+
+    @classmethod
+    def of(cls, name: str, segments) -> "ProgramSegments":
+        kinds = Counter(s.kind for s in segments)
+        return cls(name, music=kinds["music"], advice=kinds["advice"], prompt=kinds["prompt"])
 
 
 @dataclass(frozen=True)
@@ -10,6 +25,7 @@ class GenerationInfo:
     segments: int
     bytes: int                   # PCM bytes of the distinct objects it references
     is_current: bool
+    programs: tuple[ProgramSegments, ...] = ()     # the default program first
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from progmoh.cache.atomic import write_atomic
 from progmoh.cache.audio_format import SAMPLE_BYTES
 from progmoh.cache.errors import CacheError
 from progmoh.cache.manifest import Manifest, dumps, loads
-from progmoh.cache.reports import GcReport, GenerationInfo, VerifyReport
+from progmoh.cache.reports import GcReport, GenerationInfo, ProgramSegments, VerifyReport
 
 DIR_MODE = 0o770
 LOCK_MODE = 0o660
@@ -80,9 +80,15 @@ class Store:
         return manifest
 
     def has_player_index(self, generation: str) -> bool:
-        """True when ``generation`` has the index players read (cache/player_index.py)."""
-        index = layout.index_path(self.root, _checked_generation(generation))
-        return player_index.is_current(index)
+        """True when ``generation`` has the index players read (cache/player_index.py) of
+        every program it holds."""
+        return self.has_player_indexes(self.manifest(generation))
+
+    def has_player_indexes(self, manifest: Manifest) -> bool:
+        """``has_player_index`` of a manifest already read."""
+        generation = _checked_generation(manifest.generation)
+        return all(player_index.is_current(layout.index_path(self.root, generation, program))
+                   for program in manifest.program_names())
 
     def generation_names(self) -> list[str]:
         folder = self.root / layout.GENERATIONS
@@ -178,8 +184,10 @@ class Writer:
             raise CacheError(f"{path}: generation {manifest.generation!r} already exists")
         self._check_objects(manifest)
         tmp = root / layout.TMP
-        index = player_index.index_text(manifest)
-        _write(Path(layout.index_path(root, manifest.generation)), index.encode("utf-8"), tmp)
+        for program in manifest.program_names():
+            index = player_index.index_text(manifest, program)
+            _write(Path(layout.index_path(root, manifest.generation, program)),
+                   index.encode("utf-8"), tmp)
         _write(path, dumps(manifest).encode("utf-8"), tmp)
         _write(root / layout.CURRENT, (manifest.generation + "\n").encode("ascii"), tmp)
 
@@ -219,7 +227,9 @@ def _info(manifest: Manifest, current: str | None) -> GenerationInfo:
     sizes = {s.object: s.samples * SAMPLE_BYTES for s in manifest.segments}
     return GenerationInfo(name=manifest.generation, created=manifest.created,
                           segments=len(manifest.segments), bytes=sum(sizes.values()),
-                          is_current=manifest.generation == current)
+                          is_current=manifest.generation == current,
+                          programs=tuple(ProgramSegments.of(name, manifest.segments_of(name))
+                                         for name in manifest.program_names()))
 
 
 def _checked_generation(name: str) -> str:

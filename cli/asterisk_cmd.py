@@ -10,8 +10,10 @@ from progmoh.cli.options import config_option, load_config
 @config_option
 def command(config_file):
     """Print commented snippets for extconfig.conf, musiconhold.conf, modules.conf,
-    extensions.conf, queues.conf, manager.conf and the systemd units."""
+    extensions.conf, queues.conf, manager.conf and the systemd units, with a dialplan
+    context and a queue for each program."""
     from progmoh.player.serve.asterisk_config import snippets
     config = load_config(config_file)
     click.echo(snippets(config.serve, config.ami, config.source,
-                        paths.service_user() or "asterisk"), nl=False)
+                        paths.service_user() or "asterisk", tuple(config.program_configs())),
+               nl=False)

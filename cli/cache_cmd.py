@@ -14,6 +14,7 @@ from progmoh.cache.printable import escaped
 from progmoh.cache.store import Store
 from progmoh.cli.options import config_option, load_config
 from progmoh.cli.service_access import cache_findings, socket_findings
+from progmoh.player.programs import DEFAULT_PROGRAM
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 generation_option = click.option("--generation", metavar="GENERATION",
@@ -37,15 +38,20 @@ def command():
 @click.argument("generation", required=False)
 @click.option("--current", "use_current", is_flag=True,
               help="List the current generation's segments.")
+@click.option("--program", metavar="NAME",
+              help=f"List this program's segments (of the current generation unless "
+                   f"GENERATION is given); without it, those of {DEFAULT_PROGRAM!r}.")
 @config_option
 @json_option
-def ls(generation, use_current, config_file, as_json):
-    """List generations, or the segments of GENERATION (or of --current)."""
+def ls(generation, use_current, program, config_file, as_json):
+    """List generations and their programs, or the segments of GENERATION (or of
+    --current, or of --program)."""
     if generation and use_current:
         raise click.UsageError("give either GENERATION or --current, not both")
     store = _store(config_file)
-    if generation or use_current:
-        _list_segments(listing.chosen_manifest(store, generation), as_json)
+    if generation or use_current or program:
+        _list_segments(listing.chosen_manifest(store, generation), program or DEFAULT_PROGRAM,
+                       as_json)
     else:
         _list_generations(store, listing.published_generations(store), as_json)
 
@@ -54,24 +60,33 @@ def _list_generations(store, infos, as_json) -> None:
     if as_json:
         _echo_json([asdict(info) for info in infos])
         return
-    rows = [(("* " if i.is_current else "  ") + i.name, i.created, str(i.segments), _size(i.bytes))
-            for i in infos]
+    rows = [(_marked(i), i.created, str(i.segments), _size(i.bytes)) for i in infos]
     _table(("  GENERATION", "CREATED", "SEGMENTS", "SIZE"), rows, right=(2, 3))
+    click.echo("")
+    programs = [(_marked(i) if n == 0 else "", p.name, str(p.music), str(p.advice),
+                 str(p.prompt)) for i in infos for n, p in enumerate(i.programs)]
+    _table(("  GENERATION", "PROGRAM", "MUSIC", "ADVICE", "PROMPT"), programs, right=(2, 3, 4))
     click.echo(f"\n{len(infos)} generation(s), {_size(store.disk_bytes())} of objects on disk, "
                f"in {store.root}; * marks the current one")
 
 
-def _list_segments(manifest, as_json) -> None:
-    rows = listing.segment_rows(manifest)
+def _marked(info) -> str:
+    return ("* " if info.is_current else "  ") + info.name
+
+
+def _list_segments(manifest, program: str, as_json) -> None:
+    rows = listing.segment_rows(manifest, program)
     if as_json:
         _echo_json({"generation": manifest.generation, "created": manifest.created,
-                    "segments": [asdict(row) for row in rows]})
+                    "program": program, "segments": [asdict(row) for row in rows]})
         return
     _table(("ID", "KIND", "CLASS", "TRACK", "SLOT", "ADVICE", "GROUP", "DAYPARTS",
             "DURATION", "SIZE"), [_segment_cells(row) for row in rows], right=(4, 8, 9))
     total = sum(row.duration_s for row in rows)
+    others = [name for name in manifest.program_names() if name != program]
+    also = f"; its other programs: {', '.join(others)} (--program NAME)" if others else ""
     click.echo(f"\n{len(rows)} segment(s), {_duration(total)} of audio, in generation "
-               f"{manifest.generation}")
+               f"{manifest.generation}, program {program}{also}")
 
 
 def _segment_cells(row) -> tuple:
@@ -89,13 +104,15 @@ def show(segment_id, generation, config_file, as_json):
     """Show one segment and where its audio is.
 
     SEGMENT is an id as `progmoh cache ls --current` lists it, e.g.
-    music:calm/01-dawn or advice:calm/01-dawn@2:welcome.
+    music:calm/01-dawn or advice:calm/01-dawn@2:welcome; another program's
+    ids start with its name: sales/music:calm/01-dawn.
     """
     store = _store(config_file)
     manifest = listing.chosen_manifest(store, generation)
     segment = listing.find_segment(manifest, segment_id)
-    details = dict(asdict(segment), generation=manifest.generation,
-                   path=str(store.path(segment.object)),
+    fields = asdict(segment)
+    details = dict(id=fields.pop("id"), program=fields.pop("program"), **fields,
+                   generation=manifest.generation, path=str(store.path(segment.object)),
                    duration_s=listing.segment_row(segment).duration_s)
     if as_json:
         _echo_json(details)

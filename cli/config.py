@@ -20,6 +20,7 @@ from progmoh.cache.declared import (
     WHOLE,
     Entry,
     Key,
+    declared,
     open_table,
     table,
 )
@@ -27,22 +28,40 @@ from progmoh.cache.settings import CacheSettings
 from progmoh.cli import paths
 from progmoh.cli.config_reader import ConfigError, Reader, build, declared_keys
 from progmoh.cli.config_values import Refusal, check_rules
+from progmoh.player.programs import DEFAULT_PROGRAM, valid_program
 from progmoh.player.serve.settings import (
     AmiSettings,
     BillingSettings,
     ControlPlaneSettings,
     KeySettings,
+    ServeProgram,
     ServeSettings,
     StoreSettings,
 )
 from progmoh.player.settings import PlayerSettings, ProgramSettings
 from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
 
-__all__ = ["Config", "ConfigError", "config_path", "default_base", "defaults",
-           "installed_defaults", "load", "loose_permissions", "masked"]
+__all__ = ["DEFAULT_PROGRAM", "Config", "ConfigError", "ProgramConfig", "config_path",
+           "default_base", "defaults", "installed_defaults", "load", "loose_permissions",
+           "masked"]
 
 PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
+
+
+INHERITED_TABLES = ("library", "program", "keys")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgramConfig:
+    """One named program of ``[programs.<name>]``.  Its tables start from the top-level
+    ones (``load`` merges them before reading), so a program names only what differs."""
+    library: LibrarySettings = table()
+    program: ProgramSettings = table()
+    keys: KeySettings = table()
+    language: str = declared(
+        "en", help="Language of this program's announcements (one of render.languages); "
+                   "serve.language when not given.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,12 +86,32 @@ class Config:
     ami: AmiSettings = table()
     billing: BillingSettings = table()
     store: StoreSettings = table()
+    programs: tuple[tuple[str, ProgramConfig], ...] = open_table(
+        keep_defaults=False, item=ProgramConfig,
+        help="Programs: one per queue or tenant, chosen in the dialplan by the class name "
+             "progmoh-<program>-${UNIQUEID} (`progmoh asterisk-config` prints the lines).  "
+             "The top-level [library], [program] and [keys] tables and serve.language are "
+             "the program named \"default\" (progmoh-${UNIQUEID}); a [programs.<name>] table "
+             "(name: a-z, 0-9 and _, at most 32, starting with a letter) has "
+             "[programs.<name>.library], .program and .keys tables and a language key, each "
+             "starting from the top-level value, so it names only what differs.  Example:\n"
+             "[programs.sales.library] advice_dir = \"music/sales\"\n"
+             "[programs.sales.keys] balance = \"\"   (no balance key in sales)")
     source: Path | None = None
     values: dict = field(default_factory=dict, repr=False)   # the effective tree (secrets in it)
 
+    def program_configs(self) -> dict[str, ProgramConfig]:
+        """Every program by name, the default one (the top-level tables) first."""
+        default = ProgramConfig(library=self.library, program=self.program, keys=self.keys,
+                                language=self.serve.language)
+        return {DEFAULT_PROGRAM: default, **dict(self.programs)}
+
     @property
     def control_plane(self) -> ControlPlaneSettings:
-        return ControlPlaneSettings(self.serve, self.keys, self.ami, self.billing, self.store)
+        programs = tuple(ServeProgram(name, program.keys, program.language)
+                         for name, program in self.program_configs().items())
+        return ControlPlaneSettings(self.serve, self.keys, self.ami, self.billing, self.store,
+                                    programs)
 
 
 def config_path(option: str | None) -> Path | None:
@@ -97,12 +136,45 @@ def load(path: Path | None) -> Config:
     given = _read_toml(path) if path else {}
     where = str(path) if path else "defaults"
     base = path.resolve().parent if path else default_base()
+    given = _programs_inherit(given, where)
     read = Reader(where, base).table(Config, given, ())
     try:
         check_rules(read.values)
     except Refusal as refusal:
         raise ConfigError(f"{where}: {refusal}") from None
     return build(read, base, source=path, values=read.values)
+
+
+def _programs_inherit(given: dict, where: str) -> dict:
+    """The file's tree with each program's tables starting from the top-level ones."""
+    programs = given.get("programs")
+    if not isinstance(programs, dict):
+        return given
+    for name, table_value in programs.items():
+        if name == DEFAULT_PROGRAM or not valid_program(name):
+            raise ConfigError(
+                f"{where}: program name {name[:40]!r} in [programs] must be a-z, 0-9 and _, at "
+                f"most 32, starting with a letter, and not {DEFAULT_PROGRAM!r} (the top-level "
+                f"tables are the default program)")
+        if not isinstance(table_value, dict):
+            raise ConfigError(f"{where}: 'programs.{name}' must be a table")
+    merged = {name: _inherited(given, table_value) for name, table_value in programs.items()}
+    return dict(given, programs=merged)
+
+
+def _inherited(given: dict, program: dict) -> dict:
+    tables = {key: {**_table_of(given, key), **program[key]} if isinstance(program.get(key), dict)
+              else program.get(key, _table_of(given, key)) for key in INHERITED_TABLES}
+    language = program.get("language", _table_of(given, "serve").get("language"))
+    merged = dict(program, **tables)
+    if language is not None:
+        merged["language"] = language
+    return merged
+
+
+def _table_of(tree: dict, key: str) -> dict:
+    value = tree.get(key, {})
+    return value if isinstance(value, dict) else {}
 
 
 def _read_toml(path: Path) -> dict:

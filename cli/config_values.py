@@ -100,8 +100,8 @@ READERS = {
 
 
 def _dtmf(digit: str) -> None:
-    if len(digit) != 1 or digit not in DTMF_KEYS:
-        raise Refusal(f"must be one DTMF key (0-9, * or #), not {digit!r}")
+    if digit and (len(digit) != 1 or digit not in DTMF_KEYS):
+        raise Refusal(f"must be one DTMF key (0-9, * or #) or \"\" (no key), not {digit!r}")
 
 
 def _cron(expression: str) -> None:
@@ -128,9 +128,12 @@ CHECKS = {d.DTMF: _dtmf, d.CRON: _cron, d.ABSOLUTE_PATHS: _absolute_paths, d.REG
 def check_rules(values: dict) -> None:
     """The rules between keys, on the effective tree; each refusal names every key it ties."""
     _band(values["render"])
-    _distinct_keys(values["keys"])
+    _distinct_keys(values["keys"], "keys")
     _voices(values["render"])
     _serve_language(values["serve"]["language"], values["render"]["languages"])
+    for name, program in values.get("programs", {}).items():
+        _distinct_keys(program["keys"], f"programs.{name}.keys")
+        _program_language(name, program["language"], values["render"]["languages"])
 
 
 def _band(render: dict) -> None:
@@ -140,14 +143,17 @@ def _band(render: dict) -> None:
                       f"0 < low < high <= 4000 (8 kHz audio), not {low} and {high}")
 
 
-def _distinct_keys(keys: dict) -> None:
+def _distinct_keys(keys: dict, table_name: str) -> None:
     chosen: dict[str, str] = {}
     for key in fields(KeySettings):
         if d.declaration(key).check != d.DTMF:
             continue
         digit = keys[key.name]
+        if not digit:                           # this program has no such key
+            continue
         if digit in chosen:
-            raise Refusal(f"'keys.{key.name}' and 'keys.{chosen[digit]}' are both {digit!r}")
+            raise Refusal(f"'{table_name}.{key.name}' and '{table_name}.{chosen[digit]}' are "
+                          f"both {digit!r}")
         chosen[digit] = key.name
 
 
@@ -161,3 +167,9 @@ def _serve_language(language: str, languages: list[str]) -> None:
     if language not in languages:
         raise Refusal(f"'serve.language' must be one of render.languages "
                       f"({', '.join(languages)}), not {language!r}")
+
+
+def _program_language(name: str, language: str, languages: list[str]) -> None:
+    if language not in languages:
+        raise Refusal(f"'programs.{name}.language' is {language!r}, which is not one of "
+                      f"render.languages ({', '.join(languages)})")

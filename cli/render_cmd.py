@@ -28,14 +28,22 @@ def command(config_file, verbose, schedule):
         sys.exit(1)
 
 
+def render_programs(config) -> list:
+    """Every program of ``config`` as the renderer takes it, the default one first."""
+    from progmoh.renderer.settings import RenderProgram
+    return [RenderProgram(name, part.library, part.program)
+            for name, part in config.program_configs().items()]
+
+
 def _render_once(config, verbose: bool) -> bool:
     from progmoh.renderer.render import render
+    programs = render_programs(config)
     if sys.stdout.isatty():
         with click.progressbar(length=1, label="Rendering", file=sys.stdout) as bar:
-            result = render(config.library, config.render, config.program, config.cache.root,
+            result = render(programs, config.render, config.cache.root,
                             progress=_bar_progress(bar))
     else:
-        result = render(config.library, config.render, config.program, config.cache.root)
+        result = render(programs, config.render, config.cache.root)
     for line in result.problems:
         click.echo(line, err=True)
     if verbose:
@@ -51,7 +59,8 @@ def _bar_progress(bar):
 
 
 def _summary(result) -> str:
-    made = f"rendered {len(result.rendered)} of {result.segments} segments"
+    made = (f"rendered {len(result.rendered)} of {result.segments} segments "
+            f"(programs: {', '.join(result.programs)})")
     if result.published:
         return f"{made}; published generation {result.generation}"
     return f"{made}; nothing changed, generation {result.generation} stays current"

@@ -39,13 +39,17 @@ def _finite(ctx, param, value):
               callback=_finite,
               help="Second at which an agent answers the caller ahead, so the position "
                    "and the estimated wait change.")
+@click.option("--program", default="default", show_default=True,
+              help="The program the dialplan chooses for the call ([programs.<name>] in the "
+                   "config), given in the class name as Asterisk gives it.")
 @click.option("--standin", is_flag=True,
               help="Use the stand-in control plane instead of the real serve.")
 @click.option("--png", "png_path", type=click.Path(dir_okay=False, writable=True),
               help="Also draw what the caller heard (waveform, spectrogram, events) to this "
                    "PNG; needs the plot extra (pip install 'progmoh[plot]').")
 @config_option
-def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, png_path, config_file):
+def command(out_wav, seconds, presses, ahead_leaves_at_s, program, standin, png_path,
+            config_file):
     """Simulate a call: the real player under an Asterisk-like reader, keys pressed at set
     times.  By default the call goes through the real control plane (serve, with an AMI
     emulator playing Asterisk and a demo billing script); --standin uses a stand-in that
@@ -53,10 +57,13 @@ def command(out_wav, seconds, presses, ahead_leaves_at_s, standin, png_path, con
     config = load_config(config_file)
     draw = _picture_maker() if png_path else None
     settings = config.control_plane
+    if program not in config.program_configs():
+        raise click.BadParameter(f"{program!r} is not a program of the configuration (known: "
+                                 f"{', '.join(config.program_configs())})", param_hint="--program")
     report = simulate_call(out_wav, settings, seconds, presses, standin=standin,
-                           ahead_leaves_at_s=ahead_leaves_at_s)
+                           ahead_leaves_at_s=ahead_leaves_at_s, program=program)
     first = "-" if report.first_audio_ms is None else f"{report.first_audio_ms:.0f} ms"
-    click.echo(f"Simulated call {report.uniqueid} through {report.through}: "
+    click.echo(f"Simulated call {report.uniqueid} of program {program} through {report.through}: "
                f"{report.seconds_heard:.1f} s heard, first audio {first}, "
                f"{report.short_reads} short reads, stopped by {report.stopped_by or '-'}")
     for at_s, what in report.timeline:

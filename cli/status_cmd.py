@@ -6,9 +6,11 @@ import time
 import click
 
 from progmoh.cli.options import config_option, load_config
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve.status import read_status
 
 COLUMNS = ("CALL", "CALLER", "QUEUE", "POS", "WAITED", "CLASS", "PLAYING", "KEYS", "PROBLEMS")
+PROGRAM_COLUMN = "PROGRAM"      # after CALLER, when serve plays more than one program
 
 
 @click.command(name="status")
@@ -41,16 +43,27 @@ def command(config_file, socket_path, as_json, watch, interval):
 
 
 def render(report: dict) -> str:
-    """The report as a health line and a table of calls, longest waiting first."""
+    """The report as a health line and a table of calls, longest waiting first; a column
+    of each call's program when serve plays more than one (a report of a serve that
+    predates programs has none)."""
     lines = [_health(report["health"]), ""]
     calls = report["calls"]
     if not calls:
         return "\n".join(lines + ["No calls on hold."])
     rows = [COLUMNS] + [_row(call) for call in calls]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    if _programs_shown(report):
+        rows = [row[:2] + (program,) + row[2:] for row, program in
+                zip(rows, [PROGRAM_COLUMN] + [call["program"] for call in calls], strict=True)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
               for row in rows]
     return "\n".join(lines)
+
+
+def _programs_shown(report: dict) -> bool:
+    configured = report["health"].get("programs", [])
+    return len(configured) > 1 or any(call.get("program", DEFAULT_PROGRAM) != DEFAULT_PROGRAM
+                                      for call in report["calls"])
 
 
 def _row(call: dict) -> tuple:

@@ -14,6 +14,7 @@ lead's default and range (player/play/defaults.py, itself import-free), so no
 """
 
 from progmoh.player.play.defaults import LEAD_MS, LEAD_MS_MAX, LEAD_MS_MIN
+from progmoh.player.programs import DEFAULT_PROGRAM, valid_program
 
 MAX_BYTES = 255                 # Asterisk copies the application into char[256]: bytes,
                                 # so a non-ASCII class or path counts as its UTF-8
@@ -53,7 +54,10 @@ CLASS = Option("--class", "music_class", "", "NAME",
 AT = Option("--at", "place", "", "PLACE",
             "Where a restarted call's caller is in that class "
             "(TRACK:OFFSET:ADVICE_SAMPLES:ITEM, put here by serve).")
-OPTIONS = (UNIQUEID, CACHE, SOCKET, LOG, LEAD, CLASS, AT)
+PROGRAM = Option("--program", "program", DEFAULT_PROGRAM, "NAME",
+                 "The call's program (put here by serve from the class name); one the cache "
+                 "has not rendered means the default program.")
+OPTIONS = (UNIQUEID, CACHE, SOCKET, PROGRAM, LOG, LEAD, CLASS, AT)
 REQUIRED = (UNIQUEID,)                  # what the player cannot do without
 ALWAYS_WRITTEN = (UNIQUEID, CACHE, SOCKET)      # what ``build`` never leaves out
 _BY_FLAG = {option.flag: option for option in OPTIONS}
@@ -110,6 +114,10 @@ def parse(argv: "Iterable[str]") -> "tuple[dict[str, Any], list[str]]":
             value = given
         options[_BY_FLAG[flag].dest] = value
     options[LEAD.dest] = _lead_ms(options[LEAD.dest], problems)
+    if not valid_program(options[PROGRAM.dest]):
+        problems.append("%s %r is no program name; using %s"
+                        % (PROGRAM.flag, str(options[PROGRAM.dest])[:40], DEFAULT_PROGRAM))
+        options[PROGRAM.dest] = DEFAULT_PROGRAM
     if not options[UNIQUEID.dest]:
         problems.append("%s is missing" % UNIQUEID.flag)
     return options, problems
@@ -129,16 +137,21 @@ def _lead_ms(value: str | int, problems: list[str]) -> int:
 
 def build(command: "Iterable[str]", uniqueid: str, cache_dir: object, socket_path: object,
           lead_ms: int, log_target: str = "", music_class: str = "",
-          place: str = "") -> str | None:
+          place: str = "", program: str = DEFAULT_PROGRAM) -> str | None:
     """The line that starts ``command`` (the player's argv before its options) for this
     call, optional parts dropped until its UTF-8 fits ``MAX_BYTES``; None when it cannot.
 
     Asterisk splits the line on every space, so a required part containing one
     makes the line unusable, and an optional one is left out.  The optional parts
     go in order of worth: the lead, the caller's class, where in it a restarted
-    call's caller is (only with the class), the log."""
+    call's caller is (only with the class), the log.  A program other than the
+    default is required: without it the caller would hear another queue's hold."""
     required = list(command) + [UNIQUEID.flag, uniqueid, CACHE.flag, str(cache_dir),
                                 SOCKET.flag, str(socket_path)]
+    if program != DEFAULT_PROGRAM:
+        if not valid_program(program):
+            return None
+        required += [PROGRAM.flag, program]
     if unsplittable(required):
         return None
     optional = _optional_parts(lead_ms, log_target, music_class, place)

@@ -9,7 +9,7 @@ advice item just to find out which slots it fits.
 from dataclasses import dataclass
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
-from progmoh.cache.manifest import Segment, segment_id
+from progmoh.cache.manifest import Segment
 from progmoh.renderer.condition import Conditioning
 from progmoh.renderer.errors import InputProblem
 from progmoh.renderer.keys import advice_key, audio_key, file_digest, speech_key
@@ -104,8 +104,8 @@ def mix_track(run: Run, track: MusicTrack, voices, clips: dict[str, bytes],
 def _segment(run, track, voice, slot, start, clip, bed, ducking) -> Segment | None:
     key = advice_key(track.segment.render_key, voice.job.render_key, start, ducking)
     item = voice.item
-    sid = segment_id("advice", music_class=track.track.music_class, track=track.track.name,
-                     slot=slot, advice=item.name)
+    sid = run.segment_id("advice", music_class=track.track.music_class, track=track.track.name,
+                         slot=slot, advice=item.name)
     old = run.reusable(key)
     if old:
         digest, samples = old.object, old.samples
@@ -115,11 +115,12 @@ def _segment(run, track, voice, slot, start, clip, bed, ducking) -> Segment | No
         length = ducking.segment_samples(len(clip) // SAMPLE_BYTES)
         pcm = duck_mix(bed.samples(start, length), clip, ducking)
         digest, samples = run.store_pcm(sid, pcm), length
-    return Segment(id=sid, kind="advice", object=digest, samples=samples,
-                   music_class=track.track.music_class, track=track.track.name, slot=slot,
-                   slot_sample=start, advice=item.name, group=item.group, limits=item.limits,
-                   language=item.language,
-                   sources=(str(track.track.path), str(item.path)), render_key=key)
+    return run.remember(Segment(
+        id=sid, kind="advice", object=digest, samples=samples,
+        music_class=track.track.music_class, track=track.track.name, slot=slot,
+        slot_sample=start, advice=item.name, group=item.group, limits=item.limits,
+        language=item.language, sources=(str(track.track.path), str(item.path)),
+        render_key=key, program=run.program))
 
 
 class _LazyTrack:

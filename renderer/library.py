@@ -52,15 +52,16 @@ class Library:
     problems: tuple[str, ...]
 
 
-def scan(settings: LibrarySettings) -> Library:
+def scan(settings: LibrarySettings, key: str = "library") -> Library:
     """A folder the render user may not read is skipped and named (``_files``); one it
-    cannot even look into, such as the music folder itself, stops the render, named."""
+    cannot even look into, such as the music folder itself, stops the render, named.
+    ``key`` is the configuration table the settings come from, which the lines name."""
     problems: list[str] = []
     try:
-        classes, tracks = _music(settings.music_dir, problems)
-        advice = _advice(settings, problems)
+        classes, tracks = _music(settings.music_dir, problems, key)
+        advice = _advice(settings, problems, key)
     except OSError as error:
-        raise RenderError(f"library: {error.filename}: cannot read: {error.strerror}") from None
+        raise RenderError(f"{key}: {error.filename}: cannot read: {error.strerror}") from None
     return Library(tuple(classes), tuple(tracks), tuple(advice), tuple(problems))
 
 
@@ -68,9 +69,9 @@ def _visible(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
 
 
-def _music(music_dir: Path, problems: list[str]) -> tuple[list[str], list[Track]]:
+def _music(music_dir: Path, problems: list[str], key: str) -> tuple[list[str], list[Track]]:
     if not music_dir.is_dir():
-        raise RenderError(f"library.music_dir: {music_dir}: no such folder")
+        raise RenderError(f"{key}.music_dir: {music_dir}: no such folder")
     classes: list[str] = []
     tracks: list[Track] = []
     for entry in _visible(music_dir):
@@ -117,10 +118,10 @@ def _advice_folders(settings: LibrarySettings):
                 yield language, group, folder
 
 
-def _advice(settings: LibrarySettings, problems: list[str]) -> list[AdviceItem]:
+def _advice(settings: LibrarySettings, problems: list[str], key: str) -> list[AdviceItem]:
     items: dict[str, AdviceItem] = {}
     if not settings.advice_dir.is_dir():
-        problems.append(f"library.advice_dir: {settings.advice_dir}: no such folder, "
+        problems.append(f"{key}.advice_dir: {settings.advice_dir}: no such folder, "
                         f"so no advice is rendered")
         return []
     for language, group, folder in _advice_folders(settings):

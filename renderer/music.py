@@ -7,7 +7,7 @@ such blips would loop many times a second, a click track rather than music.
 from dataclasses import dataclass
 
 from progmoh.cache.audio_format import SAMPLE_BYTES, SAMPLE_RATE_HZ
-from progmoh.cache.manifest import Segment, segment_id
+from progmoh.cache.manifest import Segment
 from progmoh.renderer.condition import Conditioning, condition_file
 from progmoh.renderer.errors import InputProblem
 from progmoh.renderer.keys import audio_key, file_digest
@@ -58,7 +58,7 @@ def _decode(track: Track, c: Conditioning):
 
 
 def _segment(run: Run, track: Track, key: str, decoded) -> Segment | None:
-    sid = segment_id("music", music_class=track.music_class, track=track.name)
+    sid = run.segment_id("music", music_class=track.music_class, track=track.name)
     old = run.reusable(key)
     if not old:
         run.progress.tick()
@@ -72,6 +72,7 @@ def _segment(run: Run, track: Track, key: str, decoded) -> Segment | None:
                             f"{MIN_TRACK_S:g} s a music track needs to loop sensibly, skipped")
         return None
     digest = old.object if old else run.store_pcm(sid, decoded)
-    return Segment(id=sid, kind="music", object=digest, samples=samples,
-                   music_class=track.music_class, track=track.name,
-                   sources=(str(track.path),), render_key=key)
+    return run.remember(Segment(id=sid, kind="music", object=digest, samples=samples,
+                                music_class=track.music_class, track=track.name,
+                                sources=(str(track.path),), render_key=key,
+                                program=run.program))

@@ -17,6 +17,8 @@ from progmoh.cache.declared import (
     open_table,
     same_as,
 )
+from progmoh.cache.layout import DEFAULT_PROGRAM
+from progmoh.player.settings import ProgramSettings
 from progmoh.player.words.vocabulary import LANGUAGES
 
 
@@ -49,6 +51,20 @@ class LibrarySettings:
     dayparts: tuple[Daypart, ...] = same_as("dayparts")
     languages: tuple[str, ...] = same_as("render.languages")   # advice_dir/<language>/ holds
                                                                # that language's advice
+
+
+@dataclass(frozen=True)
+class RenderProgram:
+    """One program to render (player/programs.py): its library, and the settings its
+    players read from its index.  ``render.*`` settings are the same for every program."""
+    name: str
+    library: LibrarySettings
+    program: ProgramSettings
+
+    @property
+    def library_key(self) -> str:
+        """The configuration table its library comes from, for the lines naming it."""
+        return "library" if self.name == DEFAULT_PROGRAM else f"programs.{self.name}.library"
 
 
 @dataclass(frozen=True, kw_only=True)

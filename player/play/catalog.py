@@ -109,18 +109,29 @@ class Catalog:
         return n
 
 
-def load(root: str) -> Catalog:
-    """The current generation of the cache at ``root``; CatalogError if none is usable."""
+def _default_instead(root: str, generation: str, program: str) -> Catalog:
+    catalog = load(root)
+    unknown = "program %s is not in generation %s: the default program" % (program, generation)
+    catalog.problem = unknown + ("; " + catalog.problem if catalog.problem else "")
+    return catalog
+
+
+def load(root: str, program: str = layout.DEFAULT_PROGRAM) -> Catalog:
+    """``program``'s part of the current generation of the cache at ``root`` (the default
+    program's when the generation has none of that name, ``Catalog.problem`` saying so);
+    CatalogError if none is usable."""
     try:
         generation = layout.current_generation(root)
     except (OSError, ValueError) as error:     # e.g. PermissionError: rendered by another user
         raise CatalogError("cache %s unreadable: %s" % (root, error)) from None
     if generation is None:
         raise CatalogError("no current generation in cache %s" % (root,))
-    path = layout.index_path(root, generation)
+    path = layout.index_path(root, generation, program)
     try:
         return Catalog(root, index_reader.read(path, Segment), generation)
     except FileNotFoundError:
+        if program != layout.DEFAULT_PROGRAM:
+            return _default_instead(root, generation, program)
         raise CatalogError("no player index %s (a cache rendered before every generation had "
                            "one): run `progmoh render` once to publish it" % (path,)) from None
     except (OSError, ValueError) as error:

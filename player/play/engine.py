@@ -22,6 +22,7 @@ from progmoh.player.play.mixer import Mixer
 from progmoh.player.play.output import Output
 from progmoh.player.play.pacer import MAX_WRITE_FRAMES, Pacer
 from progmoh.player.play.program import Program
+from progmoh.player.programs import DEFAULT_PROGRAM
 
 TYPE_CHECKING = False               # names for the checker only: typing costs the start
 if TYPE_CHECKING:
@@ -82,28 +83,29 @@ def play(uniqueid: str, cache_dir: str, socket_path: str | None = None, log_targ
          lead_ms: int = LEAD_MS, music_class: str = "", out_fd: int = 1,
          clock: "Callable[[], float]" = time.monotonic,
          local_time: "LocalTime" = time.localtime, shuffle: "Shuffle" = shuffled,
-         place: str = "") -> int:
+         place: str = "", program: str = DEFAULT_PROGRAM) -> int:
     """Play the call until Asterisk closes the pipe (or a signal ends the process).
 
     ``music_class`` (``--class``) is the caller's remembered class, so the
     first sample is their own music; the cache decides whether it exists.
     ``place`` (``--at``) is where a restarted call's caller is in that class.
+    ``program`` (``--program``) picks the cache's index of that program.
     """
     valid = valid_uniqueid(uniqueid)
     log = Log(log_target, uniqueid if valid else repr(str(uniqueid)[:40]))
     install_signals(log)
-    catalog = _catalog(cache_dir, log)
-    program = Program(catalog, log, local_time, shuffle, music_class)
+    catalog = _catalog(cache_dir, log, program)
+    hold = Program(catalog, log, local_time, shuffle, music_class)
     p = catalog.program
-    mixer = Mixer(program, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
+    mixer = Mixer(hold, catalog, log, p["insert_duck_db"], p["insert_ramp_ms"],
                   p["crossfade_ms"])
     if place:
-        program.start_at(place, music_class)
-    loop = Loop(program, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
+        hold.start_at(place, music_class)
+    loop = Loop(hold, mixer, Pacer(clock, lead_ms), Output(out_fd, clock), log, clock)
     quiet_gc()
 
     def started() -> None:
-        _log_start(log, catalog, program, lead_ms, music_class, valid)
+        _log_start(log, catalog, hold, lead_ms, music_class, valid)
         if socket_path and valid:
             connect(loop, catalog, socket_path, uniqueid)
     return loop.run(started)
@@ -145,9 +147,9 @@ def quiet_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _catalog(cache_dir: str, log: Log) -> Catalog:
+def _catalog(cache_dir: str, log: Log, program: str) -> Catalog:
     try:
-        return load(cache_dir)
+        return load(cache_dir, program)
     except CatalogError as error:
         log("%s: silence until the call ends" % error)
         return Catalog(cache_dir)

@@ -9,6 +9,8 @@ remembered class) says which input of the core takes the answer.
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from progmoh.player.programs import DEFAULT_PROGRAM
+
 
 class Link(Protocol):
     """What the shell does with a link that an action names (players.PlayerLink)."""
@@ -40,17 +42,18 @@ class LookUpBalance:
 
 @dataclass(frozen=True)
 class ReadChoice:
-    """Read a number's remembered class, instead of any earlier read for this call:
-    ``core.choice_answered`` takes the answer."""
+    """Read a number's remembered class in every configured program, instead of any
+    earlier read for this call: ``core.choice_answered`` takes the answer."""
     uniqueid: str
     number: str
 
 
 @dataclass(frozen=True)
 class WriteChoice:
-    """Remember the class a caller chose with key 3."""
+    """Remember the class a caller chose with key 3, in the program they chose it in."""
     number: str
     music_class: str
+    program: str = DEFAULT_PROGRAM
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,17 @@ the PJSIP settings that let keys pressed on phones and trunks (RFC 4733,
 SIP INFO or inband tones) and the caller's identity reach AMI.  Every line is
 the same for each tested Asterisk version (docs/asterisk.md, "Tested versions").
 The AMI secret is never printed: the admin copies it from the config file.
+
+Each program of the config gets a dialplan context of its own that sets the
+class naming it (player/programs.py) before ``Queue()``, and a queue named
+after it; the default program keeps ``[progmoh-queue]`` and its queue
+``support`` exactly as before programs.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from progmoh.player.programs import DEFAULT_PROGRAM, class_name
 from progmoh.player.serve.ami.client import EVENTS, OWN_EVENTS
 from progmoh.player.serve.core import AMI_EVENTS
 from progmoh.player.serve.settings import AmiSettings, ServeSettings
@@ -19,16 +26,30 @@ from progmoh.player.serve.settings import AmiSettings, ServeSettings
 DEFAULT_CONFIG = Path("/etc/progmoh/progmoh.toml")
 TESTED_VERSIONS = ("22.10.1", "20.20.1")
 CALLER_TEMPLATE = "progmoh-caller"
+QUEUE_CONTEXT = "progmoh-queue"         # the default program's; another's adds "-<program>"
+DEFAULT_QUEUE = "support"               # the default program's queue; another's is its name
 
 
 def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None,
-             user: str = "asterisk") -> str:
+             user: str = "asterisk", programs: Sequence[str] = (DEFAULT_PROGRAM,)) -> str:
+    """Everything to paste, for the default program and each of ``programs``."""
     config = config_path.resolve() if config_path else DEFAULT_CONFIG
     units = [f"# ===== /etc/systemd/system/{name} =====\n{text}"
              for name, text in unit_files(serve, config, user).items()]
-    parts = (_versions(), _extconfig(serve), _musiconhold(), _modules(), _extensions(),
-             _queues(), pjsip_template(), _manager(ami, config), *units)
+    others = [name for name in programs if name != DEFAULT_PROGRAM]
+    parts = (_versions(), _extconfig(serve), _musiconhold(), _modules(), _extensions(others),
+             _queues(others), pjsip_template(), _manager(ami, config), *units)
     return "\n".join(parts)
+
+
+def queue_of(program: str) -> str:
+    """The queue ``asterisk-config`` names for a program's calls."""
+    return DEFAULT_QUEUE if program == DEFAULT_PROGRAM else program
+
+
+def context_of(program: str) -> str:
+    """The dialplan context that puts a call in ``program`` before its queue."""
+    return QUEUE_CONTEXT if program == DEFAULT_PROGRAM else f"{QUEUE_CONTEXT}-{program}"
 
 
 def _versions() -> str:
@@ -82,7 +103,7 @@ load => res_pjsip_caller_id.so ; the caller's number from P-Asserted-Identity
 """
 
 
-def _extensions() -> str:
+def _extensions(programs: Sequence[str]) -> str:
     return """\
 ; ===== /etc/asterisk/extensions.conf =====
 ; Give each call its own MOH class BEFORE Queue(): the class name carries the
@@ -90,20 +111,42 @@ def _extensions() -> str:
 ; (Never Set(ENV(...)) for this: the environment is shared by all calls.)
 ; Queue()'s arguments after the options moved in Asterisk 21 (its macro
 ; argument is gone): this line names none, so it is the same on 20 and 22.
-[progmoh-queue]
+""" + _context(DEFAULT_PROGRAM) + "".join(_program_context(name) for name in programs)
+
+
+def _context(program: str) -> str:
+    music_class = class_name(program, "${UNIQUEID}")
+    return f"""\
+[{context_of(program)}]
 exten => _X.,1,Answer()
- same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
- same => n,Queue(support)
+ same => n,Set(CHANNEL(musicclass)={music_class})
+ same => n,Queue({queue_of(program)})
  same => n,Hangup()
 """
 
 
-def _queues() -> str:
+def _program_context(program: str) -> str:
+    return f"""
+; Program "{program}": the class names it, so its caller hears its hold from the
+; first sample, and a call transferred here (Goto({context_of(program)},${{EXTEN}},1),
+; or an endpoint whose context this is) hears it from the moment its music restarts.
+""" + _context(program)
+
+
+def _queues(programs: Sequence[str]) -> str:
+    own = dict.fromkeys(queue_of(name) for name in programs if queue_of(name) != DEFAULT_QUEUE)
     return """\
 ; ===== /etc/asterisk/queues.conf =====
 ; app_queue stops and restarts MOH around each of its own announcements, which
 ; restarts the player; progmoh announces positions itself (keys.* in its config).
-[support]
+""" + _queue(DEFAULT_QUEUE) + "".join(
+        f"\n; the queue of program \"{name}\" ({context_of(name)} above)\n" + _queue(name)
+        for name in own)
+
+
+def _queue(name: str) -> str:
+    return f"""\
+[{name}]
 announce-position = no
 announce-holdtime = no
 announce-frequency = 0

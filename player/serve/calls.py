@@ -9,11 +9,18 @@ Rules and announcers keep only their own timers, and ``progmoh status`` reads a
 frozen copy (snapshot.py).  A call is forgotten ``call_grace_s`` after its
 hangup (or after the AMI connection that knew it was lost, unless a resync
 brings it back).
+
+A call may move to a queue of another program (docs/architecture.md,
+"Programs"): its lookup names the program (``program``), and what the call
+keeps per program, its progress and its remembered class, is held by program
+(``ProgramPart``), so coming back to a program finds it and a player of one
+program never gets another's.
 """
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.protocol import CallState
 from progmoh.player.serve.actions import Link
 
@@ -23,6 +30,13 @@ class NowPlaying:
     """What a player last said it plays (``now`` of its state, player/protocol.py)."""
     kind: str                                 # protocol.NOW_KINDS: music, advice, insert
     name: str
+
+
+@dataclass
+class ProgramPart:
+    """What a call keeps for one program it has been in: written by the core only."""
+    state: CallState | None = None            # its last player's progress there (class, place)
+    remembered_class: str = ""                # the caller's remembered class there ("" none)
 
 
 @dataclass
@@ -41,16 +55,19 @@ class CallRecord:
     moh_playing: bool = False
     key_down: str = ""                        # a DTMFBegin's digit whose DTMFEnd is to come
     # What the players say and serve decides: written by the core only.
+    program: str = DEFAULT_PROGRAM            # what its last lookup named: its next player's
     link: Link | None = None                  # the proven, welcomed player of this call
+    link_program: str = DEFAULT_PROGRAM       # the program that player plays
     connecting: Link | None = None            # a proven player waiting for its welcome
-    state: CallState | None = None            # the last player's progress (class, place)
+    connecting_program: str = DEFAULT_PROGRAM # the program that one plays
+    per_program: dict[str, ProgramPart] = field(default_factory=dict)
     keys: tuple[str, ...] = ()                # digits pressed, oldest first (the last few)
     playing: NowPlaying | None = None
     audio: dict[str, int] = field(default_factory=dict)  # problem -> count, over all its players
     audio_link: Link | None = None            # the player whose counts audio_seen holds
     audio_seen: dict[str, int] = field(default_factory=dict)
-    remembered_for: str = ""                  # the number whose remembered class was read
-    remembered_class: str | None = None       # its answer ("" none); None while in flight
+    remembered_for: str = ""                  # the number whose remembered classes were read
+    remembering: bool = False                 # that read is in flight
     position_unsaid: bool = False             # announce once a player is there
     first_seen_s: float | None = None         # monotonic seconds serve first heard of it
     ended_at_s: float | None = None           # monotonic seconds of hangup
@@ -58,6 +75,28 @@ class CallRecord:
     @property
     def on_hold(self) -> bool:
         return self.link is not None or (self.on_ami and self.position > 0)
+
+    @property
+    def playing_program(self) -> str:
+        """The program of the call's welcomed player, else of its next one."""
+        return self.link_program if self.link is not None else self.program
+
+    def part(self, program: str) -> ProgramPart:
+        """What the call keeps for ``program``, empty the first time."""
+        found = self.per_program.get(program)
+        if found is None:
+            found = self.per_program[program] = ProgramPart()
+        return found
+
+    @property
+    def state(self) -> CallState | None:
+        """The last player's progress in the call's program (``program``)."""
+        part = self.per_program.get(self.program)
+        return part.state if part is not None else None
+
+    @state.setter
+    def state(self, state: CallState | None) -> None:
+        self.part(self.program).state = state
 
 
 class OnAmi(Mapping[str, CallRecord]):

@@ -1,10 +1,17 @@
-"""Remembered music: the class each caller last chose with key 3.
+"""Remembered music: the class each caller last chose with key 3, in each program.
 
 Database drivers block, so every query runs on one private daemon thread
 (one connection, queries in order).  A read at call start is bounded by
 ``timeout_s`` and any failure means "no remembered class", so the caller hears
 the default class rather than silence; a write is logged if it fails, never
-raised.  The table is ``queue_music`` (caller_number, music_class, updated_at).
+raised.  The table is ``queue_music`` (program, caller_number, music_class,
+updated_at), keyed by the caller's number and the program: a class chosen in
+one program is never another's.  A call's first read asks for the number's
+class in every configured program at once, before the realtime lookup says
+which program the call is in, so any program's caller hears their music from
+the first sample.  A table of an older serve (no program) gains the column
+in place, its rows becoming the default program's, the first time a backend
+connects.
 """
 
 import asyncio
@@ -15,12 +22,14 @@ import threading
 import time
 
 from progmoh.cache.errors import ProgmohError
+from progmoh.player.programs import DEFAULT_PROGRAM, MAX_PROGRAM_CHARS, valid_program
 from progmoh.player.serve.settings import StoreSettings
 
 log = logging.getLogger("progmoh.serve.choices")
 
 MAX_NUMBER_CHARS = 128
 MAX_CLASS_CHARS = 255
+MAX_PROGRAMS_READ = 256         # programs one read asks for (a config holds far fewer)
 WRITE_WAIT_S = 5.0
 
 
@@ -63,11 +72,18 @@ class ChoiceStore:
         self._observe = observe or _ignore     # observe(operation, outcome, seconds)
         self._worker = _Worker(f"progmoh-choices-{backend.kind}")
 
-    async def get(self, number: str) -> str | None:
-        """The caller's remembered class, or None (none kept, too slow, or any failure)."""
-        if not _usable(number, MAX_NUMBER_CHARS):
-            return None
-        future = asyncio.wrap_future(self._worker.submit(self._backend.get, number))
+    async def get(self, number: str, program: str = DEFAULT_PROGRAM) -> str | None:
+        """The caller's remembered class in ``program``, or None (none kept, too slow, or
+        any failure)."""
+        return (await self.classes(number, (program,))).get(program)
+
+    async def classes(self, number: str, programs: tuple[str, ...]) -> dict[str, str]:
+        """The caller's remembered class in each of ``programs`` that has one; {} when none
+        is kept, the read is too slow, or anything fails."""
+        wanted = tuple(p for p in programs if valid_program(p))[:MAX_PROGRAMS_READ]
+        if not _usable(number, MAX_NUMBER_CHARS) or not wanted:
+            return {}
+        future = asyncio.wrap_future(self._worker.submit(self._backend.classes, number, wanted))
         started, outcome = time.monotonic(), "error"
         try:
             found = await asyncio.wait_for(future, self._timeout_s)
@@ -80,10 +96,10 @@ class ChoiceStore:
             log.warning("choice store (%s): read failed: %s", self._backend, _describe(error))
         finally:
             self._observe("read", outcome, time.monotonic() - started)
-        return None
+        return {}
 
-    async def put(self, number: str, music_class: str) -> None:
-        """Remember a caller's class; failures are logged, never raised.
+    async def put(self, number: str, music_class: str, program: str = DEFAULT_PROGRAM) -> None:
+        """Remember a caller's class in ``program``; failures are logged, never raised.
 
         Returns once written, or after WRITE_WAIT_S with the write still
         queued: a stuck database never holds the caller for long.
@@ -91,7 +107,12 @@ class ChoiceStore:
         if not _usable(number, MAX_NUMBER_CHARS) or not _usable(music_class, MAX_CLASS_CHARS):
             log.warning("choice store: not saving a class for an empty or over-long number or name")
             return
-        future = asyncio.wrap_future(self._worker.submit(self._backend.put, number, music_class))
+        if not valid_program(program):
+            log.warning("choice store: not saving a class for program %r, no program name",
+                        str(program)[:MAX_PROGRAM_CHARS + 8])
+            return
+        future = asyncio.wrap_future(self._worker.submit(self._backend.put, number, music_class,
+                                                         program))
         started, outcome = time.monotonic(), "error"
         try:
             await asyncio.wait_for(asyncio.shield(future), max(WRITE_WAIT_S, self._timeout_s))

@@ -3,20 +3,41 @@
 Called only from the store's own worker thread.  A broken connection is
 dropped and made again on the next query, so a database restart costs one
 failed read (the default class) rather than a restart of ``serve``.
+
+A table an older serve made (keyed by the number alone) gains the program
+column in one ``ALTER TABLE``, its rows the default program's; the column's
+default keeps an older serve that still writes without it writing the default
+program's rows while several servers are upgraded one by one.
 """
 
+import logging
 import urllib.parse
 from datetime import datetime, timezone
 
 import pymysql
 
-SCHEMA = """CREATE TABLE IF NOT EXISTS queue_music (
-    caller_number VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+from progmoh.player.programs import DEFAULT_PROGRAM, MAX_PROGRAM_CHARS
+
+log = logging.getLogger("progmoh.serve.choices")
+
+PROGRAM_COLUMN = (f"program VARCHAR({MAX_PROGRAM_CHARS}) CHARACTER SET ascii COLLATE ascii_bin "
+                  f"NOT NULL DEFAULT '{DEFAULT_PROGRAM}'")
+SCHEMA = f"""CREATE TABLE IF NOT EXISTS queue_music (
+    {PROGRAM_COLUMN},
+    caller_number VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     music_class VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-    updated_at DATETIME NOT NULL
+    updated_at DATETIME NOT NULL,
+    PRIMARY KEY (caller_number, program)
 ) ENGINE=InnoDB"""
-SELECT = "SELECT music_class FROM queue_music WHERE caller_number = %s"
-UPSERT = """INSERT INTO queue_music (caller_number, music_class, updated_at) VALUES (%s, %s, %s)
+HAS_PROGRAM = """SELECT COUNT(*) FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'queue_music' AND COLUMN_NAME = 'program'"""
+MIGRATION = (f"ALTER TABLE queue_music ADD COLUMN {PROGRAM_COLUMN} FIRST, DROP PRIMARY KEY, "
+             "ADD PRIMARY KEY (caller_number, program)")
+DUPLICATE_COLUMN = 1060         # ER_DUP_FIELDNAME: another serve migrated it first
+SELECT = """SELECT program, music_class FROM queue_music
+    WHERE caller_number = %s AND program IN ({})"""
+UPSERT = """INSERT INTO queue_music (program, caller_number, music_class, updated_at)
+    VALUES (%s, %s, %s, %s)
     ON DUPLICATE KEY UPDATE music_class = VALUES(music_class), updated_at = VALUES(updated_at)"""
 QUERY_TIMEOUT_S = 10
 
@@ -50,13 +71,13 @@ class MysqlChoices:
             f"{self._arguments['host']}:{self._arguments['port']}"
         return f"mysql {where}/{self._arguments['database']}"
 
-    def get(self, number: str) -> str | None:
-        row = self._run(SELECT, (number,))
-        return row[0] if row else None
+    def classes(self, number: str, programs: tuple[str, ...]) -> dict[str, str]:
+        statement = SELECT.format(", ".join(["%s"] * len(programs)))
+        return dict(self._run(statement, (number, *programs)))
 
-    def put(self, number: str, music_class: str) -> None:
+    def put(self, number: str, music_class: str, program: str) -> None:
         now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-        self._run(UPSERT, (number, music_class, now))
+        self._run(UPSERT, (program, number, music_class, now))
 
     def close(self) -> None:
         if self._connection is not None:
@@ -66,11 +87,12 @@ class MysqlChoices:
                 pass
             self._connection = None
 
-    def _run(self, statement: str, values: tuple):
+    def _run(self, statement: str, values: tuple) -> tuple:
+        """Every row the statement gives (none for a write)."""
         try:
             with self._connect().cursor() as cursor:
                 cursor.execute(statement, values)
-                return cursor.fetchone()
+                return cursor.fetchall()
         except (pymysql.err.OperationalError, pymysql.err.InterfaceError):
             self.close()
             raise
@@ -78,7 +100,26 @@ class MysqlChoices:
     def _connect(self):
         if self._connection is None:
             connection = pymysql.connect(**self._arguments)
-            with connection.cursor() as cursor:
-                cursor.execute(SCHEMA)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(SCHEMA)
+                    self._migrate(cursor)
+            except BaseException:
+                connection.close()
+                raise
             self._connection = connection
         return self._connection
+
+    def _migrate(self, cursor) -> None:
+        """Give an older serve's table the program column, its rows the default program's."""
+        cursor.execute(HAS_PROGRAM)
+        if cursor.fetchone()[0]:
+            return
+        try:
+            cursor.execute(MIGRATION)
+        except pymysql.err.OperationalError as error:
+            if error.args[0] != DUPLICATE_COLUMN:
+                raise
+            return
+        log.info("choice store (%s): queue_music keyed by program now; its remembered "
+                 "classes are the %s program's", self, DEFAULT_PROGRAM)

@@ -14,12 +14,18 @@ that comes back later is checked against the record when it arrives:
 holds the call and AMI still knows it; ``player_ready`` welcomes only the
 newest player of a call; ``choice_answered`` keeps a class only for the
 number it was read for.
+
+Each call plays a program (docs/architecture.md, "Programs"): the realtime
+lookup names it (``class_requested``), its keys, announcements and language
+are that program's (program_rules.py), and what the call keeps per program
+(its progress, its remembered class) is its record's by program (calls.py).
 """
 
 import dataclasses
 import logging
 
 from progmoh.player import protocol, wire
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve import audio_reports
 from progmoh.player.serve import tracker as t
 from progmoh.player.serve.actions import (
@@ -28,29 +34,22 @@ from progmoh.player.serve.actions import (
     CallOnAmi,
     Count,
     Link,
-    LookUpBalance,
     PrefetchBalance,
     ReadChoice,
     Send,
     WriteChoice,
 )
 from progmoh.player.serve.ami.message import Message
-from progmoh.player.serve.billing import UNAVAILABLE, BalanceResult
+from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.cache_state import CacheState
 from progmoh.player.serve.calls import CallRecord, CallRegistry
+from progmoh.player.serve.inserts import Speaker
 from progmoh.player.serve.metrics import key_label
-from progmoh.player.serve.rules import (
-    BALANCE,
-    NEXT_MUSIC,
-    POSITION,
-    WAIT,
-    Clock,
-    KeyRules,
-    PositionAnnouncer,
-)
-from progmoh.player.serve.settings import KeySettings, ServeSettings
+from progmoh.player.serve.program_rules import ProgramBook
+from progmoh.player.serve.rules import Clock
+from progmoh.player.serve.settings import ServeProgram, ServeSettings
 from progmoh.player.serve.snapshot import Health, Snapshot, call_view
-from progmoh.player.serve.waits import QueueWaits, spoken_minutes
+from progmoh.player.serve.waits import QueueWaits
 
 log = logging.getLogger("progmoh.serve")
 
@@ -63,19 +62,38 @@ class ServeCore:
     """Every input is one method returning the actions it calls for, in order; the
     queries at the end (``start_class``, ``snapshot``, ...) change nothing."""
 
-    def __init__(self, serve: ServeSettings, keys: KeySettings, clock: Clock, *,
+    def __init__(self, serve: ServeSettings, programs: tuple[ServeProgram, ...], clock: Clock, *,
                  ami_enabled: bool = True, billing_backend: str = "none",
                  max_number_chars: int = 32) -> None:
-        self._serve, self._keys, self._clock = serve, keys, clock
+        self._serve, self._clock = serve, clock
         self.calls = CallRegistry()
         self.tracker = t.Tracker(self.calls, max_number_chars)
-        self.rules = KeyRules(keys, clock)
-        self.announcer = PositionAnnouncer(keys, clock)
+        self.programs = ProgramBook(programs, clock)
         self.waits = QueueWaits()
+        self.speaker = Speaker(self.programs, self.waits, serve.languages)
         self._ami_enabled, self._billing_backend = ami_enabled, billing_backend
         self._ami_connected, self._ami_logins = False, 0
         self._ami_event_at_s: float | None = None
         self._last_billing, self._last_store = "", ""
+
+    # -- the realtime lookup -------------------------------------------------------------
+
+    def class_requested(self, uniqueid: str, program: str) -> list[Action]:
+        """Asterisk asked for the call's class, which names ``program``: the call's next
+        player plays it.  No race can beat this source: the lookup comes before the player,
+        and maybe before AMI names the call.  A call serve has not met is kept (for the
+        grace, unless AMI or a player claims it) only when its program is not the default."""
+        program = self.programs.known(program)
+        record = self.calls.get(uniqueid)
+        if record is None:
+            if program == DEFAULT_PROGRAM:
+                return []
+            record = self.calls.record(uniqueid)
+            record.first_seen_s = record.ended_at_s = self._clock()
+        if record.program != program:
+            log.info("call %s: program %s (was %s)", uniqueid, program, record.program)
+            record.program = program
+        return []
 
     # -- AMI -------------------------------------------------------------------------
 
@@ -149,16 +167,19 @@ class ServeCore:
     def _read_choice(self, record: CallRecord, number: str) -> list[Action]:
         if record.remembered_for == number:
             return []
-        record.remembered_for, record.remembered_class = number, None
+        record.remembered_for, record.remembering = number, True
+        for part in record.per_program.values():
+            part.remembered_class = ""
         return [ReadChoice(record.uniqueid, number)]
 
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> list[Action]:
-        if not self.announcer.on_position(record.uniqueid, change.position):
+        announcer = self.programs[record.playing_program].announcer
+        if not announcer.on_position(record.uniqueid, change.position):
             return []
         if record.link is None:
             record.position_unsaid = True           # said once its player connects
             return []
-        return [Count("announcements", ("change",))] + self._announce(record)
+        return [Count("announcements", ("change",))] + self.speaker.announce(record)
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> list[Action]:
         record.position_unsaid = False
@@ -167,70 +188,18 @@ class ServeCore:
     def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> list[Action]:
         record.keys = (record.keys + (change.digit,))[-MAX_KEYS_KEPT:]
         counted: list[Action] = [Count("keys", (key_label(change.digit),))]
-        action = self.rules.on_digit(record.uniqueid, change.digit)
+        action = self.programs[record.playing_program].keys.on_digit(record.uniqueid,
+                                                                     change.digit)
         if action is None or record.link is None:
             return counted
-        return counted + self._key_actions[action](self, record)
+        return counted + self.speaker.key(record, action)
 
     def _ended(self, record: CallRecord) -> list[Action]:
         record.position_unsaid = False
         if record.ended_at_s is None:
             record.ended_at_s = self._clock()
-        self.announcer.forget(record.uniqueid)
+        self.programs.call_ended(record.uniqueid)
         return []
-
-    # -- what a key or an announcement says ---------------------------------------------
-
-    def _ask_balance(self, record: CallRecord) -> list[Action]:
-        if not record.number:                       # nothing from AMI to look up
-            return self._balance(record, _player(record), UNAVAILABLE, ())
-        return [LookUpBalance(record.uniqueid, _player(record), record.number)]
-
-    def _next_music(self, record: CallRecord) -> list[Action]:
-        return [Send(_player(record), protocol.NEXT_CLASS), Count("inserts", ("class_switch",))]
-
-    def _asked_position(self, record: CallRecord) -> list[Action]:
-        return self._send_position(record) if record.position else []
-
-    def _asked_wait(self, record: CallRecord) -> list[Action]:
-        return self._send_wait(record)
-
-    _key_actions = {BALANCE: _ask_balance, NEXT_MUSIC: _next_music, POSITION: _asked_position,
-                    WAIT: _asked_wait}
-
-    def _announce(self, record: CallRecord) -> list[Action]:
-        """A periodic or on-change announcement: the position, then (if asked) the wait."""
-        actions = self._send_position(record)
-        if self._keys.announce_wait:
-            actions += self._send_wait(record, quiet=True)
-        return actions
-
-    def _send_position(self, record: CallRecord) -> list[Action]:
-        self.announcer.announced(record.uniqueid)
-        record.position_unsaid = False
-        return [Send(_player(record), protocol.POSITION, {"position": record.position,
-                                                      "language": self._language(record)}),
-                Count("inserts", ("position",))]
-
-    def _send_wait(self, record: CallRecord, quiet: bool = False) -> list[Action]:
-        """The estimated wait in whole minutes; nothing at all when there is no estimate."""
-        minutes = spoken_minutes(self.waits.estimate_s(record.queue, record.position))
-        if minutes is None:
-            if not quiet:
-                log.info("call %s: no wait estimate for queue %r yet: nothing said",
-                         record.uniqueid, record.queue)
-            return []
-        log.info("call %s: estimated wait about %d min (queue %s, position %d)",
-                 record.uniqueid, minutes, record.queue, record.position)
-        return [Send(_player(record), protocol.WAIT, {"minutes": minutes,
-                                                  "language": self._language(record)}),
-                Count("inserts", ("wait",))]
-
-    def _language(self, record: CallRecord) -> str:
-        """The caller's channel language when the cache speaks it, else serve.language."""
-        if record.language and record.language in self._serve.languages:
-            return record.language
-        return self._serve.language
 
     # -- billing and the choice store ----------------------------------------------------
 
@@ -241,24 +210,20 @@ class ServeCore:
         record = self.calls.get(uniqueid)
         if record is None or record.link is not link or not record.on_ami:
             return []
-        return self._balance(record, link, result.status, result.accounts)
+        return self.speaker.balance(record, link, result.status, result.accounts)
 
-    def _balance(self, record: CallRecord, link: Link, status: str,
-                 accounts: tuple[protocol.Account, ...]) -> list[Action]:
-        language = self._language(record)
-        fields: dict[str, object] = {"status": status, "language": language,
-                  "accounts": [dataclasses.asdict(a) for a in accounts]}
-        if not _fits(protocol.BALANCE, fields):
-            log.warning("call %s: balance of %d accounts too big for one message; the caller "
-                        "hears \"unavailable\"", record.uniqueid, len(accounts))
-            fields = {"status": UNAVAILABLE, "language": language, "accounts": []}
-        return [Send(link, protocol.BALANCE, fields), Count("inserts", ("balance",))]
-
-    def choice_answered(self, uniqueid: str, number: str, music_class: str | None) -> list[Action]:
-        """The store's answer to a ReadChoice, kept only if it is for the number read last."""
+    def choice_answered(self, uniqueid: str, number: str,
+                        classes: dict[str, str]) -> list[Action]:
+        """The store's answer to a ReadChoice (the number's class by program, empty if none
+        or on failure), kept only if it is for the number read last; a program the config
+        no longer holds is left out."""
         record = self.calls.get(uniqueid)
-        if record is not None and record.remembered_for == number:
-            record.remembered_class = music_class or ""
+        if record is None or record.remembered_for != number:
+            return []
+        record.remembering = False
+        for program, music_class in classes.items():
+            if self.programs.known(program) == program:
+                record.part(program).remembered_class = music_class
         return []
 
     def billing_observed(self, outcome: str, seconds: float) -> list[Action]:
@@ -271,11 +236,14 @@ class ServeCore:
 
     # -- players -------------------------------------------------------------------------
 
-    def player_connected(self, uniqueid: str, link: Link) -> list[Action]:
-        """A proven player of the call; the shell waits for AMI and the remembered class,
-        then ``player_ready`` welcomes it."""
+    def player_connected(self, uniqueid: str, link: Link,
+                         program: str | None = None) -> list[Action]:
+        """A proven player of the call, which plays ``program`` (its command line's; None:
+        the call's); the shell waits for AMI and the remembered class, then
+        ``player_ready`` welcomes it."""
         record = self.calls.record(uniqueid)
         record.connecting = link
+        record.connecting_program = self.programs.known(program or record.program)
         if record.first_seen_s is None:
             record.first_seen_s = self._clock()
         if not record.on_ami:
@@ -288,13 +256,15 @@ class ServeCore:
         record = self.calls.get(uniqueid)
         if record is None or record.connecting is not link:
             return []
-        record.link, record.connecting = link, None
-        music_class = (record.remembered_class or "") if record.on_ami else ""
-        actions: list[Action] = [Send(link, protocol.WELCOME, {"language": self._language(record),
-                                                 "music_class": music_class,
-                                                 "state": record.state})]
+        record.link, record.link_program = link, record.connecting_program
+        record.connecting = None
+        part = record.part(record.link_program)       # this program's, never another's
+        music_class = part.remembered_class if record.on_ami else ""
+        welcome = {"language": self.speaker.language(record), "music_class": music_class,
+                   "state": part.state}
+        actions: list[Action] = [Send(link, protocol.WELCOME, welcome)]
         if record.on_ami and record.position and record.position_unsaid:
-            actions += [Count("announcements", ("change",))] + self._announce(record)
+            actions += [Count("announcements", ("change",))] + self.speaker.announce(record)
         return actions
 
     def player_message(self, uniqueid: str, link: Link,
@@ -305,7 +275,7 @@ class ServeCore:
         if kind == protocol.STATE:
             return self._state_report(record, link, message)
         if kind == protocol.CLASS_CHANGED:
-            return self._class_changed(record, message)
+            return self._class_changed(record, link, message)
         log.warning("player %s: message type %r ignored", uniqueid, kind)
         return []
 
@@ -314,15 +284,17 @@ class ServeCore:
         state = _state(message)
         if record.link is not link:
             return []
-        record.state = state
+        record.part(record.link_program).state = state
         return [Count("audio_problems", (problem,), amount)
                 for problem, amount in audio_reports.take(record, link, message).items()]
 
-    def _class_changed(self, record: CallRecord, message: dict[str, object]) -> list[Action]:
+    def _class_changed(self, record: CallRecord, link: Link,
+                       message: dict[str, object]) -> list[Action]:
         music_class = message.get("music_class")
         if not isinstance(music_class, str) or not 0 < len(music_class) <= MAX_CLASS_CHARS:
             raise protocol.ProtocolError("class_changed without a usable music_class")
-        return [WriteChoice(record.number, music_class)] if record.number else []
+        program = record.link_program if link is record.link else record.program
+        return [WriteChoice(record.number, music_class, program)] if record.number else []
 
     def player_gone(self, uniqueid: str, link: Link) -> list[Action]:
         record = self.calls.get(uniqueid)
@@ -343,12 +315,11 @@ class ServeCore:
         """Periodic position announcements and forgetting finished calls (about once a second)."""
         actions: list[Action] = []
         for record in self.calls.records.values():
-            if (record.link is not None and record.on_ami
-                    and self.announcer.due(record.uniqueid, record.position)):
-                actions += [Count("announcements", ("periodic",))] + self._announce(record)
+            if (record.link is not None and record.on_ami and self.programs[
+                    record.link_program].announcer.due(record.uniqueid, record.position)):
+                actions += [Count("announcements", ("periodic",))] + self.speaker.announce(record)
         for uniqueid in self.calls.expire(self._clock(), self._serve.call_grace_s):
-            self.rules.forget(uniqueid)
-            self.announcer.forget(uniqueid)
+            self.programs.forget(uniqueid)
             actions.append(CallForgotten(uniqueid))
         return actions
 
@@ -359,23 +330,26 @@ class ServeCore:
         return record is not None and record.on_ami
 
     def start_class(self, uniqueid: str) -> str | None:
-        """The class a new player of this call starts with (its ``--class``); None while
-        the remembered class is still being read.
+        """The class a new player of this call starts with (its ``--class``), in the
+        call's program; None while the remembered classes are still being read.
 
-        Where an earlier player of the call was, else the caller's remembered
-        choice; "" when neither is known.
+        Where an earlier player of the call was in that program, else the
+        caller's remembered choice there; "" when neither is known.
         """
         record = self.calls.get(uniqueid)
         if record is None:
             return ""
-        if record.state is not None and record.state.music_class:
-            return record.state.music_class
-        return record.remembered_class if record.remembered_for else ""
+        state = record.state
+        if state is not None and state.music_class:
+            return state.music_class
+        return None if record.remembering else self.remembered_class(uniqueid)
 
     def remembered_class(self, uniqueid: str) -> str:
-        """The caller's remembered class as read so far; "" if none (yet)."""
+        """The caller's remembered class in the call's program as read so far; "" if none
+        (yet)."""
         record = self.calls.get(uniqueid)
-        return (record.remembered_class or "") if record is not None else ""
+        part = record.per_program.get(record.program) if record is not None else None
+        return part.remembered_class if part is not None else ""
 
     def start_place(self, uniqueid: str) -> str:
         """Where in its class a restarted call's new player starts (its ``--at``).
@@ -384,16 +358,17 @@ class ServeCore:
         caller is, so the new player's first sample repeats nothing; "" for
         a call with no state yet."""
         record = self.calls.get(uniqueid)
-        if record is None or record.state is None or not record.state.music_class:
+        state = record.state if record is not None else None
+        if state is None or not state.music_class:
             return ""
-        return wire.place_argument(dataclasses.asdict(record.state))
+        return wire.place_argument(dataclasses.asdict(state))
 
     def snapshot(self, cache: CacheState) -> Snapshot:
         now_s, records = self._clock(), self.calls.records.values()
         age_s = None if self._ami_event_at_s is None else now_s - self._ami_event_at_s
         health = Health(self._ami_enabled, self._ami_connected, age_s, self._billing_backend,
                         self._last_billing, self._last_store, cache,
-                        sum(r.link is not None for r in records))
+                        sum(r.link is not None for r in records), self.programs.names)
         return Snapshot(tuple(call_view(r, now_s) for r in records if r.on_hold), health)
 
 
@@ -403,20 +378,3 @@ def _state(message: dict[str, object]) -> protocol.CallState:
     if state is None:
         raise protocol.ProtocolError("state message without a state object")
     return state
-
-
-def _player(record: CallRecord) -> Link:
-    """The call's welcomed player, the only one an insert may go to (callers check that
-    there is one before they ask what to say)."""
-    if record.link is None:
-        raise ValueError(f"call {record.uniqueid} has no player to speak to")
-    return record.link
-
-
-def _fits(kind: str, fields: dict[str, object]) -> bool:
-    """Whether the message fits in one line of the players' socket."""
-    try:
-        protocol.encode(kind, **fields)
-    except protocol.ProtocolError:
-        return False
-    return True

@@ -8,7 +8,9 @@ the cache) are read from a fresh snapshot (snapshot.py) at scrape time by
 ``_Present``, so they can never go stale.
 
 Label values are fixed sets: anything from outside (a digit from AMI) is
-mapped into them, so an odd event cannot grow the number of series.
+mapped into them, so an odd event cannot grow the number of series.  A
+``program`` label holds only the config's program names (a class naming
+another plays the default program), and a ``uniqueid`` only the calls on hold.
 """
 
 import time
@@ -147,6 +149,7 @@ class _Present:
         yield _gauge("progmoh_ami_last_event_age_seconds", "Seconds since the last AMI event "
                      "(NaN before the first)", float("nan") if age is None else age)
         yield _per_call({call.uniqueid: call.audio_problems for call in now.calls})
+        yield from _programs(now)
         yield from _cache_gauges(health.cache)
 
 
@@ -161,6 +164,21 @@ def _per_call(call_problems: dict[str, Mapping[str, int]]) -> GaugeMetricFamily:
         for problem in protocol.AUDIO_PROBLEMS:
             family.add_metric([uniqueid, problem], counts.get(problem, 0))
     return family
+
+
+def _programs(now: Snapshot) -> Iterator[GaugeMetricFamily]:
+    """Calls on hold per configured program (each one's series, 0 when it has none), and
+    each call's program."""
+    on_hold = GaugeMetricFamily("progmoh_program_calls_on_hold", "Calls on hold now, by "
+                                "program", labels=["program"])
+    for program in now.health.programs:
+        on_hold.add_metric([program], sum(call.program == program for call in now.calls))
+    yield on_hold
+    each = GaugeMetricFamily("progmoh_call_program_info", "The program of each call on hold "
+                             "now", labels=["uniqueid", "program"])
+    for call in sorted(now.calls, key=lambda call: call.uniqueid):
+        each.add_metric([call.uniqueid, call.program], 1)
+    yield each
 
 
 def _cache_gauges(cache: CacheState) -> Iterator[GaugeMetricFamily]:

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Protocol
 
 from progmoh.cache.errors import ProgmohError
-from progmoh.player import protocol
+from progmoh.player import command_line, protocol
 from progmoh.player.command_line import valid_uniqueid
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve import peercred
 
 log = logging.getLogger("progmoh.serve.players")
@@ -51,6 +52,7 @@ class PlayerLink:
         self._max_buffer_bytes = max_buffer_bytes
         self.uniqueid: str | None = None
         self.pid: int | None = None
+        self.program = DEFAULT_PROGRAM        # what its command line's --program says
 
     @property
     def closed(self) -> bool:
@@ -161,6 +163,7 @@ class PlayerServer:
             self._on_refused()
             return _deny(link, reason)
         link.uniqueid = uniqueid
+        link.program = _program_played(pid, self._proc)
         return True
 
     def _busy_reason(self, uniqueid: str) -> str | None:
@@ -205,6 +208,18 @@ def _hello_uniqueid(line: bytes) -> str | None:
     if message["type"] != protocol.HELLO or not isinstance(uniqueid, str):
         return None
     return uniqueid if valid_uniqueid(uniqueid) else None
+
+
+def _program_played(pid: int, proc: Path) -> str:
+    """The program an admitted player plays: its command line's ``--program``, read as
+    the player reads it (``command_line.parse`` passes over the interpreter's and its
+    script's words), so its reports are filed under that program in any race."""
+    try:
+        argv = peercred.process_argv(pid, proc)
+    except OSError:
+        return DEFAULT_PROGRAM
+    options, _ = command_line.parse(argv)
+    return str(options[command_line.PROGRAM.dest])
 
 
 def _deny(link: PlayerLink, reason: str) -> bool:

@@ -3,9 +3,14 @@
 At every MOH start Asterisk POSTs ``name=<class>`` to ``<prefix>/single``
 (synchronously, in the channel's thread, before the AMI events of that call
 are out), so this answers at once from the name alone and never waits for
-AMI.  Only ``progmoh-<digits>.<digits>`` gets a row; anything else gets an
-empty body, which Asterisk reads as "no such class" and falls back to its
-default class.  The row holds no secret: just the player's argv.
+AMI.  Only a per-call class (player/programs.py: ``progmoh-<uniqueid>``, or
+``progmoh-<program>-<uniqueid>`` for a program of the config) gets a row,
+named exactly as asked; anything else gets an empty body, which Asterisk
+reads as "no such class" and falls back to its default class.  The row holds
+no secret: just the player's argv, which names the program (``--program``)
+unless it is the default.  The name is the one place a call's program is
+known before its first sample, so the core learns it here; a program the
+config does not hold plays the default program, said once an hour per name.
 
 The one thing personal-free but call-specific it may add is ``--class NAME``:
 the caller's remembered music, which ``serve`` starts reading as soon as
@@ -32,10 +37,11 @@ import logging
 import socket
 import urllib.parse
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Collection
 
 from progmoh.cache.errors import ProgmohError
 from progmoh.player import command_line
+from progmoh.player.programs import DEFAULT_PROGRAM, parse_class_name
 from progmoh.player.serve.guarded_listener import (
     GuardedListener,
     Throttled,
@@ -46,12 +52,12 @@ from progmoh.player.serve.settings import ServeSettings
 
 log = logging.getLogger("progmoh.serve.realtime")
 
-CLASS_PREFIX = "progmoh-"            # a call's own class: progmoh-<uniqueid>
 MAX_HEAD_BYTES = 8192
 MAX_BODY_BYTES = 4096
 HEAD_TIMEOUT_S = 5.0                # a new connection's first request, head and body
 IDLE_TIMEOUT_S = 60.0               # a keep-alive connection's next request
 BAD_REQUEST_LOG_EVERY_S = 60.0
+UNKNOWN_PROGRAM_LOG_EVERY_S = 3600.0
 CLASS_WAIT_S = 0.05                 # the longest this answer waits for a remembered class
 
 
@@ -79,13 +85,22 @@ class Request:
         return connection != "close"
 
 
+@dataclass(frozen=True)
+class RequestedClass:
+    """A lookup of one of our per-call classes: its name as asked, the program it names
+    (perhaps one the config does not hold) and the call's unique id."""
+    name: str
+    program: str
+    uniqueid: str
+
+
 def application_line(settings: ServeSettings, uniqueid: str, music_class: str = "",
-                     place: str = "") -> str | None:
+                     place: str = "", program: str = DEFAULT_PROGRAM) -> str | None:
     """The player's command line for this call (``command_line.build``: optional parts
     dropped until it fits); None if it cannot."""
     return command_line.build(player_command(settings), uniqueid, settings.cache_dir,
                               settings.socket_path, settings.lead_ms, settings.player_log,
-                              music_class, place)
+                              music_class, place, program)
 
 
 def player_command(settings: ServeSettings) -> list[str]:
@@ -99,31 +114,30 @@ def unsplittable_parts(settings: ServeSettings) -> list[str]:
         str(settings.cache_dir), str(settings.socket_path), settings.player_log])
 
 
-def requested_call(settings: ServeSettings, path: str, method: str, body: bytes) -> str | None:
-    """The call id of a lookup for one of our per-call classes, else None."""
+def requested_call(settings: ServeSettings, path: str, method: str,
+                   body: bytes) -> RequestedClass | None:
+    """The lookup of one of our per-call classes this request is, else None."""
     if method != "POST" or path.split("?", 1)[0] != settings.prefix + "/single":
         return None
     fields = urllib.parse.parse_qs(body.decode("latin-1"), keep_blank_values=True)
     names = fields.get("name", [])
-    if len(names) != 1 or not names[0].startswith(CLASS_PREFIX):
+    asked = parse_class_name(names[0]) if len(names) == 1 else None
+    if asked is None or not command_line.valid_uniqueid(asked.uniqueid):
         return None
-    uniqueid = names[0][len(CLASS_PREFIX):]
-    return uniqueid if command_line.valid_uniqueid(uniqueid) else None
+    return RequestedClass(names[0], asked.program, asked.uniqueid)
 
 
-def answer_body(settings: ServeSettings, path: str, method: str, body: bytes,
+def answer_body(settings: ServeSettings, asked: RequestedClass, program: str,
                 music_class: str = "", place: str = "") -> bytes:
-    """The response body for one request: a row for our per-call classes, else empty."""
-    uniqueid = requested_call(settings, path, method, body)
-    if uniqueid is None:
-        return b""
-    application = application_line(settings, uniqueid, music_class, place)
+    """The row answering a lookup of one of our per-call classes, its player playing
+    ``program``; empty when no usable command line can be written."""
+    application = application_line(settings, asked.uniqueid, music_class, place, program)
     if application is None:
         log.error("no usable player command line for call %s: over %d bytes even without "
                   "its optional parts, or a path with a space; fix serve.executable, cache.dir "
-                  "or serve.socket", uniqueid, command_line.MAX_BYTES)
+                  "or serve.socket", asked.uniqueid, command_line.MAX_BYTES)
         return b""
-    row = (("name", CLASS_PREFIX + uniqueid), ("mode", "custom"), ("application", application))
+    row = (("name", asked.name), ("mode", "custom"), ("application", application))
     return "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in row).encode("ascii")
 
 
@@ -201,15 +215,20 @@ class RealtimeServer:
                  max_connections: int | None = None,
                  head_timeout_s: float = HEAD_TIMEOUT_S,
                  idle_timeout_s: float = IDLE_TIMEOUT_S, on_lookup=None,
-                 start_place: Callable[[str], str] | None = None) -> None:
+                 start_place: Callable[[str], str] | None = None,
+                 programs: Collection[str] = (DEFAULT_PROGRAM,),
+                 class_requested: Callable[[str, str], None] | None = None) -> None:
         self.settings = settings
         self._start_class = start_class      # the class a call's player should start with
         self._start_place = start_place      # where in it (``--at``) a restarted call goes on
         self._on_lookup = on_lookup or (lambda result: None)   # "answered", "not_ours", "malformed"
+        self._programs = frozenset(programs)                   # the config's program names
+        self._class_requested = class_requested or (lambda uniqueid, program: None)
         self.max_connections = max_connections or connection_cap()
         self._head_timeout_s, self._idle_timeout_s = head_timeout_s, idle_timeout_s
         self._listener: GuardedListener | None = None
         self._bad_requests = Throttled(BAD_REQUEST_LOG_EVERY_S)
+        self._unknown_programs = Throttled(UNKNOWN_PROGRAM_LOG_EVERY_S, logger=log)
         self.port = settings.port
 
     async def start(self) -> None:
@@ -245,8 +264,19 @@ class RealtimeServer:
         except (asyncio.TimeoutError, ConnectionError):
             pass
 
-    async def _class_for(self, uniqueid: str | None) -> str:
-        if uniqueid is None or self._start_class is None:
+    def _program_for(self, asked: RequestedClass) -> str:
+        """The program the call plays: the one its class names, when the config holds it;
+        the default program otherwise, which is logged once an hour per name."""
+        if asked.program in self._programs:
+            return asked.program
+        self._unknown_programs.warn(
+            "realtime: class %s names program %r, which the config does not hold "
+            "([programs.<name>]): the call plays the %s program", asked.name, asked.program,
+            DEFAULT_PROGRAM, key=asked.program)
+        return DEFAULT_PROGRAM
+
+    async def _class_for(self, uniqueid: str) -> str:
+        if self._start_class is None:
             return ""
         try:
             async with asyncio.timeout(CLASS_WAIT_S):
@@ -254,10 +284,22 @@ class RealtimeServer:
         except asyncio.TimeoutError:
             return ""
 
-    def _place_for(self, uniqueid: str | None) -> str:
-        if uniqueid is None or self._start_place is None:
+    def _place_for(self, uniqueid: str) -> str:
+        if self._start_place is None:
             return ""
         return self._start_place(uniqueid)
+
+    async def _answer(self, request: Request) -> bytes:
+        """The body for one request; a lookup of a call's class first tells the core its
+        program, then asks where that program's player starts."""
+        asked = requested_call(self.settings, request.path, request.method, request.body)
+        if asked is None:
+            return b""
+        program = self._program_for(asked)
+        self._class_requested(asked.uniqueid, program)
+        music_class = await self._class_for(asked.uniqueid)
+        return answer_body(self.settings, asked, program, music_class,
+                           self._place_for(asked.uniqueid))
 
     async def _converse(self, reader, writer, connection) -> None:
         """Requests on one connection until it closes; the timeouts are timers on this task,
@@ -270,10 +312,7 @@ class RealtimeServer:
             if request is None:
                 return
             connection.working()
-            uniqueid = requested_call(self.settings, request.path, request.method, request.body)
-            music_class = await self._class_for(uniqueid)
-            body = answer_body(self.settings, request.path, request.method, request.body,
-                               music_class, self._place_for(uniqueid))
+            body = await self._answer(request)
             self._on_lookup("answered" if body else "not_ours")
             writer.write(response_bytes("200 OK", body, request.keep_alive))
             await writer.drain()

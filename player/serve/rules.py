@@ -3,7 +3,9 @@
 Both classes keep only their own timings (press times, when a call last
 heard its position), never a call's facts, which are its record's
 (calls.py); sending anything is the core's job, so they are tested with a
-fake clock and no sockets.
+fake clock and no sockets.  Each program has its own settings, and
+``for_program`` makes its rules over the same timings: a call that moves to
+another program keeps its rhythm, and one ``forget`` forgets it in all.
 """
 
 import time
@@ -22,14 +24,18 @@ class KeyRules:
     gets one balance read-out while 4 still works at once.
     """
 
-    def __init__(self, settings: KeySettings,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(self, settings: KeySettings, clock: Clock = time.monotonic, *,
+                 accepted_at: dict[tuple[str, str], float] | None = None) -> None:
         self._actions = {key: action for key, action in (
             (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
             (settings.position, POSITION), (settings.wait, WAIT)) if key}
         self._min_interval_s = settings.min_interval_s
         self._clock = clock
-        self._accepted_at: dict[tuple[str, str], float] = {}
+        self._accepted_at = {} if accepted_at is None else accepted_at
+
+    def for_program(self, settings: KeySettings) -> "KeyRules":
+        """Another program's keys over the same press times."""
+        return KeyRules(settings, self._clock, accepted_at=self._accepted_at)
 
     def on_digit(self, uniqueid: str, digit: str) -> str | None:
         """The action for this press, or None (unmapped key, or pressed again too soon)."""
@@ -61,12 +67,16 @@ class PositionAnnouncer:
     change only when it is one.
     """
 
-    def __init__(self, settings: KeySettings,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(self, settings: KeySettings, clock: Clock = time.monotonic, *,
+                 announced_at: dict[str, float] | None = None) -> None:
         self._on_change = settings.announce_position_change
         self._every_s = settings.position_every_s
         self._clock = clock
-        self._announced_at: dict[str, float] = {}
+        self._announced_at = {} if announced_at is None else announced_at
+
+    def for_program(self, settings: KeySettings) -> "PositionAnnouncer":
+        """Another program's rhythm over the same times: when each call last heard it."""
+        return PositionAnnouncer(settings, self._clock, announced_at=self._announced_at)
 
     def on_position(self, uniqueid: str, position: int) -> bool:
         """A new position; True when it should be announced now (counts as announced)."""

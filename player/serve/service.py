@@ -68,7 +68,7 @@ class Service:
     def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
                  balances=None, choices=None, ami_factory=None) -> None:
         self.settings = settings
-        self.core = ServeCore(settings.serve, settings.keys, clock,
+        self.core = ServeCore(settings.serve, settings.programs, clock,
                               ami_enabled=settings.ami.enabled,
                               billing_backend=settings.billing.backend,
                               max_number_chars=settings.ami.max_number_chars)
@@ -78,7 +78,9 @@ class Service:
         self.choices = choices or open_choice_store(settings.store, self._store_observed)
         self.realtime = RealtimeServer(settings.serve, self.start_class,
                                        on_lookup=self.metrics.lookups_inc,
-                                       start_place=self.core.start_place)
+                                       start_place=self.core.start_place,
+                                       programs=self.core.programs.names,
+                                       class_requested=self.class_requested)
         self.players = PlayerServer(settings.serve.socket_path, settings.serve.socket_mode,
                                     settings.serve.asterisk_executables, self,
                                     on_refused=self.metrics.refused.inc)
@@ -165,7 +167,7 @@ class Service:
 
     async def player_connected(self, uniqueid: str, link) -> None:
         """Wait (briefly) for AMI to name the call and for its remembered class; then welcome."""
-        self._run(self.core.player_connected(uniqueid, link))
+        self._run(self.core.player_connected(uniqueid, link, link.program))
         if await self._ami_knows(uniqueid):
             await self._choice_read(uniqueid)
         if not link.closed:
@@ -200,6 +202,9 @@ class Service:
                 raise
 
     # -- the realtime answer and the reports ------------------------------------------------
+
+    def class_requested(self, uniqueid: str, program: str) -> None:
+        self._run(self.core.class_requested(uniqueid, program))
 
     async def start_class(self, uniqueid: str) -> str:
         """The class a new player of this call starts with (its ``--class``).
@@ -254,11 +259,11 @@ class Service:
         self._choice_reads[action.uniqueid] = self._spawn(self._choice_for(action))
 
     async def _choice_for(self, action: ReadChoice) -> None:
-        music_class = await self.choices.get(action.number)
-        self._run(self.core.choice_answered(action.uniqueid, action.number, music_class))
+        classes = await self.choices.classes(action.number, self.core.programs.names)
+        self._run(self.core.choice_answered(action.uniqueid, action.number, classes))
 
     def _write(self, action: WriteChoice) -> None:
-        self._spawn(self.choices.put(action.number, action.music_class))
+        self._spawn(self.choices.put(action.number, action.music_class, action.program))
 
     def _count(self, action: Count) -> None:
         self.metrics.count(action.metric, action.labels, action.amount, action.seconds)

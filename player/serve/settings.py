@@ -23,6 +23,7 @@ from progmoh.cache.declared import (
     table,
 )
 from progmoh.cache.settings import CacheSettings
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.settings import PlayerSettings
 
 _MODE_HELP = "Permissions of that socket (octal string)"
@@ -222,11 +223,33 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class ServeProgram:
+    """What serve plays a program by (docs/architecture.md, "Programs"): its keys, its
+    announcements' rhythm (both ``keys``) and the language said when the caller's is not
+    rendered.  cli/config.py builds one from each ``[programs.<name>]`` table."""
+    name: str
+    keys: KeySettings
+    language: str
+
+
+@dataclass(frozen=True)
 class ControlPlaneSettings:
-    """Everything ``progmoh serve`` runs on: its own section and the ones only it reads."""
+    """Everything ``progmoh serve`` runs on: its own section and the ones only it reads.
+
+    ``programs`` holds every program, the default one first.  The default
+    program is always made here from ``keys`` and ``serve.language``, its one
+    owner, so a copy with other keys (``dataclasses.replace``) plays them, and
+    a caller that names no programs gets the default program alone.
+    """
     serve: ServeSettings
     keys: KeySettings
     ami: AmiSettings
     billing: BillingSettings
     store: StoreSettings
+    programs: tuple[ServeProgram, ...] = ()
+
+    def __post_init__(self) -> None:
+        default = ServeProgram(DEFAULT_PROGRAM, self.keys, self.serve.language)
+        others = tuple(p for p in self.programs if p.name != DEFAULT_PROGRAM)
+        object.__setattr__(self, "programs", (default,) + others)
 

@@ -18,6 +18,7 @@ class CallView:
     """One call on hold, as the reports show it (status.py masks the number)."""
     uniqueid: str
     number: str
+    program: str                              # what its last lookup named (calls.py)
     queue: str
     position: int
     waited_s: float                           # since serve first heard of the call
@@ -39,6 +40,7 @@ class Health:
     last_store: str                           # "read found", "write ok", ...; "" before one
     cache: CacheState
     players_connected: int
+    programs: tuple[str, ...] = ()            # the configured programs, the default first
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Snapshot:
 def call_view(record: CallRecord, now_s: float) -> CallView:
     playing = record.playing
     return CallView(
-        uniqueid=record.uniqueid, number=record.number, queue=record.queue,
+        uniqueid=record.uniqueid, number=record.number, program=record.program,
+        queue=record.queue,
         position=record.position,
         waited_s=now_s - record.first_seen_s if record.first_seen_s else 0.0,
         music_class=record.state.music_class if record.state else "",

@@ -33,8 +33,8 @@ class StatusError(ProgmohError):
 
 def _call(call: CallView) -> dict:
     return {"uniqueid": call.uniqueid, "caller": mask_number(call.number),
-            "queue": call.queue, "position": call.position, "waited_s": round(call.waited_s, 1),
-            "music_class": call.music_class,
+            "program": call.program, "queue": call.queue, "position": call.position,
+            "waited_s": round(call.waited_s, 1), "music_class": call.music_class,
             "playing": {"kind": call.playing_kind, "name": call.playing_name},
             "keys": "".join(call.keys), "player": call.player,
             "audio_problems": dict(call.audio_problems)}
@@ -53,6 +53,7 @@ def status_report(snapshot: Snapshot) -> dict:
             "cache": {"generation": cache.generation, "created_s": cache.created_s,
                       "problems": cache.problems, "readable": cache.readable},
             "players_connected": health.players_connected,
+            "programs": list(health.programs),
         },
     }
 

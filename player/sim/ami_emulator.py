@@ -132,9 +132,10 @@ class AmiEmulator:
                    (("Queue", self.queue), ("Position", position), ("Count", position)),
                    f"{caller.number} joins {self.queue} at position {position}")
 
-    def start_moh(self, caller: Caller) -> None:
+    def start_moh(self, caller: Caller, music_class: str = "") -> None:
+        """``music_class``: the class the dialplan set (the default program's when "")."""
         self._moh.add(caller.uniqueid)
-        music_class = f"progmoh-{caller.uniqueid}"
+        music_class = music_class or f"progmoh-{caller.uniqueid}"
         self._emit("MusicOnHoldStart", "call", caller, (("Class", music_class),),
                    f"music on hold starts, class {music_class}")
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from progmoh.cache import layout
 from progmoh.player import wire
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.sim import asterisk_reader
 from progmoh.player.sim.simulate_serve import DEMO_NUMBER, Backstage, SimulationError
 from progmoh.player.sim.standin import ServeStandIn
@@ -50,15 +51,19 @@ class CallReport:
 
 
 def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False,
-                  ahead_leaves_at_s=None):
+                  ahead_leaves_at_s=None, program=DEFAULT_PROGRAM):
     """Run one call for ``seconds``; ``presses`` are (key, at_seconds) pairs.
 
     ``settings`` is serve's ``ControlPlaneSettings`` from the loaded config;
     ``ahead_leaves_at_s`` makes an agent answer the caller ahead then (through
-    serve), which moves the position and the queue's wait estimate.
+    serve), which moves the position and the queue's wait estimate.  ``program``
+    is the one the dialplan chose (in the class name; serve only).
     """
     serve = settings.serve
     _check(serve.cache_dir, serve.executable, seconds, presses, ahead_leaves_at_s, standin)
+    if standin and program != DEFAULT_PROGRAM:
+        raise SimulationError("--program needs the real serve: the stand-in plays the default "
+                              "program only")
     uniqueid = "%d.%d" % (time.time(), os.getpid())
     with tempfile.TemporaryDirectory(prefix="pm-", dir="/tmp") as work:
         if standin:
@@ -66,7 +71,7 @@ def simulate_call(wav_path, settings, seconds=90.0, presses=(), *, standin=False
                                                              presses)
         else:
             channel, timeline, remembered = _through_serve(settings, work, uniqueid, seconds,
-                                                           presses, ahead_leaves_at_s)
+                                                           presses, ahead_leaves_at_s, program)
     channel.write_wav(wav_path)
     return CallReport(
         wav_path=str(wav_path), uniqueid=uniqueid, seconds_heard=channel.frames_read * 0.04,
@@ -99,12 +104,12 @@ def _check(cache_dir, executable, seconds, presses, ahead_leaves_at_s, standin):
 
 # -- through the real control plane ---------------------------------------------------------
 
-def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s):
-    backstage = Backstage(settings, work, uniqueid).open()
+def _through_serve(settings, work, uniqueid, seconds, presses, ahead_leaves_at_s, program):
+    backstage = Backstage(settings, work, uniqueid, program=program).open()
     channel, remembered = None, None
     try:
         channel = place_call(backstage, seconds, presses, ahead_leaves_at_s)
-        remembered = backstage.call(backstage.service.choices.get, DEMO_NUMBER)
+        remembered = backstage.call(backstage.service.choices.get, DEMO_NUMBER, program)
     finally:
         backstage.finish()
     started = channel.exec_at if channel is not None else time.monotonic()
@@ -129,7 +134,7 @@ def place_call(backstage, seconds, presses=(), ahead_leaves_at_s=None, slow_dial
         backstage.choice_read()
     backstage.call(emulator.join, caller)              # app_queue: the caller is queued
     line = backstage.lookup()                          # MOH start: res_config_curl asks serve
-    backstage.call(emulator.start_moh, caller)
+    backstage.call(emulator.start_moh, caller, backstage.music_class)
     channel = asterisk_reader.Channel(line, record=True).start()
     try:
         asterisk_reader.run([channel], seconds, _ami_presser(backstage, presses,

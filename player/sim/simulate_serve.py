@@ -22,6 +22,7 @@ import urllib.parse
 from pathlib import Path
 
 from progmoh.cache.errors import ProgmohError
+from progmoh.player.programs import DEFAULT_PROGRAM, class_name
 from progmoh.player.serve.service import Service
 from progmoh.player.serve.settings import BillingFields, ControlPlaneSettings, StoreSettings
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
@@ -59,16 +60,18 @@ def demo_settings(base: ControlPlaneSettings, work: str, ami_port: int, secret: 
         fields=BillingFields())                     # the demo billing answers with these
     store = StoreSettings(url=store_url or "sqlite:///" + os.path.join(work, "choices.db"),
                           timeout_s=base.store.timeout_s)
-    return ControlPlaneSettings(serve, base.keys, ami, billing, store)
+    return ControlPlaneSettings(serve, base.keys, ami, billing, store, base.programs)
 
 
 class Backstage(threading.Thread):
     """serve and the AMI emulator on their own event loop; the caller drives them from outside."""
 
     def __init__(self, base: ControlPlaneSettings, work: str, uniqueid: str, *,
-                 number: str = DEMO_NUMBER, store_url: str = "") -> None:
+                 number: str = DEMO_NUMBER, store_url: str = "",
+                 program: str = DEFAULT_PROGRAM) -> None:
         super().__init__(name="simulate-serve", daemon=True)
         self.base, self.work, self.store_url = base, work, store_url
+        self.program = program                  # the dialplan's choice, in the class name
         self.caller = Caller.local(uniqueid, number, "Demo Caller", 3,
                                    language=base.serve.language)   # its channel's language
         self.ahead = [Caller.local(f"{uniqueid}{n}", number, name, n)
@@ -105,11 +108,16 @@ class Backstage(threading.Thread):
         """Run ``function(*args)`` on the loop without waiting: the reader's tick goes on."""
         self._loop().call_soon_threadsafe(function, *args)
 
+    @property
+    def music_class(self) -> str:
+        """The class the dialplan sets for the call: its program's (player/programs.py)."""
+        return class_name(self.program, self.caller.uniqueid)
+
     def lookup(self) -> str:
         """The player's command line, asked as res_config_curl asks at MOH start."""
         service = self._service()
         serve = service.settings.serve
-        name = f"progmoh-{self.caller.uniqueid}"
+        name = self.music_class
         row = realtime_single(serve.listen, service.realtime.port, serve.prefix, name)
         application = row.get("application", "")
         argv = application.split(" ")
@@ -161,7 +169,7 @@ class Backstage(threading.Thread):
         self.loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         stopping = self._stopping
         secret = secrets.token_hex(16)
-        self.emulator = emulator = AmiEmulator(AMI_USER, secret, queue="support",
+        self.emulator = emulator = AmiEmulator(AMI_USER, secret, queue=queue_of(self.program),
                                                holdtime_s=DEMO_HOLDTIME_S,
                                                completed=DEMO_COMPLETED)
         for caller in self.ahead:
@@ -178,6 +186,11 @@ class Backstage(threading.Thread):
             await service.close()
             await emulator.close()
             self.journal.extend(emulator.journal)
+
+
+def queue_of(program: str) -> str:
+    """The queue a program's calls wait in, as `progmoh asterisk-config` names it."""
+    return "support" if program == DEFAULT_PROGRAM else program
 
 
 def realtime_single(host: str, port: int, prefix: str, name: str) -> dict:

@@ -83,3 +83,80 @@ def test_every_setting_line_of_the_asterisk_snippets_is_explained(tmp_path):
                  "pjsip.conf"):
         body = section(result.output, f"/etc/asterisk/{name}")
         assert sum(line.lstrip().startswith(";") for line in body.splitlines()) >= 2, name
+
+
+# -- programs: a dialplan context and a queue for each ---------------------------------
+PROGRAMS = """
+[programs.sales.keys]
+balance = ""
+[programs.support.library]
+default_class = "calm"
+[programs.collections]
+language = "ru"
+"""
+DEFAULT_CONTEXT = """\
+[progmoh-queue]
+exten => _X.,1,Answer()
+ same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
+ same => n,Queue(support)
+ same => n,Hangup()
+"""
+
+
+def run_with(tmp_path, extra: str):
+    path = tmp_path / "progmoh.toml"
+    path.write_text(CONFIG + extra)
+    path.chmod(0o600)
+    result = CliRunner().invoke(progmoh, ["asterisk-config", "--config", str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def contexts(dialplan: str) -> dict[str, list[str]]:
+    """Each [context] of the dialplan and its lines that are not comments."""
+    found: dict[str, list[str]] = {}
+    name = None
+    for line in dialplan.splitlines():
+        if line.startswith("["):
+            name = line.strip("[]")
+            found[name] = []
+        elif name and line.strip() and not line.startswith(";"):
+            found[name].append(line)
+    return found
+
+
+def test_each_program_has_a_context_setting_its_class_before_its_queue(tmp_path):
+    dialplan = section(run_with(tmp_path, PROGRAMS), "/etc/asterisk/extensions.conf")
+    found = contexts(dialplan)
+    assert list(found) == ["progmoh-queue", "progmoh-queue-collections", "progmoh-queue-sales",
+                           "progmoh-queue-support"]
+    for program, queue in (("collections", "collections"), ("sales", "sales"),
+                           ("support", "support")):
+        assert found[f"progmoh-queue-{program}"] == [
+            "exten => _X.,1,Answer()",
+            f" same => n,Set(CHANNEL(musicclass)=progmoh-{program}-${{UNIQUEID}})",
+            f" same => n,Queue({queue})", " same => n,Hangup()"], program
+    assert "Goto(progmoh-queue-sales,${EXTEN},1)" in dialplan
+
+
+def test_the_default_program_keeps_todays_lines_exactly(tmp_path):
+    today = run(tmp_path)[0].output
+    with_programs = run_with(tmp_path, PROGRAMS)
+    assert DEFAULT_CONTEXT in section(today, "/etc/asterisk/extensions.conf")
+    for name in ("extensions.conf", "queues.conf"):          # today's, then the programs'
+        today_part = section(today, f"/etc/asterisk/{name}").removesuffix("; ")
+        assert section(with_programs, f"/etc/asterisk/{name}").startswith(today_part), name
+    for name in ("extconfig.conf", "musiconhold.conf", "modules.conf", "pjsip.conf",
+                 "manager.conf"):
+        assert section(with_programs, f"/etc/asterisk/{name}") == section(
+            today, f"/etc/asterisk/{name}"), name
+
+
+def test_each_programs_queue_has_app_queues_announcements_off_once(tmp_path):
+    queues = section(run_with(tmp_path, PROGRAMS), "/etc/asterisk/queues.conf")
+    sections = [line for line in queues.splitlines() if line.startswith("[")]
+    assert sections == ["[support]", "[collections]", "[sales]"]     # support once
+    assert queues.count("announce-position = no") == 3
+    assert queues.count("periodic-announce-frequency = 0") == 3
+    assert "; the queue of program \"sales\" (progmoh-queue-sales above)" in queues

@@ -109,7 +109,7 @@ def read(given: dict):
     ({"programs": {"sales": {"keys": {"balance": 2}}}},
      "'programs.sales.keys.balance' must be a string, not an integer (2)"),
     ({"programs": {"sales": {"keys": {"balance": "22"}}}},
-     "'programs.sales.keys.balance' must be one DTMF key (0-9, * or #), not '22'"),
+     "'programs.sales.keys.balance' must be one DTMF key (0-9, * or #) or \"\" (no key), not '22'"),
     ({"programs": {"sales": "loud"}}, "'programs.sales' must be a table, not a string (\"loud\")"),
 ])
 def test_nested_declared_tables_name_the_dotted_key(given, expected):

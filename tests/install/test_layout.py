@@ -22,7 +22,7 @@ TOP_FOLDERS = ("cli", "cache", "renderer", "player")
 # block checksums, the audio format, the lines of the players' index, the one escape
 # of names for a log line and the project's one error base (all standard library only).
 PLAY_MAY_IMPORT = ("progmoh.player.play", "progmoh.player.wire", "progmoh.player.lean_json",
-                   "progmoh.player.command_line",
+                   "progmoh.player.command_line", "progmoh.player.programs",
                    "progmoh.player.words", "progmoh.cache.layout", "progmoh.cache.blocks",
                    "progmoh.cache.audio_format", "progmoh.cache.index_lines",
                    "progmoh.cache.printable", "progmoh.cache.errors")

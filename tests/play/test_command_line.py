@@ -110,7 +110,8 @@ def test_at_the_limit_options_are_dropped_in_order_of_worth():
 
 def test_the_usage_line_names_the_table_s_options():
     assert cl.synopsis() == ("progmoh play --uniqueid ID [--cache DIR] [--socket PATH] "
-                             "[--log FILE|syslog] [--lead-ms N] [--class NAME] [--at PLACE]")
+                             "[--program NAME] [--log FILE|syslog] [--lead-ms N] "
+                             "[--class NAME] [--at PLACE]")
 
 
 def test_bad_arguments_are_reported_with_the_usage_and_the_player_still_starts(
@@ -120,8 +121,8 @@ def test_bad_arguments_are_reported_with_the_usage_and_the_player_still_starts(
     play_fast.main(["--bogus", "--uniqueid", "1.2"])
     assert capfd.readouterr().err == (
         "progmoh play: unknown argument '--bogus'\n"
-        "usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] [--log FILE|syslog] "
-        "[--lead-ms N] [--class NAME] [--at PLACE]\n")
+        "usage: progmoh play --uniqueid ID [--cache DIR] [--socket PATH] [--program NAME] "
+        "[--log FILE|syslog] [--lead-ms N] [--class NAME] [--at PLACE]\n")
     assert [options["uniqueid"] for options in ran] == ["1.2"]
 
 

@@ -12,11 +12,11 @@ from progmoh.player.command_line import valid_uniqueid
 def test_full_argv():
     options, problems = play_fast.parse([
         "--uniqueid", "1795709779.380", "--cache", "/c", "--socket=/s", "--log", "syslog",
-        "--lead-ms", "150", "--class", "jazz", "--at", "1:8000:0:"])
+        "--lead-ms", "150", "--class", "jazz", "--at", "1:8000:0:", "--program", "sales"])
     assert problems == []
     assert options == {"uniqueid": "1795709779.380", "cache_dir": "/c", "socket_path": "/s",
                        "log_target": "syslog", "lead_ms": 150, "music_class": "jazz",
-                       "place": "1:8000:0:"}
+                       "place": "1:8000:0:", "program": "sales"}
 
 
 def test_defaults():
@@ -25,6 +25,7 @@ def test_defaults():
     assert options["cache_dir"] == os.path.join(paths.CHECKOUT_DIR, "var", "cache")
     assert options["socket_path"] is None and options["log_target"] == ""
     assert options["lead_ms"] == 200 and options["music_class"] == "" and options["place"] == ""
+    assert options["program"] == "default"
 
 
 def test_problems_are_reported_but_never_fatal():

@@ -4,12 +4,13 @@ from collections import Counter
 
 from progmoh.cache.audio_format import SAMPLE_RATE_HZ
 from progmoh.cli.config import load
+from progmoh.cli.render_cmd import render_programs
 from progmoh.renderer.render import render
 
 
 def test_the_demo_library_renders_without_problems(tmp_path):
     config = load(None)
-    result = render(config.library, config.render, config.program, tmp_path / "cache")
+    result = render(render_programs(config), config.render, tmp_path / "cache")
     assert result.problems == ()
     from progmoh.cache.store import Store
     manifest = Store(tmp_path / "cache").current()

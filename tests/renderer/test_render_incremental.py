@@ -107,8 +107,9 @@ def test_progress_is_reported_through_the_callback_up_to_the_total(config):
     calls = []
     from dataclasses import replace
 
+    from progmoh.cli.render_cmd import render_programs
     from progmoh.renderer.render import render
-    render(config.library, replace(config.render, duck_db=-12.0), config.program,
+    render(render_programs(config), replace(config.render, duck_db=-12.0),
            config.cache.root, progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1][0] == calls[-1][1] >= 2
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(calls))

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import sqlite3
 import urllib.parse
+from pathlib import Path
 
 import pymysql
 import pytest
@@ -228,3 +229,92 @@ def test_the_sqlite_file_of_caller_numbers_is_private(tmp_path):
         assert stat.S_IMODE(os.stat(tmp_path / "choices.db").st_mode) == 0o640
     finally:
         os.umask(old)
+
+
+# -- per program, and a store written before programs ------------------------------------
+# queue_music as serve created it before programs (the number alone its key).
+OLD_SCHEMA = {
+    "sqlite": """CREATE TABLE IF NOT EXISTS queue_music (
+    caller_number TEXT PRIMARY KEY,
+    music_class TEXT NOT NULL,
+    updated_at TEXT NOT NULL)""",
+    "mysql": """CREATE TABLE IF NOT EXISTS queue_music (
+    caller_number VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+    music_class VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    updated_at DATETIME NOT NULL
+) ENGINE=InnoDB"""}
+OLD_ROWS = [("+15550001", "jazz", "2026-11-30 10:00:00"), ("Иван", "calm", "2026-11-30 11:00:00")]
+
+
+def sql(url: str, *statements: tuple) -> list:
+    """Run (statement, values) pairs on the store's database; the last one's rows."""
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url[len("sqlite:///"):]) as connection:
+            rows = [connection.execute(s, v).fetchall() for s, v in statements]
+        connection.close()
+        return rows[-1]
+    with pymysql.connect(**connect_arguments(url, 1.0)) as connection, connection.cursor() as c:
+        for statement, values in statements:
+            c.execute(statement.replace("?", "%s"), values)
+        rows = list(c.fetchall())
+        connection.commit()
+        return rows
+
+
+def written_before_programs(url: str) -> None:
+    if url.startswith("sqlite"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    kind = "sqlite" if url.startswith("sqlite") else "mysql"
+    sql(url, (OLD_SCHEMA[kind], ()), *(("INSERT INTO queue_music VALUES (?, ?, ?)", row)
+                                      for row in OLD_ROWS))
+
+
+def test_a_class_is_remembered_per_program(store_url):
+    async def scenario(store):
+        await store.put("+15550001", "calm")
+        await store.put("+15550001", "jazz", "sales")
+        await store.put("+15550002", "rock", "sales")
+        return (await store.get("+15550001"), await store.get("+15550001", "sales"),
+                await store.get("+15550002"), await store.classes("+15550001", ("default",
+                                                                               "sales", "other")))
+    default, sales, other_number, every = run_with_store(store_url, scenario)
+    assert (default, sales, other_number) == ("calm", "jazz", None)
+    assert every == {"default": "calm", "sales": "jazz"}
+
+
+def test_a_store_written_before_programs_migrates_in_place_and_keeps_every_row(store_url,
+                                                                               caplog):
+    written_before_programs(store_url)
+    caplog.set_level(logging.INFO, "progmoh.serve.choices")
+
+    async def scenario(store):
+        kept = [await store.get(number) for number, _, _ in OLD_ROWS]
+        await store.put("+15550001", "rock", "sales")
+        return kept, await store.classes("+15550001", ("default", "sales"))
+    kept, every = run_with_store(store_url, scenario)
+    assert kept == ["jazz", "calm"]
+    assert every == {"default": "jazz", "sales": "rock"}
+    assert "queue_music keyed by program now" in caplog.text
+    rows = sql(store_url, ("SELECT caller_number, music_class, updated_at FROM queue_music "
+                           "WHERE program = ?", ("default",)))
+    assert sorted(tuple(map(str, row)) for row in rows) == sorted(OLD_ROWS)   # times kept
+    caplog.clear()
+    assert run_with_store(store_url, lambda store: store.get("Иван")) == "calm"
+    assert "keyed by program now" not in caplog.text                # once only
+
+
+def test_an_older_serve_still_writing_without_a_program_writes_the_default_programs(store_url):
+    run_with_store(store_url, lambda store: store.put("+15550001", "jazz", "sales"))
+    sql(store_url, ("INSERT INTO queue_music (caller_number, music_class, updated_at) "
+                    "VALUES (?, ?, ?)", ("+15550001", "calm", "2026-12-01 09:00:00")))
+    every = run_with_store(store_url, lambda store: store.classes("+15550001",
+                                                                  ("default", "sales")))
+    assert every == {"default": "calm", "sales": "jazz"}
+
+
+def test_a_program_that_is_no_program_name_is_neither_written_nor_read(store_url, caplog):
+    async def scenario(store):
+        await store.put("+15550001", "jazz", "Sales; DROP")
+        return await store.classes("+15550001", ("Sales; DROP", "x" * 40))
+    assert run_with_store(store_url, scenario) == {}
+    assert "no program name" in caplog.text

@@ -70,10 +70,10 @@ class Recorder:
 
 class Player(PipedProcess):
     @classmethod
-    async def start(cls, path, hello_id, argv_id=None, mode="normal"):
+    async def start(cls, path, hello_id, argv_id=None, mode="normal", options=()):
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", PLAYER, str(path), hello_id, mode,
-            "--uniqueid", argv_id or hello_id,
+            "--uniqueid", argv_id or hello_id, *options,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         return cls(process)
 
@@ -115,6 +115,23 @@ def test_player_with_matching_argv_and_parent_is_welcomed(tmp_path):
     assert event[:2] == ("message", CALL)
     assert protocol.call_state(event[2]["state"]) == protocol.CallState("jazz", 2)
     assert gone == ("gone", CALL)
+
+
+def test_an_admitted_players_program_is_read_from_its_own_command_line(tmp_path):
+    """As the player reads it: a --program that is no program name is the default."""
+    async def scenario(server, recorder, path):
+        programs = {}
+        for uid, options in ((CALL, ("--program", "sales")), (OTHER_CALL, ("--program", "Bad!")),
+                             ("1795709779.382", ())):
+            player = await Player.start(path, uid, options=options)
+            assert await recorder.next() == ("connected", uid)
+            programs[uid] = recorder.links[uid].program
+            await player.stop()
+            assert await recorder.next() == ("gone", uid)
+        return programs
+
+    assert run(scenario, tmp_path) == {CALL: "sales", OTHER_CALL: "default",
+                                       "1795709779.382": "default"}
 
 
 def test_player_claiming_another_call_is_denied(tmp_path):

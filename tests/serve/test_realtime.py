@@ -1,37 +1,21 @@
 """The res_config_curl backend, fed the exact request bytes Asterisk sent."""
 
 import asyncio
-import dataclasses
 import logging
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from progmoh.cache.settings import CacheSettings
 from progmoh.player.serve.realtime import (
     MAX_BODY_BYTES,
     MAX_HEAD_BYTES,
     RealtimeServer,
     application_line,
 )
-from progmoh.player.serve.settings import ServeSettings
-from progmoh.player.settings import PlayerSettings
 from tests.support import ami_recordings as rec
+from tests.support.realtime_support import decoded_row, serve_settings
 
 EMPTY_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"
-
-
-def serve_settings(cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/progmoh/play.log",
-                   **changes) -> ServeSettings:
-    base = ServeSettings(
-        listen="127.0.0.1", port=0, prefix="/moh", executable=Path("/opt/progmoh/bin/progmoh"),
-        socket_path=Path("/run/progmoh/serve.sock"), socket_mode=0o660,
-        asterisk_executables=("/usr/sbin/asterisk",), language="en", call_grace_s=600.0, log="",
-        status_socket=None, status_socket_mode=0o660, languages=("en",), player_argv=(),
-        cache=CacheSettings(root=cache_dir, gc_grace_s=3600.0),
-        player=PlayerSettings(lead_ms=200, log=player_log))
-    return dataclasses.replace(base, **changes)
 
 
 def http(name: str) -> bytes:
@@ -73,11 +57,6 @@ def split_answers(data: bytes) -> list[tuple[bytes, bytes]]:
         answers.append((head + b"\r\n\r\n", data[:length]))
         data = data[length:]
     return answers
-
-
-def decoded_row(body: bytes) -> dict:
-    pairs = [item.split("=", 1) for item in body.decode("ascii").split("&")]
-    return {key: urllib.parse.unquote(value) for key, value in pairs}
 
 
 def test_notfound_and_default_get_exactly_the_recorded_empty_answers():
@@ -277,9 +256,9 @@ def test_a_restarted_call_s_place_goes_with_its_class_before_the_log():
 # -- the HTTP parser's refusals: one 400, the connection closed, the reason logged -----
 BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n"
                b"Connection: close\r\n\r\n")
-REFUSED_HEAD = b"POST /moh/single HTTP/1.1\r\nHost: x\r\n"     # a lookup's first lines
+LOOKUP_HEAD = b"POST /moh/single HTTP/1.1\r\nHost: x\r\n"
 BODY = b"name=progmoh-1795710278.1"
-TOO_BIG = f"body over {MAX_BODY_BYTES} bytes or negative"
+BODY_REFUSED = f"body over {MAX_BODY_BYTES} bytes or negative"   # a kind, not the value sent
 
 
 async def refused(request: bytes) -> tuple[bytes, list[str]]:
@@ -299,16 +278,16 @@ async def refused(request: bytes) -> tuple[bytes, list[str]]:
 
 
 @pytest.mark.parametrize("request_bytes, reason", [
-    (REFUSED_HEAD + b"Content-Length 25\r\n\r\n" + BODY, "bad header line"),
-    (REFUSED_HEAD + b"Transfer-Encoding: chunked\r\n\r\n19\r\n" + BODY + b"\r\n0\r\n\r\n",
+    (LOOKUP_HEAD + b"Content-Length 25\r\n\r\n" + BODY, "bad header line"),
+    (LOOKUP_HEAD + b"Transfer-Encoding: chunked\r\n\r\n19\r\n" + BODY + b"\r\n0\r\n\r\n",
      "chunked request bodies are not supported"),
-    (REFUSED_HEAD + b"Content-Length: 25x\r\n\r\n" + BODY, "bad Content-Length"),
-    (REFUSED_HEAD + b"Content-Length: -1\r\n\r\n" + BODY, TOO_BIG),
-    (REFUSED_HEAD + b"Content-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1)
-     + b"x" * (MAX_BODY_BYTES + 1), TOO_BIG),
-    (REFUSED_HEAD + b"Content-Length: 25\r\n\r\n" + BODY[:5], "body cut short"),
-    (REFUSED_HEAD + b"Content-Len", "request cut short"),
-    (REFUSED_HEAD + b"X-Padding: " + b"x" * MAX_HEAD_BYTES + b"\r\n\r\n",
+    (LOOKUP_HEAD + b"Content-Length: 25x\r\n\r\n" + BODY, "bad Content-Length"),
+    (LOOKUP_HEAD + b"Content-Length: -1\r\n\r\n" + BODY, BODY_REFUSED),
+    (LOOKUP_HEAD + b"Content-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1)
+     + b"x" * (MAX_BODY_BYTES + 1), BODY_REFUSED),
+    (LOOKUP_HEAD + b"Content-Length: 25\r\n\r\n" + BODY[:5], "body cut short"),
+    (LOOKUP_HEAD + b"Content-Len", "request cut short"),
+    (LOOKUP_HEAD + b"X-Padding: " + b"x" * MAX_HEAD_BYTES + b"\r\n\r\n",
      f"request head over {MAX_HEAD_BYTES} bytes"),
 ], ids=["header-line", "chunked", "length-not-a-number", "length-negative", "body-too-big",
         "body-cut-short", "head-cut-short", "head-too-big"])
@@ -318,13 +297,15 @@ def test_a_request_it_cannot_read_gets_one_400_and_the_reason_is_logged(request_
     answer, counted = asyncio.run(refused(request_bytes))
     assert answer == BAD_REQUEST
     assert counted == ["malformed"]
-    assert f"realtime: {reason} from 127.0.0.1" in caplog.text     # the reason, never the bytes
+    assert f"realtime: {reason} from 127.0.0.1" in caplog.text
+    for garbage in ("Content-Length 25", "25x", "-1 bytes", "X-Padding"):   # never echoed
+        assert garbage not in caplog.text
 
 
 def test_the_largest_body_allowed_is_still_read():
     """The bound is on the size, not on a lookup near it: MAX_BODY_BYTES exactly is read."""
     body = BODY + b"&x=" + b"y" * (MAX_BODY_BYTES - len(BODY) - 3)
-    request = (REFUSED_HEAD.replace(b"HTTP/1.1", b"HTTP/1.0")
+    request = (LOOKUP_HEAD.replace(b"HTTP/1.1", b"HTTP/1.0")
                + b"Content-Length: %d\r\n\r\n" % len(body))
     answer, counted = asyncio.run(refused(request + body))
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and counted == ["answered"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.protocol import Account, ProtocolError
 from progmoh.player.serve.actions import (
     CallForgotten,
@@ -36,7 +37,7 @@ def settings(tmp_path):
 
 
 def new_core(settings, clock=None) -> ServeCore:
-    return ServeCore(settings.serve, settings.keys, clock or FakeClock(),
+    return ServeCore(settings.serve, settings.programs, clock or FakeClock(),
                      billing_backend=settings.billing.backend)
 
 
@@ -64,7 +65,7 @@ def test_a_queued_caller_is_prefetched_read_and_welcomed_with_class_and_position
     joined = core.ami_event(join(A, NUMBER_A, 2))
     assert joined == [PrefetchBalance(NUMBER_A), ReadChoice(A, NUMBER_A), CallOnAmi(A)]
     assert core.start_class(A) is None                   # the read is in flight
-    assert core.choice_answered(A, NUMBER_A, "jazz") == []
+    assert core.choice_answered(A, NUMBER_A, {DEFAULT_PROGRAM: "jazz"}) == []
     assert core.start_class(A) == "jazz"
     assert sent(core.player_ready(A, link)) == [
         (link, "welcome", {"language": "en", "music_class": "jazz", "state": None}),
@@ -154,7 +155,7 @@ def test_a_class_read_while_a_newer_player_connects_welcomes_only_the_newer(sett
     first, newer = object(), object()
     core.player_connected(A, first)
     core.player_connected(A, newer)
-    core.choice_answered(A, NUMBER_A, "jazz")
+    core.choice_answered(A, NUMBER_A, {DEFAULT_PROGRAM: "jazz"})
     assert core.player_ready(A, first) == []
     assert sent(core.player_ready(A, newer))[0] == (
         newer, "welcome", {"language": "en", "music_class": "jazz", "state": None})
@@ -164,16 +165,16 @@ def test_a_class_read_for_a_number_since_changed_is_dropped(settings):
     core = new_core(settings)
     core.ami_event(msg(Event="NewCallerid", Uniqueid=A, CallerIDNum=NUMBER_A))
     assert core.ami_event(join(A, NUMBER_B, 1))[-1] == ReadChoice(A, NUMBER_B)
-    core.choice_answered(A, NUMBER_A, "jazz")
+    core.choice_answered(A, NUMBER_A, {DEFAULT_PROGRAM: "jazz"})
     assert core.start_class(A) is None
-    core.choice_answered(A, NUMBER_B, "calm")
+    core.choice_answered(A, NUMBER_B, {DEFAULT_PROGRAM: "calm"})
     assert core.start_class(A) == "calm"
 
 
 def test_a_player_of_a_call_ami_does_not_know_hears_no_remembered_class(settings):
     core = new_core(settings)
     core.ami_event(join(A, NUMBER_A, 1))
-    core.choice_answered(A, NUMBER_A, "jazz")
+    core.choice_answered(A, NUMBER_A, {DEFAULT_PROGRAM: "jazz"})
     core.ami_down()
     link = object()
     core.player_connected(A, link)
@@ -295,7 +296,7 @@ def test_a_class_read_answered_after_the_call_was_forgotten_keeps_nothing(settin
     core = new_core(settings, clock)
     core.ami_event(join(A, NUMBER_A, 1))
     forgotten(core, clock, settings, welcomed(core, A))
-    assert core.choice_answered(A, NUMBER_A, "jazz") == []
+    assert core.choice_answered(A, NUMBER_A, {DEFAULT_PROGRAM: "jazz"}) == []
     assert core.calls.get(A) is None and core.start_class(A) == ""
 
 
@@ -305,7 +306,7 @@ def test_a_player_that_left_while_it_waited_is_not_welcomed_and_the_next_hears_a
     left, newer = object(), object()
     core.player_connected(A, left)
     core.player_gone(A, left)                                # before the class was read
-    core.choice_answered(A, NUMBER_A, "jazz")
+    core.choice_answered(A, NUMBER_A, {DEFAULT_PROGRAM: "jazz"})
     assert core.player_ready(A, left) == []
     assert core.calls.get(A).link is None
     core.player_connected(A, newer)

@@ -16,6 +16,7 @@ the same races is in test_serve_core.py and test_serve_core_late_answers.py.
 import asyncio
 import dataclasses
 
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve.choices import open_choice_store
 from tests.support.ami_events import A, join, key, msg
 from tests.support.billing_server import BillingServer, json_answer
@@ -43,16 +44,16 @@ class HeldStore:
     def _gate(self, number: str) -> asyncio.Event:
         return self._gates.setdefault(number, asyncio.Event())
 
-    async def get(self, number: str):
+    async def classes(self, number: str, programs: tuple[str, ...]):
         self.reading[number] = self.reading.get(number, 0) + 1
         try:
             await self._gate(number).wait()
-            return await self._store.get(number)
+            return await self._store.classes(number, programs)
         finally:
             self.reading[number] -= 1
 
-    async def put(self, number: str, music_class: str) -> None:
-        await self._store.put(number, music_class)
+    async def put(self, number: str, music_class: str, program: str = DEFAULT_PROGRAM) -> None:
+        await self._store.put(number, music_class, program)
 
     def close(self) -> None:
         self._store.close()

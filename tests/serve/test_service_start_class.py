@@ -5,6 +5,7 @@ database costs the class, never the start."""
 import asyncio
 import time
 
+from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.protocol import CallState
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.realtime import CLASS_WAIT_S
@@ -18,17 +19,18 @@ NUMBER = "+15551230001"
 
 
 class SlowChoices:
-    """A store whose reads finish only when the test says so."""
+    """A store whose reads finish only when the test says so (with the default
+    program's class)."""
 
     def __init__(self):
         self.answers: dict[str, asyncio.Future] = {}
         self.saved: list = []
 
-    async def get(self, number):
+    async def classes(self, number, programs):
         future = self.answers.setdefault(number, asyncio.get_running_loop().create_future())
-        return await future
+        return {DEFAULT_PROGRAM: await future}
 
-    async def put(self, number, music_class):
+    async def put(self, number, music_class, program=DEFAULT_PROGRAM):
         self.saved.append((number, music_class))
 
     def close(self):

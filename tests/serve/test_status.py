@@ -55,7 +55,8 @@ def test_json_shows_the_call_masked_with_what_plays_and_the_keys(tmp_path):
     assert as_json.exit_code == 0, as_json.output
     report = json.loads(as_json.output)
     call, = report["calls"]
-    assert call == {"uniqueid": A, "caller": "*******0002", "queue": "testq", "position": 2,
+    assert call == {"uniqueid": A, "caller": "*******0002", "program": "default",
+                    "queue": "testq", "position": 2,
                     "waited_s": 65.0, "music_class": "sync", "player": True,
                     "playing": {"kind": "advice", "name": "opening-hours"}, "keys": "42",
                     "audio_problems": {"blocked_writes": 1}}
@@ -64,6 +65,7 @@ def test_json_shows_the_call_masked_with_what_plays_and_the_keys(tmp_path):
     assert health["billing"] == {"backend": "command", "last_lookup": "ok"}
     assert health["store"] == {"last_operation": "read none"}
     assert health["players_connected"] == 1
+    assert health["programs"] == ["default"]
     for text in (as_json.output, table.output):
         assert FAST not in text and "5551230002" not in text and "USD" not in text
 

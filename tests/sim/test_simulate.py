@@ -129,3 +129,33 @@ def test_non_finite_times_are_refused(tmp_path, option, value):
     result = CliRunner().invoke(progmoh, ["simulate-call", str(tmp_path / "o.wav"), option, value])
     assert result.exit_code == 2 and value in result.output
     assert not (tmp_path / "o.wav").exists()
+
+
+def test_a_call_of_another_program_gets_its_class_name_queue_and_keys(short_dir):
+    """The sales program has no balance key: its key 2 does nothing, its key 4 still speaks."""
+    build_cache(short_dir)
+    path = config(short_dir)
+    with open(path, "a") as handle:
+        handle.write('[programs.sales.keys]\nbalance = ""\n')
+    result = CliRunner().invoke(progmoh, [
+        "simulate-call", str(short_dir / "call.wav"), "--program", "sales", "--seconds", "4",
+        "--keys", "2@1.5,4@2.5", "--config", path], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert " of program sales through serve: " in result.output
+    events = timeline(result.output)
+    assert first_at(events, "serve: realtime /moh/single for progmoh-sales-") <= 0
+    assert first_at(events, "AMI MusicOnHoldStart: music on hold starts, class progmoh-sales-") <= 0
+    assert first_at(events, "AMI QueueCallerJoin: +15551230001 joins sales at position 3") <= 0
+    key_2 = first_at(events, "AMI DTMFBegin: key 2 pressed")
+    key_4 = first_at(events, "AMI DTMFBegin: key 4 pressed")
+    assert first_at(events, "insert balance", key_2 - START_SKEW_S) is None
+    assert answer_at(events, key_4, "insert position 3 [position_3]") < 3.5
+
+
+def test_a_program_the_config_does_not_name_is_a_usage_error(short_dir):
+    build_cache(short_dir)
+    result = CliRunner().invoke(progmoh, [
+        "simulate-call", str(short_dir / "call.wav"), "--program", "nosuch", "--seconds", "2",
+        "--config", config(short_dir)])
+    assert result.exit_code == 2
+    assert "'nosuch' is not a program of the configuration (known: default)" in result.output

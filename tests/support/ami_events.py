@@ -10,10 +10,10 @@ def msg(**headers) -> Message:
     return Message(tuple((k, str(v)) for k, v in headers.items()))
 
 
-def join(uid, number, position):
+def join(uid, number, position, queue="testq"):
     return msg(Event="QueueCallerJoin", Privilege="agent,all",
                Channel=f"Local/caller@capin-{uid};2", CallerIDNum=number, Uniqueid=uid,
-               Queue="testq", Position=position, Count=position)
+               Queue=queue, Position=position, Count=position)
 
 
 def key(uid, digit):
@@ -21,8 +21,8 @@ def key(uid, digit):
                Uniqueid=uid, Digit=digit, DurationMs=200, Direction="Received")
 
 
-def leave(uid, position):
-    return msg(Event="QueueCallerLeave", Uniqueid=uid, Queue="testq", Position=position, Count=0)
+def leave(uid, position, queue="testq"):
+    return msg(Event="QueueCallerLeave", Uniqueid=uid, Queue=queue, Position=position, Count=0)
 
 
 def hangup(uid):

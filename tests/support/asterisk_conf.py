@@ -32,7 +32,10 @@ SERVE_USER, SERVE_SECRET = "progmoh", "serve-secret"
 NO_SUCH_SOUND = "progmoh-test-no-such-sound"
 PHONE_IP, TRUNK_IP, INBAND_IP, CARRIER_IP = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"
 # The dialed number says which queue a SIP caller joins, and tells its channel apart.
-QUEUE_PREFIXES = {"support": "1", "restarts": "2"}
+QUEUE_PREFIXES = {"support": "1", "restarts": "2", "sales": "3"}
+# The queues whose calls play another program than the default, as `progmoh asterisk-config`
+# writes their class: progmoh-<program>-${UNIQUEID} (player/programs.py).
+QUEUE_PROGRAMS = {"sales": "sales"}
 
 
 # The manager user a lab's own AMI sessions log in as: it may read and do anything.
@@ -129,6 +132,12 @@ announce-frequency = 0
 announce-position = no
 periodic-announce = {NO_SUCH_SOUND}
 periodic-announce-frequency = 4
+[sales]
+joinempty = yes
+leavewhenempty = no
+announce-frequency = 0
+announce-position = no
+periodic-announce-frequency = 0
 """
 
 # Local callers set their number from the Originate; SIP callers bring theirs, and
@@ -136,6 +145,8 @@ periodic-announce-frequency = 4
 # and P-Asserted-Identity headers go into variables (AMI VarSet events), so a
 # test can say what identity the PBX was given.  An agent answers for
 # a moment and hangs up (app_queue then counts an answered call and its hold time).
+# A queue of another program sets PROGRAM_PART, so its class names the program; a
+# caller redirected to transfer,sales moves to the sales queue and its program.
 EXTENSIONS = """[callers]
 exten => caller,1,Set(CALLERID(num)=${NUM})
  same => n,Answer()
@@ -143,15 +154,22 @@ exten => caller,1,Set(CALLERID(num)=${NUM})
  same => n,Queue(${QUEUE})
  same => n,Hangup()
 [phones]
-""" + "".join(f"exten => _{digit}XXX,1,Set(QUEUE={queue})\n same => n,Goto(sip,s,1)\n"
+""" + "".join(f"exten => _{digit}XXX,1,Set(QUEUE={queue})\n"
+              + (f" same => n,Set(PROGRAM_PART={QUEUE_PROGRAMS[queue]}-)\n"
+                 if queue in QUEUE_PROGRAMS else "")
+              + " same => n,Goto(sip,s,1)\n"
               for queue, digit in QUEUE_PREFIXES.items()) + """[sip]
 exten => s,1,Set(SIP_FROM=${PJSIP_HEADER(read,From)})
  same => n,Set(SIP_PAI=${PJSIP_HEADER(read,P-Asserted-Identity)})
  same => n,Goto(enter,s,1)
 [enter]
 exten => s,1,Answer()
- same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
+ same => n,Set(CHANNEL(musicclass)=progmoh-${PROGRAM_PART}${UNIQUEID})
  same => n,Queue(${QUEUE})
+ same => n,Hangup()
+[transfer]
+exten => sales,1,Set(CHANNEL(musicclass)=progmoh-sales-${UNIQUEID})
+ same => n,Queue(sales)
  same => n,Hangup()
 [agents]
 exten => agent,1,Answer()

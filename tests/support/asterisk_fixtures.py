@@ -32,6 +32,7 @@ DEFAULT_VERSIONS = "22 20"
 # advice for 2 minutes.  The demo music is steady chords (the first chord of
 # both classes is the same), which no correlation can place in a track, so the
 # music classes here are melodies of random notes, each place of each track unique.
+# The sales queue's program (demo.toml's) has its own advice over the same music.
 RENDER_TOML = """
 [library]
 music_dir = "{music}"
@@ -45,6 +46,8 @@ first_advice_s = 4.0
 advice_gap_s = 120.0
 [cache]
 dir = "{cache}"
+[programs.sales.library]
+advice_dir = "{repo}/music/advice-sales"
 """
 
 

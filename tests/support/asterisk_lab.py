@@ -185,6 +185,7 @@ def serve_config(folder: Path, asterisk: Asterisk, cache_dir: Path) -> dict[str,
         "billing": {"backend": "command", "command": [sys.executable, str(script), str(book),
                                                       "{number}"]},
         "store": {"url": f"sqlite:///{folder / 'choices.db'}"},
+        "programs.sales.keys": {"balance": ""},           # the sales queue has no balance key
     }
 
 

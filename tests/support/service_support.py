@@ -26,7 +26,9 @@ print(json.dumps({"accounts": books.get(sys.argv[1], [])}))
 
 
 def write_config(tmp_path: Path, ami_port: int = 5038, cache_dir: str = "cache",
-                 player_log: str = "", executable: str = "", serve_log: str = "") -> Path:
+                 player_log: str = "", executable: str = "", serve_log: str = "",
+                 extra: str = "") -> Path:
+    """The service tests' config; ``extra`` is TOML added at its end (programs, say)."""
     billing = [sys.executable, "-c", BILLING, "{number}"]
     text = f"""
 [serve]
@@ -52,7 +54,7 @@ command = {json.dumps(billing)}
 rewrite = [{{ match = '\\+7(\\d{{10}})', replace = '8\\1' }}]
 [store]
 url = "sqlite:///choices.db"
-"""
+""" + extra
     path = tmp_path / "progmoh.toml"
     path.write_text(text)
     path.chmod(0o600)

@@ -1,0 +1,112 @@
+"""What a call's welcomed player hears for a key or an announcement: the messages of
+player/protocol.py, each sent and counted one way.
+
+The core (core.py) decides when something is said and to which player;
+``Speaker`` decides what, in the call's program's way (program_rules.py):
+its announcement of the wait after a position, its language when the
+caller's is not rendered.  It keeps nothing of its own: the position's
+timings are the program's announcer's, the facts the record's.
+"""
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+
+from progmoh.player import protocol
+from progmoh.player.serve.actions import Action, Count, Link, LookUpBalance, Send
+from progmoh.player.serve.billing import UNAVAILABLE
+from progmoh.player.serve.calls import CallRecord
+from progmoh.player.serve.program_rules import ProgramBook
+from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, WAIT
+from progmoh.player.serve.waits import QueueWaits, spoken_minutes
+
+log = logging.getLogger("progmoh.serve")
+
+
+class Speaker:
+    def __init__(self, programs: ProgramBook, waits: QueueWaits,
+                 rendered_languages: Sequence[str]) -> None:
+        self._programs, self._waits = programs, waits
+        self._rendered = rendered_languages
+
+    def language(self, record: CallRecord) -> str:
+        """The caller's channel language when the cache speaks it, else that of the program
+        of the player the call has."""
+        return self._programs.language(record.playing_program, record.language,
+                                       self._rendered)
+
+    def key(self, record: CallRecord, action: str) -> list[Action]:
+        """What a key's action (rules.py) makes the call's player say or do."""
+        if action == BALANCE:
+            return self._ask_balance(record)
+        if action == NEXT_MUSIC:
+            return [Send(player(record), protocol.NEXT_CLASS), Count("inserts", ("class_switch",))]
+        if action == POSITION:
+            return self.position(record) if record.position else []
+        if action == WAIT:
+            return self.wait(record)
+        raise ValueError(f"no such key action {action!r}")
+
+    def _ask_balance(self, record: CallRecord) -> list[Action]:
+        if not record.number:                       # nothing from AMI to look up
+            return self.balance(record, player(record), UNAVAILABLE, ())
+        return [LookUpBalance(record.uniqueid, player(record), record.number)]
+
+    def announce(self, record: CallRecord) -> list[Action]:
+        """A periodic or on-change announcement: the position, then (if the program asks)
+        the wait."""
+        actions = self.position(record)
+        if self._programs[record.link_program].program.keys.announce_wait:
+            actions += self.wait(record, quiet=True)
+        return actions
+
+    def position(self, record: CallRecord) -> list[Action]:
+        self._programs[record.link_program].announcer.announced(record.uniqueid)
+        record.position_unsaid = False
+        return [Send(player(record), protocol.POSITION, {"position": record.position,
+                                                         "language": self.language(record)}),
+                Count("inserts", ("position",))]
+
+    def wait(self, record: CallRecord, quiet: bool = False) -> list[Action]:
+        """The estimated wait in whole minutes; nothing at all when there is no estimate."""
+        minutes = spoken_minutes(self._waits.estimate_s(record.queue, record.position))
+        if minutes is None:
+            if not quiet:
+                log.info("call %s: no wait estimate for queue %r yet: nothing said",
+                         record.uniqueid, record.queue)
+            return []
+        log.info("call %s: estimated wait about %d min (queue %s, position %d)",
+                 record.uniqueid, minutes, record.queue, record.position)
+        return [Send(player(record), protocol.WAIT, {"minutes": minutes,
+                                                     "language": self.language(record)}),
+                Count("inserts", ("wait",))]
+
+    def balance(self, record: CallRecord, link: Link, status: str,
+                accounts: tuple[protocol.Account, ...]) -> list[Action]:
+        """The balance, to ``link``; "unavailable" when the accounts would not fit one
+        message."""
+        language = self.language(record)
+        fields: dict[str, object] = {"status": status, "language": language,
+                                     "accounts": [dataclasses.asdict(a) for a in accounts]}
+        if not _fits(protocol.BALANCE, fields):
+            log.warning("call %s: balance of %d accounts too big for one message; the caller "
+                        "hears \"unavailable\"", record.uniqueid, len(accounts))
+            fields = {"status": UNAVAILABLE, "language": language, "accounts": []}
+        return [Send(link, protocol.BALANCE, fields), Count("inserts", ("balance",))]
+
+
+def player(record: CallRecord) -> Link:
+    """The call's welcomed player, the only one an insert may go to (callers check that
+    there is one before they ask what to say)."""
+    if record.link is None:
+        raise ValueError(f"call {record.uniqueid} has no player to speak to")
+    return record.link
+
+
+def _fits(kind: str, fields: dict[str, object]) -> bool:
+    """Whether the message fits in one line of the players' socket."""
+    try:
+        protocol.encode(kind, **fields)
+    except protocol.ProtocolError:
+        return False
+    return True
