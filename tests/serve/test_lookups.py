@@ -7,12 +7,17 @@ import decimal
 from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.lookups import (
     BILLING,
+    MAX_FIELDS,
     LookupBook,
     LookupBooks,
-    MAX_FIELDS,
     plain_fields,
 )
-from progmoh.player.serve.settings import BillingFields, BillingSettings, LookupSettings, RewriteRule
+from progmoh.player.serve.settings import (
+    BillingFields,
+    BillingSettings,
+    LookupSettings,
+    RewriteRule,
+)
 from tests.support.billing_server import Answer, BillingServer, json_answer
 from tests.support.fake_clock import FakeClock
 
@@ -53,7 +58,8 @@ def test_an_answer_is_its_json_with_exact_numbers_and_fields_a_template_reads():
 
 def test_nan_infinity_non_json_and_oversized_answers_are_no_answer():
     bodies = {"/nan/89161234567": b'{"due": NaN}', "/inf/89161234567": b'{"due": -Infinity}',
-              "/text/89161234567": b"balance: 5", "/big/89161234567": b'{"a": "' + b"x" * 200 + b'"}'}
+              "/text/89161234567": b"balance: 5",
+              "/big/89161234567": b'{"a": "' + b"x" * 200 + b'"}'}
     with BillingServer() as server:
         for path, body in bodies.items():
             server.answers[path] = Answer(body=body)
