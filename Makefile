@@ -37,7 +37,7 @@ demo: system venv
 	$(BIN)/progmoh render --verbose
 	$(BIN)/progmoh cache verify
 	$(BIN)/progmoh cache ls
-	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 64 --keys 2@42,3@50,4@54,5@58 --ahead-leaves 15 --png var/demo-call.png
+	$(BIN)/progmoh simulate-call var/demo-call.wav --seconds 72 --keys 2@42,3@50,4@54,5@58,6@62 --ahead-leaves 15 --png var/demo-call.png
 	$(BIN)/progmoh simulate-call var/demo-sales-call.wav --program sales --seconds 48 --keys 2@42,4@44 --png var/demo-sales-call.png
 
 # tests/services/asterisk.sh builds each Asterisk version once per machine (about

@@ -20,26 +20,39 @@ from progmoh.cache.declared import (
     WHOLE,
     Entry,
     Key,
+    OpenTable,
     declared,
     open_table,
     table,
 )
 from progmoh.cache.settings import CacheSettings
 from progmoh.cli import paths
-from progmoh.cli.config_reader import ConfigError, Reader, build, declared_keys
+from progmoh.cli.config_reader import ConfigError, Reader, build, declared_keys, is_table
 from progmoh.cli.config_values import Refusal, check_rules
 from progmoh.player.programs import DEFAULT_PROGRAM, valid_program
+from progmoh.player.serve.say_keys import BILLING, check_program, table_name
 from progmoh.player.serve.settings import (
     AmiSettings,
     BillingSettings,
     ControlPlaneSettings,
     KeySettings,
+    LookupSettings,
+    SayKey,
     ServeProgram,
     ServeSettings,
     StoreSettings,
+    lookups_table,
+    phrases_table,
+    say_table,
 )
 from progmoh.player.settings import PlayerSettings, ProgramSettings
-from progmoh.renderer.settings import Daypart, LibrarySettings, RenderSettings
+from progmoh.renderer.settings import (
+    Daypart,
+    LibrarySettings,
+    RenderProgram,
+    RenderSettings,
+    texts_table,
+)
 
 __all__ = ["DEFAULT_PROGRAM", "Config", "ConfigError", "ProgramConfig", "config_path",
            "default_base", "defaults", "installed_defaults", "load", "loose_permissions",
@@ -49,7 +62,9 @@ PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
 
 
-INHERITED_TABLES = ("library", "program", "keys")
+INHERITED_TABLES = ("library", "program", "keys")     # a program's key replaces the top's
+INHERITED_ENTRIES = ("say", "lookups", "phrases")      # a program's entry replaces the top's
+TEXTS = "texts"                                         # merged per language, key by key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +77,16 @@ class ProgramConfig:
     language: str = declared(
         "en", help="Language of this program's announcements (one of render.languages); "
                    "serve.language when not given.")
+    say: tuple[tuple[str, SayKey], ...] = say_table()
+    lookups: tuple[tuple[str, LookupSettings], ...] = lookups_table()
+    phrases: tuple[tuple[str, dict[str, str]], ...] = phrases_table()
+    texts: tuple[tuple[str, dict[str, str]], ...] = texts_table()
+
+    def serve_program(self, name: str) -> ServeProgram:
+        return ServeProgram(name, self.keys, self.language, self.say, self.lookups, self.phrases)
+
+    def render_program(self, name: str) -> RenderProgram:
+        return RenderProgram(name, self.library, self.program, self.texts)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +111,10 @@ class Config:
     ami: AmiSettings = table()
     billing: BillingSettings = table()
     store: StoreSettings = table()
+    say: tuple[tuple[str, SayKey], ...] = say_table()
+    lookups: tuple[tuple[str, LookupSettings], ...] = lookups_table()
+    phrases: tuple[tuple[str, dict[str, str]], ...] = phrases_table()
+    texts: tuple[tuple[str, dict[str, str]], ...] = texts_table()
     programs: tuple[tuple[str, ProgramConfig], ...] = open_table(
         keep_defaults=False, item=ProgramConfig,
         help="Programs: one per queue or tenant, chosen in the dialplan by the class name "
@@ -103,12 +132,13 @@ class Config:
     def program_configs(self) -> dict[str, ProgramConfig]:
         """Every program by name, the default one (the top-level tables) first."""
         default = ProgramConfig(library=self.library, program=self.program, keys=self.keys,
-                                language=self.serve.language)
+                                language=self.serve.language, say=self.say,
+                                lookups=self.lookups, phrases=self.phrases, texts=self.texts)
         return {DEFAULT_PROGRAM: default, **dict(self.programs)}
 
     @property
     def control_plane(self) -> ControlPlaneSettings:
-        programs = tuple(ServeProgram(name, program.keys, program.language)
+        programs = tuple(program.serve_program(name)
                          for name, program in self.program_configs().items())
         return ControlPlaneSettings(self.serve, self.keys, self.ami, self.billing, self.store,
                                     programs)
@@ -142,7 +172,19 @@ def load(path: Path | None) -> Config:
         check_rules(read.values)
     except Refusal as refusal:
         raise ConfigError(f"{where}: {refusal}") from None
-    return build(read, base, source=path, values=read.values)
+    config = build(read, base, source=path, values=read.values)
+    problems = [problem for name, program in config.program_configs().items()
+                for problem in _program_problems(name, program, config.render.languages)]
+    if problems:
+        raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
+    return config
+
+
+def _program_problems(name: str, program: ProgramConfig, languages) -> list[str]:
+    """What a program's say keys, lookups, phrases and texts would get wrong at call time."""
+    problems = [f"'{table_name(name, 'lookups')}.{BILLING}': the lookup {BILLING!r} is the "
+                f"[billing] table" for lookup, _ in program.lookups if lookup == BILLING]
+    return problems + check_program(program.serve_program(name), dict(program.texts), languages)
 
 
 def _programs_inherit(given: dict, where: str) -> dict:
@@ -166,9 +208,24 @@ def _inherited(given: dict, program: dict) -> dict:
     tables = {key: {**_table_of(given, key), **program[key]} if isinstance(program.get(key), dict)
               else program.get(key, _table_of(given, key)) for key in INHERITED_TABLES}
     language = program.get("language", _table_of(given, "serve").get("language"))
-    merged = dict(program, **tables)
+    entries = {key: {**_table_of(given, key), **program[key]} if isinstance(program.get(key), dict)
+               else program.get(key, _table_of(given, key)) for key in INHERITED_ENTRIES}
+    merged = dict(program, **tables, **entries, texts=_texts_inherited(given, program))
     if language is not None:
         merged["language"] = language
+    return merged
+
+
+def _texts_inherited(given: dict, program: dict):
+    """The top's texts with the program's laid over them, language by language, key by key."""
+    own = program.get(TEXTS, {})
+    if not isinstance(own, dict):
+        return own                      # refused by the reader, naming the key
+    merged = {language: dict(texts) for language, texts in _table_of(given, TEXTS).items()
+              if isinstance(texts, dict)}
+    for language, texts in own.items():
+        merged[language] = {**merged.get(language, {}), **texts} if isinstance(texts, dict) \
+            else texts
     return merged
 
 
@@ -204,14 +261,26 @@ def installed_defaults() -> dict[tuple[str, str], str]:
 _URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
-def _secrets(values: dict):
-    """(table, key, how it is hidden) of every secret, its table in ``values``."""
-    for found in declared_keys(Config):
+def _secrets(values: dict, kind: type = Config):
+    """(table, key, how it is hidden) of every secret, its table in ``values``, also inside
+    open tables of declared tables (``[lookups.<name>]``, ``[programs.<name>.lookups]``)."""
+    for found in declared_keys(kind):
         if isinstance(found.spec, Key) and found.spec.secret:
-            table_values = values
-            for key in found.path[:-1]:
-                table_values = table_values[key]
-            yield table_values, found.path[-1], found.spec.secret
+            table_values = _at(values, found.path[:-1])
+            if table_values is not None:
+                yield table_values, found.path[-1], found.spec.secret
+        elif isinstance(found.spec, OpenTable) and is_table(found.spec.item):
+            entries = _at(values, found.path)
+            for entry in (entries or {}).values():
+                if isinstance(entry, dict):
+                    yield from _secrets(entry, found.spec.item)
+
+
+def _at(values: dict, path: tuple[str, ...]) -> dict | None:
+    found: object = values
+    for key in path:
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else None
 
 
 def masked(values: dict) -> dict:

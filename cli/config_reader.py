@@ -84,7 +84,7 @@ def _item_kind(kind):
 def kind_name(kind) -> str:
     if _item_kind(kind) is not None:
         return "an array"
-    if is_table(kind):
+    if is_table(kind) or typing.get_origin(kind) is dict:
         return "a table"
     names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
     return names.get(kind, getattr(kind, "__name__", str(kind)))
@@ -163,6 +163,8 @@ class Reader:
         item = _item_kind(kind)
         if item is not None:
             return self._array(item, raw, path)
+        if typing.get_origin(kind) is dict:
+            return self._mapping(typing.get_args(kind)[1], raw, path)
         if is_table(kind):
             table = self.table(kind, raw, path)
             return table.values, table
@@ -178,6 +180,14 @@ class Reader:
         pairs = [self._typed(item, one, path[:-1] + (f"{path[-1]}[{i}]",))
                  for i, one in enumerate(raw)]
         return [value for value, _ in pairs], tuple(built for _, built in pairs)
+
+    def _mapping(self, item, raw, path):
+        """A table whose keys the user names and whose values are all ``item``."""
+        if not isinstance(raw, dict):
+            self.refuse(path, f"must be a table, not {kind_of(raw)}")
+        pairs = {key: self._typed(item, value, path + (key,)) for key, value in raw.items()}
+        return ({key: value for key, (value, _) in pairs.items()},
+                {key: built for key, (_, built) in pairs.items()})
 
     def _allowed(self, spec: Key, value, path) -> None:
         if isinstance(value, list):

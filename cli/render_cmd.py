@@ -30,9 +30,7 @@ def command(config_file, verbose, schedule):
 
 def render_programs(config) -> list:
     """Every program of ``config`` as the renderer takes it, the default one first."""
-    from progmoh.renderer.settings import RenderProgram
-    return [RenderProgram(name, part.library, part.program)
-            for name, part in config.program_configs().items()]
+    return [part.render_program(name) for name, part in config.program_configs().items()]
 
 
 def _render_once(config, verbose: bool) -> bool:

@@ -21,6 +21,9 @@ Serve -> player
   (``language`` of the personal messages: the caller's, as serve knows it
   when it speaks; a player without it uses the welcome's)
   next_class {}                               switch to the next music class
+  say      {"keys": [key], "language",        a say key's sentence, as serve rendered its
+            "what"}                           template (at most MAX_SAY_KEYS prompt keys);
+                                              "what" names it in the player's log
 """
 
 from dataclasses import Field, asdict, dataclass, is_dataclass, make_dataclass
@@ -35,9 +38,11 @@ from progmoh.player.wire import (
     DENIED,
     HELLO,
     MAX_LINE_BYTES,
+    MAX_SAY_KEYS,
     NEXT_CLASS,
     NOW_KINDS,
     POSITION,
+    SAY,
     STATE,
     VERSION,
     WAIT,
@@ -50,7 +55,8 @@ from progmoh.player.wire import (
 # module's own dataclasses.
 __all__ = [
     "AUDIO_PROBLEMS", "BALANCE", "BALANCE_STATUSES", "CLASS_CHANGED", "DENIED", "HELLO",
-    "MAX_LINE_BYTES", "NEXT_CLASS", "NOW_KINDS", "POSITION", "STATE", "VERSION", "WAIT", "WELCOME",
+    "MAX_LINE_BYTES", "MAX_SAY_KEYS", "NEXT_CLASS", "NOW_KINDS", "POSITION", "SAY", "STATE",
+    "VERSION", "WAIT", "WELCOME",
     "ProtocolError", "decode",
     "Account", "CallState", "call_state", "encode",
 ]

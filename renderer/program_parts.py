@@ -83,7 +83,7 @@ def _scan(run: Run, program: RenderProgram, number_words) -> "_Scanned | _Unusab
     default_voice = s.voice(s.languages[0]) if s.languages else ""
     voices = advice_voices(scanned.advice, default_voice, speech_c, run.problems, s.voice)
     clips = prompts(program.library.prompts_dir, s.languages, s.voice, s.max_position,
-                    number_words, speech_c, run.problems)
+                    number_words, speech_c, run.problems, program.texts_of)
     return _Scanned(run, program, tracks, voices, clips)
 
 

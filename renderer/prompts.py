@@ -1,4 +1,4 @@
-"""The prompt clips to render: every vocabulary key of every language.
+"""The prompt clips to render: every vocabulary key of every language, and a program's own.
 
 The key list comes from ``player.words.vocabulary.prompt_texts``, the same
 place the call-time composer draws from, so a key the composer can produce
@@ -30,11 +30,14 @@ def default_number_words():
 
 
 def prompts(prompts_dir: Path, languages, voice_of, max_position: int, number_words,
-            c: Conditioning, problems: list[str]) -> list[Prompt]:
+            c: Conditioning, problems: list[str], own_texts=lambda language: {}) -> list[Prompt]:
+    """Every prompt of every language: the vocabulary's, then the program's own texts
+    (``own_texts(language)``, its [texts.<language>]), which add keys or say one otherwise."""
     found = []
     for language in languages:
         recorded = _recorded(prompts_dir / language)
         texts = prompt_texts(language, max_position, number_words)
+        texts.update(own_texts(language))
         problems.extend(f"{path}: no prompt key {key!r} in the {language!r} vocabulary, ignored"
                         for key, path in sorted(recorded.items()) if key not in texts)
         for key, text in sorted(texts.items()):

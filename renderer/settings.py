@@ -7,6 +7,7 @@ segment's render key, so changing it re-renders exactly what it shapes.
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 from progmoh.cache.declared import (
     CRON,
@@ -55,11 +56,16 @@ class LibrarySettings:
 
 @dataclass(frozen=True)
 class RenderProgram:
-    """One program to render (player/programs.py): its library, and the settings its
-    players read from its index.  ``render.*`` settings are the same for every program."""
+    """One program to render (player/programs.py): its library, the settings its
+    players read from its index, and its own prompt texts by language (``texts_table``).
+    ``render.*`` settings are the same for every program."""
     name: str
     library: LibrarySettings
     program: ProgramSettings
+    texts: tuple[tuple[str, dict[str, str]], ...] = ()
+
+    def texts_of(self, language: str) -> dict[str, str]:
+        return dict(self.texts).get(language, {})
 
     @property
     def library_key(self) -> str:
@@ -111,3 +117,15 @@ class RenderSettings:
 
     def voice(self, language: str) -> str:
         return dict(self.voices)[language]
+
+
+def texts_table() -> Any:
+    """``[texts]`` of the default program and ``[programs.<name>.texts]``: one declaration."""
+    return open_table(
+        keep_defaults=False, item=dict[str, str],
+        help="A program's own prompts, by language: each key is a prompt key its say "
+             "templates and phrase mappings may name, and its text what Festival speaks (a "
+             "recorded <prompts_dir>/<language>/<key>.wav overrides it).  A key of the "
+             "vocabulary (unavailable, balance_is, ...) is spoken with this text instead, e.g."
+             '\n[texts.en] next_payment = "Your next payment of"\n'
+             '[texts.ru] next_payment = "Ваш следующий платёж"')

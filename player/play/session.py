@@ -36,7 +36,7 @@ class Session:
         handlers: dict[object, Callable[[Message], bool]] = {
             wire.WELCOME: self._welcome, wire.DENIED: self._denied,
             wire.BALANCE: self._balance, wire.POSITION: self._position,
-            wire.NEXT_CLASS: self._next_class, wire.WAIT: self._wait}
+            wire.NEXT_CLASS: self._next_class, wire.WAIT: self._wait, wire.SAY: self._say}
         handler = handlers.get(kind)
         if handler is None:
             self.log("control socket: unknown message %r ignored" % (kind,))
@@ -94,6 +94,16 @@ class Session:
         from progmoh.player.words.compose import wait_keys
         minutes, language = int(message["minutes"]), self._speaks(message)
         return self._insert(wait_keys(language, minutes), "wait %d min" % minutes, language)
+
+    def _say(self, message: "Message") -> bool:
+        """A say key's sentence: serve rendered the template, the keys are this program's
+        prompts; anything but a short list of names is ignored (and logged)."""
+        keys = message["keys"]
+        if not isinstance(keys, list) or not 0 < len(keys) <= wire.MAX_SAY_KEYS \
+                or not all(isinstance(k, str) and k.isprintable() and len(k) <= 64 for k in keys):
+            raise ValueError("keys must be 1..%d prompt keys" % wire.MAX_SAY_KEYS)
+        what = str(message.get("what") or "say")[:40]
+        return self._insert(keys, what, self._speaks(message))
 
     def _speaks(self, message: "Message") -> str:
         """The language of a personal message: the caller's, as serve names it."""

@@ -41,6 +41,17 @@ class LookUpBalance:
 
 
 @dataclass(frozen=True)
+class LookUp:
+    """A lookup's answer for a say key of the call's program, for the player ``link``:
+    ``core.lookup_answered`` takes it."""
+    uniqueid: str
+    link: Link
+    number: str
+    program: str
+    digit: str
+
+
+@dataclass(frozen=True)
 class ReadChoice:
     """Read a number's remembered class in every configured program, instead of any
     earlier read for this call: ``core.choice_answered`` takes the answer."""
@@ -78,5 +89,5 @@ class CallForgotten:
 
 
 # Every action the core gives its shell.
-Action = (Send | PrefetchBalance | LookUpBalance | ReadChoice | WriteChoice | Count | CallOnAmi
-          | CallForgotten)
+Action = (Send | PrefetchBalance | LookUpBalance | LookUp | ReadChoice | WriteChoice | Count
+          | CallOnAmi | CallForgotten)

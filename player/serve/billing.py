@@ -5,31 +5,23 @@ answer that does not fit the configured field mapping is "unavailable", and
 amounts stay decimal text from the wire to the player (never a float).
 """
 
-import asyncio
 import decimal
-import json
-import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from progmoh.player import protocol
-from progmoh.player.serve.billing_command import CommandBilling
 from progmoh.player.serve.billing_errors import BillingUnavailable
-from progmoh.player.serve.billing_http import HttpBilling
-from progmoh.player.serve.redact import mask_number
-from progmoh.player.serve.settings import BillingFields, BillingSettings, RewriteRule
+from progmoh.player.serve.lookups import BILLING, Answer, LookupBook, rewrite_number
+from progmoh.player.serve.settings import BillingFields, BillingSettings
 from progmoh.player.words.compose import MAX_UNITS
-
-log = logging.getLogger("progmoh.serve.billing")
 
 OK, NOT_REGISTERED, UNAVAILABLE = protocol.BALANCE_STATUSES
 TRUE_TEXTS = frozenset({"true", "yes", "1"})
 MAX_AMOUNT = decimal.Decimal(MAX_UNITS + 1)  # 10^15: past the words, a billing error, not money
 MAX_AMOUNT_CHARS = 40                       # "0.000...1" past this is no amount anyone says
 SHOWN_CHARS = 40
-MAX_FAILURES_KEPT = 1024
+__all__ = ["BalanceBook", "BalanceResult", "accounts_of", "rewrite_number"]
 
 
 @dataclass(frozen=True)
@@ -40,23 +32,9 @@ class BalanceResult:
     timed_out: bool = False                        # unavailable because billing was too slow
 
 
-def rewrite_number(rules: tuple[RewriteRule, ...], number: str) -> str:
-    """The number as the billing system knows it; the first rule that matches wins."""
-    for rule in rules:
-        match = re.fullmatch(rule.match, number)
-        if match:
-            return match.expand(rule.replace)
-    return number
-
-
-def parse_answer(body: bytes, fields: BillingFields) -> tuple[protocol.Account, ...]:
-    """Accounts from a JSON answer: an object holding a list, or the list itself."""
-    try:
-        answer = json.loads(body, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BillingUnavailable(f"answer is not JSON: {str(error)[:SHOWN_CHARS]}") from None
-    except RecursionError:
-        raise BillingUnavailable("answer is nested too deeply to read") from None
+def accounts_of(answer: object, fields: BillingFields) -> tuple[protocol.Account, ...]:
+    """Accounts from a decoded answer (lookups.decode): an object holding a list, or the
+    list itself."""
     if isinstance(answer, dict):
         answer = answer.get(fields.accounts)
         if not isinstance(answer, list):
@@ -106,115 +84,49 @@ def _flag(value: object) -> bool:
     return str(value).strip().lower() in TRUE_TEXTS
 
 
-def open_backend(settings: BillingSettings,
-                 secrets: tuple[str, ...] = ()) -> HttpBilling | CommandBilling | None:
-    """The backend object named by ``settings.backend`` (None for "none").
-
-    ``secrets`` are the other configured secrets (AMI, store) that a billing
-    program's stderr must never bring into the log.
-    """
-    if settings.backend == "http":
-        return HttpBilling(settings)
-    if settings.backend == "command" and settings.command:
-        return CommandBilling(settings, secrets)
-    if settings.backend == "command":
-        log.warning("billing backend is \"command\" but billing.command is empty")
-    return None
-
-
 class BalanceBook:
-    """Balances per (rewritten) caller number, with one fetch in flight per number."""
+    """Balances per caller number, from the answers of the lookup "billing" (lookups.py),
+    one fetch in flight per number, shared with say templates over the same answers."""
 
     def __init__(self, settings: BillingSettings, clock: Callable[[], float] = time.monotonic,
                  secrets: tuple[str, ...] = (),
-                 observe: Callable[[str, float], None] | None = None) -> None:
-        self._settings = settings
-        self._clock = clock
-        self._observe = observe         # observe(outcome, seconds) after each backend lookup
-        self._backend = open_backend(settings, secrets)
-        self._results: dict[str, BalanceResult] = {}
-        self._fetches: dict[str, asyncio.Task[BalanceResult]] = {}
-        self._failures: dict[str, str] = {}       # number -> the failure last logged for it
+                 observe: Callable[[str, float], None] | None = None,
+                 book: LookupBook | None = None) -> None:
+        self._fields = settings.fields
+        self.book = book or LookupBook(BILLING, settings.source(), clock, secrets)
+        if observe is not None:
+            self.book.observers.append(lambda answer, s: observe(self._outcome(answer), s))
 
     def prefetch(self, number: str) -> None:
         """Start fetching in the background unless a fresh answer is already kept."""
-        key = rewrite_number(self._settings.rewrite, number)
-        if self._fresh(key) is None:
-            self._start(key)
+        self.book.prefetch(number)
 
     async def get(self, number: str) -> BalanceResult:
-        """A fresh answer, fetching if needed; never raises."""
-        key = rewrite_number(self._settings.rewrite, number)
-        kept = self._fresh(key)
-        if kept is not None:
-            return kept
-        return await asyncio.shield(self._start(key))
-
-    async def close(self) -> None:
-        for task in list(self._fetches.values()):
-            task.cancel()
-        await asyncio.gather(*self._fetches.values(), return_exceptions=True)
-        close = getattr(self._backend, "close", None)     # a backend that keeps threads
-        if close is not None:
-            close()
-
-    def _fresh(self, key: str) -> BalanceResult | None:
-        kept = self._results.get(key)
-        if kept is None or kept.status == UNAVAILABLE:
-            return None
-        if self._clock() - kept.fetched_at >= self._settings.max_age_s:
-            return None
-        return kept
-
-    def _start(self, key: str) -> asyncio.Task[BalanceResult]:
-        task = self._fetches.get(key)
-        if task is None:
-            task = asyncio.get_running_loop().create_task(self._fetch(key))
-            self._fetches[key] = task
-            task.add_done_callback(lambda _: self._fetches.pop(key, None))
-        return task
-
-    async def _fetch(self, key: str) -> BalanceResult:
-        started = self._clock()
-        result = await self._ask(key)
-        if self._observe is not None and self._backend is not None:
-            outcome = "timeout" if result.timed_out else result.status
-            self._observe(outcome, self._clock() - started)
-        self._forget_stale()
-        self._results[key] = result
+        """The balance from a fresh answer, fetching if needed; never raises."""
+        answer = await self.book.get(number)
+        result = self._result(answer)
+        if answer.data is not None and result.status == UNAVAILABLE:
+            self.book.failed(number, self._refusal(answer))
         return result
 
-    async def _ask(self, key: str) -> BalanceResult:
-        if self._backend is None:
-            return BalanceResult(UNAVAILABLE, (), self._clock())
+    async def close(self) -> None:
+        await self.book.close()
+
+    def _result(self, answer: Answer) -> BalanceResult:
+        if answer.data is None:
+            return BalanceResult(UNAVAILABLE, (), answer.fetched_at, answer.timed_out)
         try:
-            body = await asyncio.wait_for(self._backend.fetch(key), self._settings.timeout_s)
-            accounts = parse_answer(body, self._settings.fields)
-        except asyncio.TimeoutError:
-            self._failed(key, f"no answer within {self._settings.timeout_s} s")
-            return BalanceResult(UNAVAILABLE, (), self._clock(), timed_out=True)
+            accounts = accounts_of(answer.data, self._fields)
+        except BillingUnavailable:
+            return BalanceResult(UNAVAILABLE, (), answer.fetched_at)
+        return BalanceResult(OK if accounts else NOT_REGISTERED, accounts, answer.fetched_at)
+
+    def _refusal(self, answer: Answer) -> str:
+        try:
+            accounts_of(answer.data, self._fields)
         except BillingUnavailable as error:
-            self._failed(key, str(error))
-        except Exception:
-            log.exception("billing %s for %s failed", self._backend, mask_number(key))
-        else:
-            self._failures.pop(key, None)
-            return BalanceResult(OK if accounts else NOT_REGISTERED, accounts, self._clock())
-        return BalanceResult(UNAVAILABLE, (), self._clock())
+            return str(error)
+        return "unusable answer"
 
-    def _failed(self, key: str, reason: str) -> None:
-        """One warning per failure: the same one again for the same number (the prefetch's,
-        then the key's own lookup) goes to debug.  The number is masked as in ``status``."""
-        said = self._failures.pop(key, None)
-        self._failures[key] = reason
-        if len(self._failures) > MAX_FAILURES_KEPT:
-            del self._failures[next(iter(self._failures))]
-        level = logging.DEBUG if said == reason else logging.WARNING
-        log.log(level, "billing %s for %s: %s", self._backend, mask_number(key), reason)
-
-    def _forget_stale(self) -> None:
-        now = self._clock()
-        stale = [key for key, kept in self._results.items()
-                 if now - kept.fetched_at >= self._settings.max_age_s]
-        for key in stale:
-            del self._results[key]
+    def _outcome(self, answer: Answer) -> str:
+        return "timeout" if answer.timed_out else self._result(answer).status

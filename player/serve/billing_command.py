@@ -22,7 +22,7 @@ import signal
 
 from progmoh.player.serve.billing_errors import BillingUnavailable
 from progmoh.player.serve.redact import stderr_line
-from progmoh.player.serve.settings import BillingSettings
+from progmoh.player.serve.settings import LookupSettings
 
 STDERR_KEPT_BYTES = 4096             # read for the first line; the rest is drained unread
 PLACEHOLDER = "{number}"
@@ -48,7 +48,7 @@ def become_subreaper() -> bool:
 
 
 class CommandBilling:
-    def __init__(self, settings: BillingSettings, secrets: tuple[str, ...] = ()):
+    def __init__(self, settings: LookupSettings, secrets: tuple[str, ...] = ()):
         self._settings = settings
         self._secrets = (settings.password, settings.token) + tuple(secrets)
         become_subreaper()

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 
 from progmoh.player.serve.billing_errors import BillingUnavailable
-from progmoh.player.serve.settings import BillingSettings
+from progmoh.player.serve.settings import LookupSettings
 
 MAX_REDIRECTS = 3
 READ_BYTES = 16384
@@ -102,7 +102,7 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
     return parts.scheme.lower(), parts.hostname, parts.port
 
 
-def describe(settings: BillingSettings) -> str:
+def describe(settings: LookupSettings) -> str:
     """Where requests go, for log lines: scheme, host and port only, never credentials."""
     try:
         parts = urllib.parse.urlsplit(settings.url)
@@ -116,7 +116,7 @@ def build_url(template: str, number: str) -> str:
     return template.replace("{number}", urllib.parse.quote(number, safe=""))
 
 
-def auth_header(settings: BillingSettings) -> str | None:
+def auth_header(settings: LookupSettings) -> str | None:
     if settings.auth == "basic":
         pair = f"{settings.username}:{settings.password}".encode()
         return "Basic " + base64.b64encode(pair).decode("ascii")
@@ -126,7 +126,7 @@ def auth_header(settings: BillingSettings) -> str | None:
 
 
 class HttpBilling:
-    def __init__(self, settings: BillingSettings):
+    def __init__(self, settings: LookupSettings):
         self._settings = settings
         context = ssl.create_default_context()
         if not settings.verify_tls:

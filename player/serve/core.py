@@ -44,6 +44,7 @@ from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.cache_state import CacheState
 from progmoh.player.serve.calls import CallRecord, CallRegistry
 from progmoh.player.serve.inserts import Speaker
+from progmoh.player.serve.lookups import Answer
 from progmoh.player.serve.metrics import key_label
 from progmoh.player.serve.program_rules import ProgramBook
 from progmoh.player.serve.rules import Clock
@@ -192,7 +193,7 @@ class ServeCore:
                                                                      change.digit)
         if action is None or record.link is None:
             return counted
-        return counted + self.speaker.key(record, action)
+        return counted + self.speaker.key(record, action, change.digit)
 
     def _ended(self, record: CallRecord) -> list[Action]:
         record.position_unsaid = False
@@ -211,6 +212,15 @@ class ServeCore:
         if record is None or record.link is not link or not record.on_ami:
             return []
         return self.speaker.balance(record, link, result.status, result.accounts)
+
+    def lookup_answered(self, uniqueid: str, link: Link, program: str, digit: str,
+                        answer: Answer) -> list[Action]:
+        """A lookup's answer to a LookUp, said as ``balance_answered`` says a balance: only
+        to the player that asked, while it holds the call."""
+        record = self.calls.get(uniqueid)
+        if record is None or record.link is not link or not record.on_ami:
+            return []
+        return self.speaker.say(record, link, program, digit, answer)
 
     def choice_answered(self, uniqueid: str, number: str,
                         classes: dict[str, str]) -> list[Action]:

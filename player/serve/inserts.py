@@ -13,12 +13,14 @@ import logging
 from collections.abc import Sequence
 
 from progmoh.player import protocol
-from progmoh.player.serve.actions import Action, Count, Link, LookUpBalance, Send
+from progmoh.player.serve.actions import Action, Count, Link, LookUp, LookUpBalance, Send
 from progmoh.player.serve.billing import UNAVAILABLE
 from progmoh.player.serve.calls import CallRecord
+from progmoh.player.serve.lookups import Answer, plain_fields
 from progmoh.player.serve.program_rules import ProgramBook
-from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, WAIT
+from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, SAY, WAIT
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
+from progmoh.player.words.render import render
 
 log = logging.getLogger("progmoh.serve")
 
@@ -35,8 +37,10 @@ class Speaker:
         return self._programs.language(record.playing_program, record.language,
                                        self._rendered)
 
-    def key(self, record: CallRecord, action: str) -> list[Action]:
+    def key(self, record: CallRecord, action: str, digit: str = "") -> list[Action]:
         """What a key's action (rules.py) makes the call's player say or do."""
+        if action == SAY:
+            return self._ask_say(record, digit)
         if action == BALANCE:
             return self._ask_balance(record)
         if action == NEXT_MUSIC:
@@ -51,6 +55,43 @@ class Speaker:
         if not record.number:                       # nothing from AMI to look up
             return self.balance(record, player(record), UNAVAILABLE, ())
         return [LookUpBalance(record.uniqueid, player(record), record.number)]
+
+    def _ask_say(self, record: CallRecord, digit: str) -> list[Action]:
+        """A say key: its lookup's answer first, unless its template has no fields."""
+        program = record.playing_program
+        rule = self._programs[program].say[digit]
+        if not rule.lookup:
+            return self.say(record, player(record), program, digit, Answer({}, 0.0))
+        if not record.number:                       # nothing from AMI to look up
+            return self.say(record, player(record), program, digit,
+                            Answer(None, 0.0, reason="the caller's number is unknown"))
+        return [LookUp(record.uniqueid, player(record), record.number, program, digit)]
+
+    def say(self, record: CallRecord, link: Link, program: str, digit: str,
+            answer: Answer) -> list[Action]:
+        """A say key's sentence over ``answer``, to ``link``; the program's "unavailable"
+        sentence and one log line when the answer cannot fill the template."""
+        rules, language = self._programs[program], self.language(record)
+        rule = rules.say.get(digit)
+        if rule is None:                            # the program changed under the key
+            return []
+        fields = plain_fields(answer.data) if answer.data is not None else answer.reason
+        said = render(rule.template, language, fields, rules.phrases) \
+            if isinstance(fields, dict) else None
+        if said is None or said.refused:
+            log.warning("call %s: key %s of program %s (%r) says \"unavailable\": %s",
+                        record.uniqueid, digit, program, rule.template.text,
+                        fields if said is None else said)
+            keys = ["unavailable"]
+        else:
+            keys = said.keys
+        fields_sent: dict[str, object] = {"keys": keys, "language": language,
+                                          "what": f"key {digit}"}
+        if not _fits(protocol.SAY, fields_sent) or len(keys) > protocol.MAX_SAY_KEYS:
+            log.warning("call %s: key %s says too much for one message; the caller hears "
+                        "\"unavailable\"", record.uniqueid, digit)
+            fields_sent = dict(fields_sent, keys=["unavailable"])
+        return [Send(link, protocol.SAY, fields_sent), Count("inserts", ("say",))]
 
     def announce(self, record: CallRecord) -> list[Action]:
         """A periodic or on-change announcement: the position, then (if the program asks)

@@ -26,7 +26,7 @@ from progmoh.player.serve.snapshot import Snapshot
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 KEYS = tuple("0123456789*#ABCD")
 LOOKUP_RESULTS = ("answered", "not_ours", "malformed")
-INSERT_KINDS = ("balance", "position", "wait", "class_switch")
+INSERT_KINDS = ("balance", "position", "wait", "class_switch", "say")
 ANNOUNCE_TRIGGERS = ("periodic", "change")
 BILLING_OUTCOMES = ("ok", "not_registered", "unavailable", "timeout")
 STORE_OUTCOMES = {"read": ("found", "none", "timeout", "error"),

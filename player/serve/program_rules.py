@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve.rules import Clock, KeyRules, PositionAnnouncer
+from progmoh.player.serve.say_keys import SayRule, say_rules
 from progmoh.player.serve.settings import ServeProgram
 
 
@@ -22,6 +23,11 @@ class ProgramRules:
     program: ServeProgram
     keys: KeyRules
     announcer: PositionAnnouncer
+    say: dict[str, SayRule]             # by digit
+
+    @property
+    def phrases(self) -> dict[str, dict[str, str]]:
+        return dict(self.program.phrases)
 
 
 class ProgramBook:
@@ -33,8 +39,11 @@ class ProgramBook:
             raise ValueError(f"the first program must be {DEFAULT_PROGRAM!r}, not "
                              f"{default.name!r}")
         keys, announcer = KeyRules(default.keys, clock), PositionAnnouncer(default.keys, clock)
-        self._rules = {p.name: ProgramRules(p, keys.for_program(p.keys),
-                                            announcer.for_program(p.keys)) for p in programs}
+        self._rules = {}
+        for p in programs:
+            say = say_rules(p)
+            self._rules[p.name] = ProgramRules(p, keys.for_program(p.keys, say),
+                                               announcer.for_program(p.keys), say)
         self.default = self._rules[DEFAULT_PROGRAM]
 
     @property

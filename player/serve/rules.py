@@ -9,11 +9,11 @@ another program keeps its rhythm, and one ``forget`` forgets it in all.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from progmoh.player.serve.settings import KeySettings
 
-BALANCE, NEXT_MUSIC, POSITION, WAIT = "balance", "next_music", "position", "wait"
+BALANCE, NEXT_MUSIC, POSITION, WAIT, SAY = "balance", "next_music", "position", "wait", "say"
 Clock = Callable[[], float]         # monotonic seconds; tests give a fake one
 
 
@@ -25,17 +25,19 @@ class KeyRules:
     """
 
     def __init__(self, settings: KeySettings, clock: Clock = time.monotonic, *,
+                 say_keys: Iterable[str] = (),
                  accepted_at: dict[tuple[str, str], float] | None = None) -> None:
-        self._actions = {key: action for key, action in (
+        self._actions = {key: SAY for key in say_keys}      # the config check keeps them apart
+        self._actions.update({key: action for key, action in (
             (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
-            (settings.position, POSITION), (settings.wait, WAIT)) if key}
+            (settings.position, POSITION), (settings.wait, WAIT)) if key})
         self._min_interval_s = settings.min_interval_s
         self._clock = clock
         self._accepted_at = {} if accepted_at is None else accepted_at
 
-    def for_program(self, settings: KeySettings) -> "KeyRules":
+    def for_program(self, settings: KeySettings, say_keys: Iterable[str] = ()) -> "KeyRules":
         """Another program's keys over the same press times."""
-        return KeyRules(settings, self._clock, accepted_at=self._accepted_at)
+        return KeyRules(settings, self._clock, say_keys=say_keys, accepted_at=self._accepted_at)
 
     def on_digit(self, uniqueid: str, digit: str) -> str | None:
         """The action for this press, or None (unmapped key, or pressed again too soon)."""

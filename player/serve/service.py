@@ -22,6 +22,7 @@ from progmoh.player.serve.actions import (
     CallForgotten,
     CallOnAmi,
     Count,
+    LookUp,
     LookUpBalance,
     PrefetchBalance,
     ReadChoice,
@@ -34,6 +35,7 @@ from progmoh.player.serve.cache_state import CacheWatch
 from progmoh.player.serve.calls import CallRegistry
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.core import AMI_EVENTS, ServeCore
+from progmoh.player.serve.lookups import BILLING, LookupBooks
 from progmoh.player.serve.metrics import Metrics
 from progmoh.player.serve.metrics_http import MetricsServer
 from progmoh.player.serve.players import PlayerServer
@@ -49,12 +51,16 @@ TICK_S = 1.0
 
 
 def configured_secrets(settings: ControlPlaneSettings) -> tuple[str, ...]:
-    """Every secret of the config besides billing's own: what no log line may show."""
+    """Every secret of the config: what no log line may show, nor a lookup program's stderr
+    bring into the log."""
     try:
         store_password = urllib.parse.urlsplit(settings.store.url).password or ""
     except ValueError:
         store_password = ""
-    return (settings.ami.secret, store_password, urllib.parse.unquote(store_password))
+    lookups = [settings.billing] + [source for p in settings.programs for _, source in p.lookups]
+    own = tuple(dict.fromkeys(secret for source in lookups
+                              for secret in (source.password, source.token) if secret))
+    return (settings.ami.secret, store_password, urllib.parse.unquote(store_password)) + own
 
 
 class Service:
@@ -73,8 +79,13 @@ class Service:
                               billing_backend=settings.billing.backend,
                               max_number_chars=settings.ami.max_number_chars)
         self._observability(settings.serve)
+        self.lookups = LookupBooks(clock, configured_secrets(settings))
         self.balances = balances or BalanceBook(
-            settings.billing, clock, configured_secrets(settings), self._billing_observed)
+            settings.billing, observe=self._billing_observed,
+            book=self.lookups.book(BILLING, settings.billing))
+        self._say_books = {(p.name, name): self.lookups.book(name, source)
+                           for p in settings.programs
+                           for name, source in p.lookups + ((BILLING, settings.billing),)}
         self.choices = choices or open_choice_store(settings.store, self._store_observed)
         self.realtime = RealtimeServer(settings.serve, self.start_class,
                                        on_lookup=self.metrics.lookups_inc,
@@ -128,6 +139,7 @@ class Service:
             if server is not None:
                 await server.close()
         await self.balances.close()
+        await self.lookups.close()
         self.choices.close()
 
     def _spawn(self, coroutine) -> asyncio.Task:
@@ -252,6 +264,15 @@ class Service:
         result = await self.balances.get(action.number)
         self._run(self.core.balance_answered(action.uniqueid, action.link, result))
 
+    def _look_up_say(self, action: LookUp) -> None:
+        self._spawn(self._say_for(action))
+
+    async def _say_for(self, action: LookUp) -> None:
+        lookup = self.core.programs[action.program].say[action.digit].lookup
+        answer = await self._say_books[(action.program, lookup)].get(action.number)
+        self._run(self.core.lookup_answered(action.uniqueid, action.link, action.program,
+                                            action.digit, answer))
+
     def _read(self, action: ReadChoice) -> None:
         earlier = self._choice_reads.pop(action.uniqueid, None)
         if earlier is not None:
@@ -280,7 +301,8 @@ class Service:
             read.cancel()
 
     _effects: dict[type, Callable[["Service", Any], None]] = {
-        Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, ReadChoice: _read,
+        Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, LookUp: _look_up_say,
+        ReadChoice: _read,
         WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
 
 

@@ -1,8 +1,10 @@
 """Settings of the control plane, ``progmoh serve``, each field declared as its configuration
 key.  Secrets live only here."""
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from progmoh.cache.declared import (
     ABSOLUTE_PATHS,
@@ -19,6 +21,7 @@ from progmoh.cache.declared import (
     WHOLE,
     declared,
     declared_port,
+    open_table,
     same_as,
     table,
 )
@@ -172,10 +175,13 @@ class BillingFields:
 
 
 @dataclass(frozen=True, kw_only=True)
-class BillingSettings:
+class LookupSettings:
+    """Where a lookup's answers come from: one JSON object per caller number, fetched over
+    HTTP or from a program, bounded in time and size (docs/architecture.md, "Lookups").
+    ``[billing]`` is the lookup named "billing"; ``[lookups.<name>]`` declares others."""
     backend: str = declared(
         "none", choices=("none", "http", "command"),
-        help='Where balances come from: "none", "http" (a JSON endpoint) or "command" (a '
+        help='Where the answers come from: "none", "http" (a JSON endpoint) or "command" (a '
              "program that prints the same JSON).")
     url: str = declared(
         "", help="HTTP(S) URL template; {number} is replaced by the caller number, URL-encoded.\n"
@@ -194,19 +200,73 @@ class BillingSettings:
                  '"{number}"]')
     timeout_s: float = declared(
         2.0, low=0.1, high=60.0,
-        help="Seconds a balance lookup may take before the caller hears \"information "
+        help="Seconds a lookup may take before the caller hears \"information "
              "unavailable\" (0.1..60).")
-    verify_tls: bool = declared(True, help="Check the billing server's TLS certificate.")
+    verify_tls: bool = declared(True, help="Check the server's TLS certificate.")
     max_age_s: float = declared(
         60.0, high=3600.0,
-        help="Seconds a fetched balance is reused within a call before it is fetched again (at "
-             "most 3600).")
-    max_body_bytes: int = declared(65536, help="Largest billing answer accepted, in bytes.")
+        help="Seconds a fetched answer is reused before it is fetched again (at most 3600).")
+    max_body_bytes: int = declared(65536, help="Largest answer accepted, in bytes.")
     rewrite: tuple[RewriteRule, ...] = declared(
         (), help="Caller-number rewrites tried in order before the lookup: the first whose "
                  r"`match` fully matches is applied (`replace` may use \1 groups), e.g."
                  "\nrewrite = [{ match = '^8(\\d{10})$', replace = '7\\1' }]")
+
+    def source(self) -> "LookupSettings":
+        """Only what says where answers come from: two lookups equal by it share fetches."""
+        return LookupSettings(**{f.name: getattr(self, f.name)
+                                 for f in dataclasses.fields(LookupSettings)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class BillingSettings(LookupSettings):
+    """The lookup "billing": balances read by the built-in balance key, and the fields any
+    say template names from the same answer."""
     fields: BillingFields = table(help="Field names in the billing JSON answer:")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SayKey:
+    """A key that says a sentence template over a lookup's answer (player/words/template.py
+    has the syntax)."""
+    template: str = declared(
+        help='What the key says, e.g. "next_payment {due:money} due {due_date:date}"; "" '
+             "turns off a key the program inherited.")
+    lookup: str = declared(
+        "", help='The lookup whose answer fills the fields: "billing", a name of [lookups], or '
+                 '"" for a sentence without fields.')
+
+
+def say_table() -> Any:
+    """``[say]`` of the default program and ``[programs.<name>.say]``: one declaration."""
+    return open_table(
+        keep_defaults=False, item=SayKey,
+        help="Keys that say a sentence template over a lookup's answer, by DTMF key "
+             "(docs/architecture.md, \"Templates\"), e.g.\n"
+             '[say.6] lookup = "billing", template = "next_payment {due:money} due '
+             '{due_date:date}"\n'
+             "Types: number, money, digits, date, minutes, phrase; every other word is a "
+             "prompt key: the vocabulary's or one of [texts.<language>].  A field missing "
+             "from the answer, or that its type cannot say, makes the caller hear "
+             "\"unavailable\" and serve log one line.")
+
+
+def lookups_table() -> Any:
+    """``[lookups]`` and ``[programs.<name>.lookups]``: one declaration."""
+    return open_table(
+        keep_defaults=False, item=LookupSettings,
+        help="Named lookups besides billing, each a table of the same keys as [billing] "
+             "(backend, url, auth, command, timeout_s, ...): a JSON object per caller "
+             "number whose fields say templates name.  Secrets here are never printed.")
+
+
+def phrases_table() -> Any:
+    """``[phrases]`` and ``[programs.<name>.phrases]``: one declaration."""
+    return open_table(
+        keep_defaults=False, item=dict[str, str],
+        help="Phrase mappings for a template's {field:phrase} (or {field:phrase:mapping}): "
+             "each maps a value of the answer to a prompt key, e.g.\n"
+             '[phrases.status] open = "status_open", closed = "status_closed"')
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,6 +290,9 @@ class ServeProgram:
     name: str
     keys: KeySettings
     language: str
+    say: tuple[tuple[str, SayKey], ...] = ()        # (digit, what it says)
+    lookups: tuple[tuple[str, LookupSettings], ...] = ()     # (name, source), billing's apart
+    phrases: tuple[tuple[str, dict[str, str]], ...] = ()     # (mapping, {value: prompt key})
 
 
 @dataclass(frozen=True)
@@ -237,8 +300,9 @@ class ControlPlaneSettings:
     """Everything ``progmoh serve`` runs on: its own section and the ones only it reads.
 
     ``programs`` holds every program, the default one first.  The default
-    program is always made here from ``keys`` and ``serve.language``, its one
-    owner, so a copy with other keys (``dataclasses.replace``) plays them, and
+    program's keys and language are always made here from ``keys`` and
+    ``serve.language``, their one owner (its say keys, lookups and phrases are
+    kept as given), so a copy with other keys (``dataclasses.replace``) plays them, and
     a caller that names no programs gets the default program alone.
     """
     serve: ServeSettings
@@ -249,7 +313,9 @@ class ControlPlaneSettings:
     programs: tuple[ServeProgram, ...] = ()
 
     def __post_init__(self) -> None:
-        default = ServeProgram(DEFAULT_PROGRAM, self.keys, self.serve.language)
+        given = [p for p in self.programs if p.name == DEFAULT_PROGRAM]
+        start = given[0] if given else ServeProgram(DEFAULT_PROGRAM, self.keys, self.serve.language)
+        default = dataclasses.replace(start, keys=self.keys, language=self.serve.language)
         others = tuple(p for p in self.programs if p.name != DEFAULT_PROGRAM)
         object.__setattr__(self, "programs", (default,) + others)
 

@@ -224,3 +224,22 @@ def test_programs_are_named_once_each_and_by_a_program_name(tmp_path, names, mes
         render(programs, config.render, tmp_path / "cache")
     assert str(raised.value) == message
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_programs_own_texts_are_its_prompts_and_what_they_share_is_made_once(config):
+    config.source.write_text(config.source.read_text() + """
+[texts.en]
+next_payment = "Your next payment of"
+[programs.b.texts.en]
+due = "is due on"
+unavailable = "Program b cannot say that now."
+""")
+    config = load(config.source)
+    first = render_config(config)
+    assert first.problems == ()
+    default, b = (catalog.load(str(config.cache.root), name) for name in ("default", "b"))
+    assert ("en", "due") in b.prompts and ("en", "due") not in default.prompts
+    assert default.prompts["en", "next_payment"].digest == b.prompts["en", "next_payment"].digest
+    assert default.prompts["en", "unavailable"].digest != b.prompts["en", "unavailable"].digest
+    assert default.prompts["en", "n5"].digest == b.prompts["en", "n5"].digest
+    assert render_config(config).rendered == ()                      # incremental

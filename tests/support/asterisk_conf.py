@@ -140,7 +140,8 @@ announce-position = no
 periodic-announce-frequency = 0
 """
 
-# Local callers set their number from the Originate; SIP callers bring theirs, and
+# Local callers set their number (and their channel's language, if given) from the
+# Originate; SIP callers bring theirs, and
 # the first digit of the number they dial picks the queue.  A SIP caller's From
 # and P-Asserted-Identity headers go into variables (AMI VarSet events), so a
 # test can say what identity the PBX was given.  An agent answers for
@@ -149,6 +150,7 @@ periodic-announce-frequency = 0
 # caller redirected to transfer,sales moves to the sales queue and its program.
 EXTENSIONS = """[callers]
 exten => caller,1,Set(CALLERID(num)=${NUM})
+ same => n,ExecIf($["${LANG}" != ""]?Set(CHANNEL(language)=${LANG}))
  same => n,Answer()
  same => n,Set(CHANNEL(musicclass)=progmoh-${UNIQUEID})
  same => n,Queue(${QUEUE})

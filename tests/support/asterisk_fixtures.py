@@ -19,7 +19,7 @@ import pytest
 
 from progmoh.cache.store import Store
 from tests.support import heard
-from tests.support.asterisk_lab import PROGMOH, write_wav
+from tests.support.asterisk_lab import PROGMOH, toml_text, write_wav
 from tests.support.checkout import REPO, SERVICES
 from tests.support.isolation import machine_environment
 from tests.support.queue_lab import Lab
@@ -27,19 +27,23 @@ from tests.support.queue_lab import Lab
 BUILD_SCRIPT = SERVICES / "asterisk.sh"
 DEFAULT_VERSIONS = "22 20"
 
-# The demo library's advice and prompts rendered for calls: English only, the
+# The demo library's advice and prompts rendered for calls: the
 # first advice due 4 s into a call at slots every 5 s of a track, no second
 # advice for 2 minutes.  The demo music is steady chords (the first chord of
 # both classes is the same), which no correlation can place in a track, so the
 # music classes here are melodies of random notes, each place of each track unique.
 # The sales queue's program (demo.toml's) has its own advice over the same music.
+# Prompts are rendered in English and Russian, with the program's own texts of
+# a say key's template (DATE_TEXTS; the test gives serve the same).
+DATE_TEXTS = {"en": {"next_payment": "Your next payment of", "due": "is due on"},
+              "ru": {"next_payment": "Ваш следующий платёж,", "due": "оплатите до"}}
 RENDER_TOML = """
 [library]
 music_dir = "{music}"
 advice_dir = "{repo}/music/advice"
 prompts_dir = "{repo}/music/prompts"
 [render]
-languages = ["en"]
+languages = ["en", "ru"]
 slot_spacing_s = 5.0
 [program]
 first_advice_s = 4.0
@@ -99,7 +103,8 @@ def demo_cache(tmp_path_factory) -> Store:
     config = folder / "render.toml"
     write_music(folder / "classes")
     config.write_text(RENDER_TOML.format(repo=REPO, music=folder / "classes",
-                                         cache=folder / "cache"))
+                                         cache=folder / "cache")
+                      + toml_text({f"texts.{lang}": texts for lang, texts in DATE_TEXTS.items()}))
     done = subprocess.run([str(PROGMOH), "render", "--config", str(config)], capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, f"rendering the demo library failed:\n{done.stderr[-4000:]}"

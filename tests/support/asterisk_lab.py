@@ -36,16 +36,18 @@ PROGMOH = Path(sys.executable).with_name("progmoh")
 SHORT_READ = "bytes of audio while expecting"
 
 # A caller's billing system: prints the accounts of the number in argv[2] from
-# the JSON book argv[1] ({number: balance in USD}), and notes each number asked
-# for, one JSON string a line, in <book>.lookups.
-BILLING = """\
+# the JSON book argv[1] ({number: balance in USD}), with the next payment a say
+# template reads (DUE), and notes each number asked for, one JSON string a line,
+# in <book>.lookups.
+DUE = {"due": "49.90", "currency": "USD", "due_date": "2026-12-15"}
+BILLING = f"""\
 import json, sys
 with open(sys.argv[1] + ".lookups", "a") as asked:
     asked.write(json.dumps(sys.argv[2]) + "\\n")
 book = json.load(open(sys.argv[1]))
 balance = book.get(sys.argv[2])
-accounts = [{"account": "1001", "balance": balance, "currency": "USD"}] if balance else []
-print(json.dumps({"accounts": accounts}))
+accounts = [{{"account": "1001", "balance": balance, "currency": "USD"}}] if balance else []
+print(json.dumps(dict({{"accounts": accounts}}, **({DUE!r} if balance else {{}}))))
 """
 
 

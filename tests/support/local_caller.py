@@ -20,9 +20,10 @@ class LocalCaller(QueuedCall):
     _serial = iter(range(100000, 999999))
 
     def __init__(self, events: AmiSession, actions: AmiSession, recording: Path, number: str,
-                 queue: str = "support"):
+                 queue: str = "support", language: str = ""):
         super().__init__(events, number)
         self.actions, self.recording, self.queue = actions, recording, queue
+        self.language = language            # the channel's, set in the dialplan ("" Asterisk's)
         epoch = int(time.time())
         self.record_id = f"{epoch}.{next(self._serial)}"      # the ;1 half, recording
         self.call_id = f"{epoch}.{next(self._serial)}"        # the ;2 half, in the queue
@@ -33,7 +34,8 @@ class LocalCaller(QueuedCall):
         reply = self.actions.action(
             "Originate", Channel="Local/caller@callers/n", Application="Record",
             Data=f"{self.recording},0,0,qkx", Async="true", ChannelId=self.record_id,
-            OtherChannelId=self.call_id, Variable=[f"NUM={self.number}", f"QUEUE={self.queue}"])
+            OtherChannelId=self.call_id,
+            Variable=[f"NUM={self.number}", f"QUEUE={self.queue}", f"LANG={self.language}"])
         assert reply.get("Response") == "Success", f"Originate refused: {reply}"
 
     def wait_music(self, timeout_s: float = 10.0) -> None:

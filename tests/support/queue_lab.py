@@ -65,12 +65,14 @@ class Lab:
         self.callers.append(caller)
         return caller
 
-    def local_caller(self, number: str, queue: str = "support") -> LocalCaller:
+    def local_caller(self, number: str, queue: str = "support",
+                     language: str = "") -> LocalCaller:
         """A Local channel caller with its own action session, so keys of many go together."""
         actions = self.asterisk.session()
         self.sessions.append(actions)
         caller = LocalCaller(self.events, actions,
-                             self.folder / "rec" / f"{len(self.callers)}.wav", number, queue)
+                             self.folder / "rec" / f"{len(self.callers)}.wav", number, queue,
+                             language)
         self.callers.append(caller)
         return caller
 
@@ -113,10 +115,11 @@ class Lab:
         return caller
 
     def call(self, number: str, queue: str = "support", player: bool = True, kind: str = "sip",
-             **phone) -> QueuedCall:
-        """A SIP phone (or a Local channel) in the queue with music on hold started."""
+             language: str = "", **phone) -> QueuedCall:
+        """A SIP phone (or a Local channel, in ``language`` if given) in the queue with music
+        on hold started."""
         if kind == "local":
-            return self.begin(self.local_caller(number, queue), player)
+            return self.begin(self.local_caller(number, queue, language), player)
         return self.begin(self.caller(number, queue, **phone), player)
 
     def wait_player(self, caller: QueuedCall, welcomes: int = 1, timeout_s: float = 5.0) -> None:
