@@ -69,6 +69,10 @@ class CallRecord:
     remembered_for: str = ""                  # the number whose remembered classes were read
     remembering: bool = False                 # that read is in flight
     position_unsaid: bool = False             # announce once a player is there
+    joined_at_s: float | None = None          # monotonic seconds it joined its queue
+    callback_offer_until_s: float | None = None   # a callback offer open until then
+    goodbye_until_s: float | None = None      # took a callback: hung up after the goodbye
+    goodbye_playing: bool = False             # its player has started the goodbye
     first_seen_s: float | None = None         # monotonic seconds serve first heard of it
     ended_at_s: float | None = None           # monotonic seconds of hangup
 

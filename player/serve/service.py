@@ -19,19 +19,25 @@ from collections.abc import Callable
 from typing import Any
 
 from progmoh.player.serve.actions import (
+    BookCallback,
+    CallbackState,
     CallForgotten,
     CallOnAmi,
     Count,
+    HangUp,
     LookUp,
     LookUpBalance,
+    PlaceCallback,
     PrefetchBalance,
     ReadChoice,
     Send,
+    Whisper,
     WriteChoice,
 )
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.cache_state import CacheWatch
+from progmoh.player.serve.callback_shell import CallbackShell, server_name
 from progmoh.player.serve.calls import CallRegistry
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.core import AMI_EVENTS, ServeCore
@@ -72,12 +78,13 @@ class Service:
     """
 
     def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
-                 balances=None, choices=None, ami_factory=None) -> None:
+                 balances=None, choices=None, ami_factory=None, callbacks=None) -> None:
         self.settings = settings
         self.core = ServeCore(settings.serve, settings.programs, clock,
                               ami_enabled=settings.ami.enabled,
                               billing_backend=settings.billing.backend,
-                              max_number_chars=settings.ami.max_number_chars)
+                              max_number_chars=settings.ami.max_number_chars,
+                              server=server_name(settings))
         self._observability(settings.serve)
         self.lookups = LookupBooks(clock, configured_secrets(settings))
         self.balances = balances or BalanceBook(
@@ -98,6 +105,7 @@ class Service:
         ami_factory = ami_factory or _filtered_ami
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
+        self.callbacks = CallbackShell(settings, self, self._spawn, callbacks)
         self._choice_reads: dict[str, asyncio.Task] = {}      # uniqueid -> its one read
         self._ami_waits: dict[str, asyncio.Event] = {}        # uniqueid -> set once AMI knows it
 
@@ -118,6 +126,7 @@ class Service:
     # -- life cycle -------------------------------------------------------------------
 
     async def start(self) -> None:
+        await self.callbacks.restore()
         await self.realtime.start()
         await self.players.start()
         for server in (self.metrics_server, self.status_server):
@@ -140,6 +149,7 @@ class Service:
                 await server.close()
         await self.balances.close()
         await self.lookups.close()
+        self.callbacks.close()
         self.choices.close()
 
     def _spawn(self, coroutine) -> asyncio.Task:
@@ -165,6 +175,8 @@ class Service:
 
     def ami_up(self) -> None:
         self._run(self.core.ami_up())
+        if self.ami is not None:
+            self._spawn(self.callbacks.ami_up(self.ami))
 
     def ami_event(self, message) -> None:
         self._run(self.core.ami_event(message))
@@ -302,6 +314,11 @@ class Service:
 
     _effects: dict[type, Callable[["Service", Any], None]] = {
         Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, LookUp: _look_up_say,
+        BookCallback: lambda s, a: s.callbacks.book(a),
+        PlaceCallback: lambda s, a: s.callbacks.place(a),
+        CallbackState: lambda s, a: s.callbacks.move(a),
+        HangUp: lambda s, a: s.callbacks.hang_up(a),
+        Whisper: lambda s, a: s.callbacks.whisper(a),
         ReadChoice: _read,
         WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
 
