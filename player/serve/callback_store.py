@@ -52,6 +52,7 @@ END = (f"UPDATE {TABLE} SET state = ?, attempts = ?, active_key = NULL, updated_
 SELECT_PENDING = (f"SELECT {COLUMNS} FROM {TABLE} WHERE server = ? AND state IN "
                   f"({_PENDING_SQL}) ORDER BY joined_at, booked_at")
 SELECT_ACTIVE = f"SELECT {COLUMNS} FROM {TABLE} WHERE active_key = ?"
+SELECT_ONE = f"SELECT {COLUMNS} FROM {TABLE} WHERE id = ?"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,10 @@ class SqlCallbacks:
         return self._write(statement, (row.state, row.attempts, time.time(), row.id,
                                        row.server)) == 1
 
+    def get(self, callback_id: str) -> CallbackRow | None:
+        found = self._read(SELECT_ONE, (callback_id,))
+        return _row(found[0]) if found else None
+
     def active(self, number: str, queue: str) -> CallbackRow | None:
         found = self._read(SELECT_ACTIVE, (f"{number}|{queue}",))
         return _row(found[0]) if found else None
@@ -136,12 +141,16 @@ class SqlCallbacks:
             cursor.close()
 
     def _read(self, statement: str, values: tuple) -> list:
-        cursor = self._open().cursor()
+        """Ended at once: a transaction left open would keep reading an old snapshot
+        (InnoDB's repeatable read) while other servers write."""
+        connection = self._open()
+        cursor = connection.cursor()
         try:
             cursor.execute(self._sql(statement), values)
             return list(cursor.fetchall())
         finally:
             cursor.close()
+            connection.commit()
 
     def _open(self):
         if self._connection is None:

@@ -46,6 +46,7 @@ from progmoh.player.serve.callback_store import (
 )
 from progmoh.player.serve.calls import CallRecord
 from progmoh.player.serve.settings import CallbackSettings, ServeProgram
+from progmoh.player.serve.snapshot import CallbackView
 from progmoh.player.words.readings import account_keys, minutes_keys, number_keys
 
 log = logging.getLogger("progmoh.serve.callbacks")
@@ -295,6 +296,15 @@ class CallbackDesk:
         if pending is None:
             return []
         return [self._move(pending, CANCELLED), Count("callbacks", ("cancelled",))]
+
+    def views(self, record_of: Callable[[str], CallRecord | None]) -> tuple[CallbackView, ...]:
+        """What `progmoh status` lists: each pending callback and its place now."""
+        def place(pending: Pending) -> int:
+            record = record_of(pending.placeholder) if pending.placeholder else None
+            return record.position if record is not None else 0
+        return tuple(CallbackView(p.row.number, p.row.queue, place(p), p.row.attempts,
+                                  p.row.state)
+                     for p in sorted(self.pending.values(), key=lambda p: p.row.joined_at))
 
     def _of_channel(self, channel: str) -> Pending | None:
         match = PLACEHOLDER.fullmatch(channel)

@@ -23,7 +23,6 @@ are that program's (program_rules.py), and what the call keeps per program
 
 import dataclasses
 import logging
-import time
 
 from progmoh.player import protocol, wire
 from progmoh.player.programs import DEFAULT_PROGRAM
@@ -70,7 +69,7 @@ class ServeCore:
 
     def __init__(self, serve: ServeSettings, programs: tuple[ServeProgram, ...], clock: Clock, *,
                  ami_enabled: bool = True, billing_backend: str = "none",
-                 max_number_chars: int = 32, wall: Clock = time.time,
+                 max_number_chars: int = 32, wall: Clock | None = None,
                  server: str = "serve") -> None:
         self._serve, self._clock = serve, clock
         self.calls = CallRegistry()
@@ -78,8 +77,8 @@ class ServeCore:
         self.programs = ProgramBook(programs, clock)
         self.waits = QueueWaits()
         self.speaker = Speaker(self.programs, self.waits, serve.languages)
-        self.callbacks = CallbackDesk(lambda name: self.programs[name].program, clock, wall,
-                                      server)
+        self.callbacks = CallbackDesk(lambda name: self.programs[name].program, clock,
+                                      wall or clock, server)     # serve gives Unix time
         self._ami_enabled, self._billing_backend = ami_enabled, billing_backend
         self._ami_connected, self._ami_logins = False, 0
         self._ami_event_at_s: float | None = None
@@ -437,7 +436,10 @@ class ServeCore:
         health = Health(self._ami_enabled, self._ami_connected, age_s, self._billing_backend,
                         self._last_billing, self._last_store, cache,
                         sum(r.link is not None for r in records), self.programs.names)
-        return Snapshot(tuple(call_view(r, now_s) for r in records if r.on_hold), health)
+        placeholders = {p.placeholder for p in self.callbacks.pending.values()}
+        return Snapshot(tuple(call_view(r, now_s) for r in records
+                              if r.on_hold and r.uniqueid not in placeholders), health,
+                        self.callbacks.views(self.calls.get))
 
 
 def _state(message: dict[str, object]) -> protocol.CallState:

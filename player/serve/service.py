@@ -84,7 +84,7 @@ class Service:
                               ami_enabled=settings.ami.enabled,
                               billing_backend=settings.billing.backend,
                               max_number_chars=settings.ami.max_number_chars,
-                              server=server_name(settings))
+                              wall=time.time, server=server_name(settings))
         self._observability(settings.serve)
         self.lookups = LookupBooks(clock, configured_secrets(settings))
         self.balances = balances or BalanceBook(
@@ -126,7 +126,7 @@ class Service:
     # -- life cycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.callbacks.restore()
+        self._spawn(self.callbacks.restore())      # a slow store never holds up the start
         await self.realtime.start()
         await self.players.start()
         for server in (self.metrics_server, self.status_server):

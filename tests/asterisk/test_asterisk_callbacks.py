@@ -104,6 +104,18 @@ def recordings(lab, prefix: str, count: int) -> list[np.ndarray]:
     return wait_until(finished, 60.0, f"{count} finished recordings {prefix}*.wav")
 
 
+def ringback_s(recording: np.ndarray) -> float:
+    """Seconds of 440+480 Hz ringback tone: 100 ms windows whose energy is mostly there."""
+    window, found = int(0.1 * heard.RATE), 0
+    for start in range(0, len(recording) - window, window):
+        spectrum = np.abs(np.fft.rfft(recording[start:start + window])) ** 2
+        hz = np.fft.rfftfreq(window, 1 / heard.RATE)
+        tone = spectrum[(hz >= 420) & (hz <= 500)].sum()
+        found += bool(spectrum.sum() > 0 and tone > 0.8 * spectrum.sum()
+                      and np.sqrt(np.mean(recording[start:start + window] ** 2)) > 300)
+    return found * 0.1
+
+
 def best_in(recordings_, clip) -> float:
     """The best score of ``clip``'s first 1.5 s (a recording may end a few ms before the
     clip does: the call ends with it) in any of ``recordings_``."""
@@ -132,9 +144,11 @@ def test_a_callback_keeps_the_callers_place_and_bridges_agent_and_customer(lab):
     whisper = best_in(agent_heard, lab.clip("prompt:en/callback_whisper"))
     customer_voice = best_in(agent_heard, voices["customer"])
     agent_voice = best_in(recordings(lab, f"customer-{B_NUMBER}", 1), voices["agent"])
-    assert min(whisper, customer_voice, agent_voice) >= MATCH, (
-        f"the agent heard the whisper {whisper} and the customer {customer_voice}; the "
-        f"customer heard the agent {agent_voice}\n{lab.serve.log_text()[-3000:]}")
+    ringing_s = max(ringback_s(r) for r in agent_heard)
+    assert min(whisper, customer_voice, agent_voice) >= MATCH and ringing_s >= 0.5, (
+        f"the agent heard the whisper {whisper}, {ringing_s} s of ringback and the customer "
+        f"{customer_voice}; the customer heard the agent {agent_voice}\n"
+        f"{lab.serve.log_text()[-3000:]}")
 
 
 def test_a_customer_who_does_not_answer_is_called_again_and_answers(lab):
