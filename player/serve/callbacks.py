@@ -112,6 +112,7 @@ class CallbackDesk:
         if self._booked(record.number, record.queue):
             return self._say(record, ["callback_booked"], language, "callback")
         record.callback_offer_until_s = self._clock() + settings.confirm_s
+        record.callback_offered = True
         digits = account_keys(language, last_digits(record.number, settings.last_digits))
         press = ["callback_press"] + key_keys(language, settings.confirm_key) \
             + ["callback_to_confirm"]
@@ -124,6 +125,48 @@ class CallbackDesk:
         if until is None or self._clock() > until:
             return False
         return digit == self._settings(record.playing_program).confirm_key
+
+    def periodic(self, record: CallRecord, language: str) -> list[Action]:
+        """After a periodic announcement: the offer, once, to a caller who has waited
+        ``offer_after_s`` in a program with a callback key."""
+        program = self._program(record.playing_program)
+        after_s = program.callback.offer_after_s
+        if not after_s or not program.keys.callback or record.callback_offered \
+                or record.joined_at_s is None or self._clock() - record.joined_at_s < after_s:
+            return []
+        return self.offer(record, language)
+
+    def returning(self, record: CallRecord, language: str) -> list[Action]:
+        """A caller with a callback pending in this queue hears so, once, and that the
+        confirmation key cancels it; doing nothing keeps it (the default: a caller who
+        called again may only want to ask something while they wait for it)."""
+        if record.callback_told or record.link is None or not record.queue \
+                or not self._booked(record.number, record.queue):
+            return []
+        record.callback_told = True
+        record.callback_cancel_until_s = self._clock() + self._settings(
+            record.playing_program).confirm_s
+        key = key_keys(language, self._settings(record.playing_program).confirm_key)
+        return self._say(record, ["callback_booked", "callback_press"] + key
+                         + ["callback_to_cancel"], language, "callback")
+
+    def cancelling(self, record: CallRecord, digit: str) -> bool:
+        until = record.callback_cancel_until_s
+        return until is not None and self._clock() <= until \
+            and digit == self._settings(record.playing_program).confirm_key
+
+    def cancel_for(self, record: CallRecord, language: str,
+                   record_of: Callable[[str], CallRecord | None]) -> list[Action]:
+        """The returning caller cancels: the row ends and its placeholder leaves the queue."""
+        record.callback_cancel_until_s = None
+        pending = next((p for p in self.pending.values() if p.row.number == record.number
+                        and p.row.queue == record.queue), None)
+        if pending is None:
+            return []
+        placeholder = record_of(pending.placeholder) if pending.placeholder else None
+        hang_up = [HangUp(placeholder.channel)] if placeholder and placeholder.channel else []
+        return (self.cancel(pending.row.id) + hang_up
+                + self._say(record, ["callback_cancelled"], language, "callback"))
 
     def confirm(self, record: CallRecord) -> list[Action]:
         record.callback_offer_until_s = None

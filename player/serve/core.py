@@ -207,7 +207,8 @@ class ServeCore:
         if record.link is None:
             record.position_unsaid = True           # said once its player connects
             return []
-        return [Count("announcements", ("change",))] + self.speaker.announce(record)
+        return ([Count("announcements", ("change",))] + self.speaker.announce(record)
+                + self.callbacks.returning(record, self.speaker.language(record)))
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> list[Action]:
         record.position_unsaid = False
@@ -219,6 +220,9 @@ class ServeCore:
         counted: list[Action] = [Count("keys", (key_label(change.digit),))]
         if self.callbacks.confirming(record, change.digit):
             return counted + self.callbacks.confirm(record)
+        if self.callbacks.cancelling(record, change.digit):
+            return counted + self.callbacks.cancel_for(record, self.speaker.language(record),
+                                                       self.calls.get)
         action = self.programs[record.playing_program].keys.on_digit(record.uniqueid,
                                                                      change.digit)
         if action is None or record.link is None:
@@ -317,7 +321,7 @@ class ServeCore:
         actions: list[Action] = [Send(link, protocol.WELCOME, welcome)]
         if record.on_ami and record.position and record.position_unsaid:
             actions += [Count("announcements", ("change",))] + self.speaker.announce(record)
-        return actions
+        return actions + self.callbacks.returning(record, self.speaker.language(record))
 
     def player_message(self, uniqueid: str, link: Link,
                        message: dict[str, object]) -> list[Action]:
@@ -384,6 +388,7 @@ class ServeCore:
             if (record.link is not None and record.on_ami and self.programs[
                     record.link_program].announcer.due(record.uniqueid, record.position)):
                 actions += [Count("announcements", ("periodic",))] + self.speaker.announce(record)
+                actions += self.callbacks.periodic(record, self.speaker.language(record))
         actions += self.callbacks.tick(list(self.calls.records.values()))
         for uniqueid in self.calls.expire(self._clock(), self._serve.call_grace_s):
             self.programs.forget(uniqueid)

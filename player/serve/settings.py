@@ -171,6 +171,11 @@ class CallbackSettings:
     retry_s: float = declared(
         120.0, low=10.0, high=3600.0,
         help="Seconds between attempts (10..3600); a retry goes to the head of the queue.")
+    offer_after_s: float = declared(
+        0.0, low=30.0, high=7200.0, off=True,
+        help="Seconds of waiting after which the periodic position announcement also offers "
+             "the callback, once per call (keys.callback must be set): 0 (the default) never, "
+             "otherwise 30..7200.")
     wait_max_s: float = declared(
         14400.0, low=60.0, high=86400.0,
         help="Longest a placeholder waits in the queue for an agent before it is placed again "

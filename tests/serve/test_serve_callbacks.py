@@ -209,3 +209,41 @@ def test_after_a_restart_placeholders_in_the_queue_are_adopted_and_the_others_pl
     clock.advance(60)
     after_restart = [a for a in core.ami_resync([]) if isinstance(a, PlaceCallback)]
     assert [(a.row.id, a.position) for a in after_restart] == [(rows[0].id, 1), (rows[1].id, 2)]
+
+
+def test_a_caller_who_calls_again_is_told_and_may_cancel_or_keep_it(core, clock):
+    on_hold(core, B, NUMBER_B, 2)
+    book, _ = booked(core, B)
+    core.ami_event(placeholder_join(book.row))
+    again = "1800000000.200"
+    core.ami_event(msg(Event="QueueCallerJoin", Uniqueid=again, CallerIDNum=NUMBER_B,
+                       Channel=f"PJSIP/caller-{again}", Queue="support", Position=3, Count=3))
+    link = object()
+    core.player_connected(again, link, None)
+    told = core.player_ready(again, link)
+    assert said(told)[-1] == ["callback_booked", "callback_press", "n1", "callback_to_cancel"]
+    cancelled = core.ami_event(key(again, "1"))
+    assert [a.row.state for a in cancelled if isinstance(a, CallbackState)] == ["cancelled"]
+    assert HangUp(f"Local/{book.row.id}@progmoh-callback-hold-0000002a;2") in cancelled
+    assert said(cancelled) == [["callback_cancelled"]] and core.callbacks.pending == {}
+
+
+def test_a_returning_caller_who_does_nothing_keeps_it(core, clock):
+    on_hold(core, B, NUMBER_B, 2)
+    book, _ = booked(core, B)
+    on_hold(core, A, NUMBER_B, 3)
+    clock.advance(11)
+    assert not [a for a in core.ami_event(key(A, "1")) if isinstance(a, CallbackState)]
+    assert list(core.callbacks.pending) == [book.row.id]
+
+
+def test_the_periodic_announcement_offers_a_callback_once_after_the_wait(tmp_path, clock):
+    extra = CALLBACKS + "offer_after_s = 300.0\n"
+    settings = service_settings(write_config(tmp_path, extra=extra))
+    core = ServeCore(settings.serve, settings.programs, clock, wall=Wall(clock), server="pbx1")
+    on_hold(core, B, NUMBER_B, 2)
+    offers = []
+    for _ in range(8):                              # every 120 s (keys.position_every_s)
+        clock.advance(120)
+        offers.append(sum(keys[0] == "callback_offer" for keys in said(core.tick())))
+    assert offers == [0, 0, 1, 0, 0, 0, 0, 0]           # at 360 s, the first after 300
