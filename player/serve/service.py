@@ -126,17 +126,28 @@ class Service:
     # -- life cycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._spawn(self.callbacks.restore())      # a slow store never holds up the start
         await self.realtime.start()
         await self.players.start()
         for server in (self.metrics_server, self.status_server):
             if server is not None:
                 await server.start()
         if self.ami is not None:
-            self._spawn(self.ami.run())
+            self._spawn(self._ami_after_callbacks(self.ami))
         else:
             log.warning("AMI is disabled (ami.enabled = false): no caller data, keys or positions")
         self._spawn(self._tick_forever())
+
+    async def _ami_after_callbacks(self, ami) -> None:
+        """AMI once the pending callbacks are read (their placeholders are found again in
+        AMI's first QueueStatus), or once the store has had its time: a slow store never
+        holds up the calls."""
+        try:
+            await asyncio.wait_for(self.callbacks.restore(), self.settings.store.timeout_s)
+        except asyncio.TimeoutError:
+            log.warning("callbacks: the store did not answer within %s s; reading them later",
+                        self.settings.store.timeout_s)
+            self._spawn(self.callbacks.restore())
+        await ami.run()
 
     async def close(self) -> None:
         for task in list(self._tasks):

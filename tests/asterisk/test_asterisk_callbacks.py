@@ -162,3 +162,47 @@ def test_a_customer_who_does_not_answer_is_called_again_and_answers(lab):
     assert reported(lab, 2, 60.0) == ["NOANSWER", "ANSWER"], lab.serve.log_text()[-3000:]
     assert best_in(recordings(lab, f"customer-{B_NUMBER}", 1), voices["agent"]) >= MATCH
     assert "tried again in 10 s" in lab.serve.log_text()
+
+
+def placeholder_joins(lab) -> list[dict]:
+    return [m for m in lab.events.events("QueueCallerJoin")
+            if "@progmoh-callback-hold" in m.get("Channel", "")]
+
+
+def answered_after_agent_logs_in(lab, voices) -> None:
+    """An agent logs in: the callback is dialled once, answered, and the two hear each other."""
+    lab.events.action("QueueAdd", Queue="support", Interface=RECORDING_AGENT)
+    assert reported(lab, 1, 60.0) == ["ANSWER"], lab.serve.log_text()[-3000:]
+    assert best_in(recordings(lab, f"customer-{B_NUMBER}", 1), voices["agent"]) >= MATCH
+
+
+def test_a_restarted_serve_finds_its_placeholder_again(lab):
+    voices = with_callbacks(lab)
+    lab.start({})
+    b = lab.call(B_NUMBER, kind="local")
+    b.hold_until(1.0)
+    take_callback(lab, b)
+    lab.serve.stop()
+    lab.serve.start()
+    wait_until(lambda: "callbacks: 1 pending" in lab.serve.log_text(), 10.0,
+               "the restarted serve reading its pending callback")
+    answered_after_agent_logs_in(lab, voices)
+    assert len(placeholder_joins(lab)) == 1          # found again, never placed twice
+    whisper = best_in(recordings(lab, "agent-", 1), lab.clip("prompt:en/callback_whisper"))
+    assert whisper >= MATCH, "the adopted placeholder's agent heard no whisper"
+
+
+def test_after_an_asterisk_restart_the_placeholders_are_put_back_in_order(lab):
+    voices = with_callbacks(lab)
+    lab.start({})
+    b = lab.call(B_NUMBER, kind="local")
+    b.hold_until(1.0)
+    take_callback(lab, b)
+    lab.asterisk.stop()
+    lab.asterisk.start()
+    lab.events = lab.asterisk.session()
+    wait_until(lambda: placeholder_joins(lab), 30.0,
+               f"the placeholder put back; {lab.serve.log_text()[-2000:]}")
+    c = lab.call(C_NUMBER, kind="local")             # joins after the restart: behind it
+    assert queue_order(lab) == [placeholder_joins(lab)[0]["Uniqueid"], c.call_id]
+    answered_after_agent_logs_in(lab, voices)
