@@ -70,6 +70,20 @@ class CallbackShell:
         except Exception as error:                  # an old or odd Asterisk: assume 21+
             log.warning("AMI CoreSettings failed (%s): assuming Asterisk 21 or later", error)
 
+    def run(self, action: BookCallback | PlaceCallback | CallbackState | HangUp | Whisper) -> None:
+        """Carry out one of the core's callback actions."""
+        match action:
+            case BookCallback():
+                self.book(action)
+            case PlaceCallback():
+                self.place(action)
+            case CallbackState():
+                self.move(action)
+            case HangUp():
+                self.hang_up(action)
+            case Whisper():
+                self.whisper(action)
+
     def book(self, action: BookCallback) -> None:
         self._spawn(self._book(action))
 

@@ -82,7 +82,8 @@ class SqlCallbacks:
     """The statements, over a DB-API connection maker; ``marker`` is the driver's
     parameter mark ("?" for sqlite3, "%s" for pymysql)."""
 
-    def __init__(self, connect: Callable, marker: str, duplicate: tuple[type, ...],
+    def __init__(self, connect: Callable, marker: str,
+                 duplicate: tuple[type[BaseException], ...],
                  name: str) -> None:
         self._connect, self._marker, self._duplicate = connect, marker, duplicate
         self._connection = None

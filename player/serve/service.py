@@ -105,7 +105,7 @@ class Service:
         ami_factory = ami_factory or _filtered_ami
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
-        self.callbacks = CallbackShell(settings, self, self._spawn, callbacks)
+        self.callbacks: CallbackShell = CallbackShell(settings, self, self._spawn, callbacks)
         self._choice_reads: dict[str, asyncio.Task] = {}      # uniqueid -> its one read
         self._ami_waits: dict[str, asyncio.Event] = {}        # uniqueid -> set once AMI knows it
 
@@ -296,6 +296,9 @@ class Service:
         self._run(self.core.lookup_answered(action.uniqueid, action.link, action.program,
                                             action.digit, answer))
 
+    def _callback(self, action: Any) -> None:
+        self.callbacks.run(action)
+
     def _read(self, action: ReadChoice) -> None:
         earlier = self._choice_reads.pop(action.uniqueid, None)
         if earlier is not None:
@@ -325,11 +328,8 @@ class Service:
 
     _effects: dict[type, Callable[["Service", Any], None]] = {
         Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, LookUp: _look_up_say,
-        BookCallback: lambda s, a: s.callbacks.book(a),
-        PlaceCallback: lambda s, a: s.callbacks.place(a),
-        CallbackState: lambda s, a: s.callbacks.move(a),
-        HangUp: lambda s, a: s.callbacks.hang_up(a),
-        Whisper: lambda s, a: s.callbacks.whisper(a),
+        BookCallback: _callback, PlaceCallback: _callback, CallbackState: _callback,
+        HangUp: _callback, Whisper: _callback,
         ReadChoice: _read,
         WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
 
