@@ -14,6 +14,8 @@ def command(config_file):
     context and a queue for each program."""
     from progmoh.player.serve.asterisk_config import snippets
     config = load_config(config_file)
+    programs = config.program_configs()
     click.echo(snippets(config.serve, config.ami, config.source,
-                        paths.service_user() or "asterisk", tuple(config.program_configs())),
+                        paths.service_user() or "asterisk", tuple(programs),
+                        any(p.keys.callback for p in programs.values())),
                nl=False)

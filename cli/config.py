@@ -34,6 +34,7 @@ from progmoh.player.serve.say_keys import BILLING, check_program, table_name
 from progmoh.player.serve.settings import (
     AmiSettings,
     BillingSettings,
+    CallbackSettings,
     ControlPlaneSettings,
     KeySettings,
     LookupSettings,
@@ -62,7 +63,7 @@ PROJECT_DIR = Path(paths.CHECKOUT_DIR).resolve()
 ENV_VAR = "PROGMOH_CONFIG"
 
 
-INHERITED_TABLES = ("library", "program", "keys")     # a program's key replaces the top's
+INHERITED_TABLES = ("library", "program", "keys", "callback")   # a key replaces the top's
 INHERITED_ENTRIES = ("say", "lookups", "phrases")      # a program's entry replaces the top's
 TEXTS = "texts"                                         # merged per language, key by key
 
@@ -74,6 +75,7 @@ class ProgramConfig:
     library: LibrarySettings = table()
     program: ProgramSettings = table()
     keys: KeySettings = table()
+    callback: CallbackSettings = table()
     language: str = declared(
         "en", help="Language of this program's announcements (one of render.languages); "
                    "serve.language when not given.")
@@ -83,7 +85,8 @@ class ProgramConfig:
     texts: tuple[tuple[str, dict[str, str]], ...] = texts_table()
 
     def serve_program(self, name: str) -> ServeProgram:
-        return ServeProgram(name, self.keys, self.language, self.say, self.lookups, self.phrases)
+        return ServeProgram(name, self.keys, self.language, self.say, self.lookups, self.phrases,
+                            self.callback)
 
     def render_program(self, name: str) -> RenderProgram:
         return RenderProgram(name, self.library, self.program, self.texts)
@@ -108,6 +111,9 @@ class Config:
     player: PlayerSettings = table()
     serve: ServeSettings = table()
     keys: KeySettings = table()
+    callback: CallbackSettings = table(
+        help="Callbacks that keep the caller's place, offered by keys.callback (off by "
+             "default); each program may have its own [programs.<name>.callback].")
     ami: AmiSettings = table()
     billing: BillingSettings = table()
     store: StoreSettings = table()
@@ -132,7 +138,7 @@ class Config:
     def program_configs(self) -> dict[str, ProgramConfig]:
         """Every program by name, the default one (the top-level tables) first."""
         default = ProgramConfig(library=self.library, program=self.program, keys=self.keys,
-                                language=self.serve.language, say=self.say,
+                                callback=self.callback, language=self.serve.language, say=self.say,
                                 lookups=self.lookups, phrases=self.phrases, texts=self.texts)
         return {DEFAULT_PROGRAM: default, **dict(self.programs)}
 

@@ -49,15 +49,30 @@ def render(report: dict) -> str:
     lines = [_health(report["health"]), ""]
     calls = report["calls"]
     if not calls:
-        return "\n".join(lines + ["No calls on hold."])
+        return "\n".join(lines + ["No calls on hold."] + _callbacks(report))
     rows = [COLUMNS] + [_row(call) for call in calls]
     if _programs_shown(report):
         rows = [row[:2] + (program,) + row[2:] for row, program in
                 zip(rows, [PROGRAM_COLUMN] + [call["program"] for call in calls], strict=True)]
+    lines += _table(rows)
+    return "\n".join(lines + _callbacks(report))
+
+
+def _table(rows: list[tuple]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
-    return "\n".join(lines)
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def _callbacks(report: dict) -> list[str]:
+    """The pending callbacks, if any (a report of a serve without them has none)."""
+    pending = report.get("callbacks") or []
+    if not pending:
+        return []
+    rows = [("CALLBACK TO", "QUEUE", "PLACE", "ATTEMPTS", "STATE")] + [
+        (c["caller"], c["queue"], str(c["place"] or "-"), str(c["attempts"]), c["state"])
+        for c in pending]
+    return ["", f"{len(pending)} callback(s) pending:"] + _table(rows)
 
 
 def _programs_shown(report: dict) -> bool:

@@ -7,9 +7,12 @@ remembered class) says which input of the core takes the answer.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from progmoh.player.programs import DEFAULT_PROGRAM
+
+if TYPE_CHECKING:
+    from progmoh.player.serve.callback_store import CallbackRow
 
 
 class Link(Protocol):
@@ -52,6 +55,45 @@ class LookUp:
 
 
 @dataclass(frozen=True)
+class BookCallback:
+    """Book a callback for the call (player/serve/callbacks.py): ``core.callback_booked``
+    takes the store's answer."""
+    uniqueid: str
+    row: "CallbackRow"
+    position: int                   # the caller's place now: the placeholder takes it
+
+
+@dataclass(frozen=True)
+class PlaceCallback:
+    """Put a callback's placeholder into its queue at ``position`` (its row says which
+    queue); ``core.callback_not_placed`` takes a refusal."""
+    row: "CallbackRow"
+    position: int
+
+
+@dataclass(frozen=True)
+class CallbackState:
+    """Write a callback's new state and attempts (its row) to the store."""
+    row: "CallbackRow"
+
+
+@dataclass(frozen=True)
+class Whisper:
+    """Write the whisper of a callback an agent just took: prompt ``keys`` of its program
+    in ``language`` (player/serve/whisper.py)."""
+    callback_id: str
+    program: str
+    language: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HangUp:
+    """Hang up a channel on AMI (a caller who took a callback, after the goodbye)."""
+    channel: str
+
+
+@dataclass(frozen=True)
 class ReadChoice:
     """Read a number's remembered class in every configured program, instead of any
     earlier read for this call: ``core.choice_answered`` takes the answer."""
@@ -90,4 +132,5 @@ class CallForgotten:
 
 # Every action the core gives its shell.
 Action = (Send | PrefetchBalance | LookUpBalance | LookUp | ReadChoice | WriteChoice | Count
-          | CallOnAmi | CallForgotten)
+          | CallOnAmi | CallForgotten | BookCallback | PlaceCallback | CallbackState | HangUp
+          | Whisper)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from progmoh.player.programs import DEFAULT_PROGRAM, class_name
 from progmoh.player.serve.ami.client import EVENTS, OWN_EVENTS
+from progmoh.player.serve.callback_dialplan import WRITE_CLASSES, callback_dialplan
 from progmoh.player.serve.core import AMI_EVENTS
 from progmoh.player.serve.settings import AmiSettings, ServeSettings
 
@@ -31,14 +32,17 @@ DEFAULT_QUEUE = "support"               # the default program's queue; another's
 
 
 def snippets(serve: ServeSettings, ami: AmiSettings, config_path: Path | None,
-             user: str = "asterisk", programs: Sequence[str] = (DEFAULT_PROGRAM,)) -> str:
-    """Everything to paste, for the default program and each of ``programs``."""
+             user: str = "asterisk", programs: Sequence[str] = (DEFAULT_PROGRAM,),
+             callbacks: bool = False) -> str:
+    """Everything to paste, for the default program and each of ``programs``; with
+    ``callbacks`` (a program offers them) the dialplan and AMI rights they need too."""
     config = config_path.resolve() if config_path else DEFAULT_CONFIG
     units = [f"# ===== /etc/systemd/system/{name} =====\n{text}"
              for name, text in unit_files(serve, config, user).items()]
     others = [name for name in programs if name != DEFAULT_PROGRAM]
-    parts = (_versions(), _extconfig(serve), _musiconhold(), _modules(), _extensions(others),
-             _queues(others), pjsip_template(), _manager(ami, config), *units)
+    parts = (_versions(), _extconfig(serve), _musiconhold(), _modules(callbacks),
+             _extensions(others) + (_callbacks(serve) if callbacks else ""),
+             _queues(others), pjsip_template(), _manager(ami, config, callbacks), *units)
     return "\n".join(parts)
 
 
@@ -89,11 +93,22 @@ directory=moh
 """
 
 
-def _modules() -> str:
-    return """\
+def _callbacks(serve: ServeSettings) -> str:
+    return f"""
+; Callbacks (keys.callback): serve originates each placeholder into
+; progmoh-callback-hold; the agent who answers it hears the whisper serve writes
+; into {serve.spool_dir} (Asterisk must be able to read it), a ringback tone, then
+; the customer dialled through callback.dial.
+""" + callback_dialplan()
+
+
+def _modules(callbacks: bool = False) -> str:
+    playtones = ("load => app_playtones.so      ; the ringback an agent hears while a callback "
+                 "rings\n" if callbacks else "")
+    return f"""\
 ; ===== /etc/asterisk/modules.conf =====
 [modules]
-load => res_curl.so            ; libcurl for the realtime driver
+{playtones}load => res_curl.so            ; libcurl for the realtime driver
 load => func_curl.so
 load => res_config_curl.so     ; the "curl" realtime driver named in extconfig.conf
 load => res_timing_timerfd.so  ; a timing module: without one Asterisk reads MOH pipes
@@ -177,7 +192,9 @@ direct_media = no          ; Asterisk plays the music: the audio must pass throu
 """
 
 
-def _manager(ami: AmiSettings, config: Path) -> str:
+def _manager(ami: AmiSettings, config: Path, callbacks: bool = False) -> str:
+    rights = (f"write = {WRITE_CLASSES}  ; callbacks: Originate, Hangup and CoreSettings"
+              if callbacks else "write =")
     return f"""\
 ; ===== /etc/asterisk/manager.conf =====
 [general]
@@ -193,7 +210,7 @@ permit = 127.0.0.1/255.255.255.255
 ; FullyBooted/Shutdown (system).  Its actions (Login, Ping, QueueStatus) need no
 ; write class.
 read = {EVENTS}
-write =
+{rights}
 ; Of those, only the events serve reads, so a busy Asterisk's storm of others
 ; (Newstate, DialBegin, BridgeEnter, QueueMemberStatus, ...) is never queued
 ; for it (advanced filters by name: Asterisk compares a hash, no regex; read in

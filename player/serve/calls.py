@@ -69,6 +69,13 @@ class CallRecord:
     remembered_for: str = ""                  # the number whose remembered classes were read
     remembering: bool = False                 # that read is in flight
     position_unsaid: bool = False             # announce once a player is there
+    joined_at_s: float | None = None          # monotonic seconds it joined its queue
+    callback_offer_until_s: float | None = None   # a callback offer open until then
+    callback_cancel_until_s: float | None = None  # a returning caller may cancel until then
+    callback_told: bool = False               # told of the callback it has pending
+    callback_offered: bool = False            # heard the offer (the periodic one comes once)
+    goodbye_until_s: float | None = None      # took a callback: hung up after the goodbye
+    goodbye_playing: bool = False             # its player has started the goodbye
     first_seen_s: float | None = None         # monotonic seconds serve first heard of it
     ended_at_s: float | None = None           # monotonic seconds of hangup
 

@@ -33,6 +33,7 @@ from progmoh.player.serve.actions import (
     CallForgotten,
     CallOnAmi,
     Count,
+    HangUp,
     Link,
     PrefetchBalance,
     ReadChoice,
@@ -42,19 +43,22 @@ from progmoh.player.serve.actions import (
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.billing import BalanceResult
 from progmoh.player.serve.cache_state import CacheState
+from progmoh.player.serve.callback_store import CallbackRow
+from progmoh.player.serve.callbacks import CallbackDesk
 from progmoh.player.serve.calls import CallRecord, CallRegistry
 from progmoh.player.serve.inserts import Speaker
 from progmoh.player.serve.lookups import Answer
 from progmoh.player.serve.metrics import key_label
 from progmoh.player.serve.program_rules import ProgramBook
-from progmoh.player.serve.rules import Clock
+from progmoh.player.serve.rules import CALLBACK, Clock
 from progmoh.player.serve.settings import ServeProgram, ServeSettings
 from progmoh.player.serve.snapshot import Health, Snapshot, call_view
 from progmoh.player.serve.waits import QueueWaits
 
 log = logging.getLogger("progmoh.serve")
 
-AMI_EVENTS = t.Tracker.EVENTS + QueueWaits.EVENTS     # every event the core reads
+AMI_EVENTS = tuple(dict.fromkeys(t.Tracker.EVENTS + QueueWaits.EVENTS
+                                 + CallbackDesk.EVENTS))    # every event the core reads
 MAX_CLASS_CHARS = 255
 MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
 
@@ -65,13 +69,16 @@ class ServeCore:
 
     def __init__(self, serve: ServeSettings, programs: tuple[ServeProgram, ...], clock: Clock, *,
                  ami_enabled: bool = True, billing_backend: str = "none",
-                 max_number_chars: int = 32) -> None:
+                 max_number_chars: int = 32, wall: Clock | None = None,
+                 server: str = "serve") -> None:
         self._serve, self._clock = serve, clock
         self.calls = CallRegistry()
         self.tracker = t.Tracker(self.calls, max_number_chars)
         self.programs = ProgramBook(programs, clock)
         self.waits = QueueWaits()
         self.speaker = Speaker(self.programs, self.waits, serve.languages)
+        self.callbacks = CallbackDesk(lambda name: self.programs[name].program, clock,
+                                      wall or clock, server)     # serve gives Unix time
         self._ami_enabled, self._billing_backend = ami_enabled, billing_backend
         self._ami_connected, self._ami_logins = False, 0
         self._ami_event_at_s: float | None = None
@@ -108,11 +115,29 @@ class ServeCore:
     def ami_event(self, message: Message) -> list[Action]:
         self._ami_event_at_s = self._clock()
         self.waits.on_event(message)
-        return self._apply(self.tracker.handle(message))
+        return self._apply(self.tracker.handle(message)) + self._callback_event(message)
 
     def ami_resync(self, entries: list[Message]) -> list[Action]:
         self.waits.on_resync(entries)
-        return [Count("ami_resyncs")] + self._apply(self.tracker.resync(entries))
+        return ([Count("ami_resyncs")] + self._apply(self.tracker.resync(entries))
+                + self.callbacks.resynced(entries))
+
+    def _callback_event(self, message: Message) -> list[Action]:
+        """What a callback's placeholder or dial-out says on AMI (callbacks.py)."""
+        uniqueid = message.get("Uniqueid") or ""
+        match message.event:
+            case "QueueCallerJoin":
+                return self.callbacks.placeholder_joined(message, self.speaker.goodbye,
+                                                         self.calls.get)
+            case "AgentConnect":
+                return self.callbacks.agent_connected(uniqueid)
+            case "QueueCallerAbandon":
+                return self.callbacks.placeholder_left(uniqueid)
+            case "DialEnd":
+                return self.callbacks.dial_ended(message)
+            case "Hangup":
+                return self.callbacks.hung_up(message)
+        return []
 
     def ami_down(self) -> list[Action]:
         log.warning("AMI connection lost: dropping what it told us about every call")
@@ -174,25 +199,36 @@ class ServeCore:
         return [ReadChoice(record.uniqueid, number)]
 
     def _position_changed(self, record: CallRecord, change: t.PositionChanged) -> list[Action]:
+        if record.joined_at_s is None:
+            record.joined_at_s = self._clock()      # its wait, for a callback, counts from here
         announcer = self.programs[record.playing_program].announcer
         if not announcer.on_position(record.uniqueid, change.position):
             return []
         if record.link is None:
             record.position_unsaid = True           # said once its player connects
             return []
-        return [Count("announcements", ("change",))] + self.speaker.announce(record)
+        return ([Count("announcements", ("change",))] + self.speaker.announce(record)
+                + self.callbacks.returning(record, self.speaker.language(record)))
 
     def _left_queue(self, record: CallRecord, change: t.LeftQueue) -> list[Action]:
         record.position_unsaid = False
+        record.joined_at_s = record.callback_offer_until_s = None
         return []
 
     def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> list[Action]:
         record.keys = (record.keys + (change.digit,))[-MAX_KEYS_KEPT:]
         counted: list[Action] = [Count("keys", (key_label(change.digit),))]
+        if self.callbacks.confirming(record, change.digit):
+            return counted + self.callbacks.confirm(record)
+        if self.callbacks.cancelling(record, change.digit):
+            return counted + self.callbacks.cancel_for(record, self.speaker.language(record),
+                                                       self.calls.get)
         action = self.programs[record.playing_program].keys.on_digit(record.uniqueid,
                                                                      change.digit)
         if action is None or record.link is None:
             return counted
+        if action == CALLBACK:
+            return counted + self.callbacks.offer(record, self.speaker.language(record))
         return counted + self.speaker.key(record, action, change.digit)
 
     def _ended(self, record: CallRecord) -> list[Action]:
@@ -221,6 +257,16 @@ class ServeCore:
         if record is None or record.link is not link or not record.on_ami:
             return []
         return self.speaker.say(record, link, program, digit, answer)
+
+    def callback_booked(self, uniqueid: str, row: CallbackRow, position: int,
+                        ok: bool | None) -> list[Action]:
+        """The store's answer to a BookCallback (callbacks.py)."""
+        record = self.calls.get(uniqueid)
+        language = self.speaker.language(record) if record else ""
+        return self.callbacks.booked(record, row, position, ok, language)
+
+    def callback_not_placed(self, row: CallbackRow, why: str) -> list[Action]:
+        return self.callbacks.placing_failed(row, why)
 
     def choice_answered(self, uniqueid: str, number: str,
                         classes: dict[str, str]) -> list[Action]:
@@ -275,7 +321,7 @@ class ServeCore:
         actions: list[Action] = [Send(link, protocol.WELCOME, welcome)]
         if record.on_ami and record.position and record.position_unsaid:
             actions += [Count("announcements", ("change",))] + self.speaker.announce(record)
-        return actions
+        return actions + self.callbacks.returning(record, self.speaker.language(record))
 
     def player_message(self, uniqueid: str, link: Link,
                        message: dict[str, object]) -> list[Action]:
@@ -295,8 +341,22 @@ class ServeCore:
         if record.link is not link:
             return []
         record.part(record.link_program).state = state
-        return [Count("audio_problems", (problem,), amount)
-                for problem, amount in audio_reports.take(record, link, message).items()]
+        counts: list[Action] = [Count("audio_problems", (problem,), amount)
+                                for problem, amount in audio_reports.take(record, link,
+                                                                          message).items()]
+        return counts + self._goodbye_heard(record)
+
+    def _goodbye_heard(self, record: CallRecord) -> list[Action]:
+        """A caller who took a callback is hung up once the goodbye has played."""
+        if record.goodbye_until_s is None or record.playing is None:
+            return []
+        if record.playing.kind == "insert":
+            record.goodbye_playing = True
+            return []
+        if not record.goodbye_playing:
+            return []
+        record.goodbye_until_s, record.goodbye_playing = None, False
+        return [HangUp(record.channel)]
 
     def _class_changed(self, record: CallRecord, link: Link,
                        message: dict[str, object]) -> list[Action]:
@@ -328,6 +388,8 @@ class ServeCore:
             if (record.link is not None and record.on_ami and self.programs[
                     record.link_program].announcer.due(record.uniqueid, record.position)):
                 actions += [Count("announcements", ("periodic",))] + self.speaker.announce(record)
+                actions += self.callbacks.periodic(record, self.speaker.language(record))
+        actions += self.callbacks.tick(list(self.calls.records.values()))
         for uniqueid in self.calls.expire(self._clock(), self._serve.call_grace_s):
             self.programs.forget(uniqueid)
             actions.append(CallForgotten(uniqueid))
@@ -379,7 +441,10 @@ class ServeCore:
         health = Health(self._ami_enabled, self._ami_connected, age_s, self._billing_backend,
                         self._last_billing, self._last_store, cache,
                         sum(r.link is not None for r in records), self.programs.names)
-        return Snapshot(tuple(call_view(r, now_s) for r in records if r.on_hold), health)
+        placeholders = {p.placeholder for p in self.callbacks.pending.values()}
+        return Snapshot(tuple(call_view(r, now_s) for r in records
+                              if r.on_hold and r.uniqueid not in placeholders), health,
+                        self.callbacks.views(self.calls.get))
 
 
 def _state(message: dict[str, object]) -> protocol.CallState:

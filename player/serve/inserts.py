@@ -20,6 +20,7 @@ from progmoh.player.serve.lookups import Answer, plain_fields
 from progmoh.player.serve.program_rules import ProgramBook
 from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, SAY, WAIT
 from progmoh.player.serve.waits import QueueWaits, spoken_minutes
+from progmoh.player.words.readings import minutes_keys
 from progmoh.player.words.render import render
 
 log = logging.getLogger("progmoh.serve")
@@ -121,6 +122,16 @@ class Speaker:
         return [Send(player(record), protocol.WAIT, {"minutes": minutes,
                                                      "language": self.language(record)}),
                 Count("inserts", ("wait",))]
+
+    def goodbye(self, record: CallRecord) -> list[Action]:
+        """The caller who took a callback: thanks, the expected wait if there is one, bye."""
+        language = self.language(record)
+        minutes = spoken_minutes(self._waits.estimate_s(record.queue, record.position))
+        wait = ["callback_in"] + minutes_keys(language, minutes) if minutes else []
+        keys = ["callback_thanks"] + wait + ["callback_goodbye"]
+        return [Send(player(record), protocol.SAY, {"keys": keys, "language": language,
+                                                    "what": "callback goodbye"}),
+                Count("inserts", ("say",))]
 
     def balance(self, record: CallRecord, link: Link, status: str,
                 accounts: tuple[protocol.Account, ...]) -> list[Action]:

@@ -31,6 +31,9 @@ ANNOUNCE_TRIGGERS = ("periodic", "change")
 BILLING_OUTCOMES = ("ok", "not_registered", "unavailable", "timeout")
 STORE_OUTCOMES = {"read": ("found", "none", "timeout", "error"),
                   "write": ("ok", "pending", "error")}
+CALLBACK_EVENTS = ("offered", "accepted", "declined", "dialled", "answered", "retried",
+                   "given_up", "cancelled")
+CALLBACK_BUCKETS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0)
 BILLING_BUCKETS_S = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 STORE_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
@@ -80,6 +83,8 @@ class Metrics:
                                    registry=r)
         self.audio_problems = Counter("progmoh_player_audio_problems", "Audio problems players "
                                       "reported, all calls, by problem", ["problem"], registry=r)
+        self.callbacks = _labelled(Counter("progmoh_callbacks", "Callbacks, by event",
+                                           ["event"], registry=r), CALLBACK_EVENTS)
 
     def _histograms(self) -> None:
         self.billing_seconds = Histogram("progmoh_billing_lookup_seconds", "Billing lookup "
@@ -90,15 +95,20 @@ class Metrics:
                                        registry=self.registry)
         for operation in STORE_OUTCOMES:
             self.store_seconds.labels(operation)
+        self.callback_seconds = Histogram(
+            "progmoh_callback_wait_seconds", "From joining the queue to the callback answered",
+            buckets=CALLBACK_BUCKETS_S, registry=self.registry)
 
     def _names(self) -> None:
         """What ``count`` knows by name: the counters the core bumps, and their histograms."""
         self._by_name = {"keys": self.keys, "inserts": self.inserts,
                          "announcements": self.announcements, "billing": self.billing,
                          "store": self.store, "ami_reconnects": self.ami_reconnects,
-                         "ami_resyncs": self.ami_resyncs, "audio_problems": self.audio_problems}
+                         "ami_resyncs": self.ami_resyncs, "audio_problems": self.audio_problems,
+                         "callbacks": self.callbacks}
         self._latency = {"billing": lambda labels: self.billing_seconds,
-                         "store": lambda labels: self.store_seconds.labels(labels[0])}
+                         "store": lambda labels: self.store_seconds.labels(labels[0]),
+                         "callbacks": lambda labels: self.callback_seconds}
 
     # -- one call per event --------------------------------------------------------
 

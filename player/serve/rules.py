@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from progmoh.player.serve.settings import KeySettings
 
 BALANCE, NEXT_MUSIC, POSITION, WAIT, SAY = "balance", "next_music", "position", "wait", "say"
+CALLBACK = "callback"
 Clock = Callable[[], float]         # monotonic seconds; tests give a fake one
 
 
@@ -30,7 +31,8 @@ class KeyRules:
         self._actions = {key: SAY for key in say_keys}      # the config check keeps them apart
         self._actions.update({key: action for key, action in (
             (settings.balance, BALANCE), (settings.next_music, NEXT_MUSIC),
-            (settings.position, POSITION), (settings.wait, WAIT)) if key})
+            (settings.position, POSITION), (settings.wait, WAIT),
+            (settings.callback, CALLBACK)) if key})
         self._min_interval_s = settings.min_interval_s
         self._clock = clock
         self._accepted_at = {} if accepted_at is None else accepted_at

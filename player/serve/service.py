@@ -19,19 +19,25 @@ from collections.abc import Callable
 from typing import Any
 
 from progmoh.player.serve.actions import (
+    BookCallback,
+    CallbackState,
     CallForgotten,
     CallOnAmi,
     Count,
+    HangUp,
     LookUp,
     LookUpBalance,
+    PlaceCallback,
     PrefetchBalance,
     ReadChoice,
     Send,
+    Whisper,
     WriteChoice,
 )
 from progmoh.player.serve.ami.client import AmiClient
 from progmoh.player.serve.billing import BalanceBook
 from progmoh.player.serve.cache_state import CacheWatch
+from progmoh.player.serve.callback_shell import CallbackShell, server_name
 from progmoh.player.serve.calls import CallRegistry
 from progmoh.player.serve.choices import open_choice_store
 from progmoh.player.serve.core import AMI_EVENTS, ServeCore
@@ -72,12 +78,13 @@ class Service:
     """
 
     def __init__(self, settings: ControlPlaneSettings, *, clock=time.monotonic,
-                 balances=None, choices=None, ami_factory=None) -> None:
+                 balances=None, choices=None, ami_factory=None, callbacks=None) -> None:
         self.settings = settings
         self.core = ServeCore(settings.serve, settings.programs, clock,
                               ami_enabled=settings.ami.enabled,
                               billing_backend=settings.billing.backend,
-                              max_number_chars=settings.ami.max_number_chars)
+                              max_number_chars=settings.ami.max_number_chars,
+                              wall=time.time, server=server_name(settings))
         self._observability(settings.serve)
         self.lookups = LookupBooks(clock, configured_secrets(settings))
         self.balances = balances or BalanceBook(
@@ -98,6 +105,7 @@ class Service:
         ami_factory = ami_factory or _filtered_ami
         self.ami = ami_factory(settings.ami, self) if settings.ami.enabled else None
         self._tasks: set[asyncio.Task] = set()
+        self.callbacks: CallbackShell = CallbackShell(settings, self, self._spawn, callbacks)
         self._choice_reads: dict[str, asyncio.Task] = {}      # uniqueid -> its one read
         self._ami_waits: dict[str, asyncio.Event] = {}        # uniqueid -> set once AMI knows it
 
@@ -124,10 +132,22 @@ class Service:
             if server is not None:
                 await server.start()
         if self.ami is not None:
-            self._spawn(self.ami.run())
+            self._spawn(self._ami_after_callbacks(self.ami))
         else:
             log.warning("AMI is disabled (ami.enabled = false): no caller data, keys or positions")
         self._spawn(self._tick_forever())
+
+    async def _ami_after_callbacks(self, ami) -> None:
+        """AMI once the pending callbacks are read (their placeholders are found again in
+        AMI's first QueueStatus), or once the store has had its time: a slow store never
+        holds up the calls."""
+        try:
+            await asyncio.wait_for(self.callbacks.restore(), self.settings.store.timeout_s)
+        except asyncio.TimeoutError:
+            log.warning("callbacks: the store did not answer within %s s; reading them later",
+                        self.settings.store.timeout_s)
+            self._spawn(self.callbacks.restore())
+        await ami.run()
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -140,6 +160,7 @@ class Service:
                 await server.close()
         await self.balances.close()
         await self.lookups.close()
+        self.callbacks.close()
         self.choices.close()
 
     def _spawn(self, coroutine) -> asyncio.Task:
@@ -165,6 +186,8 @@ class Service:
 
     def ami_up(self) -> None:
         self._run(self.core.ami_up())
+        if self.ami is not None:
+            self._spawn(self.callbacks.ami_up(self.ami))
 
     def ami_event(self, message) -> None:
         self._run(self.core.ami_event(message))
@@ -273,6 +296,9 @@ class Service:
         self._run(self.core.lookup_answered(action.uniqueid, action.link, action.program,
                                             action.digit, answer))
 
+    def _callback(self, action: Any) -> None:
+        self.callbacks.run(action)
+
     def _read(self, action: ReadChoice) -> None:
         earlier = self._choice_reads.pop(action.uniqueid, None)
         if earlier is not None:
@@ -302,6 +328,8 @@ class Service:
 
     _effects: dict[type, Callable[["Service", Any], None]] = {
         Send: _send, PrefetchBalance: _prefetch, LookUpBalance: _look_up, LookUp: _look_up_say,
+        BookCallback: _callback, PlaceCallback: _callback, CallbackState: _callback,
+        HangUp: _callback, Whisper: _callback,
         ReadChoice: _read,
         WriteChoice: _write, Count: _count, CallOnAmi: _known, CallForgotten: _forgotten}
 

@@ -82,6 +82,15 @@ class ServeSettings:
         "0660", read_as=SOCKET_MODE,
         help=f"{_MODE_HELP}: who may connect may see the calls on hold (numbers masked). "
              "Never world-writable.")
+    server_name: str = declared(
+        "", name="name",
+        help='This server\'s name in the store: its callbacks are the ones it dials ("" the '
+             "host name).  Give each Asterisk server's serve its own when they share one "
+             "MariaDB.")
+    spool_dir: Path = declared(
+        "var/spool", installed="{state}/spool", read_as=PATH,
+        help="Folder of the whispers serve writes for callbacks (Asterisk plays them to the "
+             "agent): Asterisk must be able to read it.")
     # render.languages: a caller's channel language is used when it is one of these,
     # else ``language``.
     languages: tuple[str, ...] = same_as("render.languages")
@@ -128,6 +137,49 @@ class KeySettings:
     announce_wait: bool = declared(
         False, help="Follow every periodic and on-change position announcement with the "
                     "estimated wait (when there is an estimate).")
+    callback: str = declared(
+        "", check=DTMF,
+        help='DTMF key that offers a callback which keeps the caller\'s place ([callback]); '
+             '"" (the default) offers none.')
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackSettings:
+    """A program's callbacks (docs/architecture.md, "Callbacks"); the key is keys.callback."""
+    confirm_key: str = declared(
+        "1", check=DTMF, help="DTMF key that confirms the offer (it does only that while the "
+                              "offer is open).")
+    confirm_s: float = declared(
+        10.0, low=2.0, high=120.0, help="Seconds the offer stays open (2..120).")
+    numbers: str = declared(
+        r"^\+?[1-9]\d{6,14}$", check=REGEX,
+        help="A regular expression a caller's whole number must match to be called back "
+             "(here: E.164-like, 7 to 15 digits); everyone else hears that a callback is not "
+             "possible for their number.  It also keeps the number safe to dial: never allow "
+             "anything but digits and +.")
+    last_digits: int = declared(
+        4, low=2, high=8, help="How many of the number's last digits the offer reads (2..8).")
+    dial: str = declared(
+        "PJSIP/{number}@trunk",
+        help="Asterisk dial string of the callback; {number} is the caller's number, e.g. "
+             '"PJSIP/{number}@trunk" or "Local/{number}@outbound".')
+    ring_s: int = declared(30, low=5, high=300,
+                           help="Seconds the customer's phone rings per attempt (5..300).")
+    retries: int = declared(
+        2, high=10, help="Attempts after the first when the customer does not answer, is busy "
+                         "or the call fails (at most 10); then the callback is given up.")
+    retry_s: float = declared(
+        120.0, low=10.0, high=3600.0,
+        help="Seconds between attempts (10..3600); a retry goes to the head of the queue.")
+    offer_after_s: float = declared(
+        0.0, low=30.0, high=7200.0, off=True,
+        help="Seconds of waiting after which the periodic position announcement also offers "
+             "the callback, once per call (keys.callback must be set): 0 (the default) never, "
+             "otherwise 30..7200.")
+    wait_max_s: float = declared(
+        14400.0, low=60.0, high=86400.0,
+        help="Longest a placeholder waits in the queue for an agent before it is placed again "
+             "(60..86400).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,6 +345,7 @@ class ServeProgram:
     say: tuple[tuple[str, SayKey], ...] = ()        # (digit, what it says)
     lookups: tuple[tuple[str, LookupSettings], ...] = ()     # (name, source), billing's apart
     phrases: tuple[tuple[str, dict[str, str]], ...] = ()     # (mapping, {value: prompt key})
+    callback: CallbackSettings = CallbackSettings()
 
 
 @dataclass(frozen=True)

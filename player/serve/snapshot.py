@@ -44,9 +44,20 @@ class Health:
 
 
 @dataclass(frozen=True)
+class CallbackView:
+    """One pending callback of this serve's Asterisk (status.py masks the number)."""
+    number: str
+    queue: str
+    place: int                                # its placeholder's position; 0 not in the queue
+    attempts: int
+    state: str                                # callback_store.py: waiting, placed, dialling
+
+
+@dataclass(frozen=True)
 class Snapshot:
     calls: tuple[CallView, ...]               # the calls on hold, in the order serve met them
     health: Health
+    callbacks: tuple[CallbackView, ...] = ()  # pending, the earliest caller first
 
 
 def call_view(record: CallRecord, now_s: float) -> CallView:

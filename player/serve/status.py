@@ -55,6 +55,8 @@ def status_report(snapshot: Snapshot) -> dict:
             "players_connected": health.players_connected,
             "programs": list(health.programs),
         },
+        "callbacks": [{"caller": mask_number(c.number), "queue": c.queue, "place": c.place,
+                       "attempts": c.attempts, "state": c.state} for c in snapshot.callbacks],
     }
 
 

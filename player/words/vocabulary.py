@@ -85,6 +85,18 @@ _EN_PHRASES = {
     "cur_USD_1": "dollar", "cur_USD_n": "dollars", "sub_USD_1": "cent", "sub_USD_n": "cents",
     "cur_EUR_1": "euro", "cur_EUR_n": "euros", "sub_EUR_1": "cent", "sub_EUR_n": "cents",
     "ord_20": "twentieth", "ord_30": "thirtieth", "oh": "oh",
+    "callback_offer": "We can call you back at the number ending in",
+    "callback_press": "Press",
+    "callback_to_confirm": "to confirm, or stay on the line.",
+    "key_star": "star", "key_hash": "hash",
+    "callback_impossible": "Sorry, we cannot call you back at this number.",
+    "callback_booked": "A callback to your number is already booked.",
+    "callback_to_cancel": "to cancel it, or stay on the line to keep it.",
+    "callback_cancelled": "Your callback is cancelled.",
+    "callback_thanks": "Thank you. We will call you back",
+    "callback_in": "in about",
+    "callback_goodbye": "Goodbye.",
+    "callback_whisper": "Callback. The customer has waited",
 }
 
 _RU_PHRASES = {
@@ -115,6 +127,18 @@ _RU_PHRASES = {
     "ord_20_nom": "двадцатое", "ord_30_nom": "тридцатое",
     "ord_1000_gen": "тысячного", "ord_2000_gen": "двухтысячного",
     "year_gen": "года",
+    "callback_offer": "Мы можем перезвонить вам на номер, который заканчивается на",
+    "callback_press": "Нажмите",
+    "callback_to_confirm": "чтобы подтвердить, или оставайтесь на линии.",
+    "key_star": "звёздочку", "key_hash": "решётку",
+    "callback_impossible": "К сожалению, мы не можем перезвонить на этот номер.",
+    "callback_booked": "Обратный звонок на ваш номер уже заказан.",
+    "callback_to_cancel": "чтобы отменить его, или оставайтесь на линии, чтобы сохранить.",
+    "callback_cancelled": "Обратный звонок отменён.",
+    "callback_thanks": "Спасибо. Мы вам перезвоним.",
+    "callback_in": "Примерное время ожидания:",
+    "callback_goodbye": "До свидания.",
+    "callback_whisper": "Обратный звонок. Время ожидания клиента:",
 }
 
 

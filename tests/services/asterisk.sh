@@ -33,7 +33,7 @@ build_deps=(build-essential libedit-dev libjansson-dev libsqlite3-dev uuid-dev l
 configure_args=(--with-pjproject-bundled --with-jansson)
 categories=(ADDONS APPS BRIDGES CDR CEL CHANNELS CODECS FORMATS FUNCS PBX RES TESTS
     CORE_SOUNDS MOH EXTRA_SOUNDS)
-modules=(app_queue app_record app_playback app_senddtmf app_verbose app_stack app_exec app_dial
+modules=(app_queue app_record app_playback app_playtones app_senddtmf app_verbose app_stack app_exec app_dial
     app_echo res_musiconhold res_config_curl res_curl func_curl func_channel func_callerid
     func_logic func_strings func_env func_global func_cut func_db res_timing_timerfd format_wav
     format_pcm format_sln codec_ulaw codec_alaw codec_a_mu codec_resample bridge_simple

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from progmoh.player.serve.ami.client import EVENTS
 from progmoh.player.serve.asterisk_config import CALLER_TEMPLATE, pjsip_template
+from progmoh.player.serve.callback_dialplan import WRITE_CLASSES, callback_dialplan
 
 LAB_USER, LAB_SECRET = "lab", "lab-secret"
 SERVE_USER, SERVE_SECRET = "progmoh", "serve-secret"
@@ -90,7 +91,7 @@ secret = {SERVE_SECRET}
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.255.255.255
 read = {EVENTS}
-write =
+write = {WRITE_CLASSES}
 """,
     }
 
@@ -113,13 +114,25 @@ mode = files
 directory = {folder / 'moh-default'}
 """,
             "queues.conf": QUEUES,
-            "extensions.conf": EXTENSIONS,
+            "extensions.conf": lab_globals(folder) + EXTENSIONS,
             "pjsip.conf": pbx_pjsip(ports.sip)}
+
+
+AGENT_RECORDS_S = 12       # an agent of the callback tests records this long, then speaks
+CUSTOMER_RECORDS_S = 8     # a called-back customer speaks, then records this long
+
+
+def lab_globals(folder: Path) -> str:
+    """Where the lab's agents and customers keep what they hear and what they say."""
+    (folder / "rec").mkdir(parents=True, exist_ok=True)
+    return (f"[globals]\nLAB_REC={folder / 'rec'}\nLAB_AGENT_S={AGENT_RECORDS_S}\n"
+            f"LAB_CUSTOMER_S={CUSTOMER_RECORDS_S}\n")
 
 
 QUEUES = f"""[general]
 persistentmembers = no
 [support]
+ringinuse = no
 joinempty = yes
 leavewhenempty = no
 announce-frequency = 0
@@ -177,7 +190,21 @@ exten => sales,1,Set(CHANNEL(musicclass)=progmoh-sales-${UNIQUEID})
 exten => agent,1,Answer()
  same => n,Wait(0.5)
  same => n,Hangup()
-"""
+exten => recording,1,Answer()
+ same => n,Record(${LAB_REC}/agent-${UNIQUEID}.wav,0,${LAB_AGENT_S},qkx)
+ same => n,Playback(${LAB_REC}/agent-says)
+ same => n,Hangup()
+[customers]
+exten => _X.,1,GotoIf($["${DB(lab/refuse/${EXTEN})}" = "1"]?refuse)
+ same => n,Wait(1)
+ same => n,Answer()
+ same => n,Playback(${LAB_REC}/customer-says)
+ same => n,Record(${LAB_REC}/customer-${EXTEN}-${UNIQUEID}.wav,0,${LAB_CUSTOMER_S},qkx)
+ same => n,Hangup()
+ same => n(refuse),Set(DB(lab/refuse/${EXTEN})=0)
+ same => n,Wait(120)
+ same => n,Hangup()
+""" + callback_dialplan()
 
 PBX_ENDPOINTS = (("phone", PHONE_IP, "dtmf_mode = rfc4733"),
                  ("phone-inband", INBAND_IP, "dtmf_mode = inband"),

@@ -17,6 +17,7 @@ def serve_settings(cache_dir=Path("/var/cache/progmoh"), player_log="/var/log/pr
         socket_path=Path("/run/progmoh/serve.sock"), socket_mode=0o660,
         asterisk_executables=("/usr/sbin/asterisk",), language="en", call_grace_s=600.0, log="",
         status_socket=None, status_socket_mode=0o660, languages=("en",), player_argv=(),
+        spool_dir=Path("/var/lib/progmoh/spool"),
         cache=CacheSettings(root=cache_dir, gc_grace_s=3600.0),
         player=PlayerSettings(lead_ms=200, log=player_log))
     return dataclasses.replace(base, **changes)

@@ -38,7 +38,8 @@ from progmoh.player.serve.settings import AmiSettings
 
 log = logging.getLogger("progmoh.serve.ami")
 
-EVENTS = "call,agent,dtmf,system"     # queue (agent), MOH/Hangup (call), DTMF, FullyBooted (system)
+EVENTS = "call,agent,dtmf,system"     # queue (agent), MOH/Hangup/DialEnd (call), DTMF,
+                                      # FullyBooted (system)
 READ_BYTES = 65536
 OWN_EVENTS = ("FullyBooted",)          # what the client itself acts on
 YIELD_EVERY = 64                       # messages handled between two turns of the loop
