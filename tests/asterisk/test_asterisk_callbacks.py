@@ -206,3 +206,27 @@ def test_after_an_asterisk_restart_the_placeholders_are_put_back_in_order(lab):
     c = lab.call(C_NUMBER, kind="local")             # joins after the restart: behind it
     assert queue_order(lab) == [placeholder_joins(lab)[0]["Uniqueid"], c.call_id]
     answered_after_agent_logs_in(lab, voices)
+
+
+def heard_after(lab, caller, prompt: str) -> float:
+    return heard.best(lab.recording(caller), lab.clip(f"prompt:en/{prompt}"))[0]
+
+
+def test_an_anonymous_caller_is_told_no_and_a_second_request_that_one_is_booked(lab):
+    with_callbacks(lab)
+    lab.start({})
+    anonymous = lab.call("anonymous", kind="local")
+    b = lab.call(B_NUMBER, kind="local")
+    anonymous.hold_until(1.0)
+    anonymous.press(CALLBACK_KEY)
+    b.hold_until(1.0)
+    take_callback(lab, b)
+    again = lab.call(B_NUMBER, kind="local")           # the same number, while it is pending
+    again.hold_until(1.0)
+    again.press(CALLBACK_KEY)
+    again.hold_until(8.0)
+    for caller in (anonymous, again):
+        caller.hang_up()
+    assert heard_after(lab, anonymous, "callback_impossible") >= MATCH
+    assert heard_after(lab, again, "callback_booked") >= MATCH
+    assert len(placeholder_joins(lab)) == 1

@@ -3,6 +3,7 @@ and its two set-up commands are the ones the Makefile and CI really run."""
 
 
 from progmoh.cli.commands import progmoh
+from progmoh.player.serve.callback_dialplan import callback_dialplan
 from tests.support.checkout import REPO
 
 README = (REPO / "README.md").read_text()
@@ -25,3 +26,7 @@ def test_the_readme_simulated_call_matches_make_demo():
     demo_line = next(line for line in makefile.splitlines() if "simulate-call" in line)
     arguments = demo_line.split("simulate-call", 1)[1].split(None, 1)[1]
     assert arguments in README
+
+
+def test_the_readme_shows_the_callback_dialplan_asterisk_config_prints():
+    assert callback_dialplan() in README

@@ -17,7 +17,7 @@ from progmoh.player.serve.callback_store import (
 )
 
 
-@pytest.fixture(params=["sqlite", "mysql"])
+@pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mariadb)])
 def open_backend(request, tmp_path):
     """A maker of backends over one database: each call is another serve's connection."""
     made = []
