@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.protocol import CallState
+from progmoh.player.serve.accuracy import Told
 from progmoh.player.serve.actions import Link
 
 
@@ -69,6 +70,8 @@ class CallRecord:
     remembered_for: str = ""                  # the number whose remembered classes were read
     remembering: bool = False                 # that read is in flight
     position_unsaid: bool = False             # announce once a player is there
+    told: tuple[Told, ...] = ()               # the waits said to it, checked when it leaves
+    advice_until_s: float | None = None       # when the wait last sent to its player ends
     first_seen_s: float | None = None         # monotonic seconds serve first heard of it
     ended_at_s: float | None = None           # monotonic seconds of hangup
 

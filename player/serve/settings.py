@@ -123,11 +123,15 @@ class KeySettings:
         True, help="Announce the position whenever it changes.")
     wait: str = declared(
         "5", check=DTMF,
-        help='DTMF key that says the caller\'s estimated wait ("about 4 minutes", "less than a '
-             "minute\"), from the queue's average hold time times their position.")
+        help='DTMF key that says the caller\'s estimated wait ("about 3 to 5 minutes", "less '
+             "than a minute\"), from the agents serving the queue and their handle times "
+             '(README "Estimated wait").')
     announce_wait: bool = declared(
         False, help="Follow every periodic and on-change position announcement with the "
                     "estimated wait (when there is an estimate).")
+    advice_within_wait: bool = declared(
+        False, help="Start no advice item longer than the caller's expected remaining wait "
+                    "(serve sends the player the estimate; no estimate, no limit).")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -85,9 +85,21 @@ class CallEnded:
     uniqueid: str
 
 
+@dataclass(frozen=True)
+class Answered:
+    """An agent took the call (``AgentConnect``): it leaves the queue next."""
+    uniqueid: str
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """The caller gave up waiting (``QueueCallerAbandon``): it leaves the queue next."""
+    uniqueid: str
+
+
 # Every change the tracker reports to the core.
 Change = (CallerKnown | CallerSeen | NumberRefused | LanguageKnown | PositionChanged
-          | LeftQueue | MohStarted | MohStopped | KeyPressed | CallEnded)
+          | LeftQueue | MohStarted | MohStopped | KeyPressed | CallEnded | Answered | Abandoned)
 
 
 class Tracker:
@@ -98,6 +110,7 @@ class Tracker:
         "MusicOnHoldStart": "_moh_start", "MusicOnHoldStop": "_moh_stop",
         "Newchannel": "_channel_news", "NewCallerid": "_channel_news", "VarSet": "_channel_news",
         "DTMFBegin": "_dtmf_begin", "DTMFEnd": "_dtmf_end", "Hangup": "_hangup",
+        "AgentConnect": "_answered", "QueueCallerAbandon": "_abandoned",
     }
     EVENTS = tuple(_HANDLERS)         # the events it reads; serve asks AMI for these
 
@@ -219,6 +232,15 @@ class Tracker:
                 other.position -= 1
                 changes.append(PositionChanged(other.uniqueid, queue, other.position))
         return changes
+
+    def _answered(self, message: Message, uniqueid: str) -> list[Change]:
+        """The caller's channel (``Uniqueid``) was answered while it waited in a queue."""
+        call = self._tracked(uniqueid)
+        return [Answered(uniqueid)] if call is not None and call.position else []
+
+    def _abandoned(self, message: Message, uniqueid: str) -> list[Change]:
+        call = self._tracked(uniqueid)
+        return [Abandoned(uniqueid)] if call is not None and call.position else []
 
     def _moh_start(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)

@@ -15,7 +15,38 @@ half a minute is "less than a minute".  No estimate, nothing is said: never
 "zero minutes".
 """
 
+from dataclasses import dataclass
+
 from progmoh.player.serve.ami.message import Message
+
+
+@dataclass(frozen=True)
+class SpokenWait:
+    """The minutes a ``wait`` message carries (player/protocol.py): ``minutes`` alone, or a
+    range when ``max_minutes`` is over ``min_minutes``."""
+    minutes: int
+    min_minutes: int
+    max_minutes: int
+
+    @property
+    def is_range(self) -> bool:
+        return self.max_minutes > self.min_minutes
+
+    def fields(self) -> dict[str, object]:
+        more = {"min_minutes": self.min_minutes, "max_minutes": self.max_minutes}
+        return {"minutes": self.minutes, **(more if self.is_range else {})}
+
+
+def spoken_range(low_s: float, expected_s: float, high_s: float) -> SpokenWait | None:
+    """An estimate's range in whole minutes: "less than a minute" (0) when even its upper
+    bound is under half a minute, else at least one minute at the bottom."""
+    minutes, top = spoken_minutes(expected_s), spoken_minutes(high_s)
+    if minutes is None or top is None:
+        return None
+    if top == 0:
+        return SpokenWait(0, 0, 0)
+    bottom = max(1, spoken_minutes(low_s) or 0)
+    return SpokenWait(max(minutes, bottom), bottom, max(top, bottom))
 
 
 def spoken_minutes(estimate_s: float | None) -> int | None:

@@ -1,0 +1,179 @@
+"""A caller's expected wait from what AMI says of the agents, with its uncertainty.
+
+app_queue's own figure (``app_queue_s``) is one queue-wide average hold time
+that ignores the agents and the caller's place.  This one asks who answers
+(agents.py: members logged in, not paused, and since when each is in a call)
+and how long a call keeps an agent (``TalkTime`` of recent ``AgentComplete``),
+and plays the queue forward: each serving agent is free when its current call
+is likely over (the mean handle time less what it has talked, never under a
+quarter of it) or now if idle; the callers ahead take the agents in turn, each
+keeping one for a mean handle time; the caller at position ``k`` is answered
+when the ``k``-th agent comes free.  Callers ahead who give up shorten the
+wait: the queue's abandon rate per second of waiting (``QueueCallerAbandon``
+against the hold times of answered and abandoned calls) thins them before the
+count.
+
+The estimate is a range: the wider, the fewer handle times are known and the
+more they vary, narrower the more callers ahead average it out.  No basis (no
+agent serving, no handle time and no hold average yet) is None, and nothing
+is said.  A queue whose members AMI has not named (no member events, no
+QueueMember in a resync), or none of whose calls has ended yet, falls back on
+its average hold time times the position (waits.py), with a wide range.
+"""
+
+import heapq
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from progmoh.player.serve.agents import EVENTS as AGENT_EVENTS
+from progmoh.player.serve.agents import Agents, Member
+from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.waits import QueueWaits
+
+HANDLES_KEPT = 50                 # recent handle times per queue
+OUTCOMES_KEPT = 200               # recent answered/abandoned hold times per queue
+MIN_RESIDUAL = 0.25               # a call in progress keeps its agent at least this * mean
+SOON_S = 30.0                     # an agent "about to be free" for the caller at the head
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds a caller may still wait: likely ``expected_s``, between ``low_s`` and ``high_s``."""
+    low_s: float
+    expected_s: float
+    high_s: float
+
+
+def app_queue_s(average_s: float, waited_s: float) -> float:
+    """app_queue's announce-holdtime in seconds: the queue's average hold time less the time
+    already waited, taken absolute as app_queue does (apps/app_queue.c ``say_position``)."""
+    return abs(average_s - waited_s)
+
+
+class HandleTimes:
+    """Recent handle times and hold outcomes of one queue: the estimator's own statistics."""
+
+    def __init__(self) -> None:
+        self.handles_s: deque[float] = deque(maxlen=HANDLES_KEPT)
+        self.holds: deque[tuple[float, bool]] = deque(maxlen=OUTCOMES_KEPT)
+
+    def mean_s(self) -> float | None:
+        return sum(self.handles_s) / len(self.handles_s) if self.handles_s else None
+
+    def variation(self) -> float:
+        """Coefficient of variation of the handle times (1.0 while fewer than three)."""
+        if len(self.handles_s) < 3:
+            return 1.0
+        mean = sum(self.handles_s) / len(self.handles_s)
+        var = sum((h - mean) ** 2 for h in self.handles_s) / (len(self.handles_s) - 1)
+        return math.sqrt(var) / mean if mean > 0 else 1.0
+
+    def abandon_rate(self) -> float:
+        """Abandons per second of waiting, over the recent outcomes (0 without any)."""
+        waited_s = sum(hold_s for hold_s, _ in self.holds)
+        abandons = sum(gave_up for _, gave_up in self.holds)
+        return abandons / waited_s if waited_s > 0 else 0.0
+
+
+class WaitEstimator:
+    """Fed by the core with AMI events and resyncs; answers ``estimate`` for any caller."""
+
+    EVENTS = tuple(dict.fromkeys(AGENT_EVENTS + QueueWaits.EVENTS + ("QueueCallerAbandon",)))
+
+    def __init__(self) -> None:
+        self.agents = Agents()
+        self.averages = QueueWaits()          # app_queue's figure: the fallback, and the bench's
+        self._handles: dict[str, HandleTimes] = {}
+
+    def on_event(self, message: Message, now_s: float) -> None:
+        if message.event not in self.EVENTS:
+            return
+        self.agents.on_event(message, now_s)
+        self.averages.on_event(message)
+        queue = message.get("Queue") or ""
+        if queue:
+            self._learn(self._handles.setdefault(queue, HandleTimes()), message)
+
+    def _learn(self, times: HandleTimes, message: Message) -> None:
+        if message.event == "AgentComplete":
+            talk_s = _seconds(message.get("TalkTime"))
+            if talk_s is not None and talk_s > 0:
+                times.handles_s.append(talk_s)
+        hold_s = _seconds(message.get("HoldTime"))
+        if hold_s is not None and message.event in ("AgentConnect", "QueueCallerAbandon"):
+            times.holds.append((hold_s, message.event == "QueueCallerAbandon"))
+
+    def on_resync(self, entries: list[Message], now_s: float) -> None:
+        self.agents.on_resync(entries, now_s)
+        self.averages.on_resync(entries)
+
+    def estimate(self, queue: str, position: int, now_s: float) -> Estimate | None:
+        """The wait left for the caller at ``position`` of ``queue``; None: no basis."""
+        if position < 1 or not queue:
+            return None
+        if not self.agents.known(queue):
+            return self._from_average(queue, position)
+        times = self._handles.get(queue) or HandleTimes()
+        mean_s, serving = times.mean_s(), self.agents.serving(queue)
+        if not serving:
+            return None
+        if mean_s is None:
+            return self._from_average(queue, position)
+        expected_s, ahead = self._played_forward(serving, mean_s, position, now_s,
+                                                 times.abandon_rate())
+        spread = min(0.6, max(0.2, 0.1 + times.variation() / (2 * math.sqrt(ahead))))
+        return Estimate(expected_s * (1 - spread), expected_s, expected_s * (1 + spread))
+
+    def remaining_s(self, queue: str, position: int, now_s: float) -> float | None:
+        """The likely wait left in seconds (None: no basis): what a callback offer compares
+        with its threshold, and what the player's advice must fit in."""
+        found = self.estimate(queue, position, now_s)
+        return found.expected_s if found is not None else None
+
+    def agent_soon(self, queue: str, position: int, now_s: float) -> bool:
+        """The caller is at the head of the queue and an agent it knows of is likely free
+        within SOON_S (an average alone knows no agent)."""
+        known = position == 1 and self.agents.known(queue)
+        left_s = self.remaining_s(queue, position, now_s) if known else None
+        return left_s is not None and left_s <= SOON_S
+
+    def _from_average(self, queue: str, position: int) -> Estimate | None:
+        average_s = self.averages.average_s(queue)
+        if average_s is None:
+            return None
+        expected_s = average_s * position
+        return Estimate(expected_s * 0.5, expected_s, expected_s * 1.5)
+
+    def _played_forward(self, serving: list[Member], mean_s: float, position: int,
+                        now_s: float, abandon_rate: float) -> tuple[float, int]:
+        """(seconds until the caller's agent is free, callers counted to it, theirs included)."""
+        free_at_s = [_free_in_s(m, mean_s, now_s) for m in serving]
+        first_s = _kth_free_s(free_at_s, mean_s, position)
+        kept = math.exp(-abandon_rate * first_s / 2)     # those ahead still there, on average
+        ahead = max(1, round(1 + (position - 1) * kept))
+        return _kth_free_s(free_at_s, mean_s, ahead), ahead
+
+
+def _free_in_s(member: Member, mean_s: float, now_s: float) -> float:
+    """Seconds until the member can take a call: now if idle, else its call's likely rest."""
+    if member.call_since_s is None:
+        return 0.0
+    return max(mean_s - (now_s - member.call_since_s), MIN_RESIDUAL * mean_s)
+
+
+def _kth_free_s(free_in_s: list[float], mean_s: float, k: int) -> float:
+    """When the ``k``-th caller gets an agent, each caller before keeping one ``mean_s``."""
+    heap = list(free_in_s)
+    heapq.heapify(heap)
+    for _ in range(k - 1):
+        heapq.heappush(heap, heapq.heappop(heap) + mean_s)
+    return heap[0]
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 86400 * 7 else None
