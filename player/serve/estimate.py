@@ -2,38 +2,32 @@
 
 app_queue's own figure (``app_queue_s``) is one queue-wide average hold time
 that ignores the agents and the caller's place.  This one asks who answers
-(agents.py: members logged in, not paused, and since when each is in a call)
-and how long a call keeps an agent (``TalkTime`` of recent ``AgentComplete``),
-and plays the queue forward: each serving agent is free when its current call
-is likely over (the mean handle time less what it has talked, never under a
-quarter of it) or now if idle; the callers ahead take the agents in turn, each
-keeping one for a mean handle time; the caller at position ``k`` is answered
-when the ``k``-th agent comes free.  Callers ahead who give up shorten the
-wait: the queue's abandon rate per second of waiting (``QueueCallerAbandon``
-against the hold times of answered and abandoned calls) thins them before the
-count.
+(agents.py: members logged in, not paused, and since when each is in a call),
+how long a call keeps an agent (``TalkTime`` of recent ``AgentComplete``) and
+how often callers give up (``QueueCallerAbandon`` against the hold times of
+answered and abandoned calls), and plays the queue forward from there many
+times (playout.py): the median of the runs is the estimate, their quantiles
+its range, widened while few handle times are known.
 
-The estimate is a range: the wider, the fewer handle times are known and the
-more they vary, narrower the more callers ahead average it out.  No basis (no
-agent serving, no handle time and no hold average yet) is None, and nothing
-is said.  A queue whose members AMI has not named (no member events, no
-QueueMember in a resync), or none of whose calls has ended yet, falls back on
-its average hold time times the position (waits.py), with a wide range.
+No basis (members known but none serving) is None, and nothing is said.  A
+queue whose members AMI has not named (no member events, no QueueMember in a
+resync), or none of whose calls has ended yet, falls back on its average hold
+time times the position (waits.py), with a wide range.  Answers are kept for
+the second they were asked in, until the next event.
 """
 
-import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
 
 from progmoh.player.serve.agents import EVENTS as AGENT_EVENTS
-from progmoh.player.serve.agents import Agents, Member
+from progmoh.player.serve.agents import Agents
 from progmoh.player.serve.ami.message import Message
+from progmoh.player.serve.playout import Question, play_out
 from progmoh.player.serve.waits import QueueWaits
 
 HANDLES_KEPT = 50                 # recent handle times per queue
 OUTCOMES_KEPT = 200               # recent answered/abandoned hold times per queue
-MIN_RESIDUAL = 0.25               # a call in progress keeps its agent at least this * mean
 SOON_S = 30.0                     # an agent "about to be free" for the caller at the head
 
 
@@ -61,14 +55,6 @@ class HandleTimes:
     def mean_s(self) -> float | None:
         return sum(self.handles_s) / len(self.handles_s) if self.handles_s else None
 
-    def variation(self) -> float:
-        """Coefficient of variation of the handle times (1.0 while fewer than three)."""
-        if len(self.handles_s) < 3:
-            return 1.0
-        mean = sum(self.handles_s) / len(self.handles_s)
-        var = sum((h - mean) ** 2 for h in self.handles_s) / (len(self.handles_s) - 1)
-        return math.sqrt(var) / mean if mean > 0 else 1.0
-
     def abandon_rate(self) -> float:
         """Abandons per second of waiting, over the recent outcomes (0 without any)."""
         waited_s = sum(hold_s for hold_s, _ in self.holds)
@@ -85,10 +71,12 @@ class WaitEstimator:
         self.agents = Agents()
         self.averages = QueueWaits()          # app_queue's figure: the fallback, and the bench's
         self._handles: dict[str, HandleTimes] = {}
+        self._answers: dict[tuple[str, int, int], Estimate | None] = {}
 
     def on_event(self, message: Message, now_s: float) -> None:
         if message.event not in self.EVENTS:
             return
+        self._answers.clear()
         self.agents.on_event(message, now_s)
         self.averages.on_event(message)
         queue = message.get("Queue") or ""
@@ -105,6 +93,7 @@ class WaitEstimator:
             times.holds.append((hold_s, message.event == "QueueCallerAbandon"))
 
     def on_resync(self, entries: list[Message], now_s: float) -> None:
+        self._answers.clear()
         self.agents.on_resync(entries, now_s)
         self.averages.on_resync(entries)
 
@@ -112,18 +101,28 @@ class WaitEstimator:
         """The wait left for the caller at ``position`` of ``queue``; None: no basis."""
         if position < 1 or not queue:
             return None
+        key = (queue, position, int(now_s))
+        if key not in self._answers:
+            self._answers = {k: v for k, v in self._answers.items() if k[2] == key[2]}
+            self._answers[key] = self._estimate(queue, position, now_s)
+        return self._answers[key]
+
+    def _estimate(self, queue: str, position: int, now_s: float) -> Estimate | None:
         if not self.agents.known(queue):
             return self._from_average(queue, position)
         times = self._handles.get(queue) or HandleTimes()
-        mean_s, serving = times.mean_s(), self.agents.serving(queue)
+        serving = self.agents.serving(queue)
         if not serving:
             return None
-        if mean_s is None:
+        if not times.handles_s:
             return self._from_average(queue, position)
-        expected_s, ahead = self._played_forward(serving, mean_s, position, now_s,
-                                                 times.abandon_rate())
-        spread = min(0.6, max(0.2, 0.1 + times.variation() / (2 * math.sqrt(ahead))))
-        return Estimate(expected_s * (1 - spread), expected_s, expected_s * (1 + spread))
+        talked_s = tuple(None if m.call_since_s is None else now_s - m.call_since_s
+                         for m in serving)
+        found = play_out(Question(talked_s, tuple(times.handles_s), times.abandon_rate(),
+                                  position), f"{queue}:{position}:{int(now_s)}")
+        widen = 1 + 2 / math.sqrt(len(times.handles_s))    # few handle times: less sure
+        return Estimate(max(0.0, found.median_s - widen * (found.median_s - found.low_s)),
+                        found.median_s, found.median_s + widen * (found.high_s - found.median_s))
 
     def remaining_s(self, queue: str, position: int, now_s: float) -> float | None:
         """The likely wait left in seconds (None: no basis): what a callback offer compares
@@ -144,31 +143,6 @@ class WaitEstimator:
             return None
         expected_s = average_s * position
         return Estimate(expected_s * 0.5, expected_s, expected_s * 1.5)
-
-    def _played_forward(self, serving: list[Member], mean_s: float, position: int,
-                        now_s: float, abandon_rate: float) -> tuple[float, int]:
-        """(seconds until the caller's agent is free, callers counted to it, theirs included)."""
-        free_at_s = [_free_in_s(m, mean_s, now_s) for m in serving]
-        first_s = _kth_free_s(free_at_s, mean_s, position)
-        kept = math.exp(-abandon_rate * first_s / 2)     # those ahead still there, on average
-        ahead = max(1, round(1 + (position - 1) * kept))
-        return _kth_free_s(free_at_s, mean_s, ahead), ahead
-
-
-def _free_in_s(member: Member, mean_s: float, now_s: float) -> float:
-    """Seconds until the member can take a call: now if idle, else its call's likely rest."""
-    if member.call_since_s is None:
-        return 0.0
-    return max(mean_s - (now_s - member.call_since_s), MIN_RESIDUAL * mean_s)
-
-
-def _kth_free_s(free_in_s: list[float], mean_s: float, k: int) -> float:
-    """When the ``k``-th caller gets an agent, each caller before keeping one ``mean_s``."""
-    heap = list(free_in_s)
-    heapq.heapify(heap)
-    for _ in range(k - 1):
-        heapq.heappush(heap, heapq.heappop(heap) + mean_s)
-    return heap[0]
 
 
 def _seconds(value: str | None) -> float | None:
