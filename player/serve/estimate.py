@@ -130,6 +130,11 @@ class WaitEstimator:
         found = self.estimate(queue, position, now_s)
         return found.expected_s if found is not None else None
 
+    def abandon_rate(self, queue: str) -> float:
+        """Abandons per second of waiting in ``queue`` lately (0 before any call left it)."""
+        found = self._handles.get(queue)
+        return found.abandon_rate() if found is not None else 0.0
+
     def agent_soon(self, queue: str, position: int, now_s: float) -> bool:
         """The caller is at the head of the queue and an agent it knows of is likely free
         within SOON_S (an average alone knows no agent)."""
