@@ -11,6 +11,10 @@ announces nobody's new position when someone ahead leaves, so the tracker
 renumbers the callers behind a leaver itself; ``resync`` applies a
 QueueStatus answer (the truth) on top.
 
+``AgentConnect`` and ``QueueCallerAbandon`` of a queued call are reported
+(``Answered``, ``Abandoned``) so the waits it was told are checked
+(accuracy.py); its ``QueueCallerLeave`` still moves the queue.
+
 A key counts when it goes down (``DTMFBegin``), so the answer starts about
 a tone's length sooner; the ``DTMFEnd`` of that press is ignored, and a
 ``DTMFEnd`` no ``DTMFBegin`` announced (some paths send only that) counts.
