@@ -1,6 +1,6 @@
 """Benchmark of the estimated wait: progmoh's estimate against app_queue's, on the same calls.
 
-    .venv/bin/python bench/wait_bench.py [--days 5] [--every-s 60]
+    .venv/bin/python bench/wait_bench.py [--days 5] [--every-s 60] [--load-scale 1.0]
 
 Simulated call-centre days (fixed seeds, so runs compare): arrivals Poisson
 with a daily curve (quiet morning, a peak at midday), handle times lognormal,
@@ -23,6 +23,7 @@ left out of both.  Only moments where both had a figure count.
 """
 
 import argparse
+import dataclasses
 import heapq
 import itertools
 import math
@@ -66,6 +67,14 @@ class Told:
     at_s: float
     progmoh_s: float
     app_queue_s: float
+
+
+@dataclass(frozen=True)
+class Talk:
+    """An agent's call with a caller, and how long it lasts."""
+    caller: Caller
+    agent: str
+    talk_s: int
 
 
 @dataclass
@@ -177,12 +186,12 @@ class Day:
             talk_s = self.rng.lognormvariate(math.log(self.spec.handle_mean_s)
                                              - self.spec.handle_sigma ** 2 / 2,
                                              self.spec.handle_sigma)
-            self.at(now_s + talk_s, "complete", (caller, agent, int(talk_s)))
+            self.at(now_s + talk_s, "complete", Talk(caller, agent, int(talk_s)))
 
-    def _complete(self, data: object) -> None:
-        caller, agent, talk_s = data                 # type: ignore[misc]
-        self.ami.complete(caller, agent, talk_s)
-        self.ami.hang_up(caller)
+    def _complete(self, talk: Talk) -> None:
+        agent = talk.agent
+        self.ami.complete(talk.caller, agent, talk.talk_s)
+        self.ami.hang_up(talk.caller)
         self.state[agent] = "idle"
         then = self.after_call.pop(agent, "")
         if then == "logout":
@@ -248,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--every-s", type=float, default=60.0)
+    parser.add_argument("--load-scale", type=float, default=1.0,
+                        help="multiply each queue's peak load (busier or quieter days)")
     args = parser.parse_args(argv)
     settings = service_settings(write_config(Path(tempfile.mkdtemp(prefix="wait-bench-"))))
     ratios = {}
@@ -255,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
           " errors in seconds, against the wait that really remained (answered callers)")
     print(f"{'queue':6} {'agents':>6} {'calls':>6} {'aband':>6} {'told':>6} "
           f"{'progmoh MAE':>11} {'p90':>6} {'app_queue MAE':>13} {'p90':>6}")
-    for spec in SPECS:
+    for spec in (dataclasses.replace(s, load=s.load * args.load_scale) for s in SPECS):
         clock = FakeClock(0.0)
         day = Day(spec, ServeCore(settings.serve, settings.programs, clock), clock, args.every_s)
         day.run(args.days)
