@@ -1,4 +1,8 @@
-"""Estimated wait per queue, from what AMI tells ``serve``.
+"""app_queue's average hold time per queue, and the whole minutes a wait is said in.
+
+The estimate itself is estimate.py's, from the agents; this average is its
+fallback for a queue whose members AMI never named, and app_queue's own
+figure that bench/wait_bench.py compares it with.
 
 The base is Asterisk's own average hold time of a queue (``Holdtime`` in
 ``QueueParams``, refreshed by every QueueStatus resync).  Between resyncs
