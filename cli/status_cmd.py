@@ -46,7 +46,7 @@ def render(report: dict) -> str:
     """The report as a health line and a table of calls, longest waiting first; a column
     of each call's program when serve plays more than one (a report of a serve that
     predates programs has none)."""
-    lines = [_health(report["health"]), ""]
+    lines = [_health(report["health"])] + _waits(report["health"]) + [""]
     calls = report["calls"]
     if not calls:
         return "\n".join(lines + ["No calls on hold."] + _callbacks(report))
@@ -107,6 +107,15 @@ def _health(health: dict) -> str:
         ami_text, f"billing {billing['backend']} (last: {billing['last_lookup'] or '-'})",
         f"store (last: {store['last_operation'] or '-'})", cache_text,
         f"{health['players_connected']} players"])
+
+
+def _waits(health: dict) -> list[str]:
+    """One line per queue whose told waits were checked lately (none from an older serve)."""
+    return [f"waits {w['queue']}: {w['checked']} checked, off by {_duration(w['mean_abs_error_s'])}"
+            f" on average (90% within {_duration(w['p90_abs_error_s'])}), "
+            f"{round(100 * w['in_range_share'])}% in range" + (", QUIET (recently wrong)"
+                                                              if w["quiet"] else "")
+            for w in health.get("waits", [])]
 
 
 def _duration(seconds: float) -> str:

@@ -17,7 +17,11 @@ Serve -> player
   balance  {"status", "accounts": [Account], "language"}  status: "ok" |
                                               "not_registered" | "unavailable"
   position {"position": int, "language"}
-  wait     {"minutes": int, "language"}       estimated wait, rounded; 0 = under a minute
+  wait     {"minutes": int, "language",       estimated wait, rounded; 0 = under a minute;
+            "min_minutes", "max_minutes"}     optional, together: a range ("about 3 to 5
+                                              minutes"); a player without them says minutes
+  remaining {"seconds": int|null}             the wait likely left: start no advice longer
+                                              (0: an agent is about to answer; null: no limit)
   (``language`` of the personal messages: the caller's, as serve knows it
   when it speaks; a player without it uses the welcome's)
   next_class {}                               switch to the next music class
@@ -42,6 +46,7 @@ from progmoh.player.wire import (
     NEXT_CLASS,
     NOW_KINDS,
     POSITION,
+    REMAINING,
     SAY,
     STATE,
     VERSION,
@@ -55,7 +60,8 @@ from progmoh.player.wire import (
 # module's own dataclasses.
 __all__ = [
     "AUDIO_PROBLEMS", "BALANCE", "BALANCE_STATUSES", "CLASS_CHANGED", "DENIED", "HELLO",
-    "MAX_LINE_BYTES", "MAX_SAY_KEYS", "NEXT_CLASS", "NOW_KINDS", "POSITION", "SAY", "STATE",
+    "MAX_LINE_BYTES", "MAX_SAY_KEYS", "NEXT_CLASS", "NOW_KINDS", "POSITION", "REMAINING", "SAY",
+    "STATE",
     "VERSION", "WAIT", "WELCOME",
     "ProtocolError", "decode",
     "Account", "CallState", "call_state", "encode",

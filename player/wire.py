@@ -26,8 +26,8 @@ VERSION = 1
 MAX_LINE_BYTES = 16384
 
 HELLO, STATE, CLASS_CHANGED = "hello", "state", "class_changed"
-WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS, WAIT, SAY = (
-    "welcome", "denied", "balance", "position", "next_class", "wait", "say")
+WELCOME, DENIED, BALANCE, POSITION, NEXT_CLASS, WAIT, SAY, REMAINING = (
+    "welcome", "denied", "balance", "position", "next_class", "wait", "say", "remaining")
 MAX_SAY_KEYS = 128              # prompt keys of one say message: a sentence, not a speech
 BALANCE_STATUSES = ("ok", "not_registered", "unavailable")
 # Counters a player reports in each state message ("audio"), counted from its start.

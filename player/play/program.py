@@ -59,7 +59,8 @@ class AdviceSchedule:
     """
 
     __slots__ = ("catalog", "local_time", "shuffle", "language", "gap_samples",
-                 "next_at_samples", "played", "middle_order", "broken", "slot", "searched")
+                 "next_at_samples", "played", "middle_order", "broken", "slot", "searched",
+                 "ends_at_samples")
 
     def __init__(self, catalog: "Catalog", local_time: "LocalTime", shuffle: "Shuffle") -> None:
         self.catalog, self.local_time, self.shuffle = catalog, local_time, shuffle
@@ -72,6 +73,9 @@ class AdviceSchedule:
         self.broken: set[str] = set()   # advice items that failed to open or to read
         self.slot: Slot | None = None
         self.searched = False
+        # call time the caller's wait likely ends at (serve's ``remaining``): no advice
+        # that would still play then starts; None: no limit
+        self.ends_at_samples: int | None = None
 
     def _group(self, group: str) -> list[str]:
         return self.catalog.group_items(group, self.language)
@@ -98,29 +102,44 @@ class AdviceSchedule:
         """True when the current track was searched and holds nothing to play."""
         return self.searched and self.slot is None
 
-    def due(self, music_class: str, track_index: int, offset_samples: int) -> Slot | None:
+    def due(self, music_class: str, track_index: int, offset_samples: int,
+            call_samples: int = 0) -> Slot | None:
         """The Slot to start in this track at or after ``offset_samples``, or None.
 
         The caller has checked that advice may start now; a slot passed
         while advice could not start (an insert was playing) is searched past.
+        ``call_samples`` is the call time at ``offset_samples``: an advice that
+        would end after ``ends_at_samples`` is not chosen.
         """
         if not self.searched or self.slot is not None and self.slot.slot_sample < offset_samples:
-            self.slot = self._find(music_class, track_index, offset_samples)
+            self.slot = self._find(music_class, track_index, offset_samples,
+                                   call_samples - offset_samples)
             self.searched = True
         return self.slot
 
-    def _find(self, music_class: str, track_index: int, offset_samples: int) -> Slot | None:
+    def _find(self, music_class: str, track_index: int, offset_samples: int,
+              track_start_samples: int) -> Slot | None:
         slots = self.catalog.advice.get((music_class, track_index))
         if not slots:
             return None
         now = self.local_time()
         eligible = [i for i in self.order() if i not in self.played and i not in self.broken
                     and limits.allowed(self.catalog.items[i][1], now)]
+        ends_at = self.ends_at_samples
         for slot_sample in sorted(s for s in slots if s >= offset_samples):
             for item in eligible:
-                if item in slots[slot_sample]:
-                    return Slot(slot_sample, item, slots[slot_sample][item])
+                segment = slots[slot_sample].get(item)
+                fits = ends_at is None or track_start_samples + slot_sample + (
+                    segment.samples if segment else 0) <= ends_at
+                if segment is not None and fits:
+                    return Slot(slot_sample, item, segment)
         return None
+
+    def wait_left(self, seconds: int | None, call_samples: int) -> None:
+        """Serve's expected remaining wait from now (None: no limit): search again."""
+        self.ends_at_samples = (None if seconds is None
+                                else call_samples + seconds * SAMPLE_RATE_HZ)
+        self.forget()
 
     def broke(self, item: str) -> None:
         """``item`` failed to open or to read: left out for the rest of the call."""
@@ -315,7 +334,8 @@ class Program:
         if self.hold or self.call_samples < self.schedule.next_at_samples:
             return None
         track_index = self.track_index % max(1, len(self.tracks()))
-        return self.schedule.due(self.music_class, track_index, self.offset_samples)
+        return self.schedule.due(self.music_class, track_index, self.offset_samples,
+                                 self.call_samples)
 
     def _start_advice(self, slot: Slot) -> None:
         self.schedule.forget()
@@ -374,6 +394,13 @@ class Program:
         self.log("t=%.3f class %s, music %s" % (self.seconds(), self.music_class,
                                                 self.tracks()[0].label if self.tracks() else "-"))
         return tail
+
+    def wait_left(self, seconds: int | None) -> None:
+        """Serve's expected remaining wait (``remaining``): no advice starts that would
+        outlast it; 0 (an agent about to answer) starts none; None lifts the limit."""
+        self.schedule.wait_left(seconds, self.call_samples)
+        self.log("t=%.3f remaining wait %s" % (
+            self.seconds(), "unknown" if seconds is None else "%d s" % seconds))
 
     def speak(self, language: str) -> None:
         """The caller's language (from the welcome) picks which advice folders play."""

@@ -36,7 +36,8 @@ class Session:
         handlers: dict[object, Callable[[Message], bool]] = {
             wire.WELCOME: self._welcome, wire.DENIED: self._denied,
             wire.BALANCE: self._balance, wire.POSITION: self._position,
-            wire.NEXT_CLASS: self._next_class, wire.WAIT: self._wait, wire.SAY: self._say}
+            wire.NEXT_CLASS: self._next_class, wire.WAIT: self._wait, wire.SAY: self._say,
+            wire.REMAINING: self._remaining}
         handler = handlers.get(kind)
         if handler is None:
             self.log("control socket: unknown message %r ignored" % (kind,))
@@ -91,9 +92,22 @@ class Session:
         return self._insert(keys, "position %d" % position, language)
 
     def _wait(self, message: "Message") -> bool:
+        """The estimated wait: a range when serve sends its bounds, else ``minutes``."""
         from progmoh.player.words.compose import wait_keys
         minutes, language = int(message["minutes"]), self._speaks(message)
+        low, high = message.get("min_minutes"), message.get("max_minutes")
+        if type(low) is int and type(high) is int and 0 < low < high:
+            return self._insert(wait_keys(language, low, high), "wait %d-%d min" % (low, high),
+                                language)
         return self._insert(wait_keys(language, minutes), "wait %d min" % minutes, language)
+
+    def _remaining(self, message: "Message") -> bool:
+        """The wait serve expects the caller still has: no advice longer starts (None: none)."""
+        seconds = message["seconds"]
+        if seconds is not None and (type(seconds) is not int or seconds < 0):
+            raise ValueError("seconds must be a count or null")
+        self.program.wait_left(seconds)
+        return False
 
     def _say(self, message: "Message") -> bool:
         """A say key's sentence: serve rendered the template, the keys are this program's

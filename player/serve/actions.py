@@ -115,7 +115,7 @@ class Count:
     metric: str
     labels: tuple[str, ...] = ()
     amount: int = 1
-    seconds: float | None = None              # how long it took, for the latency histograms
+    seconds: float | None = None              # how long it took (how far off: wait_checks)
 
 
 @dataclass(frozen=True)

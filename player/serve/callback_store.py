@@ -29,6 +29,11 @@ DONE, GIVEN_UP, CANCELLED = "done", "given_up", "cancelled"     # final: the key
 PENDING = (WAITING, PLACED, DIALLING)
 FINAL = (DONE, GIVEN_UP, CANCELLED)
 TABLE = "queue_callbacks"
+# Two servers inserting one number's key at once may deadlock in InnoDB (both wait on
+# the other's lock of the unique key); the one rolled back tries again and then meets
+# the other's row as a duplicate.
+BOOK_TRIES = 3
+MYSQL_RETRYABLE = (1205, 1213)      # lock wait timeout, deadlock
 SCHEMA = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     id VARCHAR(64) NOT NULL PRIMARY KEY,
     active_key VARCHAR(300) NULL UNIQUE,
@@ -83,9 +88,10 @@ class SqlCallbacks:
     parameter mark ("?" for sqlite3, "%s" for pymysql)."""
 
     def __init__(self, connect: Callable, marker: str,
-                 duplicate: tuple[type[BaseException], ...],
-                 name: str) -> None:
+                 duplicate: tuple[type[BaseException], ...], name: str,
+                 retryable: Callable[[BaseException], bool] = lambda error: False) -> None:
         self._connect, self._marker, self._duplicate = connect, marker, duplicate
+        self._retryable = retryable
         self._connection = None
         self.name = name
 
@@ -95,11 +101,16 @@ class SqlCallbacks:
     def book(self, row: CallbackRow) -> bool:
         """False when a callback for the number in that queue is pending already."""
         values = tuple(getattr(row, f.name) for f in fields(CallbackRow))
-        try:
-            self._write(INSERT, values + (row.active_key, time.time()))
-        except self._duplicate:
-            return False
-        return True
+        for attempt in range(BOOK_TRIES):
+            try:
+                self._write(INSERT, values + (row.active_key, time.time()))
+                return True
+            except self._duplicate:
+                return False
+            except Exception as error:
+                if attempt + 1 == BOOK_TRIES or not self._retryable(error):
+                    raise
+        return False
 
     def move(self, row: CallbackRow) -> bool:
         """The row's state and attempts, written if it is still pending and this server's:
@@ -170,7 +181,9 @@ def sqlite_callbacks(path: str, timeout_s: float) -> SqlCallbacks:
         _private(Path(path))
         return sqlite3.connect(path, timeout=max(timeout_s, 1.0), check_same_thread=False,
                                isolation_level="DEFERRED")
-    return SqlCallbacks(connect, "?", (sqlite3.IntegrityError,), f"sqlite {path}")
+    def retryable(error: BaseException) -> bool:
+        return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+    return SqlCallbacks(connect, "?", (sqlite3.IntegrityError,), f"sqlite {path}", retryable)
 
 
 def mysql_callbacks(url: str, timeout_s: float) -> SqlCallbacks:
@@ -180,7 +193,10 @@ def mysql_callbacks(url: str, timeout_s: float) -> SqlCallbacks:
 
     def connect():
         return pymysql.connect(**dict(connect_arguments(url, timeout_s), autocommit=False))
-    return SqlCallbacks(connect, "%s", (pymysql.err.IntegrityError,), "mysql")
+    def retryable(error: BaseException) -> bool:
+        return isinstance(error, pymysql.err.OperationalError) \
+            and bool(error.args) and error.args[0] in MYSQL_RETRYABLE
+    return SqlCallbacks(connect, "%s", (pymysql.err.IntegrityError,), "mysql", retryable)
 
 
 class CallbackStore:

@@ -126,15 +126,20 @@ class CallbackDesk:
             return False
         return digit == self._settings(record.playing_program).confirm_key
 
-    def periodic(self, record: CallRecord, language: str) -> list[Action]:
-        """After a periodic announcement: the offer, once, to a caller who has waited
-        ``offer_after_s`` in a program with a callback key."""
+    def periodic(self, record: CallRecord, language: str,
+                 remaining_s: float | None) -> list[Action]:
+        """After a periodic announcement: the offer, once, to a caller of a program with a
+        callback key who has waited ``offer_after_s`` or whose estimated wait left
+        (``remaining_s``, estimate.py) is over ``offer_over_s``."""
         program = self._program(record.playing_program)
-        after_s = program.callback.offer_after_s
-        if not after_s or not program.keys.callback or record.callback_offered \
-                or record.joined_at_s is None or self._clock() - record.joined_at_s < after_s:
+        settings = program.callback
+        if not program.keys.callback or record.callback_offered:
             return []
-        return self.offer(record, language)
+        waited_s = self._clock() - record.joined_at_s if record.joined_at_s is not None else 0.0
+        long_wait = bool(settings.offer_after_s) and waited_s >= settings.offer_after_s
+        long_ahead = bool(settings.offer_over_s) and remaining_s is not None \
+            and remaining_s > settings.offer_over_s
+        return self.offer(record, language) if long_wait or long_ahead else []
 
     def returning(self, record: CallRecord, language: str) -> list[Action]:
         """A caller with a callback pending in this queue hears so, once, and that the

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.protocol import CallState
+from progmoh.player.serve.accuracy import Told
 from progmoh.player.serve.actions import Link
 
 
@@ -76,6 +77,8 @@ class CallRecord:
     callback_offered: bool = False            # heard the offer (the periodic one comes once)
     goodbye_until_s: float | None = None      # took a callback: hung up after the goodbye
     goodbye_playing: bool = False             # its player has started the goodbye
+    told: tuple[Told, ...] = ()               # the waits said to it, checked when it leaves
+    advice_until_s: float | None = None       # when the wait last sent to its player ends
     first_seen_s: float | None = None         # monotonic seconds serve first heard of it
     ended_at_s: float | None = None           # monotonic seconds of hangup
 

@@ -28,6 +28,7 @@ from progmoh.player import protocol, wire
 from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve import audio_reports
 from progmoh.player.serve import tracker as t
+from progmoh.player.serve.accuracy import ABANDONED, ANSWERED, Accuracy, checks
 from progmoh.player.serve.actions import (
     Action,
     CallForgotten,
@@ -46,6 +47,7 @@ from progmoh.player.serve.cache_state import CacheState
 from progmoh.player.serve.callback_store import CallbackRow
 from progmoh.player.serve.callbacks import CallbackDesk
 from progmoh.player.serve.calls import CallRecord, CallRegistry
+from progmoh.player.serve.estimate import WaitEstimator
 from progmoh.player.serve.inserts import Speaker
 from progmoh.player.serve.lookups import Answer
 from progmoh.player.serve.metrics import key_label
@@ -53,14 +55,14 @@ from progmoh.player.serve.program_rules import ProgramBook
 from progmoh.player.serve.rules import CALLBACK, Clock
 from progmoh.player.serve.settings import ServeProgram, ServeSettings
 from progmoh.player.serve.snapshot import Health, Snapshot, call_view
-from progmoh.player.serve.waits import QueueWaits
 
 log = logging.getLogger("progmoh.serve")
 
-AMI_EVENTS = tuple(dict.fromkeys(t.Tracker.EVENTS + QueueWaits.EVENTS
+AMI_EVENTS = tuple(dict.fromkeys(t.Tracker.EVENTS + WaitEstimator.EVENTS
                                  + CallbackDesk.EVENTS))    # every event the core reads
 MAX_CLASS_CHARS = 255
 MAX_KEYS_KEPT = 20          # keys shown by `progmoh status`, per call
+REMAINING_STEP_S = 15.0     # a remaining wait that moved less is not sent again
 
 
 class ServeCore:
@@ -75,8 +77,9 @@ class ServeCore:
         self.calls = CallRegistry()
         self.tracker = t.Tracker(self.calls, max_number_chars)
         self.programs = ProgramBook(programs, clock)
-        self.waits = QueueWaits()
-        self.speaker = Speaker(self.programs, self.waits, serve.languages)
+        self.estimator, self.accuracy = WaitEstimator(), Accuracy()
+        self.speaker = Speaker(self.programs, self.estimator, self.accuracy, clock,
+                               serve.languages)
         self.callbacks = CallbackDesk(lambda name: self.programs[name].program, clock,
                                       wall or clock, server)     # serve gives Unix time
         self._ami_enabled, self._billing_backend = ami_enabled, billing_backend
@@ -114,11 +117,11 @@ class ServeCore:
 
     def ami_event(self, message: Message) -> list[Action]:
         self._ami_event_at_s = self._clock()
-        self.waits.on_event(message)
+        self.estimator.on_event(message, self._ami_event_at_s)
         return self._apply(self.tracker.handle(message)) + self._callback_event(message)
 
     def ami_resync(self, entries: list[Message]) -> list[Action]:
-        self.waits.on_resync(entries)
+        self.estimator.on_resync(entries, self._clock())
         return ([Count("ami_resyncs")] + self._apply(self.tracker.resync(entries))
                 + self.callbacks.resynced(entries))
 
@@ -175,6 +178,10 @@ class ServeCore:
                 return self._left_queue(record, change)
             case t.KeyPressed():
                 return self._key_pressed(record, change)
+            case t.Answered():
+                return self._waits_checked(record, ANSWERED)
+            case t.Abandoned():
+                return self._waits_checked(record, ABANDONED)
         return []
 
     def _caller_seen(self, record: CallRecord, change: t.CallerSeen) -> list[Action]:
@@ -214,6 +221,14 @@ class ServeCore:
         record.position_unsaid = False
         record.joined_at_s = record.callback_offer_until_s = None
         return []
+
+    def _waits_checked(self, record: CallRecord, outcome: str) -> list[Action]:
+        """The call leaves its queue: each wait it was told against what really remained."""
+        found = checks(record.told, outcome, self._clock())
+        self.accuracy.add(record.queue, found)
+        record.told = ()
+        return [Count("wait_checks", (outcome, "in_range" if c.in_range else "out_of_range"),
+                      seconds=abs(c.error_s)) for c in found]
 
     def _key_pressed(self, record: CallRecord, change: t.KeyPressed) -> list[Action]:
         record.keys = (record.keys + (change.digit,))[-MAX_KEYS_KEPT:]
@@ -321,7 +336,9 @@ class ServeCore:
         actions: list[Action] = [Send(link, protocol.WELCOME, welcome)]
         if record.on_ami and record.position and record.position_unsaid:
             actions += [Count("announcements", ("change",))] + self.speaker.announce(record)
-        return actions + self.callbacks.returning(record, self.speaker.language(record))
+        record.advice_until_s = None                # this player was told no limit yet
+        return (actions + self._remaining(record)
+                + self.callbacks.returning(record, self.speaker.language(record)))
 
     def player_message(self, uniqueid: str, link: Link,
                        message: dict[str, object]) -> list[Action]:
@@ -385,15 +402,43 @@ class ServeCore:
         """Periodic position announcements and forgetting finished calls (about once a second)."""
         actions: list[Action] = []
         for record in self.calls.records.values():
-            if (record.link is not None and record.on_ami and self.programs[
-                    record.link_program].announcer.due(record.uniqueid, record.position)):
+            if record.link is None or not record.on_ami:
+                continue
+            if self.programs[record.link_program].announcer.due(record.uniqueid,
+                                                                record.position):
                 actions += [Count("announcements", ("periodic",))] + self.speaker.announce(record)
-                actions += self.callbacks.periodic(record, self.speaker.language(record))
+                actions += self.callbacks.periodic(
+                    record, self.speaker.language(record),
+                    self.estimator.remaining_s(record.queue, record.position, self._clock()))
+            actions += self._remaining(record)
         actions += self.callbacks.tick(list(self.calls.records.values()))
         for uniqueid in self.calls.expire(self._clock(), self._serve.call_grace_s):
             self.programs.forget(uniqueid)
             actions.append(CallForgotten(uniqueid))
         return actions
+
+    def _remaining(self, record: CallRecord) -> list[Action]:
+        """Tell the call's player the wait it likely has left, so it starts no advice longer
+        (``advice_within_wait``), and none at all at the head of the queue with an agent
+        about to be free; sent again only when it moved by REMAINING_STEP_S."""
+        now_s, left_s = self._clock(), self._advice_room_s(record)
+        until_s, last_s = (None if left_s is None else now_s + left_s), record.advice_until_s
+        if (until_s is None) == (last_s is None) and (
+                until_s is None or last_s is None or abs(until_s - last_s) < REMAINING_STEP_S):
+            return []
+        record.advice_until_s = until_s
+        seconds = None if left_s is None else int(left_s)
+        return [Send(record.link, protocol.REMAINING, {"seconds": seconds})] \
+            if record.link is not None else []
+
+    def _advice_room_s(self, record: CallRecord) -> float | None:
+        """Seconds of advice that fit the call's wait now; None: no limit."""
+        now_s, estimator = self._clock(), self.estimator
+        if estimator.agent_soon(record.queue, record.position, now_s):
+            return 0.0
+        if not self.programs[record.link_program].program.keys.advice_within_wait:
+            return None
+        return estimator.remaining_s(record.queue, record.position, now_s)
 
     # -- what the shell, the realtime answer and the reports read -----------------------
 
@@ -440,7 +485,8 @@ class ServeCore:
         age_s = None if self._ami_event_at_s is None else now_s - self._ami_event_at_s
         health = Health(self._ami_enabled, self._ami_connected, age_s, self._billing_backend,
                         self._last_billing, self._last_store, cache,
-                        sum(r.link is not None for r in records), self.programs.names)
+                        sum(r.link is not None for r in records), self.programs.names,
+                        self.accuracy.recent(now_s))
         placeholders = {p.placeholder for p in self.callbacks.pending.values()}
         return Snapshot(tuple(call_view(r, now_s) for r in records
                               if r.on_hold and r.uniqueid not in placeholders), health,

@@ -13,24 +13,27 @@ import logging
 from collections.abc import Sequence
 
 from progmoh.player import protocol
+from progmoh.player.serve.accuracy import Accuracy, Told
 from progmoh.player.serve.actions import Action, Count, Link, LookUp, LookUpBalance, Send
 from progmoh.player.serve.billing import UNAVAILABLE
 from progmoh.player.serve.calls import CallRecord
+from progmoh.player.serve.estimate import WaitEstimator
 from progmoh.player.serve.lookups import Answer, plain_fields
 from progmoh.player.serve.program_rules import ProgramBook
-from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, SAY, WAIT
-from progmoh.player.serve.waits import QueueWaits, spoken_minutes
+from progmoh.player.serve.rules import BALANCE, NEXT_MUSIC, POSITION, SAY, WAIT, Clock
+from progmoh.player.serve.waits import spoken_minutes, spoken_range
 from progmoh.player.words.readings import minutes_keys
 from progmoh.player.words.render import render
 
 log = logging.getLogger("progmoh.serve")
+MAX_TOLD = 20                   # waits kept per call to check (a long wait hears many)
 
 
 class Speaker:
-    def __init__(self, programs: ProgramBook, waits: QueueWaits,
-                 rendered_languages: Sequence[str]) -> None:
-        self._programs, self._waits = programs, waits
-        self._rendered = rendered_languages
+    def __init__(self, programs: ProgramBook, estimator: WaitEstimator, accuracy: Accuracy,
+                 clock: Clock, rendered_languages: Sequence[str]) -> None:
+        self._programs, self._estimator, self._accuracy = programs, estimator, accuracy
+        self._clock, self._rendered = clock, rendered_languages
 
     def language(self, record: CallRecord) -> str:
         """The caller's channel language when the cache speaks it, else that of the program
@@ -110,23 +113,36 @@ class Speaker:
                 Count("inserts", ("position",))]
 
     def wait(self, record: CallRecord, quiet: bool = False) -> list[Action]:
-        """The estimated wait in whole minutes; nothing at all when there is no estimate."""
-        minutes = spoken_minutes(self._waits.estimate_s(record.queue, record.position))
-        if minutes is None:
+        """The estimated wait, a range when unsure (estimate.py), kept on the record to be
+        checked when the call leaves (accuracy.py); nothing at all without a basis, or when
+        the queue's recent estimates proved wrong."""
+        now_s = self._clock()
+        found = self._estimator.estimate(record.queue, record.position, now_s)
+        if self._accuracy.quiet(record.queue, now_s):
+            log.info("call %s: recent waits of queue %r were wrong: none said",
+                     record.uniqueid, record.queue)
+            return []
+        spoken = None if found is None else spoken_range(found.low_s, found.expected_s,
+                                                         found.high_s)
+        if found is None or spoken is None:
             if not quiet:
                 log.info("call %s: no wait estimate for queue %r yet: nothing said",
                          record.uniqueid, record.queue)
             return []
-        log.info("call %s: estimated wait about %d min (queue %s, position %d)",
-                 record.uniqueid, minutes, record.queue, record.position)
-        return [Send(player(record), protocol.WAIT, {"minutes": minutes,
+        told = Told(now_s, found.low_s, found.expected_s, found.high_s)
+        record.told = (record.told + (told,))[-MAX_TOLD:]
+        log.info("call %s: estimated wait %d..%d min (queue %s, position %d)", record.uniqueid,
+                 spoken.min_minutes, spoken.max_minutes, record.queue, record.position)
+        return [Send(player(record), protocol.WAIT, {**spoken.fields(),
                                                      "language": self.language(record)}),
                 Count("inserts", ("wait",))]
 
     def goodbye(self, record: CallRecord) -> list[Action]:
         """The caller who took a callback: thanks, the expected wait if there is one, bye."""
-        language = self.language(record)
-        minutes = spoken_minutes(self._waits.estimate_s(record.queue, record.position))
+        language, now_s = self.language(record), self._clock()
+        left_s = None if self._accuracy.quiet(record.queue, now_s) else \
+            self._estimator.remaining_s(record.queue, record.position, now_s)
+        minutes = spoken_minutes(left_s)
         wait = ["callback_in"] + minutes_keys(language, minutes) if minutes else []
         keys = ["callback_thanks"] + wait + ["callback_goodbye"]
         return [Send(player(record), protocol.SAY, {"keys": keys, "language": language,

@@ -35,6 +35,9 @@ CALLBACK_EVENTS = ("offered", "accepted", "declined", "dialled", "answered", "re
                    "given_up", "cancelled")
 CALLBACK_BUCKETS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0)
 BILLING_BUCKETS_S = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+WAIT_OUTCOMES = ("answered", "abandoned")        # accuracy.py
+WAIT_RANGES = ("in_range", "out_of_range")
+WAIT_ERROR_BUCKETS_S = (15.0, 30.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0, 1200.0)
 STORE_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
 
@@ -85,6 +88,13 @@ class Metrics:
                                       "reported, all calls, by problem", ["problem"], registry=r)
         self.callbacks = _labelled(Counter("progmoh_callbacks", "Callbacks, by event",
                                            ["event"], registry=r), CALLBACK_EVENTS)
+        self.wait_checks = Counter("progmoh_wait_estimates_checked", "Estimated waits told to "
+                                   "callers, checked when the call was answered or abandoned, "
+                                   "by outcome and whether what remained was in the told range",
+                                   ["outcome", "range"], registry=r)
+        for outcome in WAIT_OUTCOMES:
+            for inside in WAIT_RANGES:
+                self.wait_checks.labels(outcome, inside)
 
     def _histograms(self) -> None:
         self.billing_seconds = Histogram("progmoh_billing_lookup_seconds", "Billing lookup "
@@ -98,6 +108,12 @@ class Metrics:
         self.callback_seconds = Histogram(
             "progmoh_callback_wait_seconds", "From joining the queue to the callback answered",
             buckets=CALLBACK_BUCKETS_S, registry=self.registry)
+        self.wait_error_seconds = Histogram(
+            "progmoh_wait_estimate_error_seconds", "How far each estimated wait told was from "
+            "the wait that really remained (absolute; a lower bound for abandoned calls), by "
+            "outcome", ["outcome"], buckets=WAIT_ERROR_BUCKETS_S, registry=self.registry)
+        for outcome in WAIT_OUTCOMES:
+            self.wait_error_seconds.labels(outcome)
 
     def _names(self) -> None:
         """What ``count`` knows by name: the counters the core bumps, and their histograms."""
@@ -105,10 +121,11 @@ class Metrics:
                          "announcements": self.announcements, "billing": self.billing,
                          "store": self.store, "ami_reconnects": self.ami_reconnects,
                          "ami_resyncs": self.ami_resyncs, "audio_problems": self.audio_problems,
-                         "callbacks": self.callbacks}
+                         "callbacks": self.callbacks, "wait_checks": self.wait_checks}
         self._latency = {"billing": lambda labels: self.billing_seconds,
                          "store": lambda labels: self.store_seconds.labels(labels[0]),
-                         "callbacks": lambda labels: self.callback_seconds}
+                         "callbacks": lambda labels: self.callback_seconds,
+                         "wait_checks": lambda labels: self.wait_error_seconds.labels(labels[0])}
 
     # -- one call per event --------------------------------------------------------
 

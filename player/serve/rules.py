@@ -64,7 +64,8 @@ class PositionAnnouncer:
 
     A position is announced when it first becomes known and whenever it
     changes (if ``announce_position_change``), and again every
-    ``position_every_s`` seconds (0 turns the periodic announcement off).
+    ``position_every_s`` seconds (0 turns the periodic announcement off), except
+    at position 1, which is never repeated.
     Every announcement restarts the period, so a caller never hears the same
     sentence twice in a row just because two rules fired together.  The
     position itself is the call record's (calls.py): the tracker reports a
@@ -104,9 +105,10 @@ class PositionAnnouncer:
         return True
 
     def next_due_in(self, uniqueid: str, position: int) -> float | None:
-        """Seconds until the next periodic announcement; None if there will be none."""
+        """Seconds until the next periodic announcement; None if there will be none (at the
+        head of the queue: "you are number 1" is said when it changes, not repeated)."""
         announced_at = self._announced_at.get(uniqueid)
-        if self._every_s <= 0 or position < 1 or announced_at is None:
+        if self._every_s <= 0 or position < 2 or announced_at is None:
             return None
         return max(0.0, self._every_s - (self._clock() - announced_at))
 

@@ -132,8 +132,9 @@ class KeySettings:
         True, help="Announce the position whenever it changes.")
     wait: str = declared(
         "5", check=DTMF,
-        help='DTMF key that says the caller\'s estimated wait ("about 4 minutes", "less than a '
-             "minute\"), from the queue's average hold time times their position.")
+        help='DTMF key that says the caller\'s estimated wait ("about 3 to 5 minutes", "less '
+             "than a minute\"), from the agents serving the queue and their handle times "
+             '(README "Estimated wait").')
     announce_wait: bool = declared(
         False, help="Follow every periodic and on-change position announcement with the "
                     "estimated wait (when there is an estimate).")
@@ -141,6 +142,9 @@ class KeySettings:
         "", check=DTMF,
         help='DTMF key that offers a callback which keeps the caller\'s place ([callback]); '
              '"" (the default) offers none.')
+    advice_within_wait: bool = declared(
+        False, help="Start no advice item longer than the caller's expected remaining wait "
+                    "(serve sends the player the estimate; no estimate, no limit).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +180,11 @@ class CallbackSettings:
         help="Seconds of waiting after which the periodic position announcement also offers "
              "the callback, once per call (keys.callback must be set): 0 (the default) never, "
              "otherwise 30..7200.")
+    offer_over_s: float = declared(
+        0.0, low=60.0, high=14400.0, off=True,
+        help="Estimated wait left (docs/architecture.md, \"Waits\") over which the periodic "
+             "position announcement also offers the callback, once per call: 0 (the default) "
+             "never, otherwise 60..14400.")
     wait_max_s: float = declared(
         14400.0, low=60.0, high=86400.0,
         help="Longest a placeholder waits in the queue for an agent before it is placed again "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
+from progmoh.player.serve.accuracy import RecentAccuracy
 from progmoh.player.serve.cache_state import CacheState
 from progmoh.player.serve.calls import CallRecord
 
@@ -41,6 +42,7 @@ class Health:
     cache: CacheState
     players_connected: int
     programs: tuple[str, ...] = ()            # the configured programs, the default first
+    waits: tuple[RecentAccuracy, ...] = ()    # each queue's recent wait accuracy (accuracy.py)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from progmoh.cache.errors import ProgmohError
+from progmoh.player.serve.accuracy import RecentAccuracy
 from progmoh.player.serve.players import bind_socket
 from progmoh.player.serve.redact import mask_number
 from progmoh.player.serve.snapshot import CallView, Snapshot
@@ -54,10 +55,19 @@ def status_report(snapshot: Snapshot) -> dict:
                       "problems": cache.problems, "readable": cache.readable},
             "players_connected": health.players_connected,
             "programs": list(health.programs),
+            "waits": [_accuracy(recent) for recent in health.waits],
         },
         "callbacks": [{"caller": mask_number(c.number), "queue": c.queue, "place": c.place,
                        "attempts": c.attempts, "state": c.state} for c in snapshot.callbacks],
     }
+
+
+def _accuracy(recent: RecentAccuracy) -> dict:
+    """A queue's recent wait accuracy (accuracy.py): how far the told waits were off."""
+    return {"queue": recent.queue, "checked": recent.checked,
+            "mean_abs_error_s": round(recent.mean_abs_error_s, 1),
+            "p90_abs_error_s": round(recent.p90_abs_error_s, 1),
+            "in_range_share": round(recent.in_range_share, 3), "quiet": recent.quiet}
 
 
 class StatusServer:

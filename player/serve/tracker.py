@@ -11,6 +11,10 @@ announces nobody's new position when someone ahead leaves, so the tracker
 renumbers the callers behind a leaver itself; ``resync`` applies a
 QueueStatus answer (the truth) on top.
 
+``AgentConnect`` and ``QueueCallerAbandon`` of a queued call are reported
+(``Answered``, ``Abandoned``) so the waits it was told are checked
+(accuracy.py); its ``QueueCallerLeave`` still moves the queue.
+
 A key counts when it goes down (``DTMFBegin``), so the answer starts about
 a tone's length sooner; the ``DTMFEnd`` of that press is ignored, and a
 ``DTMFEnd`` no ``DTMFBegin`` announced (some paths send only that) counts.
@@ -85,9 +89,21 @@ class CallEnded:
     uniqueid: str
 
 
+@dataclass(frozen=True)
+class Answered:
+    """An agent took the call (``AgentConnect``): it leaves the queue next."""
+    uniqueid: str
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """The caller gave up waiting (``QueueCallerAbandon``): it leaves the queue next."""
+    uniqueid: str
+
+
 # Every change the tracker reports to the core.
 Change = (CallerKnown | CallerSeen | NumberRefused | LanguageKnown | PositionChanged
-          | LeftQueue | MohStarted | MohStopped | KeyPressed | CallEnded)
+          | LeftQueue | MohStarted | MohStopped | KeyPressed | CallEnded | Answered | Abandoned)
 
 
 class Tracker:
@@ -98,6 +114,7 @@ class Tracker:
         "MusicOnHoldStart": "_moh_start", "MusicOnHoldStop": "_moh_stop",
         "Newchannel": "_channel_news", "NewCallerid": "_channel_news", "VarSet": "_channel_news",
         "DTMFBegin": "_dtmf_begin", "DTMFEnd": "_dtmf_end", "Hangup": "_hangup",
+        "AgentConnect": "_answered", "QueueCallerAbandon": "_abandoned",
     }
     EVENTS = tuple(_HANDLERS)         # the events it reads; serve asks AMI for these
 
@@ -219,6 +236,15 @@ class Tracker:
                 other.position -= 1
                 changes.append(PositionChanged(other.uniqueid, queue, other.position))
         return changes
+
+    def _answered(self, message: Message, uniqueid: str) -> list[Change]:
+        """The caller's channel (``Uniqueid``) was answered while it waited in a queue."""
+        call = self._tracked(uniqueid)
+        return [Answered(uniqueid)] if call is not None and call.position else []
+
+    def _abandoned(self, message: Message, uniqueid: str) -> list[Change]:
+        call = self._tracked(uniqueid)
+        return [Abandoned(uniqueid)] if call is not None and call.position else []
 
     def _moh_start(self, message: Message, uniqueid: str) -> list[Change]:
         call, changes = self._call(message, uniqueid)

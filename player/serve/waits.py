@@ -1,4 +1,8 @@
-"""Estimated wait per queue, from what AMI tells ``serve``.
+"""app_queue's average hold time per queue, and the whole minutes a wait is said in.
+
+The estimate itself is estimate.py's, from the agents; this average is its
+fallback for a queue whose members AMI never named, and app_queue's own
+figure that bench/wait_bench.py compares it with.
 
 The base is Asterisk's own average hold time of a queue (``Holdtime`` in
 ``QueueParams``, refreshed by every QueueStatus resync).  Between resyncs
@@ -15,7 +19,38 @@ half a minute is "less than a minute".  No estimate, nothing is said: never
 "zero minutes".
 """
 
+from dataclasses import dataclass
+
 from progmoh.player.serve.ami.message import Message
+
+
+@dataclass(frozen=True)
+class SpokenWait:
+    """The minutes a ``wait`` message carries (player/protocol.py): ``minutes`` alone, or a
+    range when ``max_minutes`` is over ``min_minutes``."""
+    minutes: int
+    min_minutes: int
+    max_minutes: int
+
+    @property
+    def is_range(self) -> bool:
+        return self.max_minutes > self.min_minutes
+
+    def fields(self) -> dict[str, object]:
+        more = {"min_minutes": self.min_minutes, "max_minutes": self.max_minutes}
+        return {"minutes": self.minutes, **(more if self.is_range else {})}
+
+
+def spoken_range(low_s: float, expected_s: float, high_s: float) -> SpokenWait | None:
+    """An estimate's range in whole minutes: "less than a minute" (0) when even its upper
+    bound is under half a minute, else at least one minute at the bottom."""
+    minutes, top = spoken_minutes(expected_s), spoken_minutes(high_s)
+    if minutes is None or top is None:
+        return None
+    if top == 0:
+        return SpokenWait(0, 0, 0)
+    bottom = max(1, spoken_minutes(low_s) or 0)
+    return SpokenWait(max(minutes, bottom), bottom, max(top, bottom))
 
 
 def spoken_minutes(estimate_s: float | None) -> int | None:

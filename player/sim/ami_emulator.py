@@ -8,7 +8,9 @@ ActionID, then FullyBooted), QueueStatus answered as a list, Ping, Logoff, an
 error for anything else; and for each caller Newchannel, NewCallerid, QueueCallerJoin,
 MusicOnHoldStart, DTMFBegin/DTMFEnd (``Direction: Received``),
 MusicOnHoldStop, QueueCallerAbandon, QueueCallerLeave, Hangup; for a call an
-agent answers, AgentConnect (its ``HoldTime``) and QueueCallerLeave, and the
+agent answers, AgentConnect (its ``HoldTime``) and QueueCallerLeave, then
+AgentComplete (its ``TalkTime``); for the queue's members QueueMemberAdded,
+QueueMemberPause and QueueMemberRemoved (QueueMember in QueueStatus); and the
 queue's average hold time moves as app_queue moves it, so QueueParams carry
 a ``Holdtime`` a wait estimate can start from.  Like
 Asterisk, events go to every logged-in session whose Login ``Events`` allow
@@ -94,6 +96,9 @@ class AmiEmulator:
         self._started = clock()
         self._server: asyncio.AbstractServer | None = None
         self.port = 0
+        self.members: dict[str, bool] = {}       # the queue's members: interface -> paused
+        self._in_call: set[str] = set()          # members on a queue call
+        self.listeners: list = []                # callables given every event's bytes (benches)
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -162,6 +167,7 @@ class AmiEmulator:
         position = self.waiting.index(caller) + 1
         held_s = int(self.clock() - self._joined_at.pop(caller.uniqueid))
         self.holdtime_s = (3 * self.holdtime_s + held_s) // 4
+        self._in_call.add(agent)
         if caller.uniqueid in self._moh:
             self._moh.discard(caller.uniqueid)
             self._emit("MusicOnHoldStop", "call", caller, (), "")
@@ -175,6 +181,47 @@ class AmiEmulator:
             ("Queue", self.queue), ("Position", str(position)), ("Count", str(len(self.waiting)))),
             f"{caller.number} leaves {self.queue} from position {position} (answered), "
             f"{len(self.waiting)} left waiting")
+
+    def complete(self, caller: Caller, agent: str, talk_s: int) -> None:
+        """The agent's call with ``caller`` ends after ``talk_s``: AgentComplete."""
+        self._in_call.discard(agent)
+        self._emit("AgentComplete", "agent", caller, (
+            ("DestChannel", agent), ("DestUniqueid", f"{caller.uniqueid}9"), ("Queue", self.queue),
+            ("Interface", agent), ("MemberName", agent), ("HoldTime", "0"),
+            ("TalkTime", str(talk_s)), ("Reason", "caller")),
+            f"{agent} finishes with {caller.number} after {talk_s} s")
+
+    # -- the queue's members ---------------------------------------------------------
+
+    def add_member(self, agent: str, paused: bool = False) -> None:
+        """An agent logs in (QueueAdd): QueueMemberAdded."""
+        self.members[agent] = paused
+        self._emit_member("QueueMemberAdded", agent, f"{agent} logs in to {self.queue}")
+
+    def pause_member(self, agent: str, paused: bool) -> None:
+        """QueuePause: the agent takes a break, or comes back from one."""
+        self.members[agent] = paused
+        self._emit_member("QueueMemberPause", agent,
+                          f"{agent} {'pauses' if paused else 'is back'} in {self.queue}")
+
+    def remove_member(self, agent: str) -> None:
+        """An agent logs out (QueueRemove): QueueMemberRemoved."""
+        self._emit_member("QueueMemberRemoved", agent, f"{agent} logs out of {self.queue}")
+        self.members.pop(agent, None)
+
+    def _member_fields(self, agent: str) -> tuple:
+        """A member's fields in app_queue's order (queue_member_blob_create)."""
+        in_call = agent in self._in_call
+        return (("Queue", self.queue), ("MemberName", agent), ("Interface", agent),
+                ("StateInterface", agent), ("Membership", "dynamic"), ("Penalty", "0"),
+                ("CallsTaken", "0"), ("LastCall", "0"), ("LastPause", "0"), ("LoginTime", "0"),
+                ("InCall", "1" if in_call else "0"), ("Status", "2" if in_call else "1"),
+                ("Paused", "1" if self.members.get(agent) else "0"), ("PausedReason", ""),
+                ("Ringinuse", "0"), ("Wrapuptime", "0"))
+
+    def _emit_member(self, event: str, agent: str, note: str) -> None:
+        self._send(event, "agent", (("Event", event), ("Privilege", "agent,all"))
+                   + self._member_fields(agent), note)
 
     def _leave(self, caller: Caller) -> None:
         position = self.waiting.index(caller) + 1
@@ -208,7 +255,12 @@ class AmiEmulator:
 
     def _emit(self, event: str, privilege: str, caller: Caller, extra: tuple, note: str) -> None:
         headers = (("Event", event), ("Privilege", f"{privilege},all")) + _channel(caller) + extra
+        self._send(event, privilege, headers, note)
+
+    def _send(self, event: str, privilege: str, headers: tuple, note: str) -> None:
         data = _wire(headers)
+        for listener in self.listeners:
+            listener(data)
         text = data.decode("utf-8")
         for writer, session in list(self._sessions.items()):
             if session.wants(event, privilege, text):
@@ -300,8 +352,9 @@ class AmiEmulator:
                            ("Message", "Queue status will follow"))]
         if waiting is not None:
             parts.append(self._queue_params(action_id))
+            parts += [self._queue_member(agent, action_id) for agent in self.members]
             parts += [self._queue_entry(c, i + 1, action_id) for i, c in enumerate(waiting)]
-        items = 0 if waiting is None else 1 + len(waiting)
+        items = 0 if waiting is None else 1 + len(self.members) + len(waiting)
         parts.append(_wire((("Event", "QueueStatusComplete"), ("ActionID", action_id),
                             ("EventList", "Complete"), ("ListItems", str(items)))))
         return b"".join(parts)
@@ -314,6 +367,17 @@ class AmiEmulator:
                       ("Abandoned", str(self._abandoned)), ("ServiceLevel", "0"),
                       ("ServicelevelPerf", "0.0"), ("ServicelevelPerf2", "0.0"),
                       ("Weight", "0"), ("ActionID", action_id)))
+
+    def _queue_member(self, agent: str, action_id: str) -> bytes:
+        """A QueueMember list reply: ``Name`` and ``Location``, not MemberName and Interface
+        (apps/app_queue.c manager_queues_status)."""
+        fields = dict(self._member_fields(agent))
+        return _wire((("Event", "QueueMember"), ("Queue", self.queue), ("Name", agent),
+                      ("Location", agent)) + tuple(
+            (name, fields[name]) for name in ("StateInterface", "Membership", "Penalty",
+                                              "CallsTaken", "LastCall", "LastPause", "LoginTime",
+                                              "InCall", "Status", "Paused", "PausedReason",
+                                              "Wrapuptime")) + (("ActionID", action_id),))
 
     def _queue_entry(self, caller: Caller, position: int, action_id: str) -> bytes:
         wait_s = int(self.clock() - self._joined_at[caller.uniqueid])

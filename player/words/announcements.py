@@ -17,6 +17,9 @@ LOCKED_ACCOUNT = parse("suspended balance_is {balance:money:@currency}")
 ACCOUNT_NUMBER = parse("account_number_is {account:digits}")
 POSITION = parse("position_prefix {position:number} position_suffix")
 WAIT = parse("wait_prefix {minutes:minutes}")
+# "about 3 to 5 minutes"; Russian says "примерно три-пять минут" (``wait_to`` unsaid there),
+# the unit agreeing with the last number, the first feminine as minutes are.
+WAIT_RANGE = parse("wait_prefix {min_minutes:number:f} wait_to {max_minutes:minutes}")
 
 
 def balance_keys(language: str, status: object, accounts: object) -> list[str]:
@@ -77,8 +80,10 @@ def position_keys(language: str, position: int, max_position: int) -> list[str]:
     return [] if said.refused else said.keys
 
 
-def wait_keys(language: str, minutes: int | None) -> list[str]:
-    """An estimated wait in whole minutes: "about N minutes", 0 "less than a minute".
+def wait_keys(language: str, minutes: int | None,
+              max_minutes: int | None = None) -> list[str]:
+    """An estimated wait in whole minutes: "about N minutes", 0 "less than a minute", or
+    with ``max_minutes`` over a non-zero ``minutes`` the range "about N to M minutes".
 
     A negative, missing or unsayable estimate says nothing: silence is better
     than a wrong number.
@@ -88,5 +93,8 @@ def wait_keys(language: str, minutes: int | None) -> list[str]:
         return []
     if minutes == 0:
         return ["wait_under_minute"]
-    said = render(WAIT, language, {"minutes": minutes})
+    if max_minutes is not None and max_minutes > minutes:
+        said = render(WAIT_RANGE, language, {"min_minutes": minutes, "max_minutes": max_minutes})
+    else:
+        said = render(WAIT, language, {"minutes": minutes})
     return [] if said.refused else said.keys

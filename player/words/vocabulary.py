@@ -81,6 +81,7 @@ _EN_PHRASES = {
     "wait_prefix": "Your estimated wait is about",
     "minute_1": "minute.", "minute_n": "minutes.",
     "wait_under_minute": "Your estimated wait is less than a minute.",
+    "wait_to": "to",
     "cur_RUB_1": "ruble", "cur_RUB_n": "rubles", "sub_RUB_1": "kopeck", "sub_RUB_n": "kopecks",
     "cur_USD_1": "dollar", "cur_USD_n": "dollars", "sub_USD_1": "cent", "sub_USD_n": "cents",
     "cur_EUR_1": "euro", "cur_EUR_n": "euros", "sub_EUR_1": "cent", "sub_EUR_n": "cents",
@@ -118,6 +119,7 @@ _RU_PHRASES = {
     "wait_prefix": "Время ожидания примерно",
     "minute_1": "минута", "minute_2": "минуты", "minute_5": "минут",
     "wait_under_minute": "Время ожидания меньше минуты.",
+    "wait_to": "",                          # "три-пять минут": the range needs no word
     "cur_RUB_1": "рубль", "cur_RUB_2": "рубля", "cur_RUB_5": "рублей",
     "sub_RUB_1": "копейка", "sub_RUB_2": "копейки", "sub_RUB_5": "копеек",
     "cur_USD_1": "доллар", "cur_USD_2": "доллара", "cur_USD_5": "долларов",

@@ -82,3 +82,38 @@ def test_the_sqlite_file_is_private(tmp_path):
     store.book(row("500"))
     store.close()
     assert os.stat(tmp_path / "progmoh.db").st_mode & 0o077 == 0
+
+
+class DeadlockOnce:
+    """A DB-API connection whose first INSERT is InnoDB's deadlock victim (error 1213)."""
+
+    def __init__(self) -> None:
+        self.inserts = 0
+
+    def cursor(self):
+        return self
+
+    def execute(self, statement, values=()):
+        if statement.startswith("INSERT"):
+            self.inserts += 1
+            if self.inserts == 1:
+                import pymysql
+                raise pymysql.err.OperationalError(1213, "Deadlock found")
+        self.rowcount = 1
+
+    def commit(self):
+        pass
+
+    def rollback(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_a_booking_that_is_a_deadlock_victim_is_tried_again(monkeypatch):
+    import pymysql
+    connection = DeadlockOnce()
+    monkeypatch.setattr(pymysql, "connect", lambda **_: connection)
+    store = mysql_callbacks("mysql://u:p@127.0.0.1:1/db", 1.0)
+    assert store.book(row("600")) and connection.inserts == 2

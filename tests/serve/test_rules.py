@@ -116,11 +116,11 @@ def test_periodic_off_without_position_or_when_zero():
 def test_calls_are_independent_and_forgotten():
     clock = FakeClock()
     announcer = PositionAnnouncer(KEYS, clock)
-    announcer.on_position("1.1", 1)
+    announcer.on_position("1.1", 3)
     clock.advance(60.0)
     announcer.on_position("2.2", 2)
     clock.advance(60.0)
-    assert (announcer.due("1.1", 1), announcer.due("2.2", 2)) == (True, False)
+    assert (announcer.due("1.1", 3), announcer.due("2.2", 2)) == (True, False)
     announcer.forget("1.1")
-    assert announcer.next_due_in("1.1", 1) is None             # its position: the record's
-    assert announcer.on_position("1.1", 1) is True
+    assert announcer.next_due_in("1.1", 3) is None             # its position: the record's
+    assert announcer.on_position("1.1", 3) is True

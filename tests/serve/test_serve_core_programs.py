@@ -111,11 +111,13 @@ def test_each_program_announces_in_its_own_rhythm_and_says_the_wait_if_it_asks(s
     assert sent(queued(core, B, NUMBER_B, "sales", queue="sales", position=2)) == []
     clock.advance(60)
     assert sent(core.tick()) == [(link_b, "position", {"position": 2, "language": "ru"}),
-                                 (link_b, "wait", {"minutes": 3, "language": "ru"})]
+                                 (link_b, "wait", {"minutes": 3, "min_minutes": 2,
+                                                   "max_minutes": 5, "language": "ru"})]
     clock.advance(60)
     assert sent(core.tick()) == [(link_a, "position", {"position": 2, "language": "en"}),
                                  (link_b, "position", {"position": 2, "language": "ru"}),
-                                 (link_b, "wait", {"minutes": 3, "language": "ru"})]
+                                 (link_b, "wait", {"minutes": 3, "min_minutes": 2,
+                                                   "max_minutes": 5, "language": "ru"})]
 
 
 def test_an_unrendered_channel_language_falls_back_to_the_programs(settings):

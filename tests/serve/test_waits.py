@@ -111,10 +111,12 @@ def test_an_emulated_queue_with_an_answered_call_gives_key_5_its_minutes(tmp_pat
             await emulator.close()
 
     before, moved, after, journal = run(tmp_path, scenario)
-    assert before == {"v": 1, "type": "wait", "minutes": 3, "language": "en"}
+    assert before == {"v": 1, "type": "wait", "minutes": 3, "min_minutes": 2, "max_minutes": 5,
+                      "language": "en"}                 # no agents named: the average, +-50%
     assert moved == {"v": 1, "type": "position", "position": 1, "language": "en"}
     # (3 * 100 + 260) / 4 = 140 s
-    assert after == {"v": 1, "type": "wait", "minutes": 2, "language": "en"}
+    assert after == {"v": 1, "type": "wait", "minutes": 2, "min_minutes": 1, "max_minutes": 4,
+                     "language": "en"}
     assert any("an agent answers +15551230101 after 260 s on hold" in text for _, text in journal)
 
 
@@ -136,4 +138,5 @@ def test_without_an_estimate_key_5_says_nothing_and_announcements_carry_the_wait
     first, position, wait = run(tmp_path, scenario, announce_wait=True)
     assert first == {"v": 1, "type": "position", "position": 1, "language": "en"}
     assert position == {"v": 1, "type": "position", "position": 2, "language": "en"}
-    assert wait == {"v": 1, "type": "wait", "minutes": 2, "language": "en"}  # 45 s x 2 = 90 s
+    assert wait == {"v": 1, "type": "wait", "minutes": 2, "min_minutes": 1,   # 45 s x 2 = 90 s
+                    "max_minutes": 2, "language": "en"}

@@ -51,7 +51,8 @@ def test_a_call_through_serve_hears_billing_a_saved_class_and_positions(short_di
     key_4 = first_at(events, "AMI DTMFBegin: key 4 pressed")
     assert 3.5 <= key_4 and answer_at(events, key_4, "insert position 2 [position_2]") < 4.5
     key_5 = first_at(events, "AMI DTMFBegin: key 5 pressed")
-    wait = "insert wait 2 min [wait_prefix n2_f minute_2]"      # (3 * 90 + 0) / 4 s x position 2
+    # (3 * 90 + 0) / 4 s x position 2 = 135 s, no agents named: +-50%, "одна-три минуты"
+    wait = "insert wait 1-3 min [wait_prefix n1_f n3 minute_2]"
     assert 4.5 <= key_5 and answer_at(events, key_5, wait) < 5.5
     assert first_at(events, "AMI AgentConnect: an agent answers +15551230101") <= 0.7
     assert first_at(events, "AMI Hangup: +15551230001 hangs up") > 5.5

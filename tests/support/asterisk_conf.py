@@ -151,6 +151,13 @@ leavewhenempty = no
 announce-frequency = 0
 announce-position = no
 periodic-announce-frequency = 0
+[waits]
+joinempty = yes
+leavewhenempty = no
+announce-frequency = 0
+announce-position = no
+periodic-announce-frequency = 0
+ringinuse = no
 """
 
 # Local callers set their number (and their channel's language, if given) from the
@@ -158,7 +165,10 @@ periodic-announce-frequency = 0
 # the first digit of the number they dial picks the queue.  A SIP caller's From
 # and P-Asserted-Identity headers go into variables (AMI VarSet events), so a
 # test can say what identity the PBX was given.  An agent answers for
-# a moment and hangs up (app_queue then counts an answered call and its hold time).
+# a moment and hangs up (app_queue then counts an answered call and its hold time);
+# ``talk1`` .. ``talk9`` talk 30 s each (handle times for the wait estimate), one call at
+# a time in the ``waits`` queue (``ringinuse = no``: a Local agent in a call is in use);
+# ``ringer`` rings and never answers: a member on duty who takes no call.
 # A queue of another program sets PROGRAM_PART, so its class names the program; a
 # caller redirected to transfer,sales moves to the sales queue and its program.
 EXTENSIONS = """[callers]
@@ -189,6 +199,10 @@ exten => sales,1,Set(CHANNEL(musicclass)=progmoh-sales-${UNIQUEID})
 [agents]
 exten => agent,1,Answer()
  same => n,Wait(0.5)
+ same => n,Hangup()
+exten => ringer,1,Wait(3600)
+exten => _talkX,1,Answer()
+ same => n,Wait(30)
  same => n,Hangup()
 exten => recording,1,Answer()
  same => n,Record(${LAB_REC}/agent-${UNIQUEID}.wav,0,${LAB_AGENT_S},qkx)

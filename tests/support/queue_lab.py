@@ -26,6 +26,7 @@ WITHIN_S = 0.3       # an announcement begins at most this long after its key go
 EARLY_S = 0.3        # a clip may seem to begin this much before its key (event timing)
 MIC_S = 60.0         # what a phone's microphone file lasts: longer than any call here
 AGENT = "Local/agent@agents/n"   # answers for half a second (tests/asterisk_conf.py)
+RINGER = "Local/ringer@agents/n"  # rings and never answers
 
 
 class Lab:
@@ -91,7 +92,8 @@ class Lab:
 
     def answered_call(self, queue: str = "support") -> int:
         """One call an agent answers at once, so the queue has a hold time (key 5's
-        estimate); not one of the lab's callers.  Returns app_queue's HoldTime."""
+        estimate); not one of the lab's callers.  Then a member that never answers stays on
+        duty: a queue nobody serves has no estimate.  Returns app_queue's HoldTime."""
         actions = self.asterisk.session()
         self.sessions.append(actions)
         caller = LocalCaller(self.events, actions, self.folder / "rec" / "answered.wav",
@@ -104,6 +106,7 @@ class Lab:
                                    "AgentConnect of the answered call", caller.mark)
         actions.action("QueueRemove", Queue=queue, Interface=AGENT)
         caller.wait_gone()
+        actions.action("QueueAdd", Queue=queue, Interface=RINGER)
         return int(connect["HoldTime"])
 
     def begin(self, caller: QueuedCall, player: bool = True) -> QueuedCall:
