@@ -24,7 +24,7 @@ from progmoh.player.serve.agents import EVENTS as AGENT_EVENTS
 from progmoh.player.serve.agents import Agents
 from progmoh.player.serve.ami.message import Message
 from progmoh.player.serve.playout import Question, play_out
-from progmoh.player.serve.waits import QueueWaits
+from progmoh.player.serve.waits import QueueWaits, ami_seconds
 
 HANDLES_KEPT = 50                 # recent handle times per queue
 OUTCOMES_KEPT = 200               # recent answered/abandoned hold times per queue
@@ -85,10 +85,10 @@ class WaitEstimator:
 
     def _learn(self, times: HandleTimes, message: Message) -> None:
         if message.event == "AgentComplete":
-            talk_s = _seconds(message.get("TalkTime"))
+            talk_s = ami_seconds(message.get("TalkTime"))
             if talk_s is not None and talk_s > 0:
                 times.handles_s.append(talk_s)
-        hold_s = _seconds(message.get("HoldTime"))
+        hold_s = ami_seconds(message.get("HoldTime"))
         if hold_s is not None and message.event in ("AgentConnect", "QueueCallerAbandon"):
             times.holds.append((hold_s, message.event == "QueueCallerAbandon"))
 
@@ -148,11 +148,3 @@ class WaitEstimator:
             return None
         expected_s = average_s * position
         return Estimate(expected_s * 0.5, expected_s, expected_s * 1.5)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        seconds = float(value or "")
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds < 86400 * 7 else None

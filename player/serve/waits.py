@@ -70,7 +70,7 @@ class QueueWaits:
         """An answered call moves its queue's average."""
         if message.event not in self.EVENTS:
             return
-        queue, hold_s = message.get("Queue") or "", _seconds(message.get("HoldTime"))
+        queue, hold_s = message.get("Queue") or "", ami_seconds(message.get("HoldTime"))
         if not queue or hold_s is None:
             return
         previous = self._average_s.get(queue)
@@ -82,7 +82,8 @@ class QueueWaits:
             queue = entry.get("Queue")
             if entry.event != "QueueParams" or not queue:
                 continue
-            hold_s, completed = _seconds(entry.get("Holdtime")), _seconds(entry.get("Completed"))
+            hold_s = ami_seconds(entry.get("Holdtime"))
+            completed = ami_seconds(entry.get("Completed"))
             if hold_s is not None and (hold_s > 0 or (completed or 0) > 0):
                 self._average_s[queue] = hold_s
 
@@ -97,7 +98,9 @@ class QueueWaits:
         return average * position
 
 
-def _seconds(value: str | None) -> float | None:
+def ami_seconds(value: str | None) -> float | None:
+    """A number of an AMI header (HoldTime, TalkTime, Completed): 0 up to a week's seconds,
+    else None."""
     try:
         seconds = float(value or "")
     except ValueError:
