@@ -104,29 +104,25 @@ class BalanceBook:
     async def get(self, number: str) -> BalanceResult:
         """The balance from a fresh answer, fetching if needed; never raises."""
         answer = await self.book.get(number)
-        result = self._result(answer)
-        if answer.data is not None and result.status == UNAVAILABLE:
-            self.book.failed(number, self._refusal(answer))
+        result, refusal = self._read(answer)
+        if refusal:
+            self.book.failed(number, refusal)
         return result
 
     async def close(self) -> None:
         await self.book.close()
 
-    def _result(self, answer: Answer) -> BalanceResult:
+    def _read(self, answer: Answer) -> tuple[BalanceResult, str]:
+        """The balance an answer gives, and why an answer that came is unusable ("" if it
+        is usable or none came: the book logged that already)."""
         if answer.data is None:
-            return BalanceResult(UNAVAILABLE, (), answer.fetched_at, answer.timed_out)
+            return BalanceResult(UNAVAILABLE, (), answer.fetched_at, answer.timed_out), ""
         try:
             accounts = accounts_of(answer.data, self._fields)
-        except BillingUnavailable:
-            return BalanceResult(UNAVAILABLE, (), answer.fetched_at)
-        return BalanceResult(OK if accounts else NOT_REGISTERED, accounts, answer.fetched_at)
-
-    def _refusal(self, answer: Answer) -> str:
-        try:
-            accounts_of(answer.data, self._fields)
         except BillingUnavailable as error:
-            return str(error)
-        return "unusable answer"
+            return BalanceResult(UNAVAILABLE, (), answer.fetched_at), str(error)
+        status = OK if accounts else NOT_REGISTERED
+        return BalanceResult(status, accounts, answer.fetched_at), ""
 
     def _outcome(self, answer: Answer) -> str:
-        return "timeout" if answer.timed_out else self._result(answer).status
+        return "timeout" if answer.timed_out else self._read(answer)[0].status
