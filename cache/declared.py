@@ -37,6 +37,7 @@ DAYPART = "daypart"             # an open table's entry "HH:MM-HH:MM" -> Daypart
 
 # What cli/config_values.py checks of a value it keeps as it is: ``check``.
 DTMF = "dtmf"                   # one DTMF key, distinct from the table's other DTMF keys
+DTMF_KEYS = "0123456789*#"      # what DTMF (and a say key's name) may be
 CRON = "cron"                   # a five-field cron expression
 ABSOLUTE_PATHS = "absolute paths"
 REGEX = "regex"                 # a regular expression re.fullmatch accepts

@@ -180,17 +180,18 @@ def load(path: Path | None) -> Config:
         raise ConfigError(f"{where}: {refusal}") from None
     config = build(read, base, source=path, values=read.values)
     problems = [problem for name, program in config.program_configs().items()
-                for problem in _program_problems(name, program, config.render.languages)]
+                for problem in _program_problems(name, program, config.render)]
     if problems:
         raise ConfigError(f"{where}: " + f"\n{where}: ".join(problems))
     return config
 
 
-def _program_problems(name: str, program: ProgramConfig, languages) -> list[str]:
+def _program_problems(name: str, program: ProgramConfig, render: RenderSettings) -> list[str]:
     """What a program's say keys, lookups, phrases and texts would get wrong at call time."""
     problems = [f"'{table_name(name, 'lookups')}.{BILLING}': the lookup {BILLING!r} is the "
                 f"[billing] table" for lookup, _ in program.lookups if lookup == BILLING]
-    return problems + check_program(program.serve_program(name), dict(program.texts), languages)
+    return problems + check_program(program.serve_program(name), dict(program.texts),
+                                    render.languages, render.max_position)
 
 
 def _programs_inherit(given: dict, where: str) -> dict:

@@ -19,7 +19,6 @@ from progmoh.cli import paths
 from progmoh.player.serve.settings import KeySettings
 from progmoh.renderer.settings import Daypart
 
-DTMF_KEYS = "0123456789*#"
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -100,7 +99,7 @@ READERS = {
 
 
 def _dtmf(digit: str) -> None:
-    if digit and (len(digit) != 1 or digit not in DTMF_KEYS):
+    if digit and (len(digit) != 1 or digit not in d.DTMF_KEYS):
         raise Refusal(f"must be one DTMF key (0-9, * or #) or \"\" (no key), not {digit!r}")
 
 

@@ -17,11 +17,9 @@ from progmoh.cache import declared as d
 from progmoh.player.programs import DEFAULT_PROGRAM
 from progmoh.player.serve.lookups import BILLING
 from progmoh.player.serve.settings import KeySettings, ServeProgram
+from progmoh.player.words.compose import number_words
 from progmoh.player.words.template import Template, TemplateError, check_prompts, parse
-from progmoh.player.words.vocabulary import base_texts
-
-DTMF_KEYS = "0123456789*#"
-MAX_POSITION_CLIPS = 1000           # position_<n> clips are rendered up to render.max_position
+from progmoh.player.words.vocabulary import prompt_texts
 
 
 @dataclass(frozen=True)
@@ -44,18 +42,18 @@ def table_name(program: str, table: str) -> str:
 
 
 def check_program(program: ServeProgram, texts: Mapping[str, Mapping[str, str]],
-                  languages: Iterable[str]) -> list[str]:
+                  languages: Iterable[str], max_position: int) -> list[str]:
     """Every problem of the program's say keys, phrases and texts, each naming where it is.
 
     ``texts`` are the program's own prompt texts by language, ``languages`` the
-    rendered ones: a prompt key must be rendered in each of them."""
+    rendered ones: a prompt key must be rendered in each of them, and what is rendered
+    is what the renderer renders (``prompt_texts``, up to ``max_position``)."""
     languages = tuple(languages)
     problems = [f"'{table_name(program.name, 'texts')}.{language}' is not a language of "
                 f"render.languages ({', '.join(languages)})"
                 for language in texts if language not in languages]
-    known = {language: set(base_texts(language)) | set(texts.get(language, {}))
-             | {f"position_{n}" for n in range(1, MAX_POSITION_CLIPS + 1)}
-             for language in languages}
+    known = {language: set(prompt_texts(language, max_position, number_words))
+             | set(texts.get(language, {})) for language in languages}
     phrases = dict(program.phrases)
     for digit, key in program.say:
         if key.template.strip():
@@ -86,7 +84,7 @@ def _key_problems(program: ServeProgram, digit: str, text: str, lookup: str,
 
 
 def _digit_problems(keys: KeySettings, digit: str) -> list[str]:
-    if len(digit) != 1 or digit not in DTMF_KEYS:
+    if len(digit) != 1 or digit not in d.DTMF_KEYS:
         return [f"{digit[:8]!r} is not one DTMF key (0-9, * or #)"]
     return [f"is also '{key.name}' of the program's keys" for key in fields(KeySettings)
             if d.declaration(key).check == d.DTMF and getattr(keys, key.name) == digit]
