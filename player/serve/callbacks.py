@@ -221,6 +221,19 @@ class CallbackDesk:
         caller.goodbye_until_s = self._clock() + GOODBYE_WAIT_S
         return goodbye(caller)
 
+    def player_reported(self, record: CallRecord) -> list[Action]:
+        """A caller who took a callback is hung up once their player has played the goodbye
+        (``tick`` hangs up one whose goodbye runs out of time)."""
+        if record.goodbye_until_s is None or record.playing is None:
+            return []
+        if record.playing.kind == "insert":
+            record.goodbye_playing = True
+            return []
+        if not record.goodbye_playing:
+            return []
+        record.goodbye_until_s, record.goodbye_playing = None, False
+        return [HangUp(record.channel)]
+
     def agent_connected(self, uniqueid: str) -> list[Action]:
         pending = self._of_placeholder(uniqueid)
         if pending is None:

@@ -34,7 +34,6 @@ from progmoh.player.serve.actions import (
     CallForgotten,
     CallOnAmi,
     Count,
-    HangUp,
     Link,
     PrefetchBalance,
     ReadChoice,
@@ -361,19 +360,7 @@ class ServeCore:
         counts: list[Action] = [Count("audio_problems", (problem,), amount)
                                 for problem, amount in audio_reports.take(record, link,
                                                                           message).items()]
-        return counts + self._goodbye_heard(record)
-
-    def _goodbye_heard(self, record: CallRecord) -> list[Action]:
-        """A caller who took a callback is hung up once the goodbye has played."""
-        if record.goodbye_until_s is None or record.playing is None:
-            return []
-        if record.playing.kind == "insert":
-            record.goodbye_playing = True
-            return []
-        if not record.goodbye_playing:
-            return []
-        record.goodbye_until_s, record.goodbye_playing = None, False
-        return [HangUp(record.channel)]
+        return counts + self.callbacks.player_reported(record)
 
     def _class_changed(self, record: CallRecord, link: Link,
                        message: dict[str, object]) -> list[Action]:

@@ -62,6 +62,13 @@ def take_callback(lab, caller) -> dict:
     return joined
 
 
+def b_takes_a_callback(lab) -> dict:
+    """B alone in the queue takes a callback a second into the music: its placeholder's join."""
+    b = lab.call(B_NUMBER, kind="local")
+    b.hold_until(1.0)
+    return take_callback(lab, b)
+
+
 def queue_order(lab) -> list[str]:
     """The Uniqueids waiting in the support queue, by position."""
     actions = lab.asterisk.session()
@@ -155,9 +162,7 @@ def test_a_customer_who_does_not_answer_is_called_again_and_answers(lab):
     voices = with_callbacks(lab)
     lab.start({})
     lab.events.action("DBPut", Family="lab/refuse", Key=B_NUMBER, Val="1")
-    b = lab.call(B_NUMBER, kind="local")
-    b.hold_until(1.0)
-    take_callback(lab, b)
+    b_takes_a_callback(lab)
     lab.events.action("QueueAdd", Queue="support", Interface=RECORDING_AGENT)
     assert reported(lab, 2, 60.0) == ["NOANSWER", "ANSWER"], lab.serve.log_text()[-3000:]
     assert best_in(recordings(lab, f"customer-{B_NUMBER}", 1), voices["agent"]) >= MATCH
@@ -179,9 +184,7 @@ def answered_after_agent_logs_in(lab, voices) -> None:
 def test_a_restarted_serve_finds_its_placeholder_again(lab):
     voices = with_callbacks(lab)
     lab.start({})
-    b = lab.call(B_NUMBER, kind="local")
-    b.hold_until(1.0)
-    take_callback(lab, b)
+    b_takes_a_callback(lab)
     lab.serve.stop()
     lab.serve.start()
     wait_until(lambda: "callbacks: 1 pending" in lab.serve.log_text(), 10.0,
@@ -195,9 +198,7 @@ def test_a_restarted_serve_finds_its_placeholder_again(lab):
 def test_after_an_asterisk_restart_the_placeholders_are_put_back_in_order(lab):
     voices = with_callbacks(lab)
     lab.start({})
-    b = lab.call(B_NUMBER, kind="local")
-    b.hold_until(1.0)
-    take_callback(lab, b)
+    b_takes_a_callback(lab)
     lab.asterisk.stop()
     lab.asterisk.start()
     lab.events = lab.asterisk.session()
