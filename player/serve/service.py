@@ -141,12 +141,11 @@ class Service:
         """AMI once the pending callbacks are read (their placeholders are found again in
         AMI's first QueueStatus), or once the store has had its time: a slow store never
         holds up the calls."""
-        try:
-            await asyncio.wait_for(self.callbacks.restore(), self.settings.store.timeout_s)
-        except asyncio.TimeoutError:
+        restore = self._spawn(self.callbacks.restore())
+        done, _ = await asyncio.wait({restore}, timeout=self.settings.store.timeout_s)
+        if not done:                # asyncio.wait, unlike wait_for, never swallows a cancel
             log.warning("callbacks: the store did not answer within %s s; reading them later",
                         self.settings.store.timeout_s)
-            self._spawn(self.callbacks.restore())
         await ami.run()
 
     async def close(self) -> None:
