@@ -42,6 +42,7 @@ from progmoh.cache.audio_format import (
     SAMPLE_RATE_HZ,
 )
 from progmoh.player.play.defaults import LEAD_MS
+from progmoh.player.play.pacer import Pacer
 from progmoh.player.sim import asterisk_reader as ar
 from tests.support.checkout import REPO
 
@@ -183,9 +184,11 @@ def liquidsoap_group(count, seconds, work):
     return run_group(channels, seconds, None, startup_s_per_process=2.5)
 
 
+PACER = Pacer(time.monotonic, LEAD_MS)   # the floor's lead and wake-ups are the player's
+
 FLOOR_WRITER = """
 import os, select, time
-start, written, lead, wake = time.monotonic(), 0, 1600, 960
+start, written, lead, wake = time.monotonic(), 0, %(lead)d, %(wake)d
 while True:
     due = int((time.monotonic() - start) * %(rate)d) + lead
     frames = (due - written) // %(frame)d
@@ -193,11 +196,12 @@ while True:
         os.write(1, bytes(frames * %(frame_bytes)d))
         written += frames * %(frame)d
     select.select([], [], [], max(0, start + (written - lead + wake) / %(rate)d - time.monotonic()))
-""" % {"rate": SAMPLE_RATE_HZ, "frame": FRAME_SAMPLES, "frame_bytes": FRAME_BYTES}
+""" % {"rate": SAMPLE_RATE_HZ, "frame": FRAME_SAMPLES, "frame_bytes": FRAME_BYTES,
+       "lead": PACER.lead_samples, "wake": PACER.wake_samples}
 
 
 def floor_group(count, seconds, work):
-    """The least a stdlib paced writer can cost here: same lead, same 120 ms wake-ups,
+    """The least a stdlib paced writer can cost here: same lead, same wake-ups (PACER),
     no cache, no mixing, no socket."""
     path = os.path.join(work, "floor.py")
     with open(path, "w") as handle:

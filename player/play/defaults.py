@@ -6,7 +6,7 @@ configuration declares its ``[player]`` and ``[program]`` keys from them
 no help text, since ``progmoh play`` loads this before its first audio.
 """
 
-LEAD_MS = 200                   # how far ahead of real time the player writes
+LEAD_MS = 160                   # how far ahead of real time the player writes (pacer.py)
 LEAD_MS_MIN = 40                # one frame: less would starve Asterisk's reads
 LEAD_MS_MAX = 2000              # more only delays an insert's start
 

@@ -5,7 +5,10 @@ each wake-up writes whole frames up to ``lead_samples`` ahead of real time,
 so sleep errors never add up.  Wake-ups cost far more CPU here (timer, two
 context switches, waking the reader) than the Python between them, so the
 player wakes as rarely as the lead allows while keeping two frames (80 ms)
-in the pipe: every 120 ms, three frames a time, with the default 200 ms.
+in the pipe: every 80 ms, two frames a time, with the default 160 ms.  What
+is in the pipe plays before any insert, so the lead is most of a key's
+delay; 200 ms (every 120 ms) took a SIP phone's answer past 0.3 s under load
+(docs/asterisk.md, "Keys from phones and trunks").
 Falling behind (the pipe ran dry) or a write that blocked (Asterisk stopped
 reading) re-anchors the schedule instead of bursting to catch up.
 """

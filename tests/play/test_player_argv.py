@@ -24,15 +24,15 @@ def test_defaults():
     assert problems == []
     assert options["cache_dir"] == os.path.join(paths.CHECKOUT_DIR, "var", "cache")
     assert options["socket_path"] is None and options["log_target"] == ""
-    assert options["lead_ms"] == 200 and options["music_class"] == "" and options["place"] == ""
+    assert options["lead_ms"] == 160 and options["music_class"] == "" and options["place"] == ""
     assert options["program"] == "default"
 
 
 def test_problems_are_reported_but_never_fatal():
     options, problems = play_fast.parse(["--lead-ms", "5", "--bogus", "--cache"])
     assert problems == ["unknown argument '--bogus'", "--cache needs a value",
-                        "--lead-ms must be 40..2000, not '5'; using 200", "--uniqueid is missing"]
-    assert options["lead_ms"] == 200 and options["uniqueid"] == ""
+                        "--lead-ms must be 40..2000, not '5'; using 160", "--uniqueid is missing"]
+    assert options["lead_ms"] == 160 and options["uniqueid"] == ""
 
 
 def test_uniqueid_shape():
