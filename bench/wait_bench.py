@@ -19,7 +19,9 @@ position the core's record holds) and app_queue's formula (its (3·old+new)/4
 average hold time less the time waited, absolute; estimate.py
 ``app_queue_s``), each compared with the wait that really remained when the
 caller was answered.  Abandoned callers' remaining waits are unknown and are
-left out of both.  Only moments where both had a figure count.
+left out of both.  Only moments where both had a figure count.  Beside them
+the bench prints the oracle's error (bench/wait_oracle.py: an estimator that
+knows each running call's true end), the floor under any estimator here.
 """
 
 import argparse
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
+from wait_oracle import Known, oracle_wait_s
 
 from progmoh.player.serve.ami.message import parse
 from progmoh.player.serve.core import ServeCore
@@ -67,6 +70,15 @@ class Told:
     at_s: float
     progmoh_s: float
     app_queue_s: float
+    oracle_s: float
+
+
+@dataclass(frozen=True)
+class Errors:
+    """One told estimate of each, less the wait that really remained."""
+    progmoh_s: float
+    app_queue_s: float
+    oracle_s: float
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,8 @@ class Day:
     def __init__(self, spec: QueueSpec, core: ServeCore, clock: FakeClock, every_s: float):
         self.spec, self.core, self.clock, self.every_s = spec, core, clock, every_s
         self.rng = random.Random(spec.seed)
+        self.oracle_rng = random.Random(spec.seed + 1)     # the days stay the same without it
+        self.ends_s: dict[str, float] = {}               # agent in a call -> when it ends
         self.ami = AmiEmulator("bench", "bench", queue=spec.name, clock=clock)
         self.ami.listeners.append(lambda data: core.ami_event(parse(data.rstrip(b"\r\n"))))
         self.events: list[tuple[float, int, str, object]] = []
@@ -98,7 +112,7 @@ class Day:
         self.free: list[str] = []                    # logged-in, unpaused, idle agents
         self.state: dict[str, str] = {}              # agent -> "idle" "call" "off" "pause"
         self.after_call: dict[str, str] = {}         # agent -> "logout" or "pause", once free
-        self.errors: list[tuple[float, float]] = []  # (progmoh, app_queue) per told estimate
+        self.errors: list[Errors] = []
         self.calls = self.abandoned = 0
 
     def at(self, when_s: float, kind: str, data: object = None) -> None:
@@ -165,8 +179,24 @@ class Day:
                                              now_s)
         if found is not None and self.ami.holdtime_s > 0:
             waiting.told.append(Told(now_s, found.expected_s,
-                                     app_queue_s(self.ami.holdtime_s, now_s - waiting.joined_s)))
+                                     app_queue_s(self.ami.holdtime_s, now_s - waiting.joined_s),
+                                     self._oracle_s(uid, now_s, found.expected_s)))
         self.at(now_s + self.every_s, "tell", uid)
+
+    def _oracle_s(self, uid: str, now_s: float, otherwise_s: float) -> float:
+        """The oracle's figure; progmoh's where no agent will serve (nor knows the oracle)."""
+        serving = [self.ends_s[a] for a, state in self.state.items()
+                   if state == "call" and a not in self.after_call] + [now_s] * len(self.free)
+        place = next(i for i, c in enumerate(self.ami.waiting) if c.uniqueid == uid) + 1
+        if not serving:
+            return otherwise_s
+        return oracle_wait_s(Known(tuple(serving), place, now_s), self._talk_s,
+                             self.spec.patience_mean_s, self.oracle_rng)
+
+    def _talk_s(self, rng: random.Random) -> float:
+        spec = self.spec
+        return rng.lognormvariate(math.log(spec.handle_mean_s) - spec.handle_sigma ** 2 / 2,
+                                  spec.handle_sigma)
 
     def _abandon(self, uid: object) -> None:
         waiting = self.waiting.pop(str(uid), None)
@@ -181,11 +211,11 @@ class Day:
             self.ami.answer(caller, agent)
             self.state[agent] = "call"
             now_s = self.clock()
-            self.errors += [(t.progmoh_s - (now_s - t.at_s), t.app_queue_s - (now_s - t.at_s))
-                            for t in waiting.told]
-            talk_s = self.rng.lognormvariate(math.log(self.spec.handle_mean_s)
-                                             - self.spec.handle_sigma ** 2 / 2,
-                                             self.spec.handle_sigma)
+            self.errors += [Errors(t.progmoh_s - (now_s - t.at_s),
+                                   t.app_queue_s - (now_s - t.at_s),
+                                   t.oracle_s - (now_s - t.at_s)) for t in waiting.told]
+            talk_s = self._talk_s(self.rng)
+            self.ends_s[agent] = now_s + talk_s
             self.at(now_s + talk_s, "complete", Talk(caller, agent, int(talk_s)))
 
     def _complete(self, talk: Talk) -> None:
@@ -261,20 +291,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="multiply each queue's peak load (busier or quieter days)")
     args = parser.parse_args(argv)
     settings = service_settings(write_config(Path(tempfile.mkdtemp(prefix="wait-bench-"))))
-    ratios = {}
+    ratios, floors = {}, {}
     print(f"{args.days} days per queue, an estimate on joining and every {args.every_s:g} s;"
           " errors in seconds, against the wait that really remained (answered callers)")
     print(f"{'queue':6} {'agents':>6} {'calls':>6} {'aband':>6} {'told':>6} "
-          f"{'progmoh MAE':>11} {'p90':>6} {'app_queue MAE':>13} {'p90':>6}")
+          f"{'progmoh MAE':>11} {'p90':>6} {'app_queue MAE':>13} {'p90':>6} {'oracle MAE':>10} "
+          f"{'p90':>6}")
     for spec in (dataclasses.replace(s, load=s.load * args.load_scale) for s in SPECS):
         clock = FakeClock(0.0)
         day = Day(spec, ServeCore(settings.serve, settings.programs, clock), clock, args.every_s)
         day.run(args.days)
-        ours, theirs = summary([e[0] for e in day.errors]), summary([e[1] for e in day.errors])
+        ours, theirs = summary([e.progmoh_s for e in day.errors]), summary(
+            [e.app_queue_s for e in day.errors])
+        oracle = summary([e.oracle_s for e in day.errors])
         ratios[spec.name] = ours[0] / theirs[0]
+        floors[spec.name] = oracle[0] / theirs[0]
         print(f"{spec.name:6} {spec.agents:>6} {day.calls:>6} {day.abandoned:>6} "
               f"{len(day.errors):>6} {ours[0]:>11.1f} {ours[1]:>6.1f} {theirs[0]:>13.1f} "
-              f"{theirs[1]:>6.1f}")
+              f"{theirs[1]:>6.1f} {oracle[0]:>10.1f} {oracle[1]:>6.1f}")
+    print(f"the oracle's mae over app_queue's (the least any estimator here reaches): "
+          f"small={floors['small']:.2f} large={floors['large']:.2f}")
     print(f"mae ratio progmoh/app_queue: small={ratios['small']:.2f} large={ratios['large']:.2f}")
     return 0
 
