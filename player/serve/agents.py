@@ -3,7 +3,10 @@
 A member is logged in from ``QueueMemberAdded`` (or a resync's ``QueueMember``)
 until ``QueueMemberRemoved``; ``QueueMemberPause`` says whether it is paused;
 ``AgentConnect`` and ``AgentComplete`` say when a known member is on a queue
-call, and since when (they name no member that the member events did not).  A
+call, and since when (they name no member that the member events did not).
+A pause seen to begin and end teaches how long breaks last (``pauses_s``), so
+a member on a break is expected back (playout.py); one that joined paused, or
+whose pause began before serve saw it, has no known start and is not.  A
 resync (the ``QueueMember`` list replies of QueueStatus) is the truth: it
 replaces a queue's members, their pause and whether they are in a call
 (``InCall``).  ``QueueMemberStatus`` is not read: it comes with every device
@@ -15,12 +18,14 @@ These are the estimator's statistics (estimate.py), not a call's facts: the
 calls themselves are the records' (calls.py).
 """
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from progmoh.player.serve.ami.message import Message
 
 EVENTS = ("QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause",
           "AgentConnect", "AgentComplete")
+PAUSES_KEPT = 50                  # recent break lengths per queue
 
 
 @dataclass
@@ -28,16 +33,31 @@ class Member:
     """One member of one queue."""
     paused: bool = False
     call_since_s: float | None = None         # monotonic seconds its queue call began
+    paused_since_s: float | None = None       # ... its pause began (None: not seen begin)
 
 
 @dataclass
 class QueueMembers:
-    """The members of one queue, by interface."""
+    """The members of one queue, by interface, and how long its members' breaks last."""
     members: dict[str, Member] = field(default_factory=dict)
+    pauses_s: deque[float] = field(default_factory=lambda: deque(maxlen=PAUSES_KEPT))
 
     def serving(self) -> list[Member]:
         """Members logged in and not paused: the ones that answer callers."""
         return [m for m in self.members.values() if not m.paused]
+
+    def away(self) -> list[Member]:
+        """Paused members whose break began while serve watched: the ones expected back."""
+        return [m for m in self.members.values() if m.paused and m.paused_since_s is not None]
+
+    def paused_as(self, member: Member, paused: bool, now_s: float) -> None:
+        """A QueueMemberPause: a break begins, or ends and its length is learned."""
+        if paused and not member.paused:
+            member.paused_since_s = now_s
+        elif not paused and member.paused_since_s is not None:
+            self.pauses_s.append(now_s - member.paused_since_s)
+            member.paused_since_s = None
+        member.paused = paused
 
 
 class Agents:
@@ -54,6 +74,15 @@ class Agents:
         found = self._queues.get(queue)
         return found.serving() if found is not None else []
 
+    def away(self, queue: str) -> list[Member]:
+        found = self._queues.get(queue)
+        return found.away() if found is not None else []
+
+    def pauses_s(self, queue: str) -> tuple[float, ...]:
+        """The recent break lengths of ``queue``'s members, oldest first."""
+        found = self._queues.get(queue)
+        return tuple(found.pauses_s) if found is not None else ()
+
     def paused(self, queue: str) -> int:
         found = self._queues.get(queue)
         return sum(m.paused for m in found.members.values()) if found is not None else 0
@@ -64,8 +93,13 @@ class Agents:
             return
         event = message.event
         if event in ("QueueMemberAdded", "QueueMemberPause"):
-            members = self._queues.setdefault(queue, QueueMembers()).members
-            members.setdefault(interface, Member()).paused = message.get("Paused") == "1"
+            known = self._queues.setdefault(queue, QueueMembers())
+            found = known.members.setdefault(interface, Member())
+            paused = message.get("Paused") == "1"
+            if event == "QueueMemberPause":
+                known.paused_as(found, paused, now_s)
+            else:                                  # joined paused: a break with no known start
+                found.paused, found.paused_since_s = paused, None
             return
         member = self._queues.get(queue, QueueMembers()).members.get(interface)
         if event == "QueueMemberRemoved" and member is not None:
@@ -81,19 +115,28 @@ class Agents:
         for entry in entries:
             queue = entry.get("Queue") or ""
             if entry.event == "QueueParams" and queue in self._queues:
-                fresh.setdefault(queue, QueueMembers())
+                self._fresh(fresh, queue)
             elif entry.event == "QueueMember" and queue and (interface := _interface(entry)):
-                fresh.setdefault(queue, QueueMembers()).members[interface] = \
+                self._fresh(fresh, queue).members[interface] = \
                     self._resynced(queue, interface, entry, now_s)
         self._queues.update(fresh)
 
+    def _fresh(self, fresh: dict[str, QueueMembers], queue: str) -> QueueMembers:
+        """The queue's members as the resync lists them, with the break lengths learned."""
+        if queue not in fresh:
+            old = self._queues.get(queue)
+            fresh[queue] = QueueMembers(pauses_s=old.pauses_s) if old else QueueMembers()
+        return fresh[queue]
+
     def _resynced(self, queue: str, interface: str, entry: Message, now_s: float) -> Member:
-        """A member as the resync lists it; a call it was already in keeps its start."""
+        """A member as the resync lists it; a call or a break it was already in keeps its
+        start (a break serve did not see begin has none)."""
         old = self._queues.get(queue, QueueMembers()).members.get(interface)
-        in_call = entry.get("InCall") == "1"
+        in_call, paused = entry.get("InCall") == "1", entry.get("Paused") == "1"
         since_s = (old.call_since_s if old is not None and old.call_since_s is not None
                    else now_s) if in_call else None
-        return Member(paused=entry.get("Paused") == "1", call_since_s=since_s)
+        paused_since_s = old.paused_since_s if old is not None and paused else None
+        return Member(paused=paused, call_since_s=since_s, paused_since_s=paused_since_s)
 
 
 def _interface(message: Message) -> str:

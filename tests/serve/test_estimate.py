@@ -4,6 +4,7 @@ by hand-made, recorded and emulated AMI; no basis, nothing; a paused agent, a lo
 import pytest
 
 from progmoh.player.serve.estimate import WaitEstimator, app_queue_s
+from progmoh.player.serve.playout import Away, Question, play_out
 from progmoh.player.sim.ami_emulator import AmiEmulator, Caller
 from tests.support import ami_recordings as rec
 from tests.support.ami_events import msg
@@ -153,3 +154,58 @@ def test_emulated_agents_through_their_ami_bytes():
     one = estimator.estimate(Q, 2, clock())
     assert both is not None and one is not None and one.expected_s > both.expected_s
     assert estimator.agents.paused(Q) == 1
+
+
+def on_a_break_again(seen_begin: bool) -> WaitEstimator:
+    """a1 takes a 300 s break serve sees whole, then from 900 s another: one whose start
+    serve saw (a QueueMemberPause), or one it did not (a1 logs in again, paused); a0 takes
+    a call at 1000 s."""
+    estimator = staffed()
+    a1 = "Local/a1@agents/n"
+    estimator.on_event(member("QueueMemberPause", a1, paused=1), 0.0)
+    estimator.on_event(member("QueueMemberPause", a1, paused=0), 300.0)
+    if seen_begin:
+        estimator.on_event(member("QueueMemberPause", a1, paused=1), 900.0)
+    else:
+        estimator.on_event(member("QueueMemberRemoved", a1), 900.0)
+        estimator.on_event(member("QueueMemberAdded", a1, paused=1), 900.0)
+    busy(estimator, 1000.0, "Local/a0@agents/n")
+    return estimator
+
+
+def test_a_break_seen_whole_teaches_its_length_and_an_agent_on_one_is_expected_back():
+    seen, unseen = on_a_break_again(True), on_a_break_again(False)
+    assert seen.agents.pauses_s(Q) == unseen.agents.pauses_s(Q) == (300.0,)
+    assert [m.paused_since_s for m in seen.agents.away(Q)] == [900.0]
+    assert unseen.agents.away(Q) == []                            # joined paused: no start
+    # at 1000 s a1 is 100 s into a break like the one of 300 s: back in 200 s; a0 is busy
+    assert seen.estimate(Q, 3, 1000.0).expected_s < unseen.estimate(Q, 3, 1000.0).expected_s
+    # at 1300 s it is away longer than every break seen: not counted on
+    assert seen.estimate(Q, 3, 1300.0) == unseen.estimate(Q, 3, 1300.0)
+
+
+def test_a_resync_keeps_the_breaks_learned_and_the_start_of_one_in_progress():
+    estimator = on_a_break_again(True)
+    estimator.on_resync([msg(Event="QueueParams", Queue=Q, Holdtime=30, Completed=3),
+                         msg(Event="QueueMember", Queue=Q, Location="Local/a0@agents/n",
+                             InCall=1, Paused=0),
+                         msg(Event="QueueMember", Queue=Q, Location="Local/a1@agents/n",
+                             InCall=0, Paused=1),
+                         msg(Event="QueueMember", Queue=Q, Location="Local/a2@agents/n",
+                             InCall=0, Paused=1)], 1010.0)
+    assert estimator.agents.pauses_s(Q) == (300.0,)
+    assert [m.paused_since_s for m in estimator.agents.away(Q)] == [900.0]   # a2's: unseen
+    estimator.on_event(member("QueueMemberPause", "Local/a1@agents/n", paused=0), 1100.0)
+    assert estimator.agents.pauses_s(Q) == (300.0, 200.0)
+
+
+def test_an_agent_is_back_when_its_break_and_the_call_it_paused_in_are_both_over():
+    """One busy agent with 1000 s left; one 50 s into a break that lasts 100 s: idle, it is
+    back first; still in a call with 1000 s left, it is back when that call ends."""
+    def answered_s(away_talked_s):
+        return play_out(Question((0.0,), (1000.0,), 0.0, 1,
+                                 (Away(50.0, away_talked_s),), (100.0,)), "seed").median_s
+    assert answered_s(None) == 50.0
+    assert answered_s(0.0) == 1000.0
+    assert play_out(Question((0.0,), (1000.0,), 0.0, 1, (Away(150.0),), (100.0,)),
+                    "seed").median_s == 1000.0                    # away past every break
