@@ -1,22 +1,73 @@
-"""The wait bench's bound: an estimator that knows more than any fed by AMI can.
+"""The wait bench's two bounds: estimators that know more than progmoh learns from AMI.
 
-It knows when each running call will really end (the simulation's own
-plan), which agents will take the next callers, and the true distributions
-of call lengths (lognormal) and patience (exponential).  From there it plays
-the queue forward as player/serve/playout.py does from what AMI showed, and
-says the median of its runs.  It does not know the calls still to come, who
-will give up, or the agents' future logins and breaks: that is the future
-itself, and its error is the part of any estimator's error that no model
-can remove.  The bench prints it beside progmoh's and app_queue's.
+``informed_wait_s`` knows the simulation's true laws (call lengths and
+breaks lognormal, patience exponential, with their real parameters) and sees
+what AMI shows: how long each running call and each break has lasted.  It is
+the best any estimator fed by AMI could do, had it learned the laws
+perfectly; progmoh learns them from the calls it saw.
+
+``oracle_wait_s`` also knows when each running call will really end and
+which agents will take the next callers (the simulation's own plan).
+
+Neither knows the calls still to come, who will give up, or the agents'
+future logins and breaks.  Both play the queue forward as
+player/serve/playout.py does from what AMI showed, drawing from the true laws
+instead of recent calls, and say the median of their runs.  The bench prints
+both beside progmoh's and app_queue's errors: the informed bound says how far
+AMI's facts can carry an estimate, the oracle how much of what is left is
+the ends of the running calls, which AMI never tells.
 """
 
 import heapq
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
+from statistics import NormalDist
 
 RUNS = 200
+NEAR_ONE = 1 - 1e-12              # the inverse CDF's upper bound
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """A lognormal law: ``mu`` and ``sigma`` of its logarithm."""
+    mu: float
+    sigma: float
+
+    def draw_s(self, rng: random.Random) -> float:
+        return rng.lognormvariate(self.mu, self.sigma)
+
+    def rest_s(self, lasted_s: float, rng: random.Random) -> float:
+        """What is left of something of this law that has lasted ``lasted_s`` (by inverting
+        its distribution above that point)."""
+        law = NormalDist(self.mu, self.sigma)
+        floor = law.cdf(math.log(lasted_s)) if lasted_s > 0 else 0.0
+        share = min(NEAR_ONE, floor + rng.random() * (1 - floor))
+        return max(0.0, math.exp(law.inv_cdf(share)) - lasted_s)
+
+
+@dataclass(frozen=True)
+class Laws:
+    """The simulation's true distributions."""
+    handle: LogNormal
+    pause: LogNormal
+    patience_mean_s: float
+
+
+@dataclass(frozen=True)
+class OnBreak:
+    """An agent on a break: how long it has lasted, and its call's so far (None: none)."""
+    paused_for_s: float
+    talked_s: float | None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What AMI shows at a moment: each serving agent's call so far (None: idle), the
+    agents on a break, and the caller's place."""
+    talked_s: tuple[float | None, ...]
+    on_break: tuple[OnBreak, ...]
+    position: int
 
 
 @dataclass(frozen=True)
@@ -27,19 +78,34 @@ class Known:
     now_s: float
 
 
-def oracle_wait_s(known: Known, draw_handle_s: Callable[[random.Random], float],
-                  patience_mean_s: float, rng: random.Random) -> float:
+def informed_wait_s(seen: Seen, laws: Laws, rng: random.Random) -> float:
+    """The median, over RUNS runs, of when the caller at ``seen.position`` is answered."""
+    def start() -> list[float]:
+        return ([_call_rest_s(talked_s, laws, rng) for talked_s in seen.talked_s]
+                + [max(laws.pause.rest_s(away.paused_for_s, rng),
+                       _call_rest_s(away.talked_s, laws, rng)) for away in seen.on_break])
+    return _median([_serve(start(), seen.position, laws, rng) for _ in range(RUNS)])
+
+
+def oracle_wait_s(known: Known, laws: Laws, rng: random.Random) -> float:
     """The median, over RUNS runs, of when the caller at ``known.position`` is answered."""
-    runs = sorted(_run(known, draw_handle_s, patience_mean_s, rng) for _ in range(RUNS))
-    return runs[len(runs) // 2]
-
-
-def _run(known: Known, draw_handle_s: Callable[[random.Random], float],
-         patience_mean_s: float, rng: random.Random) -> float:
     free_s = [max(0.0, at_s - known.now_s) for at_s in known.free_at_s]
+    return _median([_serve(list(free_s), known.position, laws, rng) for _ in range(RUNS)])
+
+
+def _call_rest_s(talked_s: float | None, laws: Laws, rng: random.Random) -> float:
+    return 0.0 if talked_s is None else laws.handle.rest_s(talked_s, rng)
+
+
+def _serve(free_s: list[float], position: int, laws: Laws, rng: random.Random) -> float:
+    """One run: the callers ahead take the agents as they come free, or give up first."""
     heapq.heapify(free_s)
-    for _ in range(known.position - 1):
-        if rng.random() < 1 - math.exp(-free_s[0] / patience_mean_s):
+    for _ in range(position - 1):
+        if rng.random() < 1 - math.exp(-free_s[0] / laws.patience_mean_s):
             continue                    # gave up before an agent came free (memoryless)
-        heapq.heapreplace(free_s, free_s[0] + draw_handle_s(rng))
+        heapq.heapreplace(free_s, free_s[0] + laws.handle.draw_s(rng))
     return free_s[0]
+
+
+def _median(runs: list[float]) -> float:
+    return sorted(runs)[len(runs) // 2]
