@@ -34,7 +34,8 @@ def dashboard_exprs() -> list[str]:
 def alert_exprs() -> list[str]:
     rules = [r for group in yaml.safe_load(ALERTS.read_text())["groups"] for r in group["rules"]]
     assert {"ProgmohAmiDown", "ProgmohBillingFailing", "ProgmohAudioErrors",
-            "ProgmohCacheOld"} <= {r["alert"] for r in rules}
+            "ProgmohCacheOld", "ProgmohWaitEstimatesDrift",
+            "ProgmohCallbacksGivenUp"} <= {r["alert"] for r in rules}
     return [r["expr"] for r in rules]
 
 
@@ -74,7 +75,9 @@ def test_every_series_and_label_value_they_use_is_on_the_endpoint(tmp_path):
                                            "progmoh_billing_lookup_seconds_bucket",
                                            "progmoh_ami_connected",
                                            "progmoh_player_audio_problems_total",
-                                           "progmoh_cache_generation_age_seconds"}
+                                           "progmoh_cache_generation_age_seconds",
+                                           "progmoh_callbacks_total",
+                                           "progmoh_callback_wait_seconds_bucket"}
     missing = sorted({name for name, *_ in used if name not in names | PROMETHEUS_OWN})
     assert missing == []
     for name, label, operator, value in used:
