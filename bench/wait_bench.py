@@ -18,8 +18,10 @@ Each caller who waits is "told" an estimate when they join and every
 position the core's record holds) and app_queue's formula (its (3·old+new)/4
 average hold time less the time waited, absolute; estimate.py
 ``app_queue_s``), each compared with the wait that really remained when the
-caller was answered.  Abandoned callers' remaining waits are unknown and are
-left out of both.  Only moments where both had a figure count.  Beside them
+caller was answered.  Abandoned callers' remaining waits are unknown: they
+are left out of the error, and a second table says how often each figure
+told them was shorter than they then stayed (by at least that much, the
+least its error was).  Only moments where both had a figure count.  Beside them
 the bench prints two bounds (bench/wait_oracle.py): the informed estimator,
 which knows the true laws and sees what AMI shows, and the oracle, which also
 knows when each running call ends.
@@ -82,6 +84,9 @@ class Told:
     oracle_s: float
 
 
+COLUMNS = ("progmoh", "app_queue", "informed", "oracle")
+
+
 @dataclass(frozen=True)
 class Errors:
     """One told estimate of each, less the wait that really remained."""
@@ -125,6 +130,7 @@ class Day:
         self.state: dict[str, str] = {}              # agent -> "idle" "call" "off" "pause"
         self.after_call: dict[str, str] = {}         # agent -> "logout" or "pause", once free
         self.errors: list[Errors] = []
+        self.short: list[Errors] = []                # callers who gave up: told too short by
         self.calls = self.abandoned = 0
 
     def at(self, when_s: float, kind: str, data: object = None) -> None:
@@ -227,6 +233,9 @@ class Day:
         if waiting is not None:
             self.abandoned += 1
             self.ami.hang_up(waiting.caller)
+            stayed = [(t, self.clock() - t.at_s) for t in waiting.told]
+            self.short += [Errors(*(max(0.0, stayed_s - getattr(t, c + "_s")) for c in COLUMNS))
+                           for t, stayed_s in stayed]
 
     def _dispatch(self) -> None:
         while self.free and self.ami.waiting:
@@ -313,7 +322,12 @@ def summary(errors: list[float]) -> tuple[float, float]:
     return statistics.fmean(absolute), absolute[min(len(absolute) - 1, int(0.9 * len(absolute)))]
 
 
-COLUMNS = ("progmoh", "app_queue", "informed", "oracle")
+def _share(errors: list[Errors], column: str, over_s: float) -> float:
+    return sum(getattr(e, column + "_s") > over_s for e in errors) / max(1, len(errors))
+
+
+def _mean(errors: list[Errors], column: str) -> float:
+    return statistics.fmean(getattr(e, column + "_s") for e in errors) if errors else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = service_settings(write_config(Path(tempfile.mkdtemp(prefix="wait-bench-"))))
     ratios: dict[str, dict[str, float]] = {column: {} for column in COLUMNS}
+    short: dict[str, list[Errors]] = {}
     print(f"{args.days} days per queue, an estimate on joining and every {args.every_s:g} s;"
           " errors in seconds, against the wait that really remained (answered callers)")
     print(f"{'queue':6} {'agents':>6} {'calls':>6} {'aband':>6} {'told':>6} "
@@ -337,9 +352,16 @@ def main(argv: list[str] | None = None) -> int:
                  for column in COLUMNS}
         for column in COLUMNS:
             ratios[column][spec.name] = found[column][0] / found["app_queue"][0]
+        short[spec.name] = day.short
         print(f"{spec.name:6} {spec.agents:>6} {day.calls:>6} {day.abandoned:>6} "
               f"{len(day.errors):>6} "
               + " ".join(f"{found[c][0]:>13.1f} {found[c][1]:>6.1f}" for c in COLUMNS))
+    print(f"callers who gave up: {sum(len(d) for d in short.values())} figures told; share told"
+          " over 60 s shorter than they stayed, and the mean of the least error")
+    for name, found_short in short.items():
+        print(f"{name:6} " + " ".join(f"{column:>9} {_share(found_short, column, 60.0):>4.0%}"
+                                      f" {_mean(found_short, column):>5.1f}"
+                                      for column in COLUMNS))
     for column, knows in (("informed", "the true laws and what AMI shows"),
                           ("oracle", "also when each running call ends")):
         print(f"bound: {column} ({knows}) over app_queue's mae: "
