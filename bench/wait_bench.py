@@ -21,13 +21,17 @@ average hold time less the time waited, absolute; estimate.py
 caller was answered.  Abandoned callers' remaining waits are unknown: they
 are left out of the error, and a second table says how often each figure
 told them was shorter than they then stayed (by at least that much, the
-least its error was).  Only moments where both had a figure count.  Beside them
-the bench prints two bounds (bench/wait_oracle.py): the informed estimator,
-which knows the true laws and sees what AMI shows, and the oracle, which also
-knows when each running call ends.
+least its error was).  Only moments where both had a figure count.
+
+Beside them the bench prints three bounds (bench/wait_oracle.py), each
+knowing the true laws: the informed estimator sees what AMI shows, the
+planned one also the agents' logins, logouts and breaks ahead, and the
+oracle when each running call ends.  About two minutes on one core, most of
+it the bounds' runs.
 """
 
 import argparse
+import bisect
 import dataclasses
 import heapq
 import itertools
@@ -40,7 +44,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import repo_path  # noqa: F401 (puts the checkout's root on sys.path, for tests.support)
-from wait_oracle import Known, Laws, LogNormal, OnBreak, Seen, informed_wait_s, oracle_wait_s
+from wait_oracle import (
+    Known,
+    Laws,
+    LogNormal,
+    OnBreak,
+    Planned,
+    Seen,
+    Shift,
+    informed_wait_s,
+    oracle_wait_s,
+    planned_wait_s,
+)
 
 from progmoh.player.serve.ami.message import parse
 from progmoh.player.serve.core import ServeCore
@@ -52,6 +67,8 @@ from tests.support.service_support import service_settings, write_config
 DAY_S = 8 * 3600.0                # opening hours
 NIGHT_S = 16 * 3600.0
 PAUSE_MEDIAN_S, PAUSE_SIGMA = 600.0, 0.4   # an agent's break: lognormal
+PLAN_AHEAD_S = 4 * 3600.0                   # how far the planned bound reads the plan
+STAFFING = ("login", "logout", "pause", "unpause")
 
 
 @dataclass(frozen=True)
@@ -81,10 +98,11 @@ class Told:
     progmoh_s: float
     app_queue_s: float
     informed_s: float
+    planned_s: float
     oracle_s: float
 
 
-COLUMNS = ("progmoh", "app_queue", "informed", "oracle")
+COLUMNS = ("progmoh", "app_queue", "informed", "planned", "oracle")
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,7 @@ class Errors:
     progmoh_s: float
     app_queue_s: float
     informed_s: float
+    planned_s: float
     oracle_s: float
 
 
@@ -121,6 +140,7 @@ class Day:
         self.ends_s: dict[str, float] = {}               # agent in a call -> when it ends
         self.starts_s: dict[str, float] = {}             # ... when it began
         self.paused_at_s: dict[str, float] = {}          # agent on a break -> since when
+        self.plan: dict[str, list[tuple[float, str]]] = {}   # agent -> its STAFFING events
         self.ami = AmiEmulator("bench", "bench", queue=spec.name, clock=clock)
         self.ami.listeners.append(lambda data: core.ami_event(parse(data.rstrip(b"\r\n"))))
         self.events: list[tuple[float, int, str, object]] = []
@@ -135,6 +155,8 @@ class Day:
 
     def at(self, when_s: float, kind: str, data: object = None) -> None:
         heapq.heappush(self.events, (when_s, next(self.seq), kind, data))
+        if kind in STAFFING:
+            bisect.insort(self.plan.setdefault(str(data), []), (when_s, kind))
 
     def run(self, days: int) -> None:
         for day in range(days):
@@ -200,6 +222,7 @@ class Day:
             waiting.told.append(Told(now_s, found.expected_s,
                                      app_queue_s(self.ami.holdtime_s, now_s - waiting.joined_s),
                                      self._informed_s(place, now_s, found.expected_s),
+                                     self._planned_s(place, now_s, found.expected_s),
                                      self._oracle_s(place, now_s, found.expected_s)))
         self.at(now_s + self.every_s, "tell", uid)
 
@@ -219,6 +242,34 @@ class Day:
                                  if self.state.get(a) == "call" else None)
                          for a, since_s in self.paused_at_s.items())
         return informed_wait_s(Seen(talked_s, on_break, place), self.laws, self.oracle_rng)
+
+    def _planned_s(self, place: int, now_s: float, otherwise_s: float) -> float:
+        """The planned bound's figure; progmoh's where no agent will serve in the plan."""
+        agents = tuple(Planned(now_s - self.starts_s[a] if state == "call" else None,
+                               self._shifts(a, now_s)) for a, state in self.state.items())
+        found_s = planned_wait_s(agents, place, self.laws, self.oracle_rng)
+        return found_s if found_s != math.inf else otherwise_s
+
+    def _shifts(self, agent: str, now_s: float) -> tuple[Shift, ...]:
+        """When the agent will take callers, from its state now and its plan ahead, as the
+        event handlers below would move it (a pause on a break or logged out does nothing)."""
+        after = self.after_call.get(agent)
+        on = self.state.get(agent) in ("idle", "call", "pause") and after != "logout"
+        paused = self.state.get(agent) == "pause" or after == "pause"
+        plan = self.plan.get(agent, [])
+        shifts, since_s = [], (now_s if on and not paused else None)
+        for when_s, kind in plan[bisect.bisect_right(plan, (now_s, "~")):]:
+            if when_s > now_s + PLAN_AHEAD_S:
+                break
+            on, paused = _moved(on, paused, kind)
+            if on and not paused and since_s is None:
+                since_s = when_s
+            elif not (on and not paused) and since_s is not None:
+                shifts.append(Shift(since_s - now_s, when_s - now_s))
+                since_s = None
+        if since_s is not None:
+            shifts.append(Shift(since_s - now_s, math.inf))
+        return tuple(shifts)
 
     def _oracle_s(self, place: int, now_s: float, otherwise_s: float) -> float:
         """The oracle's figure; progmoh's where no agent will serve (nor knows the oracle)."""
@@ -244,10 +295,8 @@ class Day:
             self.ami.answer(caller, agent)
             self.state[agent] = "call"
             now_s = self.clock()
-            self.errors += [Errors(t.progmoh_s - (now_s - t.at_s),
-                                   t.app_queue_s - (now_s - t.at_s),
-                                   t.informed_s - (now_s - t.at_s),
-                                   t.oracle_s - (now_s - t.at_s)) for t in waiting.told]
+            self.errors += [Errors(*(getattr(t, c + "_s") - (now_s - t.at_s) for c in COLUMNS))
+                            for t in waiting.told]
             talk_s = self.laws.handle.draw_s(self.rng)
             self.starts_s[agent], self.ends_s[agent] = now_s, now_s + talk_s
             self.at(now_s + talk_s, "complete", Talk(caller, agent, int(talk_s)))
@@ -316,6 +365,17 @@ class Day:
             self._free(agent)
 
 
+def _moved(on: bool, paused: bool, kind: str) -> tuple[bool, bool]:
+    """(logged in, on a break) after a STAFFING event, as the Day's handlers move them."""
+    if kind == "login":
+        return True, False
+    if kind == "logout":
+        return False, False
+    if kind == "pause":
+        return on, on
+    return on, False                                  # unpause
+
+
 def summary(errors: list[float]) -> tuple[float, float]:
     """(mean absolute error, its 90th percentile) in seconds."""
     absolute = sorted(abs(e) for e in errors)
@@ -363,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                                       f" {_mean(found_short, column):>5.1f}"
                                       for column in COLUMNS))
     for column, knows in (("informed", "the true laws and what AMI shows"),
-                          ("oracle", "also when each running call ends")):
+                          ("planned", "also the agents' logins, logouts and breaks ahead"),
+                          ("oracle", "the true laws, and when each running call ends")):
         print(f"bound: {column} ({knows}) over app_queue's mae: "
               f"small={ratios[column]['small']:.2f} large={ratios[column]['large']:.2f}")
     print(f"mae ratio progmoh/app_queue: small={ratios['progmoh']['small']:.2f} "

@@ -6,16 +6,20 @@ what AMI shows: how long each running call and each break has lasted.  It is
 the best any estimator fed by AMI could do, had it learned the laws
 perfectly; progmoh learns them from the calls it saw.
 
-``oracle_wait_s`` also knows when each running call will really end and
-which agents will take the next callers (the simulation's own plan).
+``planned_wait_s`` knows as much, and the agents' whole plan besides: when
+each will log in, log out, pause and come back (what a workforce schedule
+could tell an estimator, at best).
 
-Neither knows the calls still to come, who will give up, or the agents'
-future logins and breaks.  Both play the queue forward as
-player/serve/playout.py does from what AMI showed, drawing from the true laws
-instead of recent calls, and say the median of their runs.  The bench prints
-both beside progmoh's and app_queue's errors: the informed bound says how far
-AMI's facts can carry an estimate, the oracle how much of what is left is
-the ends of the running calls, which AMI never tells.
+``oracle_wait_s`` knows when each running call will really end and which
+agents will take the next callers, but not the plan.
+
+None knows the calls still to come or who will give up.  Each plays the
+queue forward as player/serve/playout.py does from what AMI showed, drawing
+from the true laws instead of recent calls, and says the median of its runs.
+The bench prints them beside progmoh's and app_queue's errors: the informed
+bound says how far AMI's facts can carry an estimate, the planned one how
+much knowing the staffing adds, the oracle how much of what is left is the
+ends of the running calls, which AMI never tells.
 """
 
 import heapq
@@ -71,6 +75,25 @@ class Seen:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A stretch, in seconds from now, when an agent is logged in and not on a break."""
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An agent as the plan shows it: its call so far (None: none) and its shifts ahead."""
+    talked_s: float | None
+    shifts: tuple[Shift, ...]
+
+    def next_free_s(self, free_s: float) -> float:
+        """When the agent, free of calls from ``free_s``, can take one (inf: not again)."""
+        return next((max(shift.start_s, free_s) for shift in self.shifts
+                     if free_s < shift.end_s), math.inf)
+
+
+@dataclass(frozen=True)
 class Known:
     """What the oracle knows at ``now_s``: when each serving agent is free (now if idle)."""
     free_at_s: tuple[float, ...]
@@ -85,6 +108,29 @@ def informed_wait_s(seen: Seen, laws: Laws, rng: random.Random) -> float:
                 + [max(laws.pause.rest_s(away.paused_for_s, rng),
                        _call_rest_s(away.talked_s, laws, rng)) for away in seen.on_break])
     return _median([_serve(start(), seen.position, laws, rng) for _ in range(RUNS)])
+
+
+def planned_wait_s(agents: tuple[Planned, ...], position: int, laws: Laws,
+                   rng: random.Random) -> float:
+    """The median, over RUNS runs, of when the caller at ``position`` is answered by one of
+    ``agents``, each taking callers only in its shifts (inf: in none of them)."""
+    return _median([_serve_planned(agents, position, laws, rng) for _ in range(RUNS)])
+
+
+def _serve_planned(agents: tuple[Planned, ...], position: int, laws: Laws,
+                   rng: random.Random) -> float:
+    free = [(agent.next_free_s(_call_rest_s(agent.talked_s, laws, rng)), index)
+            for index, agent in enumerate(agents)]
+    heapq.heapify(free)
+    for _ in range(position - 1):
+        if not free or free[0][0] == math.inf:
+            return math.inf
+        free_s, index = free[0]
+        if rng.random() < 1 - math.exp(-free_s / laws.patience_mean_s):
+            continue
+        heapq.heapreplace(free, (agents[index].next_free_s(free_s + laws.handle.draw_s(rng)),
+                                 index))
+    return free[0][0] if free else math.inf
 
 
 def oracle_wait_s(known: Known, laws: Laws, rng: random.Random) -> float:
