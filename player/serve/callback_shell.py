@@ -4,8 +4,9 @@ placeholder's Originate, the caller's hangup and the agent's whisper.
 The placeholder is ``Local/<id>@progmoh-callback-hold/n``: its ``;2`` half
 enters the queue at the caller's place with ringing instead of music (no
 player); the Originate waits up to ``callback.wait_max_s`` for an agent, then
-its ``;1`` half runs ``progmoh-callback-dial``, which whispers, dials and
-reports in a UserEvent (the dialplan of ``progmoh asterisk-config``).  AMI's
+its ``;1`` half runs ``progmoh-callback-dial``, which whispers and dials
+(the dialplan of ``progmoh asterisk-config``); AMI's own DialEnd of that half
+says how it went.  AMI's
 Originate splits a variable's value on commas, so the queue's arguments are
 made in the dialplan; which of them is the position differs before Asterisk
 21 (its macro argument), so serve reads the version once per AMI connection

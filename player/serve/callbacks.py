@@ -9,12 +9,13 @@ the same queue at the caller's position while the caller is still in it, so
 nobody moves ahead of it and it moves ahead of nobody; once AMI shows it in
 the queue the caller hears the goodbye and is hung up after it.  When an
 agent answers the placeholder, its other half whispers to the agent and dials
-the customer (the dialplan of ``progmoh asterisk-config``), and tells serve
-how that went in a UserEvent: answered is done; no answer, busy or a failure
-is tried again after ``retry_s`` at the head of the queue, ``retries`` times,
-then given up.  After a restart of serve or of Asterisk, ``resynced`` finds
-each placeholder again in the queues or puts it back, in the callers'
-original order.
+the customer (the dialplan of ``progmoh asterisk-config``), and AMI's own
+DialEnd of that half says how it went: answered is done; no answer, busy or
+a failure is tried again after ``retry_s`` at the head of the queue,
+``retries`` times, then given up.  After a restart of serve or of Asterisk,
+``resynced`` finds each placeholder again in the queues or puts it back, in
+the callers' original order.  A dial that ends while serve is down is not
+seen: its row stays ``dialling`` (README "Callbacks").
 """
 
 import logging
