@@ -193,8 +193,8 @@ direct_media = no          ; Asterisk plays the music: the audio must pass throu
 
 
 def _manager(ami: AmiSettings, config: Path, callbacks: bool = False) -> str:
-    rights = (f"write = {WRITE_CLASSES}  ; callbacks: Originate, Hangup and CoreSettings"
-              if callbacks else "write =")
+    rights = (f"write = {WRITE_CLASSES}  ; callbacks: Originate, Hangup, CoreSettings, "
+              "CoreShowChannels" if callbacks else "write =")
     return f"""\
 ; ===== /etc/asterisk/manager.conf =====
 [general]

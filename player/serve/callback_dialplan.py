@@ -12,7 +12,7 @@ it went from AMI's own DialEnd of that half (no module beyond app_dial).
 
 from progmoh.player.serve.callbacks import DIAL_CONTEXT, HOLD_CONTEXT
 
-WRITE_CLASSES = "originate,call,reporting"     # Originate, Hangup, CoreSettings
+WRITE_CLASSES = "originate,call,reporting"     # Originate, Hangup, CoreSettings, CoreShowChannels
 # What the agent hears while the customer's phone rings: a ringback tone spelled out
 # (440+480 Hz, 2 s on, 4 s off), so no indications.conf zone is needed.  Dial's r keeps
 # it going while it rings (app_dial stops a generator only without r or m) and stops it

@@ -13,9 +13,14 @@ the customer (the dialplan of ``progmoh asterisk-config``), and AMI's own
 DialEnd of that half says how it went: answered is done; no answer, busy or
 a failure is tried again after ``retry_s`` at the head of the queue,
 ``retries`` times, then given up.  After a restart of serve or of Asterisk,
-``resynced`` finds each placeholder again in the queues or puts it back, in
-the callers' original order.  A dial that ends while serve is down is not
-seen: its row stays ``dialling`` (README "Callbacks").
+``channels_listed`` first reads the channels Asterisk has up (CoreShowChannels,
+once per AMI connection): a dial-out bridged with the customer was answered
+while serve was away, one still in the dial context is whispering or
+ringing (its DialEnd will come), and a dial that was under way and whose
+channel is gone ended unseen, so it is tried again.  Then ``resynced`` finds
+each placeholder again in the queues or puts it back, in the callers'
+original order (one answered, dialled and ended entirely while serve was down
+leaves no channel to find, and is put back too).
 """
 
 import logging
@@ -255,11 +260,17 @@ class CallbackDesk:
         status = message.get("DialStatus") or "FAILED"
         pending.placeholder = ""
         if status == ANSWERED:
-            del self.pending[pending.row.id]
-            waited_s = self._wall() - pending.row.joined_at
-            return [self._move(pending, DONE),
-                    Count("callbacks", ("answered",), seconds=max(0.0, waited_s))]
+            return self._answered(pending, "")
         return self._retry_or_give_up(pending, status)
+
+    def _answered(self, pending: Pending, how: str) -> list[Action]:
+        del self.pending[pending.row.id]
+        if how:
+            log.info("callback %s (queue %s): answered %s", pending.row.id, pending.row.queue,
+                     how)
+        waited_s = self._wall() - pending.row.joined_at
+        return [self._move(pending, DONE),
+                Count("callbacks", ("answered",), seconds=max(0.0, waited_s))]
 
     def hung_up(self, message: Message) -> list[Action]:
         """The dial-out hung up before its Dial ended (the agent left during the whisper)."""
@@ -300,6 +311,27 @@ class CallbackDesk:
             return []
         pending.placeholder = ""
         return self._place(pending, 1)
+
+    def channels_listed(self, channels: list[Message]) -> list[Action]:
+        """The channels Asterisk has up (CoreShowChannel items), listed before the first
+        resync of an AMI connection: what became of each callback's dial while serve or its
+        AMI connection was away."""
+        dial_outs = {m.group(1): channel for channel in channels
+                     if (m := DIAL_OUT.fullmatch(channel.get("Channel") or ""))
+                     and channel.get("Context") == DIAL_CONTEXT}
+        actions: list[Action] = []
+        for pending in list(self.pending.values()):
+            if pending.retry_at_s is not None:
+                continue
+            dial_out = dial_outs.get(pending.row.id)
+            if dial_out is not None and dial_out.get("BridgeId"):
+                actions += self._answered(pending, "while serve was away")
+            elif dial_out is not None and pending.row.state != DIALLING:
+                pending.placeholder, pending.placed_at_s = "", None
+                actions += [self._move(pending, DIALLING), Count("callbacks", ("dialled",))]
+            elif dial_out is None and pending.row.state == DIALLING:
+                actions += self._retry_or_give_up(pending, "its dial ended unseen")
+        return actions
 
     def resynced(self, entries: list[Message]) -> list[Action]:
         """After (re)connecting: each placeholder found in a queue is adopted; every other

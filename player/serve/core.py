@@ -119,6 +119,10 @@ class ServeCore:
         self.estimator.on_event(message, self._ami_event_at_s)
         return self._apply(self.tracker.handle(message)) + self._callback_event(message)
 
+    def ami_channels(self, channels: list[Message]) -> list[Action]:
+        """The channels up, listed once per AMI connection before its first resync."""
+        return self.callbacks.channels_listed(channels)
+
     def ami_resync(self, entries: list[Message]) -> list[Action]:
         self.estimator.on_resync(entries, self._clock())
         return ([Count("ami_resyncs")] + self._apply(self.tracker.resync(entries))

@@ -191,6 +191,13 @@ class Service:
     def ami_event(self, message) -> None:
         self._run(self.core.ami_event(message))
 
+    def wants_channels(self) -> bool:
+        """A callback is pending: AMI lists the channels up before its first resync."""
+        return bool(self.core.callbacks.pending)
+
+    def ami_channels(self, channels) -> None:
+        self._run(self.core.ami_channels(channels))
+
     def ami_resync(self, entries) -> None:
         self._run(self.core.ami_resync(entries))
 

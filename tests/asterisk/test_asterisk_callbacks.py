@@ -8,7 +8,8 @@ tests/support/asterisk_conf.py [agents] recording) logs in: it is given A, then 
 placeholder, then C.  On the placeholder it hears the whisper, then B's phone
 ([customers]) answering with its clip, and B's phone hears the agent's clip: the two
 are bridged.  A customer whose phone does not answer the first time is called again
-and answers the retry."""
+and answers the retry.  A callback answered while serve was down is found among the
+channels when it starts again, and is not dialled twice."""
 
 import wave
 
@@ -193,6 +194,30 @@ def test_a_restarted_serve_finds_its_placeholder_again(lab):
     assert len(placeholder_joins(lab)) == 1          # found again, never placed twice
     whisper = best_in(recordings(lab, "agent-", 1), lab.clip("prompt:en/callback_whisper"))
     assert whisper >= MATCH, "the adopted placeholder's agent heard no whisper"
+
+
+def test_a_callback_answered_while_serve_was_down_is_done_not_dialled_again(lab):
+    """serve stops with the placeholder in the queue; an agent takes it and the customer
+    answers; serve starts again while they talk: it finds the dial-out bridged among the
+    channels, ends the callback and never places it again (the store said placed)."""
+    voices = with_callbacks(lab)
+    lab.start({})
+    b_takes_a_callback(lab)
+    lab.serve.stop()
+    lab.events.action("QueueAdd", Queue="support", Interface=RECORDING_AGENT)
+    assert reported(lab, 1, 60.0) == ["ANSWER"]
+    lab.serve.start()
+    wait_until(lambda: "answered while serve was away" in lab.serve.log_text(), 10.0,
+               f"the restarted serve finding the call; {lab.serve.log_text()[-2000:]}")
+    lab.events.wait(lambda m: m.get("Event") == "Hangup"
+                    and m.get("Channel", "").startswith("Local/recording@agents"), 30.0,
+                    "the agent's end of the call")
+    dials = [m for m in lab.events.events("DialEnd") if DIAL_OUT.fullmatch(m.get("Channel", ""))]
+    assert len(placeholder_joins(lab)) == 1 and len(dials) == 1
+    # no whisper (serve was down) and so no ringback to wait through: the customer speaks
+    # within the agent's recording, and the agent only after the customer's has ended
+    assert best_in(recordings(lab, "agent-", 1), voices["customer"]) >= MATCH
+    assert "tried again" not in lab.serve.log_text()
 
 
 def test_after_an_asterisk_restart_the_placeholders_are_put_back_in_order(lab):

@@ -219,3 +219,47 @@ def test_a_cancel_that_a_failed_connect_swallowed_still_ends_the_client():
         assert task in done and task.cancelled(), task
 
     asyncio.run(main())
+
+
+class PendingCallbackListener(Listener):
+    """A listener with a callback pending: it asks for the channels up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listed: list[list[Message]] = []
+        self.order: list[str] = []
+
+    def wants_channels(self):
+        return True
+
+    def ami_channels(self, channels):
+        self.listed.append(channels)
+        self.order.append("channels")
+
+    def ami_resync(self, entries):
+        super().ami_resync(entries)
+        self.order.append("resync")
+
+
+def test_with_a_callback_pending_the_channels_are_listed_before_the_first_resync_only():
+    dial_out = b"Local/1800000000000123456@progmoh-callback-hold-0000002a;1"
+    chunks = rec.recorded_chunks("login-ok-and-fullybooted")[:2] + [
+        b"Response: Success\r\nActionID: lst-2\r\nEventList: start\r\n"
+        b"Message: Channels will follow\r\n\r\n",
+        b"Event: CoreShowChannel\r\nActionID: lst-2\r\nChannel: " + dial_out + b"\r\n"
+        b"Context: progmoh-callback-dial\r\nApplication: Dial\r\nBridgeId: \r\n\r\n",
+        b"Event: CoreShowChannelsComplete\r\nActionID: lst-2\r\nEventList: Complete\r\n"
+        b"ListItems: 1\r\n\r\n",
+        b"Response: Success\r\nActionID: lst-3\r\nEventList: start\r\n"
+        b"Message: Queue status will follow\r\n\r\n",
+        b"Event: QueueStatusComplete\r\nActionID: lst-3\r\nEventList: Complete\r\n"
+        b"ListItems: 0\r\n\r\n"]
+    server, listener, _ = asyncio.run(run_client(
+        [Script(chunks, {"lst-1", "lst-2", "lst-3"})], [["lst-1", "lst-2", "lst-3", "lst-4"]],
+        listener_class=PendingCallbackListener, resync_s=0.01))
+    actions = [m.get("Action") for m in server.sent_by_client[0]]
+    assert actions[:3] == ["Login", "CoreShowChannels", "QueueStatus"]
+    assert "CoreShowChannels" not in actions[3:]          # once per connection
+    assert [[m.get("Channel") for m in listed] for listed in listener.listed] == [
+        [dial_out.decode()]]
+    assert listener.order[:2] == ["channels", "resync"]

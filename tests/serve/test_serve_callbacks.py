@@ -247,3 +247,67 @@ def test_the_periodic_announcement_offers_a_callback_once_after_the_wait(tmp_pat
         clock.advance(120)
         offers.append(sum(keys[0] == "callback_offer" for keys in said(core.tick())))
     assert offers == [0, 0, 1, 0, 0, 0, 0, 0]           # at 360 s, the first after 300
+
+
+def dial_out_channel(row, bridge_id=""):
+    """The CoreShowChannel item of a callback's dial-out (its ``;1`` half), in the dial
+    context: bridged with the customer once they answered."""
+    return msg(Event="CoreShowChannel", ActionID="lst-2",
+               Channel=f"Local/{row.id}@progmoh-callback-hold-0000002a;1",
+               Context="progmoh-callback-dial", Exten="s", Application="Dial",
+               BridgeId=bridge_id)
+
+
+def serve_again(tmp_path, clock, row):
+    """A serve started again, reading its one pending row from the store."""
+    settings = service_settings(write_config(tmp_path, extra=CALLBACKS))
+    core = ServeCore(settings.serve, settings.programs, clock, wall=Wall(clock), server="pbx1")
+    core.callbacks.restore([row])
+    return core
+
+
+def placed_row(core):
+    on_hold(core, B, NUMBER_B, 2)
+    book, _ = booked(core, B)
+    core.ami_event(placeholder_join(book.row))
+    return dataclasses.replace(book.row, state=PLACED)
+
+
+def test_a_dial_answered_while_serve_was_away_is_done_and_never_placed_again(
+        core, tmp_path, clock):
+    """serve stopped with the placeholder in the queue (the store says placed); meanwhile an
+    agent took it and the customer answered: the dial-out is bridged."""
+    row = placed_row(core)
+    again = serve_again(tmp_path, clock, row)
+    assert again.callbacks.pending                     # so AMI lists the channels first
+    done = again.ami_channels([dial_out_channel(row, bridge_id="5c0ffee")])
+    assert [a.row.state for a in done if isinstance(a, CallbackState)] == [DONE]
+    assert Count("callbacks", ("answered",), seconds=pytest.approx(0, abs=1)) in done
+    assert not [a for a in again.ami_resync([]) if isinstance(a, PlaceCallback)]
+    assert again.ami_event(msg(Event="Hangup", Cause=16,
+                               Channel=dial_out_channel(row).get("Channel"))) == []
+
+
+def test_a_dial_still_ringing_after_a_restart_waits_for_its_end(core, tmp_path, clock):
+    row = placed_row(core)
+    again = serve_again(tmp_path, clock, row)
+    ringing = again.ami_channels([dial_out_channel(row)])
+    assert [a.row.state for a in ringing if isinstance(a, CallbackState)] == [DIALLING]
+    assert not [a for a in again.ami_resync([]) if isinstance(a, PlaceCallback)]
+    done = again.ami_event(dial_end(row, "ANSWER"))
+    assert [a.row.state for a in done if isinstance(a, CallbackState)] == [DONE]
+
+
+def test_a_dial_that_ended_unseen_is_tried_again_and_a_placeholder_gone_is_placed_again(
+        core, tmp_path, clock):
+    row = placed_row(core)
+    dialling = serve_again(tmp_path, clock, dataclasses.replace(row, state=DIALLING))
+    retry = dialling.ami_channels([])                  # its channel is gone: outcome unknown
+    assert [(a.row.state, a.row.attempts) for a in retry if isinstance(a, CallbackState)] == [
+        (WAITING, 1)]
+    assert not [a for a in dialling.ami_resync([]) if isinstance(a, PlaceCallback)]
+    clock.advance(30)
+    assert [a.position for a in dialling.tick() if isinstance(a, PlaceCallback)] == [1]
+    placed = serve_again(tmp_path, clock, row)         # placed, and nothing of it is up
+    assert placed.ami_channels([]) == []
+    assert [a.position for a in placed.ami_resync([]) if isinstance(a, PlaceCallback)] == [1]

@@ -35,6 +35,12 @@ class Listener:
         self.tracker.resync(entries)
         self.changed.set()
 
+    def wants_channels(self):
+        return False
+
+    def ami_channels(self, channels):
+        pass
+
     def ami_down(self):
         pass
 

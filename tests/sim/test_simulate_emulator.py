@@ -140,6 +140,12 @@ class Listener:
         self.tracker.resync(entries)
         self.resynced.set()
 
+    def wants_channels(self):
+        return False
+
+    def ami_channels(self, channels):
+        pass
+
     def ami_down(self):
         pass
 

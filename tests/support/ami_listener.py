@@ -29,6 +29,12 @@ class Listener:
         self.resyncs.append(entries)
         rec.record_changes(self.history, self.tracker, self.tracker.resync(entries), 1)
 
+    def wants_channels(self):
+        return False
+
+    def ami_channels(self, channels):
+        pass
+
     def ami_down(self):
         self.downs += 1
         rec.record_changes(self.history, self.tracker, self.tracker.reset(), 2)

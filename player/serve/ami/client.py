@@ -68,6 +68,8 @@ class AmiListener(Protocol):
     def ami_event(self, message: Message) -> None: ...
     def ami_resync(self, entries: list[Message]) -> None: ...
     def ami_down(self) -> None: ...
+    def wants_channels(self) -> bool: ...
+    def ami_channels(self, channels: list[Message]) -> None: ...
 
 
 class Backoff:
@@ -147,6 +149,7 @@ class AmiClient:
         self._writer: asyncio.StreamWriter | None = None
         self._tasks: set[asyncio.Task] = set()
         self._booted = False
+        self._channels_due = False
         self.logged_in = False
 
     async def run(self) -> None:
@@ -205,6 +208,7 @@ class AmiClient:
                      framer.banner)
             self._backoff.reset()
             self.logged_in = True
+            self._channels_due = self.listener.wants_channels()
             self._tell("connection up", self.listener.ami_up)
             if self.events:
                 self._spawn(self._filter_events())
@@ -331,10 +335,27 @@ class AmiClient:
             await self._resync()
 
     async def _resync(self) -> None:
+        if self._channels_due:
+            self._channels_due = False
+            await self._list_channels()
         try:
             await self.action("QueueStatus", on_reply=self._apply_queue_status)
         except AmiError as error:
             log.warning("AMI: QueueStatus failed: %s", error)
+
+    async def _list_channels(self) -> None:
+        """Before a connection's first resync, when the listener asks (a callback is pending):
+        the channels up now, for what went on while serve or this connection was away."""
+        try:
+            await self.action("CoreShowChannels", on_reply=self._apply_channels)
+        except AmiError as error:
+            log.warning("AMI: CoreShowChannels failed: %s", error)
+
+    def _apply_channels(self, reply: Reply) -> None:
+        if reply.ok:
+            self._tell("CoreShowChannels", self.listener.ami_channels, list(reply.events))
+        else:
+            log.warning("AMI: CoreShowChannels refused: %s", reply.response.get("Message"))
 
     def _apply_queue_status(self, reply: Reply) -> None:
         if reply.ok:
