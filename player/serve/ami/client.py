@@ -150,6 +150,7 @@ class AmiClient:
         self._tasks: set[asyncio.Task] = set()
         self._booted = False
         self._channels_due = False
+        self._channels_lock = asyncio.Lock()      # every resync waits for the listing
         self.logged_in = False
 
     async def run(self) -> None:
@@ -335,9 +336,10 @@ class AmiClient:
             await self._resync()
 
     async def _resync(self) -> None:
-        if self._channels_due:
-            self._channels_due = False
-            await self._list_channels()
+        async with self._channels_lock:            # two resyncs may start at a login
+            if self._channels_due:
+                self._channels_due = False
+                await self._list_channels()
         try:
             await self.action("QueueStatus", on_reply=self._apply_queue_status)
         except AmiError as error:
