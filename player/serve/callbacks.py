@@ -325,7 +325,7 @@ class CallbackDesk:
                 continue
             dial_out = dial_outs.get(pending.row.id)
             if dial_out is not None and dial_out.get("BridgeId"):
-                actions += self._answered(pending, "while serve was away")
+                actions += self._answered(pending, "while serve was not watching")
             elif dial_out is not None and pending.row.state != DIALLING:
                 pending.placeholder, pending.placed_at_s = "", None
                 actions += [self._move(pending, DIALLING), Count("callbacks", ("dialled",))]

@@ -8,10 +8,10 @@ comes free for them (an exponential patience at the queue's abandon rate).
 Idle agents are free now.  An agent on a break comes back after the rest of
 one of the recent breaks that lasted longer than it has (and once the call it
 paused in has ended); one away longer than every recent break is not counted
-on: a long absence says nothing of when it ends.  The callers ahead take the agents in turn; the
-run's answer is when an agent comes free for the caller itself.  The runs'
-median is the estimate (the figure with the least absolute error), their
-quantiles its range.
+on: a long absence says nothing of when it ends.  The callers ahead take the
+agents in turn; the run's answer is when an agent comes free for the caller
+itself.  The runs' median is the estimate (the figure with the least absolute
+error), their quantiles its range.
 
 Runs draw from a generator seeded by the question (queue, position, the
 second), so the same question in the same second has the same answer, and

@@ -207,7 +207,7 @@ def test_a_callback_answered_while_serve_was_down_is_done_not_dialled_again(lab)
     lab.events.action("QueueAdd", Queue="support", Interface=RECORDING_AGENT)
     assert reported(lab, 1, 60.0) == ["ANSWER"]
     lab.serve.start()
-    wait_until(lambda: "answered while serve was away" in lab.serve.log_text(), 10.0,
+    wait_until(lambda: "answered while serve was not watching" in lab.serve.log_text(), 10.0,
                f"the restarted serve finding the call; {lab.serve.log_text()[-2000:]}")
     lab.events.wait(lambda m: m.get("Event") == "Hangup"
                     and m.get("Channel", "").startswith("Local/recording@agents"), 30.0,
