@@ -1,4 +1,4 @@
-"""The wait bench's two bounds: estimators that know more than progmoh learns from AMI.
+"""The wait bench's three bounds: estimators that know more than progmoh learns from AMI.
 
 ``informed_wait_s`` knows the simulation's true laws (call lengths and
 breaks lognormal, patience exponential, with their real parameters) and sees
@@ -25,6 +25,7 @@ ends of the running calls, which AMI never tells.
 import heapq
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -114,43 +115,41 @@ def planned_wait_s(agents: tuple[Planned, ...], position: int, laws: Laws,
                    rng: random.Random) -> float:
     """The median, over RUNS runs, of when the caller at ``position`` is answered by one of
     ``agents``, each taking callers only in its shifts (inf: in none of them)."""
-    return _median([_serve_planned(agents, position, laws, rng) for _ in range(RUNS)])
-
-
-def _serve_planned(agents: tuple[Planned, ...], position: int, laws: Laws,
-                   rng: random.Random) -> float:
-    free = [(agent.next_free_s(_call_rest_s(agent.talked_s, laws, rng)), index)
-            for index, agent in enumerate(agents)]
-    heapq.heapify(free)
-    for _ in range(position - 1):
-        if not free or free[0][0] == math.inf:
-            return math.inf
-        free_s, index = free[0]
-        if rng.random() < 1 - math.exp(-free_s / laws.patience_mean_s):
-            continue
-        heapq.heapreplace(free, (agents[index].next_free_s(free_s + laws.handle.draw_s(rng)),
-                                 index))
-    return free[0][0] if free else math.inf
+    def in_shift_s(index: int, free_s: float) -> float:
+        return agents[index].next_free_s(free_s)
+    return _median([_serve([_call_rest_s(agent.talked_s, laws, rng) for agent in agents],
+                           position, laws, rng, in_shift_s) for _ in range(RUNS)])
 
 
 def oracle_wait_s(known: Known, laws: Laws, rng: random.Random) -> float:
     """The median, over RUNS runs, of when the caller at ``known.position`` is answered."""
     free_s = [max(0.0, at_s - known.now_s) for at_s in known.free_at_s]
-    return _median([_serve(list(free_s), known.position, laws, rng) for _ in range(RUNS)])
+    return _median([_serve(free_s, known.position, laws, rng) for _ in range(RUNS)])
 
 
 def _call_rest_s(talked_s: float | None, laws: Laws, rng: random.Random) -> float:
     return 0.0 if talked_s is None else laws.handle.rest_s(talked_s, rng)
 
 
-def _serve(free_s: list[float], position: int, laws: Laws, rng: random.Random) -> float:
-    """One run: the callers ahead take the agents as they come free, or give up first."""
-    heapq.heapify(free_s)
+def _at_once(index: int, free_s: float) -> float:
+    return free_s
+
+
+def _serve(free_s: list[float], position: int, laws: Laws, rng: random.Random,
+           takes_s: Callable[[int, float], float] = _at_once) -> float:
+    """One run: the callers ahead take the agents as they come free, or give up first.
+    ``takes_s`` says when agent ``index``, free of calls from a moment, takes the next
+    caller (inf: never; the planned bound's shifts)."""
+    free = [(takes_s(index, at_s), index) for index, at_s in enumerate(free_s)]
+    heapq.heapify(free)
     for _ in range(position - 1):
-        if rng.random() < 1 - math.exp(-free_s[0] / laws.patience_mean_s):
+        if not free or free[0][0] == math.inf:
+            return math.inf
+        at_s, index = free[0]
+        if rng.random() < 1 - math.exp(-at_s / laws.patience_mean_s):
             continue                    # gave up before an agent came free (memoryless)
-        heapq.heapreplace(free_s, free_s[0] + laws.handle.draw_s(rng))
-    return free_s[0]
+        heapq.heapreplace(free, (takes_s(index, at_s + laws.handle.draw_s(rng)), index))
+    return free[0][0] if free else math.inf
 
 
 def _median(runs: list[float]) -> float:
