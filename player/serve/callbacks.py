@@ -260,14 +260,11 @@ class CallbackDesk:
         status = message.get("DialStatus") or "FAILED"
         pending.placeholder = ""
         if status == ANSWERED:
-            return self._answered(pending, "")
+            return self._answered(pending)
         return self._retry_or_give_up(pending, status)
 
-    def _answered(self, pending: Pending, how: str) -> list[Action]:
+    def _answered(self, pending: Pending) -> list[Action]:
         del self.pending[pending.row.id]
-        if how:
-            log.info("callback %s (queue %s): answered %s", pending.row.id, pending.row.queue,
-                     how)
         waited_s = self._wall() - pending.row.joined_at
         return [self._move(pending, DONE),
                 Count("callbacks", ("answered",), seconds=max(0.0, waited_s))]
@@ -325,7 +322,9 @@ class CallbackDesk:
                 continue
             dial_out = dial_outs.get(pending.row.id)
             if dial_out is not None and dial_out.get("BridgeId"):
-                actions += self._answered(pending, "while serve was not watching")
+                log.info("callback %s (queue %s): answered while serve was not watching",
+                         pending.row.id, pending.row.queue)
+                actions += self._answered(pending)
             elif dial_out is not None and pending.row.state != DIALLING:
                 pending.placeholder, pending.placed_at_s = "", None
                 actions += [self._move(pending, DIALLING), Count("callbacks", ("dialled",))]
